@@ -1,0 +1,66 @@
+package dev.sluice.api;
+
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.query.QueryStatus;
+import dev.sluice.query.StreamingQueryManager;
+import jakarta.validation.constraints.Max;
+import jakarta.validation.constraints.Min;
+import jakarta.validation.constraints.Pattern;
+import java.util.ArrayList;
+import java.util.List;
+import org.springframework.web.bind.annotation.GetMapping;
+import org.springframework.web.bind.annotation.PathVariable;
+import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestMapping;
+import org.springframework.web.bind.annotation.RequestParam;
+import org.springframework.web.bind.annotation.RestController;
+
+/** Lists, starts, stops and inspects the pipelines' streaming queries. */
+@RestController
+@RequestMapping("/api/queries")
+class QueryController {
+
+    static final String NAME_PATTERN = "[a-z0-9][a-z0-9-]{0,62}";
+
+    private final StreamingQueryManager manager;
+    private final ObjectMapper objectMapper;
+
+    QueryController(StreamingQueryManager manager, ObjectMapper objectMapper) {
+        this.manager = manager;
+        this.objectMapper = objectMapper;
+    }
+
+    @GetMapping
+    List<QueryStatus> list() {
+        return manager.list();
+    }
+
+    @GetMapping("/{name}")
+    QueryStatus status(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+        return manager.status(name);
+    }
+
+    @PostMapping("/{name}/start")
+    QueryStatus start(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+        return manager.start(name);
+    }
+
+    @PostMapping("/{name}/stop")
+    QueryStatus stop(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+        return manager.stop(name);
+    }
+
+    /** Spark's own progress reports, oldest first. */
+    @GetMapping("/{name}/progress")
+    List<JsonNode> progress(
+            @PathVariable @Pattern(regexp = NAME_PATTERN) String name,
+            @RequestParam(defaultValue = "10") @Min(1) @Max(100) int limit) throws JsonProcessingException {
+        List<JsonNode> progress = new ArrayList<>();
+        for (String json : manager.progress(name, limit)) {
+            progress.add(objectMapper.readTree(json));
+        }
+        return progress;
+    }
+}

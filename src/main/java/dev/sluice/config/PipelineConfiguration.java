@@ -1,0 +1,49 @@
+package dev.sluice.config;
+
+import dev.sluice.pipeline.CarInfoToParquet;
+import dev.sluice.pipeline.CarInfoToPostgres;
+import dev.sluice.pipeline.JdbcTarget;
+import dev.sluice.pipeline.KafkaSource;
+import dev.sluice.pipeline.StreamSettings;
+import java.time.Duration;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+
+/** The built-in car_info pipelines, from {@code sluice.pipelines.*}. */
+@Configuration(proxyBeanMethods = false)
+class PipelineConfiguration {
+
+    static final String CAR_INFO_TO_POSTGRES = "car-info-to-postgres";
+    static final String CAR_INFO_TO_HDFS = "car-info-to-hdfs";
+
+    @Bean
+    JdbcTarget sinkJdbcTarget(DataSourceProperties dataSource, SluiceProperties properties) {
+        return new JdbcTarget(dataSource.determineUrl(), dataSource.determineUsername(),
+                dataSource.determinePassword(), properties.postgres().maxConnectionsPerExecutor());
+    }
+
+    @Bean
+    CarInfoToPostgres carInfoToPostgres(SluiceProperties properties, JdbcTarget target) {
+        SluiceProperties.CarInfoToPostgres p = properties.pipelines().carInfoToPostgres();
+        KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
+                p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
+        StreamSettings settings = settings(properties, CAR_INFO_TO_POSTGRES, p.autoStart(), source, p.trigger());
+        return new CarInfoToPostgres(settings, target, p.table(), properties.postgres().deadLetterTable());
+    }
+
+    @Bean
+    CarInfoToParquet carInfoToHdfs(SluiceProperties properties, JdbcTarget target) {
+        SluiceProperties.CarInfoToHdfs p = properties.pipelines().carInfoToHdfs();
+        KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
+                p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
+        StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger());
+        return new CarInfoToParquet(settings, p.path(), target, properties.postgres().deadLetterTable());
+    }
+
+    private static StreamSettings settings(
+            SluiceProperties properties, String name, boolean autoStart, KafkaSource source, Duration trigger) {
+        String root = properties.checkpointRoot().replaceAll("/+$", "");
+        return new StreamSettings(name, autoStart, source, trigger, root + "/" + name);
+    }
+}

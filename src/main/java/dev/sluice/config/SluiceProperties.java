@@ -1,0 +1,120 @@
+package dev.sluice.config;
+
+import jakarta.validation.Valid;
+import jakarta.validation.constraints.NotBlank;
+import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Positive;
+import java.time.Duration;
+import java.util.Map;
+import org.springframework.boot.context.properties.ConfigurationProperties;
+import org.springframework.boot.context.properties.bind.DefaultValue;
+import org.springframework.validation.annotation.Validated;
+
+/**
+ * Everything Sluice reads under {@code sluice.*}. PostgreSQL itself is configured through the
+ * standard {@code spring.datasource.*} properties.
+ *
+ * @param spark the embedded Spark driver
+ * @param kafka the Kafka cluster the pipelines read from
+ * @param checkpointRoot where query checkpoints live; each query uses {@code <root>/<name>}
+ *     ({@code hdfs://...} in production, so a restarted driver resumes where it stopped)
+ * @param postgres how the PostgreSQL sink writes
+ * @param pipelines the built-in pipelines
+ */
+@Validated
+@ConfigurationProperties("sluice")
+public record SluiceProperties(
+        @Valid @DefaultValue Spark spark,
+        @Valid @DefaultValue Kafka kafka,
+        @NotBlank @DefaultValue("./data/checkpoints") String checkpointRoot,
+        @Valid @DefaultValue Postgres postgres,
+        @Valid @DefaultValue Pipelines pipelines) {
+
+    /**
+     * The embedded Spark driver.
+     *
+     * @param master where Spark runs: {@code local[*]} in this JVM, {@code spark://host:7077} for a
+     *     standalone cluster, {@code k8s://...} for Kubernetes executors
+     * @param appName the Spark application name
+     * @param config any other {@code spark.*} setting, passed through unchanged
+     */
+    public record Spark(
+            @NotBlank @DefaultValue("local[*]") String master,
+            @NotBlank @DefaultValue("sluice") String appName,
+            @DefaultValue Map<String, String> config) {}
+
+    /**
+     * The Kafka cluster.
+     *
+     * @param bootstrapServers comma-separated {@code host:port} list
+     * @param properties extra Kafka consumer settings (for example {@code security.protocol}),
+     *     passed to the source as {@code kafka.<key>}
+     */
+    public record Kafka(
+            @NotBlank @DefaultValue("127.0.0.1:9092") String bootstrapServers,
+            @DefaultValue Map<String, String> properties) {}
+
+    /**
+     * How the PostgreSQL sink writes from Spark tasks.
+     *
+     * @param maxConnectionsPerExecutor the size of each executor's connection pool (one connection
+     *     per concurrently written partition)
+     * @param deadLetterTable the table that keeps records no pipeline could accept
+     */
+    public record Postgres(
+            @Positive @DefaultValue("4") int maxConnectionsPerExecutor,
+            @NotBlank @DefaultValue("dead_letter") String deadLetterTable) {}
+
+    /**
+     * The built-in pipelines.
+     *
+     * @param carInfoToPostgres car_info events into a PostgreSQL table
+     * @param carInfoToHdfs car_info events into Parquet files
+     */
+    public record Pipelines(
+            @Valid @DefaultValue CarInfoToPostgres carInfoToPostgres,
+            @Valid @DefaultValue CarInfoToHdfs carInfoToHdfs) {}
+
+    /**
+     * The {@code car-info-to-postgres} pipeline.
+     *
+     * @param autoStart whether the query starts when the service starts
+     * @param topic the Kafka topic to read
+     * @param trigger the micro-batch interval
+     * @param startingOffsets {@code earliest}, {@code latest} or Spark's JSON offsets; used only
+     *     when the query has no checkpoint yet
+     * @param maxOffsetsPerTrigger the most records one micro-batch reads (unset: no limit)
+     * @param failOnDataLoss whether the query fails when Kafka has deleted offsets it had not read
+     * @param table the PostgreSQL table the rows go to
+     */
+    public record CarInfoToPostgres(
+            @DefaultValue("true") boolean autoStart,
+            @NotBlank @DefaultValue("car_info") String topic,
+            @NotNull @DefaultValue("1m") Duration trigger,
+            @NotBlank @DefaultValue("earliest") String startingOffsets,
+            @Positive Long maxOffsetsPerTrigger,
+            @DefaultValue("true") boolean failOnDataLoss,
+            @NotBlank @DefaultValue("car_info_table") String table) {}
+
+    /**
+     * The {@code car-info-to-hdfs} pipeline.
+     *
+     * @param autoStart whether the query starts when the service starts
+     * @param topic the Kafka topic to read
+     * @param trigger the micro-batch interval
+     * @param startingOffsets {@code earliest}, {@code latest} or Spark's JSON offsets; used only
+     *     when the query has no checkpoint yet
+     * @param maxOffsetsPerTrigger the most records one micro-batch reads (unset: no limit)
+     * @param failOnDataLoss whether the query fails when Kafka has deleted offsets it had not read
+     * @param path where the Parquet files go ({@code hdfs://namenode:8020/data/car_info} in
+     *     production), partitioned by {@code event_date}
+     */
+    public record CarInfoToHdfs(
+            @DefaultValue("true") boolean autoStart,
+            @NotBlank @DefaultValue("car_info") String topic,
+            @NotNull @DefaultValue("5s") Duration trigger,
+            @NotBlank @DefaultValue("earliest") String startingOffsets,
+            @Positive Long maxOffsetsPerTrigger,
+            @DefaultValue("true") boolean failOnDataLoss,
+            @NotBlank @DefaultValue("./data/car_info") String path) {}
+}

@@ -1,0 +1,41 @@
+package dev.sluice.metrics;
+
+import dev.sluice.pipeline.BatchListener;
+import dev.sluice.pipeline.BatchOutcome;
+import io.micrometer.core.instrument.Counter;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+
+/**
+ * Counts what the sinks did, tagged by pipeline ({@code query}): {@code sluice_sink_rows_total}
+ * by {@code outcome} (written, duplicate) and {@code sluice_dead_letters_total} by {@code reason}.
+ */
+@Component
+class SinkMetrics implements BatchListener {
+
+    private final MeterRegistry registry;
+
+    SinkMetrics(MeterRegistry registry) {
+        this.registry = registry;
+    }
+
+    @Override
+    public void onBatch(String pipeline, long batchId, BatchOutcome outcome) {
+        rows(pipeline, "written").increment(outcome.rowsWritten());
+        rows(pipeline, "duplicate").increment(outcome.duplicatesSkipped());
+        outcome.deadLetters().forEach((reason, count) -> Counter.builder("sluice.dead.letters")
+                .description("Records rejected to the dead letters")
+                .tag("query", pipeline)
+                .tag("reason", reason)
+                .register(registry)
+                .increment(count));
+    }
+
+    private Counter rows(String pipeline, String outcome) {
+        return Counter.builder("sluice.sink.rows")
+                .description("Rows handled by the sink")
+                .tag("query", pipeline)
+                .tag("outcome", outcome)
+                .register(registry);
+    }
+}

@@ -1,0 +1,134 @@
+package dev.sluice.pipeline;
+
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.concat;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.instr;
+import static org.apache.spark.sql.functions.length;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.trim;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * Parses Kafka records into car_info events and decides, per record, whether it is accepted or
+ * rejected (and why). Nothing is filtered here: every input record comes out as one row, so the
+ * caller can route rejected ones to the dead letters and nothing is lost.
+ *
+ * <p>Output columns: the Kafka metadata ({@code topic}, {@code partition}, {@code offset},
+ * {@code timestamp}, {@code value}), {@code car} (the parsed event), {@code reject_reason} (null
+ * for an accepted record) and {@code reject_detail}.
+ */
+public final class CarInfoParser {
+
+    public static final String CAR = "car";
+    public static final String REJECT_REASON = "reject_reason";
+    public static final String REJECT_DETAIL = "reject_detail";
+
+    private static final String CORRUPT = "_corrupt_record";
+    private static final StructType PARSE_SCHEMA = CarInfoSchema.SCHEMA.add(CORRUPT, DataTypes.StringType);
+    private static final Map<String, String> PARSE_OPTIONS =
+            Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT);
+
+    private final List<RejectRule> rules;
+
+    private CarInfoParser(List<RejectRule> rules) {
+        this.rules = List.copyOf(rules);
+    }
+
+    /** Rejects what is not a valid car_info event. */
+    public static CarInfoParser forEvents() {
+        return new CarInfoParser(eventRules());
+    }
+
+    /** Also rejects what the PostgreSQL table could not store. */
+    public static CarInfoParser forPostgres() {
+        List<RejectRule> rules = new ArrayList<>(eventRules());
+        rules.addAll(postgresRules());
+        return new CarInfoParser(rules);
+    }
+
+    public List<String> reasons() {
+        return rules.stream().map(RejectRule::reason).toList();
+    }
+
+    public Dataset<Row> parse(Dataset<Row> kafkaRecords) {
+        Column json = col("value").cast("string");
+        Dataset<Row> parsed = kafkaRecords.select(
+                col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"),
+                from_json(json, PARSE_SCHEMA, PARSE_OPTIONS).as(CAR));
+        // The first rule a record breaks decides its reason.
+        Column reason = null;
+        Column detail = null;
+        for (RejectRule rule : rules) {
+            reason = reason == null ? when(rule.violated(), lit(rule.reason())) : reason.when(rule.violated(), lit(rule.reason()));
+            detail = detail == null ? when(rule.violated(), rule.detail()) : detail.when(rule.violated(), rule.detail());
+        }
+        return parsed.withColumn(REJECT_REASON, reason).withColumn(REJECT_DETAIL, detail);
+    }
+
+    private static List<RejectRule> eventRules() {
+        Column value = col("value");
+        Column corrupt = col(CAR + "." + CORRUPT);
+        // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
+        Column anyObject = from_json(value.cast("string"),
+                DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), Map.of());
+        Column lat = car("vhcleLat");
+        Column lot = car("vhcleLot");
+        Column speed = car("vhcleSped");
+        return List.of(
+                new RejectRule("EMPTY_VALUE",
+                        value.isNull().or(length(value).equalTo(0)),
+                        lit("the record has no value")),
+                new RejectRule("MALFORMED_JSON",
+                        corrupt.isNotNull().and(anyObject.isNull()),
+                        lit("the value is not a JSON object")),
+                new RejectRule("SCHEMA_MISMATCH",
+                        corrupt.isNotNull(),
+                        lit("a field's value does not have the car_info schema's type")),
+                new RejectRule("MISSING_DATA_ID",
+                        car("dataId").isNull().or(trim(car("dataId")).equalTo("")),
+                        lit("dataId is missing or blank")),
+                new RejectRule("OUT_OF_RANGE",
+                        outside(lat, -90, 90).or(outside(lot, -180, 180)).or(speed.lt(0).or(speed.isNaN())),
+                        concat(lit("vhcleLat="), lat.cast("string"), lit(" vhcleLot="), lot.cast("string"),
+                                lit(" vhcleSped="), speed.cast("string"),
+                                lit(" (latitude must be in [-90, 90], longitude in [-180, 180], speed >= 0)"))));
+    }
+
+    private static List<RejectRule> postgresRules() {
+        return List.of(
+                tooLong("dataId", CarInfoSchema.DATA_ID_MAX_LENGTH),
+                tooLong("trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH),
+                tooLong("vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH),
+                new RejectRule("INVALID_CHARACTER",
+                        hasNul("dataId").or(hasNul("trmnId")).or(hasNul("vhcleTypeCd")),
+                        lit("a text field contains a NUL character, which PostgreSQL text cannot store")));
+    }
+
+    private static RejectRule tooLong(String field, int maxLength) {
+        Column length = length(car(field));
+        return new RejectRule("FIELD_TOO_LONG", length.gt(maxLength),
+                concat(lit(field + " has "), length.cast("string"), lit(" characters; the most is " + maxLength)));
+    }
+
+    private static Column hasNul(String field) {
+        return instr(car(field), "\u0000").gt(0);
+    }
+
+    private static Column outside(Column value, double min, double max) {
+        return value.lt(min).or(value.gt(max)).or(value.isNaN());
+    }
+
+    private static Column car(String field) {
+        return col(CAR + "." + field);
+    }
+}

@@ -1,0 +1,103 @@
+package dev.sluice.pipeline;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.timestamp_seconds;
+import static org.apache.spark.sql.functions.to_date;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.TimeoutException;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.storage.StorageLevel;
+
+/**
+ * car_info events from Kafka into Parquet files (all 20 fields), partitioned by
+ * {@code event_date}: the UTC date of {@code gpsUtcTime}, or of the Kafka timestamp when the event
+ * has none. Rejected records go to the PostgreSQL dead letters.
+ */
+public final class CarInfoToParquet implements Pipeline {
+
+    public static final String EVENT_DATE = "event_date";
+
+    private final StreamSettings settings;
+    private final String path;
+    private final PostgresSink deadLetters;
+
+    public CarInfoToParquet(StreamSettings settings, String path, JdbcTarget target, String deadLetterTable) {
+        this.settings = settings;
+        this.path = path;
+        this.deadLetters = new PostgresSink(target, settings.name(), null, deadLetterTable);
+    }
+
+    @Override
+    public String name() {
+        return settings.name();
+    }
+
+    @Override
+    public boolean autoStart() {
+        return settings.autoStart();
+    }
+
+    /** Where the Parquet files go. */
+    public String path() {
+        return path;
+    }
+
+    @Override
+    public StreamingQuery start(SparkSession spark, BatchListener listener) throws TimeoutException {
+        Dataset<Row> parsed = CarInfoParser.forEvents().parse(settings.source().load(spark));
+        ParquetSink parquet = new ParquetSink(spark, path, List.of(EVENT_DATE));
+        String name = settings.name();
+        return parsed.writeStream()
+                .queryName(name)
+                .option("checkpointLocation", settings.checkpointLocation())
+                .trigger(settings.sparkTrigger())
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
+                        listener.onBatch(name, batchId, writeBatch(parquet, batch, batchId)))
+                .start();
+    }
+
+    private BatchOutcome writeBatch(ParquetSink parquet, Dataset<Row> batch, long batchId) {
+        // Counting, dead-lettering and writing each scan the batch: read and parse it only once.
+        Dataset<Row> cached = batch.persist(StorageLevel.MEMORY_AND_DISK());
+        try {
+            Map<String, Long> byReason = new TreeMap<>();
+            long accepted = 0;
+            for (Row row : cached.groupBy(CarInfoParser.REJECT_REASON).count().collectAsList()) {
+                if (row.isNullAt(0)) {
+                    accepted = row.getLong(1);
+                } else {
+                    byReason.put(row.getString(0), row.getLong(1));
+                }
+            }
+            if (!byReason.isEmpty()) {
+                Column[] columns = PostgresSink.INPUT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new);
+                deadLetters.write(cached.filter(col(CarInfoParser.REJECT_REASON).isNotNull()).select(columns));
+            }
+            parquet.write(batchId, cached.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(eventColumns()));
+            return new BatchOutcome(accepted, 0, byReason);
+        } finally {
+            cached.unpersist(false);
+        }
+    }
+
+    private static Column[] eventColumns() {
+        List<Column> columns = new ArrayList<>();
+        for (StructField field : CarInfoSchema.SCHEMA.fields()) {
+            columns.add(col(CarInfoParser.CAR + "." + field.name()).as(field.name()));
+        }
+        Column gpsDate = to_date(timestamp_seconds(col(CarInfoParser.CAR + ".gpsUtcTime")));
+        columns.add(coalesce(gpsDate, to_date(col("timestamp"))).as(EVENT_DATE));
+        return columns.toArray(Column[]::new);
+    }
+}

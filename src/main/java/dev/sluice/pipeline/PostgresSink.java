@@ -1,0 +1,234 @@
+package dev.sluice.pipeline;
+
+import java.io.Serializable;
+import java.nio.charset.StandardCharsets;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.Iterator;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.TreeMap;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.postgresql.PGConnection;
+import org.postgresql.copy.CopyIn;
+import org.postgresql.copy.CopyManager;
+
+/**
+ * Writes a micro-batch of parsed records into PostgreSQL: accepted rows into the target table,
+ * rejected ones into the dead-letter table, each partition in one transaction.
+ *
+ * <p>Rows are streamed with {@code COPY} into a session-local staging table, then merged with one
+ * {@code INSERT ... ON CONFLICT DO NOTHING} on the table's key, so a micro-batch that Spark replays
+ * after a failure adds nothing twice. Dead letters are keyed on (pipeline, topic, partition,
+ * offset) the same way. If anything fails the transaction rolls back, the batch fails, and the
+ * query does not commit its offsets: the records are read again on restart.
+ *
+ * <p>Input rows must have the layout {@link #INPUT_COLUMNS} followed by the table's columns in
+ * {@link Table#columns()} order.
+ */
+public final class PostgresSink implements Serializable {
+
+    /** The leading columns every input row carries. */
+    public static final List<String> INPUT_COLUMNS = List.of(
+            "topic", "partition", "offset", "timestamp", "value",
+            CarInfoParser.REJECT_REASON, CarInfoParser.REJECT_DETAIL);
+
+    private static final int FLUSH_CHARS = 1 << 20;
+    private static final int DEAD_LETTER_FLUSH_CHARS = 8 << 20;
+    private static final String DEAD_LETTER_COLUMNS =
+            "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value";
+
+    /**
+     * A target table.
+     *
+     * @param name the table
+     * @param columns its columns, in the order the input rows carry them
+     * @param keyColumns the columns of its primary key or a unique constraint
+     */
+    public record Table(String name, List<String> columns, List<String> keyColumns) implements Serializable {
+        public Table {
+            Objects.requireNonNull(name, "name");
+            columns = List.copyOf(columns);
+            keyColumns = List.copyOf(keyColumns);
+        }
+    }
+
+    private final JdbcTarget target;
+    private final String pipeline;
+    private final Table table;
+    private final String deadLetterTable;
+
+    /**
+     * @param table where accepted rows go, or {@code null} when this sink keeps only dead letters
+     */
+    public PostgresSink(JdbcTarget target, String pipeline, Table table, String deadLetterTable) {
+        this.target = Objects.requireNonNull(target, "target");
+        this.pipeline = Objects.requireNonNull(pipeline, "pipeline");
+        this.table = table;
+        this.deadLetterTable = Objects.requireNonNull(deadLetterTable, "deadLetterTable");
+    }
+
+    /** Writes the batch; runs on the driver, the writing itself in Spark tasks. */
+    public BatchOutcome write(Dataset<Row> batch) {
+        List<BatchOutcome> outcomes = batch.javaRDD().mapPartitions(this::writePartition).collect();
+        return outcomes.stream().reduce(BatchOutcome.EMPTY, BatchOutcome::plus);
+    }
+
+    /** Closes this JVM's sink connections. */
+    public static void closeConnections() {
+        PostgresConnections.closeAll();
+    }
+
+    private Iterator<BatchOutcome> writePartition(Iterator<Row> rows) throws SQLException {
+        if (!rows.hasNext()) {
+            return List.of(BatchOutcome.EMPTY).iterator();
+        }
+        try (Connection connection = PostgresConnections.get(target).getConnection()) {
+            try {
+                BatchOutcome outcome = new PartitionWrite(connection).run(rows);
+                connection.commit();
+                return List.of(outcome).iterator();
+            } catch (SQLException | RuntimeException e) {
+                connection.rollback();
+                throw e;
+            }
+        }
+    }
+
+    private static String stagingName(String table) {
+        return "sluice_stage_" + table.replaceAll("[^A-Za-z0-9_]", "_");
+    }
+
+    /** One partition's rows, streamed through COPY; not thread-safe, lives for one task. */
+    private final class PartitionWrite {
+        private final Connection connection;
+        private final CopyManager copy;
+        private final StringBuilder rowsBuffer = new StringBuilder();
+        private final StringBuilder deadBuffer = new StringBuilder();
+        private final Map<String, Long> deadLetters = new TreeMap<>();
+        private CopyIn rowsCopy;
+        private long rowsStaged;
+
+        PartitionWrite(Connection connection) throws SQLException {
+            this.connection = connection;
+            this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
+        }
+
+        BatchOutcome run(Iterator<Row> rows) throws SQLException {
+            createStagingTables();
+            int firstColumn = INPUT_COLUMNS.size();
+            while (rows.hasNext()) {
+                Row row = rows.next();
+                String reason = row.getString(5);
+                if (reason == null) {
+                    appendRow(row, firstColumn);
+                } else {
+                    appendDeadLetter(row, reason);
+                }
+            }
+            flushRows(true);
+            flushDeadLetters();
+            long inserted = mergeRows();
+            mergeDeadLetters();
+            return new BatchOutcome(inserted, rowsStaged - inserted, deadLetters);
+        }
+
+        private void createStagingTables() throws SQLException {
+            try (Statement statement = connection.createStatement()) {
+                if (table != null) {
+                    statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(table.name())
+                            + " (LIKE " + table.name() + ") ON COMMIT DELETE ROWS");
+                }
+                statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(deadLetterTable)
+                        + " ON COMMIT DELETE ROWS AS SELECT " + DEAD_LETTER_COLUMNS + " FROM " + deadLetterTable
+                        + " WITH NO DATA");
+            }
+        }
+
+        private void appendRow(Row row, int firstColumn) throws SQLException {
+            if (table == null) {
+                throw new IllegalStateException("pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
+            }
+            for (int i = firstColumn; i < row.length(); i++) {
+                if (i > firstColumn) {
+                    rowsBuffer.append('\t');
+                }
+                CopyText.append(rowsBuffer, row.get(i));
+            }
+            rowsBuffer.append('\n');
+            rowsStaged++;
+            if (rowsBuffer.length() >= FLUSH_CHARS) {
+                flushRows(false);
+            }
+        }
+
+        private void appendDeadLetter(Row row, String reason) throws SQLException {
+            Object[] values = {pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)};
+            for (int i = 0; i < values.length; i++) {
+                if (i > 0) {
+                    deadBuffer.append('\t');
+                }
+                CopyText.append(deadBuffer, values[i]);
+            }
+            deadBuffer.append('\n');
+            deadLetters.merge(reason, 1L, Long::sum);
+            if (deadBuffer.length() >= DEAD_LETTER_FLUSH_CHARS) {
+                // Only one COPY can be open on a connection: close the rows' one first.
+                flushRows(true);
+                flushDeadLetters();
+            }
+        }
+
+        private void flushRows(boolean end) throws SQLException {
+            if (rowsBuffer.length() > 0) {
+                if (rowsCopy == null) {
+                    rowsCopy = copy.copyIn("COPY " + stagingName(table.name()) + " FROM STDIN");
+                }
+                byte[] bytes = rowsBuffer.toString().getBytes(StandardCharsets.UTF_8);
+                rowsCopy.writeToCopy(bytes, 0, bytes.length);
+                rowsBuffer.setLength(0);
+            }
+            if (end && rowsCopy != null) {
+                rowsCopy.endCopy();
+                rowsCopy = null;
+            }
+        }
+
+        private void flushDeadLetters() throws SQLException {
+            if (deadBuffer.length() == 0) {
+                return;
+            }
+            CopyIn deadCopy = copy.copyIn("COPY " + stagingName(deadLetterTable) + " FROM STDIN");
+            byte[] bytes = deadBuffer.toString().getBytes(StandardCharsets.UTF_8);
+            deadCopy.writeToCopy(bytes, 0, bytes.length);
+            deadCopy.endCopy();
+            deadBuffer.setLength(0);
+        }
+
+        private long mergeRows() throws SQLException {
+            if (table == null || rowsStaged == 0) {
+                return 0;
+            }
+            String columns = String.join(", ", table.columns());
+            try (Statement statement = connection.createStatement()) {
+                return statement.executeUpdate("INSERT INTO " + table.name() + " (" + columns + ") SELECT "
+                        + columns + " FROM " + stagingName(table.name()) + " ON CONFLICT ("
+                        + String.join(", ", table.keyColumns()) + ") DO NOTHING");
+            }
+        }
+
+        private void mergeDeadLetters() throws SQLException {
+            if (deadLetters.isEmpty()) {
+                return;
+            }
+            try (Statement statement = connection.createStatement()) {
+                statement.executeUpdate("INSERT INTO " + deadLetterTable + " (" + DEAD_LETTER_COLUMNS + ") SELECT "
+                        + DEAD_LETTER_COLUMNS + " FROM " + stagingName(deadLetterTable)
+                        + " ON CONFLICT (pipeline, topic, kafka_partition, kafka_offset) DO NOTHING");
+            }
+        }
+    }
+}

@@ -1,0 +1,48 @@
+package dev.sluice.query;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.time.Instant;
+import java.util.Map;
+
+/**
+ * What the control API shows of one pipeline.
+ *
+ * @param name the pipeline (and Spark query) name
+ * @param state where the query is
+ * @param autoStart whether the service starts it at boot
+ * @param id Spark's query id, stable across runs with the same checkpoint
+ * @param runId Spark's id for the current (or last) run
+ * @param startedAt when the current (or last) run started
+ * @param activity what Spark says the query is doing now
+ * @param failure why it failed, when it did
+ * @param lastProgress the last micro-batch Spark reported
+ * @param sink what the sink did since this service started
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record QueryStatus(
+        String name,
+        QueryState state,
+        boolean autoStart,
+        String id,
+        String runId,
+        Instant startedAt,
+        String activity,
+        Failure failure,
+        Progress lastProgress,
+        SinkTotals sink) {
+
+    /** Why a query failed. */
+    public record Failure(String message, Instant at) {}
+
+    /** A summary of one {@code StreamingQueryProgress}. */
+    public record Progress(
+            long batchId,
+            Instant timestamp,
+            long numInputRows,
+            double inputRowsPerSecond,
+            double processedRowsPerSecond,
+            Long batchDurationMs) {}
+
+    /** Rows the sink handled since the service started, for this pipeline. */
+    public record SinkTotals(long rowsWritten, long duplicatesSkipped, long deadLetters, Map<String, Long> deadLettersByReason) {}
+}

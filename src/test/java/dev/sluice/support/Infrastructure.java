@@ -1,0 +1,83 @@
+package dev.sluice.support;
+
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.File;
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.file.Files;
+import java.util.Map;
+import org.apache.hadoop.conf.Configuration;
+import org.apache.hadoop.hdfs.MiniDFSCluster;
+import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * The real components tests and the embedded default run against, each started once per JVM on
+ * loopback: a KRaft Kafka broker, a PostgreSQL server (real binaries from Maven), and an HDFS
+ * namenode with a datanode.
+ */
+public final class Infrastructure {
+
+    private static EmbeddedKafkaBroker kafka;
+    private static EmbeddedPostgres postgres;
+    private static MiniDFSCluster hdfs;
+
+    private Infrastructure() {}
+
+    public static synchronized EmbeddedKafkaBroker kafka() {
+        if (kafka == null) {
+            EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
+            broker.brokerProperties(Map.of(
+                    "auto.create.topics.enable", "true",
+                    "num.partitions", "3"));
+            broker.afterPropertiesSet();
+            kafka = broker;
+        }
+        return kafka;
+    }
+
+    public static synchronized EmbeddedPostgres postgres() {
+        return postgres(0);
+    }
+
+    /** @param port a fixed port, or 0 for any free one */
+    public static synchronized EmbeddedPostgres postgres(int port) {
+        if (postgres == null) {
+            try {
+                EmbeddedPostgres.Builder builder = EmbeddedPostgres.builder();
+                if (port > 0) {
+                    builder.setPort(port);
+                }
+                postgres = builder.start();
+            } catch (IOException e) {
+                throw new UncheckedIOException("PostgreSQL did not start", e);
+            }
+        }
+        return postgres;
+    }
+
+    public static String postgresUrl() {
+        return postgres().getJdbcUrl("postgres", "postgres");
+    }
+
+    public static synchronized MiniDFSCluster hdfs() {
+        if (hdfs == null) {
+            try {
+                File base = Files.createTempDirectory("sluice-hdfs").toFile();
+                Configuration conf = new Configuration();
+                conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
+                conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
+                hdfs = new MiniDFSCluster.Builder(conf, base).numDataNodes(1).build();
+                hdfs.waitActive();
+            } catch (IOException e) {
+                throw new UncheckedIOException("HDFS did not start", e);
+            }
+        }
+        return hdfs;
+    }
+
+    /** {@code hdfs://127.0.0.1:port} of the test namenode. */
+    public static String hdfsUri() {
+        return "hdfs://127.0.0.1:" + hdfs().getNameNodePort();
+    }
+}
