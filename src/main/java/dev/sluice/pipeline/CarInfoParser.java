@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.from_json;
@@ -99,8 +100,7 @@ public final class CarInfoParser {
                         lit("dataId is missing or blank")),
                 new RejectRule("OUT_OF_RANGE",
                         outside(lat, -90, 90).or(outside(lot, -180, 180)).or(speed.lt(0).or(speed.isNaN())),
-                        concat(lit("vhcleLat="), lat.cast("string"), lit(" vhcleLot="), lot.cast("string"),
-                                lit(" vhcleSped="), speed.cast("string"),
+                        concat(lit("vhcleLat="), text(lat), lit(" vhcleLot="), text(lot), lit(" vhcleSped="), text(speed),
                                 lit(" (latitude must be in [-90, 90], longitude in [-180, 180], speed >= 0)"))));
     }
 
@@ -126,6 +126,10 @@ public final class CarInfoParser {
 
     private static Column outside(Column value, double min, double max) {
         return value.lt(min).or(value.gt(max)).or(value.isNaN());
+    }
+
+    private static Column text(Column value) {
+        return coalesce(value.cast("string"), lit("null"));
     }
 
     private static Column car(String field) {

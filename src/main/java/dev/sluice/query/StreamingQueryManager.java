@@ -42,6 +42,7 @@ public class StreamingQueryManager {
     private final Map<String, ManagedQuery> queries = new LinkedHashMap<>();
     private final List<BatchListener> batchListeners;
     private final Object sparkShutdownHook;
+    private final TerminationListener terminationListener = new TerminationListener();
 
     public StreamingQueryManager(SparkSession spark, List<Pipeline> pipelines, List<BatchListener> batchListeners) {
         this.spark = spark;
@@ -51,7 +52,7 @@ public class StreamingQueryManager {
                 throw new IllegalStateException("Two pipelines are named " + pipeline.name());
             }
         }
-        spark.streams().addListener(new TerminationListener());
+        spark.streams().addListener(terminationListener);
         // SIGTERM runs Spark's hooks and Spring's at once; this one makes the queries stop first.
         this.sparkShutdownHook = ShutdownHookManager.addShutdownHook(SHUTDOWN_PRIORITY, () -> {
             stopAll();
@@ -70,7 +71,7 @@ public class StreamingQueryManager {
     /** Starts the pipeline's query; returns once Spark has started it. */
     public QueryStatus start(String name) {
         ManagedQuery managed = require(name);
-        synchronized (managed) {
+        synchronized (managed.lifecycle) {
             QueryState state = managed.state();
             if (state == QueryState.RUNNING || state == QueryState.STOPPING) {
                 throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' is already running");
@@ -91,7 +92,7 @@ public class StreamingQueryManager {
     /** Stops the pipeline's query; returns once it has stopped. */
     public QueryStatus stop(String name) {
         ManagedQuery managed = require(name);
-        synchronized (managed) {
+        synchronized (managed.lifecycle) {
             QueryState state = managed.state();
             if (state != QueryState.RUNNING) {
                 throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' is not running");
@@ -130,11 +131,11 @@ public class StreamingQueryManager {
         list().forEach(status -> log.info("Pipeline {}: {}", status.name(), status.state()));
     }
 
-    /** Stops every running query. */
+    /** Stops every running query; the manager is done after this. */
     @PreDestroy
     public void stopAll() {
         for (ManagedQuery managed : queries.values()) {
-            synchronized (managed) {
+            synchronized (managed.lifecycle) {
                 if (managed.state() == QueryState.RUNNING) {
                     log.info("Stopping pipeline {}", managed.pipeline.name());
                     managed.stop();
@@ -142,6 +143,7 @@ public class StreamingQueryManager {
             }
         }
         PostgresSink.closeConnections();
+        spark.streams().removeListener(terminationListener);
         ShutdownHookManager.removeShutdownHook(sparkShutdownHook);
     }
 
@@ -199,8 +201,13 @@ public class StreamingQueryManager {
         return message.length() > MAX_MESSAGE_LENGTH ? message.substring(0, MAX_MESSAGE_LENGTH) + "..." : message;
     }
 
-    /** One pipeline and its current (or last) run. Mutated only under its own lock. */
+    /**
+     * One pipeline and its current (or last) run. Start and stop hold {@link #lifecycle}; the
+     * sink totals have their own lock, because the query thread records them while a stop waits
+     * for that very thread.
+     */
     private static final class ManagedQuery {
+        final Object lifecycle = new Object();
         final Pipeline pipeline;
         volatile StreamingQuery query;
         volatile Instant startedAt;

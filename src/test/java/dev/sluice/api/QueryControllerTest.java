@@ -1,0 +1,138 @@
+package dev.sluice.api;
+
+import static org.mockito.BDDMockito.given;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
+import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
+import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
+
+import dev.sluice.query.QueryStartException;
+import dev.sluice.query.QueryState;
+import dev.sluice.query.QueryStateConflictException;
+import dev.sluice.query.QueryStatus;
+import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.query.UnknownQueryException;
+import java.util.List;
+import java.util.Map;
+import org.hamcrest.Matchers;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.web.servlet.WebMvcTest;
+import org.springframework.http.MediaType;
+import org.springframework.test.context.bean.override.mockito.MockitoBean;
+import org.springframework.test.web.servlet.MockMvc;
+
+/** The HTTP contract of the control API, with the manager's answers stubbed. */
+@WebMvcTest(QueryController.class)
+class QueryControllerTest {
+
+    @Autowired
+    private MockMvc mvc;
+
+    @MockitoBean
+    private StreamingQueryManager manager;
+
+    @Test
+    void listsPipelines() throws Exception {
+        given(manager.list()).willReturn(List.of(stopped("car-info-to-postgres")));
+
+        mvc.perform(get("/api/queries"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[0].name").value("car-info-to-postgres"))
+                .andExpect(jsonPath("$[0].state").value("STOPPED"))
+                .andExpect(jsonPath("$[0].sink.rowsWritten").value(0));
+    }
+
+    @Test
+    void unknownPipelineIs404Problem() throws Exception {
+        given(manager.status("nope")).willThrow(new UnknownQueryException("nope"));
+
+        mvc.perform(get("/api/queries/nope"))
+                .andExpect(status().isNotFound())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.status").value(404))
+                .andExpect(jsonPath("$.title").value("Unknown pipeline"))
+                .andExpect(jsonPath("$.type").value("urn:sluice:problem:unknown-query"))
+                .andExpect(jsonPath("$.detail").value("No pipeline is named 'nope'"))
+                .andExpect(jsonPath("$.instance").value("/api/queries/nope"));
+    }
+
+    @Test
+    void startingARunningPipelineIs409ProblemWithItsState() throws Exception {
+        given(manager.start("p")).willThrow(new QueryStateConflictException("p", QueryState.RUNNING, "Pipeline 'p' is already running"));
+
+        mvc.perform(post("/api/queries/p/start"))
+                .andExpect(status().isConflict())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.state").value("RUNNING"))
+                .andExpect(jsonPath("$.detail").value("Pipeline 'p' is already running"));
+    }
+
+    @Test
+    void stoppingAStoppedPipelineIs409Problem() throws Exception {
+        given(manager.stop("p")).willThrow(new QueryStateConflictException("p", QueryState.STOPPED, "Pipeline 'p' is not running"));
+
+        mvc.perform(post("/api/queries/p/stop"))
+                .andExpect(status().isConflict())
+                .andExpect(jsonPath("$.state").value("STOPPED"));
+    }
+
+    @Test
+    void invalidNameIs400Problem() throws Exception {
+        mvc.perform(get("/api/queries/Bad_Name!"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.status").value(400));
+    }
+
+    @Test
+    void outOfRangeOrNonNumericLimitIs400Problem() throws Exception {
+        mvc.perform(get("/api/queries/p/progress").param("limit", "0"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
+        mvc.perform(get("/api/queries/p/progress").param("limit", "1000"))
+                .andExpect(status().isBadRequest());
+        mvc.perform(get("/api/queries/p/progress").param("limit", "ten"))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    @Test
+    void wrongMethodAndUnknownPathAreProblemsToo() throws Exception {
+        mvc.perform(get("/api/queries/p/start"))
+                .andExpect(status().isMethodNotAllowed())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
+        mvc.perform(get("/api/nothing-here"))
+                .andExpect(status().isNotFound())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
+    }
+
+    @Test
+    void progressIsSparksJsonOldestFirst() throws Exception {
+        given(manager.progress("p", 2)).willReturn(List.of("{\"batchId\": 4}", "{\"batchId\": 5}"));
+
+        mvc.perform(get("/api/queries/p/progress").param("limit", "2"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$[0].batchId").value(4))
+                .andExpect(jsonPath("$[1].batchId").value(5));
+    }
+
+    @Test
+    void aStartFailureIsAProblemWithoutStackTrace() throws Exception {
+        given(manager.start("p")).willThrow(new QueryStartException("p", "Pipeline 'p' could not start: checkpoint unreadable",
+                new IllegalStateException("checkpoint unreadable")));
+
+        mvc.perform(post("/api/queries/p/start"))
+                .andExpect(status().isInternalServerError())
+                .andExpect(jsonPath("$.title").value("Pipeline could not start"))
+                .andExpect(jsonPath("$.detail").value("Pipeline 'p' could not start: checkpoint unreadable"))
+                .andExpect(jsonPath("$.trace").doesNotExist())
+                .andExpect(content().string(Matchers.not(Matchers.containsString("at dev.sluice"))));
+    }
+
+    private static QueryStatus stopped(String name) {
+        return new QueryStatus(name, QueryState.STOPPED, true, null, null, null, null, null, null,
+                new QueryStatus.SinkTotals(0, 0, 0, Map.of()));
+    }
+}

@@ -1,0 +1,72 @@
+package dev.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.time.Duration;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.context.ConfigurationPropertiesAutoConfiguration;
+import org.springframework.boot.autoconfigure.AutoConfigurations;
+import org.springframework.boot.autoconfigure.validation.ValidationAutoConfiguration;
+import org.springframework.boot.context.properties.EnableConfigurationProperties;
+import org.springframework.boot.test.context.runner.ApplicationContextRunner;
+import org.springframework.context.annotation.Configuration;
+
+class SluicePropertiesTest {
+
+    private final ApplicationContextRunner runner = new ApplicationContextRunner()
+            .withConfiguration(AutoConfigurations.of(ConfigurationPropertiesAutoConfiguration.class, ValidationAutoConfiguration.class))
+            .withUserConfiguration(Enable.class);
+
+    @Test
+    void defaultsPointAtLoopbackAndTheNotesTriggers() {
+        runner.run(context -> {
+            SluiceProperties properties = context.getBean(SluiceProperties.class);
+            assertThat(properties.kafka().bootstrapServers()).isEqualTo("127.0.0.1:9092");
+            assertThat(properties.spark().master()).isEqualTo("local[*]");
+            assertThat(properties.pipelines().carInfoToPostgres().trigger()).isEqualTo(Duration.ofMinutes(1));
+            assertThat(properties.pipelines().carInfoToPostgres().topic()).isEqualTo("car_info");
+            assertThat(properties.pipelines().carInfoToPostgres().table()).isEqualTo("car_info_table");
+            assertThat(properties.pipelines().carInfoToPostgres().startingOffsets()).isEqualTo("earliest");
+            assertThat(properties.pipelines().carInfoToPostgres().autoStart()).isTrue();
+            assertThat(properties.pipelines().carInfoToHdfs().trigger()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(properties.pipelines().carInfoToHdfs().maxOffsetsPerTrigger()).isNull();
+        });
+    }
+
+    @Test
+    void bindsEveryPipelineSettingAndPassesSparkKeysThrough() {
+        runner.withPropertyValues(
+                        "sluice.kafka.bootstrap-servers=broker-1:9092,broker-2:9092",
+                        "sluice.spark.master=spark://127.0.0.1:7077",
+                        "sluice.spark.config.spark.executor.memory=2g",
+                        "sluice.pipelines.car-info-to-postgres.trigger=30s",
+                        "sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=50000",
+                        "sluice.pipelines.car-info-to-postgres.auto-start=false",
+                        "sluice.pipelines.car-info-to-hdfs.path=hdfs://namenode:8020/data/car_info",
+                        "sluice.pipelines.car-info-to-hdfs.starting-offsets=latest")
+                .run(context -> {
+                    SluiceProperties properties = context.getBean(SluiceProperties.class);
+                    assertThat(properties.kafka().bootstrapServers()).isEqualTo("broker-1:9092,broker-2:9092");
+                    assertThat(properties.spark().master()).isEqualTo("spark://127.0.0.1:7077");
+                    assertThat(properties.spark().config()).containsEntry("spark.executor.memory", "2g");
+                    assertThat(properties.pipelines().carInfoToPostgres().trigger()).isEqualTo(Duration.ofSeconds(30));
+                    assertThat(properties.pipelines().carInfoToPostgres().maxOffsetsPerTrigger()).isEqualTo(50_000L);
+                    assertThat(properties.pipelines().carInfoToPostgres().autoStart()).isFalse();
+                    assertThat(properties.pipelines().carInfoToHdfs().path()).isEqualTo("hdfs://namenode:8020/data/car_info");
+                    assertThat(properties.pipelines().carInfoToHdfs().startingOffsets()).isEqualTo("latest");
+                });
+    }
+
+    @Test
+    void rejectsInvalidSettingsAtStartup() {
+        runner.withPropertyValues("sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=0")
+                .run(context -> assertThat(context).hasFailed()
+                        .getFailure().rootCause().hasMessageContaining("maxOffsetsPerTrigger"));
+        runner.withPropertyValues("sluice.kafka.bootstrap-servers= ")
+                .run(context -> assertThat(context).hasFailed());
+    }
+
+    @Configuration(proxyBeanMethods = false)
+    @EnableConfigurationProperties(SluiceProperties.class)
+    static class Enable {}
+}

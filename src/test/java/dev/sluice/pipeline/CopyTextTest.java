@@ -1,0 +1,43 @@
+package dev.sluice.pipeline;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.sql.Timestamp;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+
+class CopyTextTest {
+
+    @Test
+    void escapesWhatCopyTextFormatTreatsSpecially() {
+        assertThat(encode("a\tb\nc\rd\\e")).isEqualTo("a\\tb\\nc\\rd\\\\e");
+    }
+
+    @Test
+    void writesNullAsTheNullMarker() {
+        assertThat(encode(null)).isEqualTo("\\N");
+    }
+
+    @Test
+    void writesBytesAsEscapedHexBytea() {
+        assertThat(encode(new byte[] {0x00, (byte) 0xff, 0x41})).isEqualTo("\\\\x00ff41");
+    }
+
+    @Test
+    void writesTimestampsAsUtcInstants() {
+        assertThat(encode(Timestamp.from(Instant.parse("2026-11-21T06:30:15.250Z")))).isEqualTo("2026-11-21T06:30:15.250Z");
+    }
+
+    @Test
+    void writesNumbersAsPostgresReadsThem() {
+        assertThat(encode(42.5)).isEqualTo("42.5");
+        assertThat(encode(Double.NaN)).isEqualTo("NaN");
+        assertThat(encode(7L)).isEqualTo("7");
+    }
+
+    private static String encode(Object value) {
+        StringBuilder out = new StringBuilder();
+        CopyText.append(out, value);
+        return out.toString();
+    }
+}
