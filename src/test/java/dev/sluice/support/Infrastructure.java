@@ -5,7 +5,14 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.common.errors.TopicExistsException;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
@@ -34,6 +41,19 @@ public final class Infrastructure {
             kafka = broker;
         }
         return kafka;
+    }
+
+    /** Creates the topic with three partitions unless it exists. */
+    public static void ensureTopic(String topic) {
+        try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", kafka().getBrokersAsString()))) {
+            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        } catch (ExecutionException e) {
+            if (!(e.getCause() instanceof TopicExistsException)) {
+                throw new IllegalStateException("Could not create topic " + topic, e);
+            }
+        } catch (InterruptedException | TimeoutException e) {
+            throw new IllegalStateException("Could not create topic " + topic, e);
+        }
     }
 
     public static synchronized EmbeddedPostgres postgres() {
@@ -65,7 +85,6 @@ public final class Infrastructure {
             try {
                 File base = Files.createTempDirectory("sluice-hdfs").toFile();
                 Configuration conf = new Configuration();
-                conf.set(MiniDFSCluster.HDFS_MINIDFS_BASEDIR, base.getAbsolutePath());
                 conf.set("dfs.namenode.rpc-bind-host", "127.0.0.1");
                 hdfs = new MiniDFSCluster.Builder(conf, base).numDataNodes(1).build();
                 hdfs.waitActive();

@@ -1,0 +1,111 @@
+package dev.sluice.support;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.query.QueryState;
+import dev.sluice.query.StreamingQueryManager;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.junit.jupiter.api.AfterEach;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.context.SpringBootTest;
+import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.test.context.DynamicPropertyRegistry;
+import org.springframework.test.context.DynamicPropertySource;
+
+/**
+ * The whole service against a real Kafka broker, PostgreSQL and HDFS, all on loopback. Every
+ * integration test shares this one application context (and so one Spark driver); each pipeline
+ * reads its own topic, and every test leaves the pipelines stopped.
+ */
+@SpringBootTest(
+        webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
+        properties = {
+            "server.address=127.0.0.1",
+            "sluice.spark.master=local[2]",
+            "sluice.spark.config.spark.driver.host=127.0.0.1",
+            "sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
+            "sluice.spark.config.spark.sql.shuffle.partitions=2",
+            "sluice.pipelines.car-info-to-postgres.auto-start=false",
+            "sluice.pipelines.car-info-to-postgres.topic=" + IntegrationTest.POSTGRES_TOPIC,
+            "sluice.pipelines.car-info-to-postgres.trigger=1s",
+            "sluice.pipelines.car-info-to-hdfs.auto-start=false",
+            "sluice.pipelines.car-info-to-hdfs.topic=" + IntegrationTest.HDFS_TOPIC,
+            "sluice.pipelines.car-info-to-hdfs.trigger=1s",
+        })
+public abstract class IntegrationTest {
+
+    public static final String POSTGRES_TOPIC = "it_car_info_postgres";
+    public static final String HDFS_TOPIC = "it_car_info_hdfs";
+    public static final String POSTGRES_PIPELINE = "car-info-to-postgres";
+    public static final String HDFS_PIPELINE = "car-info-to-hdfs";
+    public static final Duration DEADLINE = Duration.ofSeconds(120);
+
+    @Autowired
+    protected TestRestTemplate rest;
+
+    @Autowired
+    protected JdbcTemplate jdbc;
+
+    @Autowired
+    protected StreamingQueryManager manager;
+
+    @DynamicPropertySource
+    static void infrastructure(DynamicPropertyRegistry registry) {
+        Infrastructure.ensureTopic(POSTGRES_TOPIC);
+        Infrastructure.ensureTopic(HDFS_TOPIC);
+        registry.add("sluice.kafka.bootstrap-servers", () -> Infrastructure.kafka().getBrokersAsString());
+        registry.add("spring.datasource.url", Infrastructure::postgresUrl);
+        registry.add("spring.datasource.username", () -> "postgres");
+        registry.add("spring.datasource.password", () -> "postgres");
+        registry.add("sluice.checkpoint-root", () -> Infrastructure.hdfsUri() + "/sluice/checkpoints");
+        registry.add("sluice.pipelines.car-info-to-hdfs.path", () -> Infrastructure.hdfsUri() + "/data/car_info");
+    }
+
+    @AfterEach
+    void leavePipelinesStopped() {
+        for (String name : List.of(POSTGRES_PIPELINE, HDFS_PIPELINE)) {
+            if (manager.status(name).state() == QueryState.RUNNING) {
+                manager.stop(name);
+            }
+        }
+    }
+
+    /** Sends the values, keyed, and returns where each landed, in order. */
+    protected static List<RecordMetadata> produce(String topic, List<byte[]> values) {
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Infrastructure.kafka().getBrokersAsString(),
+                ProducerConfig.ACKS_CONFIG, "all");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            List<Future<RecordMetadata>> sent = new ArrayList<>();
+            for (byte[] value : values) {
+                sent.add(producer.send(new ProducerRecord<>(topic, value)));
+            }
+            List<RecordMetadata> landed = new ArrayList<>();
+            for (Future<RecordMetadata> future : sent) {
+                landed.add(future.get());
+            }
+            return landed;
+        } catch (InterruptedException | ExecutionException e) {
+            throw new IllegalStateException("Kafka did not take the records", e);
+        }
+    }
+
+    protected ResponseEntity<JsonNode> post(String path) {
+        return rest.postForEntity(path, null, JsonNode.class);
+    }
+
+    protected ResponseEntity<JsonNode> get(String path) {
+        return rest.getForEntity(path, JsonNode.class);
+    }
+}
