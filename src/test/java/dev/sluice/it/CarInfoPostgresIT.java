@@ -77,9 +77,13 @@ class CarInfoPostgresIT extends IntegrationTest {
             assertThat(letter.detail()).isNotBlank();
         });
 
+        // The totals are recorded just after the batch's transaction commits.
+        await().atMost(DEADLINE).until(() -> get("/api/queries/" + POSTGRES_PIPELINE).getBody()
+                .at("/sink/rowsWritten").asLong() >= first.size());
         JsonNode status = get("/api/queries/" + POSTGRES_PIPELINE).getBody();
-        assertThat(status.at("/sink/rowsWritten").asLong()).isGreaterThanOrEqualTo(first.size());
         assertThat(status.at("/sink/deadLetters").asLong()).isGreaterThanOrEqualTo(expectedDeadLetters.size());
+        // Spark reports a batch's progress just after the sink has committed it.
+        await().atMost(DEADLINE).until(() -> get("/api/queries/" + POSTGRES_PIPELINE + "/progress?limit=5").getBody().size() > 0);
         JsonNode progress = get("/api/queries/" + POSTGRES_PIPELINE + "/progress?limit=5").getBody();
         assertThat(progress.isArray()).isTrue();
         assertThat(progress.size()).isBetween(1, 5);
