@@ -1,9 +1,11 @@
 package dev.sluice.config;
 
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
+import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
@@ -20,6 +22,10 @@ import org.springframework.validation.annotation.Validated;
  *     ({@code hdfs://...} in production, so a restarted driver resumes where it stopped)
  * @param postgres how the PostgreSQL sink writes
  * @param pipelines the built-in pipelines
+ * @param security who may use the control API
+ * @param restart how failed queries are restarted
+ * @param stopTimeout how long a stop waits for the running micro-batch to finish before it
+ *     interrupts it
  */
 @Validated
 @ConfigurationProperties("sluice")
@@ -28,7 +34,41 @@ public record SluiceProperties(
         @Valid @DefaultValue Kafka kafka,
         @NotBlank @DefaultValue("./data/checkpoints") String checkpointRoot,
         @Valid @DefaultValue Postgres postgres,
-        @Valid @DefaultValue Pipelines pipelines) {
+        @Valid @DefaultValue Pipelines pipelines,
+        @Valid @DefaultValue Security security,
+        @Valid @DefaultValue Restart restart,
+        @NotNull @DefaultValue("30s") Duration stopTimeout) {
+
+    /**
+     * Who may use the control API.
+     *
+     * @param apiToken when set, every {@code /api/**} call needs {@code Authorization: Bearer
+     *     <token>}; set it (from a Secret) in every deployment that is reachable by others
+     */
+    public record Security(String apiToken) {
+
+        @Override
+        public String toString() {
+            return "Security[apiToken=" + (apiToken == null ? "unset" : "****") + "]";
+        }
+    }
+
+    /**
+     * How a failed query is restarted: after {@code initialBackoff}, then each wait
+     * {@code multiplier} times longer, up to {@code maxBackoff}.
+     *
+     * @param enabled whether failed queries restart by themselves
+     * @param initialBackoff the wait before the first restart
+     * @param maxBackoff the longest wait between restarts
+     * @param multiplier how much longer each wait is than the last
+     * @param maxAttempts restarts in a row before giving up (0: never give up)
+     */
+    public record Restart(
+            @DefaultValue("true") boolean enabled,
+            @NotNull @DefaultValue("5s") Duration initialBackoff,
+            @NotNull @DefaultValue("5m") Duration maxBackoff,
+            @DefaultValue("2.0") @DecimalMin("1.0") double multiplier,
+            @PositiveOrZero @DefaultValue("0") int maxAttempts) {}
 
     /**
      * The embedded Spark driver.

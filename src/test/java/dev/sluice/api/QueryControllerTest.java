@@ -19,12 +19,14 @@ import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.web.servlet.WebMvcTest;
+import org.springframework.context.annotation.Import;
 import org.springframework.http.MediaType;
 import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The HTTP contract of the control API, with the manager's answers stubbed. */
 @WebMvcTest(QueryController.class)
+@Import(SecurityConfiguration.class)
 class QueryControllerTest {
 
     @Autowired
