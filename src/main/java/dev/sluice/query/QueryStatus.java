@@ -9,12 +9,14 @@ import java.util.Map;
  *
  * @param name the pipeline (and Spark query) name
  * @param state where the query is
+ * @param desired what the operator (or the configuration) wants: RUNNING or STOPPED
  * @param autoStart whether the service starts it at boot
  * @param id Spark's query id, stable across runs with the same checkpoint
  * @param runId Spark's id for the current (or last) run
  * @param startedAt when the current (or last) run started
  * @param activity what Spark says the query is doing now
  * @param failure why it failed, when it did
+ * @param restart the automatic restarts after failures in a row, when there were any
  * @param lastProgress the last micro-batch Spark reported
  * @param sink what the sink did since this service started
  */
@@ -22,17 +24,28 @@ import java.util.Map;
 public record QueryStatus(
         String name,
         QueryState state,
+        DesiredState desired,
         boolean autoStart,
         String id,
         String runId,
         Instant startedAt,
         String activity,
         Failure failure,
+        Restart restart,
         Progress lastProgress,
         SinkTotals sink) {
 
     /** Why a query failed. */
     public record Failure(String message, Instant at) {}
+
+    /**
+     * Automatic restarts.
+     *
+     * @param attempt failures in a row so far
+     * @param nextAttemptAt when the next restart happens, if one is planned
+     * @param gaveUp true when the restart budget is spent and only an operator's start helps
+     */
+    public record Restart(int attempt, Instant nextAttemptAt, boolean gaveUp) {}
 
     /** A summary of one {@code StreamingQueryProgress}. */
     public record Progress(

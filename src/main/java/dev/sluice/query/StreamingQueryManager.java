@@ -6,15 +6,24 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.Redaction;
 import jakarta.annotation.PreDestroy;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryException;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.util.ShutdownHookManager;
@@ -22,14 +31,21 @@ import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import org.springframework.stereotype.Service;
 import scala.runtime.BoxedUnit;
 
 /**
- * Owns the streaming queries of every pipeline: starts, stops and reports on them. Start and stop
- * of one pipeline are serialised; status reads never wait for them.
+ * Owns the streaming queries of every pipeline: starts, stops, restarts and reports on them.
+ *
+ * <ul>
+ *   <li>An operator's start or stop is stored as the pipeline's desired state, which outlives the
+ *       service: after a restart, a pipeline the operator stopped stays stopped.
+ *   <li>A query that fails while it should run is restarted from its checkpoint after a backoff
+ *       that grows with each failure in a row; a manual start resets it.
+ *   <li>A stop first lets the running micro-batch finish, up to the stop timeout.
+ * </ul>
+ *
+ * Start and stop of one pipeline are serialised; status reads never wait for them.
  */
-@Service
 public class StreamingQueryManager {
 
     private static final Logger log = LoggerFactory.getLogger(StreamingQueryManager.class);
@@ -37,16 +53,29 @@ public class StreamingQueryManager {
     /** Above SparkContext's own shutdown hook (50): queries stop before the context does. */
     private static final int SHUTDOWN_PRIORITY = 60;
     private static final int MAX_MESSAGE_LENGTH = 2000;
+    private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final SparkSession spark;
     private final Map<String, ManagedQuery> queries = new LinkedHashMap<>();
     private final List<BatchListener> batchListeners;
-    private final Object sparkShutdownHook;
+    private final DesiredStateStore desiredStates;
+    private final RestartPolicy restartPolicy;
+    private final Duration stopTimeout;
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sluice-query-restarts");
+        thread.setDaemon(true);
+        return thread;
+    });
     private final TerminationListener terminationListener = new TerminationListener();
+    private final Object sparkShutdownHook;
 
-    public StreamingQueryManager(SparkSession spark, List<Pipeline> pipelines, List<BatchListener> batchListeners) {
+    public StreamingQueryManager(SparkSession spark, List<Pipeline> pipelines, List<BatchListener> batchListeners,
+            DesiredStateStore desiredStates, RestartPolicy restartPolicy, Duration stopTimeout) {
         this.spark = spark;
         this.batchListeners = List.copyOf(batchListeners);
+        this.desiredStates = desiredStates;
+        this.restartPolicy = restartPolicy;
+        this.stopTimeout = stopTimeout;
         for (Pipeline pipeline : pipelines) {
             if (queries.putIfAbsent(pipeline.name(), new ManagedQuery(pipeline)) != null) {
                 throw new IllegalStateException("Two pipelines are named " + pipeline.name());
@@ -68,7 +97,7 @@ public class StreamingQueryManager {
         return require(name).status();
     }
 
-    /** Starts the pipeline's query; returns once Spark has started it. */
+    /** An operator's start: stored as desired, resets the restart backoff, returns once Spark started it. */
     public QueryStatus start(String name) {
         ManagedQuery managed = require(name);
         synchronized (managed.lifecycle) {
@@ -76,28 +105,31 @@ public class StreamingQueryManager {
             if (state == QueryState.RUNNING || state == QueryState.STOPPING) {
                 throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' is already running");
             }
-            try {
-                managed.started(managed.pipeline.start(spark, this::onBatch));
-                log.info("Started pipeline {}", name);
-            } catch (Exception e) {
-                String message = describe(e);
-                managed.failedToStart(message);
-                log.error("Pipeline {} could not start: {}", name, message);
-                throw new QueryStartException(name, "Pipeline '" + name + "' could not start: " + message, e);
-            }
+            desiredStates.save(name, DesiredState.RUNNING);
+            managed.desired = DesiredState.RUNNING;
+            managed.resetRestarts();
+            run(managed);
         }
         return managed.status();
     }
 
-    /** Stops the pipeline's query; returns once it has stopped. */
+    /**
+     * An operator's stop: stored as desired; a running query stops once its current micro-batch
+     * is done (or the stop timeout passes), a failed one is no longer restarted.
+     */
     public QueryStatus stop(String name) {
         ManagedQuery managed = require(name);
         synchronized (managed.lifecycle) {
             QueryState state = managed.state();
-            if (state != QueryState.RUNNING) {
+            if (state == QueryState.STOPPED || state == QueryState.STOPPING) {
                 throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' is not running");
             }
-            managed.stop();
+            desiredStates.save(name, DesiredState.STOPPED);
+            managed.desired = DesiredState.STOPPED;
+            managed.resetRestarts();
+            if (state == QueryState.RUNNING) {
+                managed.stop(stopTimeout);
+            }
         }
         return managed.status();
     }
@@ -114,31 +146,38 @@ public class StreamingQueryManager {
                 .toList();
     }
 
+    /** Starts the pipelines that should run: as last asked by an operator, else as configured. */
     @EventListener(ApplicationReadyEvent.class)
     public void startAutomatically() {
         for (ManagedQuery managed : queries.values()) {
             String name = managed.pipeline.name();
-            if (!managed.pipeline.autoStart()) {
-                log.info("Pipeline {}: auto-start is off, STOPPED", name);
-                continue;
+            Optional<DesiredState> stored = desiredStates.load(name);
+            DesiredState desired = stored.orElse(managed.pipeline.autoStart() ? DesiredState.RUNNING : DesiredState.STOPPED);
+            synchronized (managed.lifecycle) {
+                managed.desired = desired;
+                if (desired == DesiredState.RUNNING && managed.state() != QueryState.RUNNING) {
+                    try {
+                        run(managed);
+                    } catch (QueryStartException e) {
+                        // Already logged and scheduled for a retry; the service stays up.
+                    }
+                }
             }
-            try {
-                start(name);
-            } catch (QueryStartException | QueryStateConflictException e) {
-                // Already logged; the service stays up so the operator can see and fix it.
-            }
+            log.info("Pipeline {}: {} ({})", name, managed.state(),
+                    stored.isPresent() ? "as an operator last asked" : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"));
         }
-        list().forEach(status -> log.info("Pipeline {}: {}", status.name(), status.state()));
     }
 
-    /** Stops every running query; the manager is done after this. */
+    /** Stops every running query without changing what is desired; the manager is done after this. */
     @PreDestroy
     public void stopAll() {
+        restarts.shutdownNow();
         for (ManagedQuery managed : queries.values()) {
             synchronized (managed.lifecycle) {
+                managed.resetRestarts();
                 if (managed.state() == QueryState.RUNNING) {
                     log.info("Stopping pipeline {}", managed.pipeline.name());
-                    managed.stop();
+                    managed.stop(stopTimeout);
                 }
             }
         }
@@ -147,7 +186,66 @@ public class StreamingQueryManager {
         ShutdownHookManager.removeShutdownHook(sparkShutdownHook);
     }
 
-    /** Notes when and why a run ended; Spark calls it on its listener bus, so it only records. */
+    /** Starts a run; on failure records it, schedules a retry when one is due, and throws. Holds the lock. */
+    private void run(ManagedQuery managed) {
+        String name = managed.pipeline.name();
+        try {
+            managed.started(managed.pipeline.start(spark, this::onBatch));
+            log.info("Started pipeline {}{}", name, managed.attempt > 0 ? " (restart " + managed.attempt + ")" : "");
+        } catch (Exception e) {
+            String message = describe(e);
+            managed.failedToStart(message);
+            log.error("Pipeline {} could not start: {}", name, message);
+            scheduleRestart(managed);
+            throw new QueryStartException(name, "Pipeline '" + name + "' could not start: " + message, e);
+        }
+    }
+
+    /** After a failure: plans the next restart, or gives up. Holds the lock. */
+    private void scheduleRestart(ManagedQuery managed) {
+        if (managed.desired != DesiredState.RUNNING || restarts.isShutdown()) {
+            return;
+        }
+        int attempt = managed.attempt + 1;
+        Optional<Duration> backoff = restartPolicy.backoff(attempt);
+        if (backoff.isEmpty()) {
+            managed.gaveUp = restartPolicy.enabled();
+            if (managed.gaveUp) {
+                log.error("Pipeline {} failed {} times in a row; not restarting it again", managed.pipeline.name(), managed.attempt);
+            }
+            return;
+        }
+        managed.attempt = attempt;
+        managed.nextRestartAt = Instant.now().plus(backoff.get());
+        managed.pendingRestart = restarts.schedule(() -> restart(managed), backoff.get().toMillis(), TimeUnit.MILLISECONDS);
+        log.warn("Pipeline {} will restart in {} (attempt {})", managed.pipeline.name(), backoff.get(), attempt);
+    }
+
+    private void restart(ManagedQuery managed) {
+        synchronized (managed.lifecycle) {
+            managed.pendingRestart = null;
+            managed.nextRestartAt = null;
+            if (managed.desired != DesiredState.RUNNING || managed.state() != QueryState.FAILED) {
+                return;
+            }
+            try {
+                run(managed);
+            } catch (QueryStartException e) {
+                // run() recorded it and planned the next attempt.
+            }
+        }
+    }
+
+    private void onQueryFailed(ManagedQuery managed, UUID runId) {
+        synchronized (managed.lifecycle) {
+            StreamingQuery current = managed.query;
+            if (current != null && current.runId().equals(runId) && managed.state() == QueryState.FAILED) {
+                scheduleRestart(managed);
+            }
+        }
+    }
+
+    /** Notes when and why a run ended; on Spark's listener bus, so the restart is planned elsewhere. */
     private final class TerminationListener extends StreamingQueryListener {
         @Override
         public void onQueryStarted(QueryStartedEvent event) {}
@@ -159,10 +257,14 @@ public class StreamingQueryManager {
         public void onQueryTerminated(QueryTerminatedEvent event) {
             for (ManagedQuery managed : queries.values()) {
                 StreamingQuery current = managed.query;
-                if (current != null && current.runId().equals(event.runId())) {
-                    managed.endedAt = Instant.now();
-                    if (event.exception().isDefined()) {
-                        log.error("Pipeline {} failed: {}", managed.pipeline.name(), describe(current.exception().get()));
+                if (current == null || !current.runId().equals(event.runId())) {
+                    continue;
+                }
+                managed.endedAt = Instant.now();
+                if (event.exception().isDefined()) {
+                    log.error("Pipeline {} failed: {}", managed.pipeline.name(), describe(current.exception().get()));
+                    if (!restarts.isShutdown()) {
+                        restarts.execute(() -> onQueryFailed(managed, event.runId()));
                     }
                 }
             }
@@ -191,9 +293,7 @@ public class StreamingQueryManager {
     static String describe(Throwable error) {
         Throwable cause = error;
         // Spark wraps the real cause; its own message repeats the whole query plan.
-        while (cause.getCause() != null
-                && (cause instanceof org.apache.spark.sql.streaming.StreamingQueryException
-                        || cause.getMessage() == null)) {
+        while (cause.getCause() != null && (cause instanceof StreamingQueryException || cause.getMessage() == null)) {
             cause = cause.getCause();
         }
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
@@ -202,18 +302,24 @@ public class StreamingQueryManager {
     }
 
     /**
-     * One pipeline and its current (or last) run. Start and stop hold {@link #lifecycle}; the
-     * sink totals have their own lock, because the query thread records them while a stop waits
-     * for that very thread.
+     * One pipeline and its current (or last) run. Start, stop and restart planning hold
+     * {@link #lifecycle}; the sink totals have their own lock, because the query thread records
+     * them while a stop waits for that very thread.
      */
     private static final class ManagedQuery {
         final Object lifecycle = new Object();
         final Pipeline pipeline;
+        volatile DesiredState desired = DesiredState.STOPPED;
         volatile StreamingQuery query;
         volatile Instant startedAt;
         volatile Instant endedAt;
         volatile QueryStatus.Failure startFailure;
         volatile boolean stopping;
+        /** Failures in a row; a batch that reaches its sink sets it back to 0. */
+        volatile int attempt;
+        volatile Instant nextRestartAt;
+        volatile boolean gaveUp;
+        ScheduledFuture<?> pendingRestart;
         private long rowsWritten;
         private long duplicatesSkipped;
         private final Map<String, Long> deadLetters = new TreeMap<>();
@@ -234,10 +340,26 @@ public class StreamingQueryManager {
             this.startFailure = new QueryStatus.Failure(message, Instant.now());
         }
 
-        void stop() {
+        void resetRestarts() {
+            if (pendingRestart != null) {
+                pendingRestart.cancel(false);
+                pendingRestart = null;
+            }
+            attempt = 0;
+            nextRestartAt = null;
+            gaveUp = false;
+        }
+
+        /** Lets the running micro-batch finish (up to the timeout), then stops the query. */
+        void stop(Duration timeout) {
             stopping = true;
             try {
-                query.stop();
+                StreamingQuery current = query;
+                long deadline = System.nanoTime() + timeout.toNanos();
+                while (current.isActive() && current.status().isTriggerActive() && System.nanoTime() < deadline) {
+                    LockSupport.parkNanos(STOP_POLL_NANOS);
+                }
+                current.stop();
             } catch (TimeoutException e) {
                 log.warn("Pipeline {} did not stop in time: {}", pipeline.name(), e.getMessage());
             } finally {
@@ -246,46 +368,60 @@ public class StreamingQueryManager {
         }
 
         QueryState state() {
-            StreamingQuery current = query;
             if (stopping) {
                 return QueryState.STOPPING;
             }
-            if (current == null) {
-                return startFailure == null ? QueryState.STOPPED : QueryState.FAILED;
-            }
-            if (current.isActive()) {
+            StreamingQuery current = query;
+            if (current != null && current.isActive()) {
                 return QueryState.RUNNING;
             }
-            return current.exception().isDefined() ? QueryState.FAILED : QueryState.STOPPED;
+            if (desired == DesiredState.STOPPED) {
+                return QueryState.STOPPED;
+            }
+            boolean failed = current == null ? startFailure != null : current.exception().isDefined();
+            return failed ? QueryState.FAILED : QueryState.STOPPED;
         }
 
-        synchronized void record(BatchOutcome outcome) {
-            rowsWritten += outcome.rowsWritten();
-            duplicatesSkipped += outcome.duplicatesSkipped();
-            outcome.deadLetters().forEach((reason, count) -> deadLetters.merge(reason, count, Long::sum));
+        void record(BatchOutcome outcome) {
+            attempt = 0;
+            synchronized (deadLetters) {
+                rowsWritten += outcome.rowsWritten();
+                duplicatesSkipped += outcome.duplicatesSkipped();
+                outcome.deadLetters().forEach((reason, count) -> deadLetters.merge(reason, count, Long::sum));
+            }
         }
 
-        private synchronized QueryStatus.SinkTotals totals() {
-            long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
-            return new QueryStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
+        private QueryStatus.SinkTotals totals() {
+            synchronized (deadLetters) {
+                long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+                return new QueryStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
+            }
         }
 
         QueryStatus status() {
             StreamingQuery current = query;
             QueryState state = state();
-            QueryStatus.Failure failure = startFailure;
-            if (current != null && state == QueryState.FAILED) {
-                failure = new QueryStatus.Failure(describe(current.exception().get()), endedAt);
+            QueryStatus.Failure failure = null;
+            if (state == QueryState.FAILED) {
+                failure = current == null
+                        ? startFailure
+                        : new QueryStatus.Failure(describe(current.exception().get()), endedAt);
             }
+            int restarts = attempt;
+            QueryStatus.Restart restart = restarts > 0 || gaveUp
+                    ? new QueryStatus.Restart(restarts, nextRestartAt, gaveUp)
+                    : null;
             return new QueryStatus(
                     pipeline.name(),
                     state,
+                    desired,
                     pipeline.autoStart(),
                     current == null ? null : current.id().toString(),
                     current == null ? null : current.runId().toString(),
                     current == null ? null : startedAt,
                     current == null || !current.isActive() ? null : current.status().message(),
                     failure,
+                    restart,
                     current == null ? null : summarize(current.lastProgress()),
                     totals());
         }

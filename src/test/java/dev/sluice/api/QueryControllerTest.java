@@ -7,6 +7,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.sluice.query.DesiredState;
 import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.QueryStateConflictException;
@@ -134,7 +135,7 @@ class QueryControllerTest {
     }
 
     private static QueryStatus stopped(String name) {
-        return new QueryStatus(name, QueryState.STOPPED, true, null, null, null, null, null, null,
+        return new QueryStatus(name, QueryState.STOPPED, DesiredState.STOPPED, true, null, null, null, null, null, null, null,
                 new QueryStatus.SinkTotals(0, 0, 0, Map.of()));
     }
 }

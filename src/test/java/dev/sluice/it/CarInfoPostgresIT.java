@@ -92,6 +92,7 @@ class CarInfoPostgresIT extends IntegrationTest {
         ResponseEntity<JsonNode> stopped = post("/api/queries/" + POSTGRES_PIPELINE + "/stop");
         assertThat(stopped.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(stopped.getBody().get("state").asText()).isEqualTo("STOPPED");
+        assertThat(desiredState()).as("kept for the next deploy").isEqualTo("STOPPED");
 
         // While stopped: new events, and 20 of the first ones sent again by upstream.
         List<CarInfoEvent> second = events(run, 200, 150);
@@ -101,6 +102,7 @@ class CarInfoPostgresIT extends IntegrationTest {
         produce(POSTGRES_TOPIC, more);
 
         assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(desiredState()).isEqualTo("RUNNING");
         await().atMost(DEADLINE).until(() -> rowCount(run) == expected.size()
                 && get("/api/queries/" + POSTGRES_PIPELINE).getBody().at("/sink/duplicatesSkipped").asLong() >= 20);
         assertRowsEqual(run, expected);
@@ -178,6 +180,10 @@ class CarInfoPostgresIT extends IntegrationTest {
         hostile.put("FIELD_TOO_LONG#trmn", utf8("{\"dataId\": \"" + run + "-x3\", \"trmnId\": \"" + "T".repeat(65_536) + "\"}"));
         hostile.put("INVALID_CHARACTER#nul", utf8("{\"dataId\": \"" + run + "-x4\", \"trmnId\": \"T\\u0000\"}"));
         return hostile;
+    }
+
+    private String desiredState() {
+        return jdbc.queryForObject("SELECT desired_state FROM pipeline_control WHERE pipeline = ?", String.class, POSTGRES_PIPELINE);
     }
 
     private long rowCount(String run) {

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.support.InMemoryDesiredStateStore;
 import dev.sluice.support.TestSpark;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -20,7 +21,9 @@ import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ExecutorService;
 import java.util.concurrent.Executors;
 import java.util.concurrent.Future;
+import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicBoolean;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -42,19 +45,49 @@ class StreamingQueryManagerTest {
     @TempDir
     Path checkpoints;
 
+    private static final RestartPolicy QUICK_RESTARTS =
+            new RestartPolicy(true, Duration.ofMillis(200), Duration.ofSeconds(1), 2, 0);
+
+    private final InMemoryDesiredStateStore desiredStates = new InMemoryDesiredStateStore();
+    private final AtomicBoolean sinkDown = new AtomicBoolean();
+    private final CountDownLatch batchEntered = new CountDownLatch(1);
+    private final CountDownLatch releaseBatch = new CountDownLatch(1);
+
     private StreamingQueryManager manager;
 
     @BeforeEach
     void createManager() {
-        manager = new StreamingQueryManager(spark, List.of(
-                new RatePipeline("counting", checkpoints, false),
-                new RatePipeline("sink-fails", checkpoints, true)), List.of(BatchListener.NONE));
+        manager = manager(RestartPolicy.NEVER, true);
+    }
+
+    private StreamingQueryManager manager(RestartPolicy restarts, boolean autoStart) {
+        return new StreamingQueryManager(spark, List.of(
+                new RatePipeline("counting", checkpoints, autoStart, batchId -> {}),
+                new RatePipeline("sink-fails", checkpoints, false, batchId -> {
+                    if (batchId >= 1) {
+                        throw new IllegalStateException("the sink is down");
+                    }
+                }),
+                new RatePipeline("flaky-sink", checkpoints, false, batchId -> {
+                    if (sinkDown.get()) {
+                        throw new IllegalStateException("connection refused");
+                    }
+                }),
+                new RatePipeline("slow-sink", checkpoints, false, batchId -> {
+                    // The rate source's first batch is usually empty; hold one that has rows.
+                    if (batchId >= 1) {
+                        batchEntered.countDown();
+                        releaseBatch.await(30, TimeUnit.SECONDS);
+                    }
+                })), List.of(BatchListener.NONE), desiredStates, restarts, Duration.ofSeconds(20));
     }
 
     @AfterEach
     void stopEverything() {
+        releaseBatch.countDown();
         manager.stopAll();
-        assertThat(Arrays.stream(spark.streams().active()).map(StreamingQuery::name)).doesNotContain("counting", "sink-fails");
+        assertThat(Arrays.stream(spark.streams().active()).map(StreamingQuery::name))
+                .doesNotContain("counting", "sink-fails", "flaky-sink", "slow-sink");
     }
 
     @Test
@@ -143,6 +176,107 @@ class StreamingQueryManagerTest {
         assertThat(second.runId()).isNotEqualTo(first.runId());
     }
 
+    @Test
+    void aFailedQueryRestartsByItselfWithAGrowingBackoffUntilAnOperatorStopsIt() {
+        manager.stopAll();
+        manager = manager(QUICK_RESTARTS, false);
+        String firstRun = manager.start("sink-fails").runId();
+
+        await().atMost(DEADLINE).until(() -> restartAttempt("sink-fails") >= 2);
+        await().atMost(DEADLINE).until(() -> !firstRun.equals(manager.status("sink-fails").runId()));
+        await().atMost(DEADLINE).until(() -> manager.status("sink-fails").state() == QueryState.FAILED);
+        QueryStatus failing = manager.status("sink-fails");
+        assertThat(failing.failure().message()).contains("the sink is down");
+        assertThat(failing.restart().attempt()).isGreaterThanOrEqualTo(2);
+
+        QueryStatus stopped = manager.stop("sink-fails");
+        assertThat(stopped.state()).isEqualTo(QueryState.STOPPED);
+        assertThat(stopped.desired()).isEqualTo(DesiredState.STOPPED);
+        assertThat(stopped.restart()).isNull();
+        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+                .until(() -> manager.status("sink-fails").state() == QueryState.STOPPED);
+    }
+
+    @Test
+    void itGivesUpAfterTheMostAttemptsAndAManualStartResetsTheBudget() {
+        manager.stopAll();
+        manager = manager(new RestartPolicy(true, Duration.ofMillis(100), Duration.ofMillis(200), 2, 2), false);
+        manager.start("sink-fails");
+
+        await().atMost(DEADLINE).until(() -> {
+            QueryStatus status = manager.status("sink-fails");
+            return status.restart() != null && status.restart().gaveUp();
+        });
+        QueryStatus spent = manager.status("sink-fails");
+        assertThat(spent.state()).isEqualTo(QueryState.FAILED);
+        assertThat(spent.restart().attempt()).isEqualTo(2);
+        assertThat(spent.restart().nextAttemptAt()).isNull();
+
+        QueryStatus restarted = manager.start("sink-fails");
+        assertThat(restarted.state()).isEqualTo(QueryState.RUNNING);
+        assertThat(restarted.restart()).isNull();
+    }
+
+    @Test
+    void aQueryWhoseSinkComesBackRecoversAndItsBackoffResets() {
+        manager.stopAll();
+        manager = manager(QUICK_RESTARTS, false);
+        sinkDown.set(true);
+        manager.start("flaky-sink");
+        await().atMost(DEADLINE).until(() -> restartAttempt("flaky-sink") >= 2);
+
+        sinkDown.set(false);
+
+        await().atMost(DEADLINE).until(() -> manager.status("flaky-sink").state() == QueryState.RUNNING
+                && manager.status("flaky-sink").restart() == null
+                && manager.status("flaky-sink").sink().rowsWritten() > 0);
+    }
+
+    @Test
+    void whatAnOperatorAskedOutlivesTheManager() {
+        manager.stopAll();
+        manager = manager(RestartPolicy.NEVER, true);
+        manager.startAutomatically();
+        assertThat(manager.status("counting").state()).as("auto-start").isEqualTo(QueryState.RUNNING);
+        manager.stop("counting");
+        manager.start("sink-fails");
+        manager.stopAll();
+
+        manager = manager(RestartPolicy.NEVER, true);
+        manager.startAutomatically();
+
+        assertThat(manager.status("counting").state()).as("stopped by the operator, despite auto-start").isEqualTo(QueryState.STOPPED);
+        assertThat(manager.status("counting").desired()).isEqualTo(DesiredState.STOPPED);
+        assertThat(manager.status("sink-fails").state()).as("started by the operator, despite no auto-start")
+                .isIn(QueryState.RUNNING, QueryState.FAILED);
+        assertThat(manager.status("sink-fails").desired()).isEqualTo(DesiredState.RUNNING);
+    }
+
+    @Test
+    void aStopLetsTheRunningMicroBatchFinish() throws Exception {
+        manager.start("slow-sink");
+        assertThat(batchEntered.await(60, TimeUnit.SECONDS)).isTrue();
+
+        ExecutorService stopper = Executors.newSingleThreadExecutor();
+        try {
+            Future<QueryStatus> stop = stopper.submit(() -> manager.stop("slow-sink"));
+            await().atMost(DEADLINE).until(() -> manager.status("slow-sink").state() == QueryState.STOPPING);
+            assertThat(stop).isNotDone();
+
+            releaseBatch.countDown();
+
+            assertThat(stop.get(60, TimeUnit.SECONDS).state()).isEqualTo(QueryState.STOPPED);
+            assertThat(manager.status("slow-sink").sink().rowsWritten()).as("the batch completed, not interrupted").isPositive();
+        } finally {
+            stopper.shutdownNow();
+        }
+    }
+
+    private int restartAttempt(String name) {
+        QueryStatus.Restart restart = manager.status(name).restart();
+        return restart == null ? 0 : restart.attempt();
+    }
+
     private enum Outcome { OK, CONFLICT, ERROR }
 
     private static List<Outcome> race(int threads, Callable<QueryStatus> call) throws Exception {
@@ -174,27 +308,26 @@ class StreamingQueryManagerTest {
         }
     }
 
-    /** Rows from Spark's rate source, counted by the "sink"; optionally a sink that fails. */
-    private record RatePipeline(String name, Path checkpoints, boolean failing) implements Pipeline {
+    /** What a test sink does with a micro-batch before it counts it. */
+    @FunctionalInterface
+    private interface SinkBehaviour extends java.io.Serializable {
+        void onBatch(long batchId) throws Exception;
+    }
 
-        @Override
-        public boolean autoStart() {
-            return false;
-        }
+    /** Rows from Spark's rate source, counted by a "sink" that behaves as the test says. */
+    private record RatePipeline(String name, Path checkpoints, boolean autoStart, SinkBehaviour sink) implements Pipeline {
 
         @Override
         public StreamingQuery start(SparkSession spark, BatchListener listener) throws TimeoutException {
             String pipeline = name;
-            boolean fail = failing;
+            SinkBehaviour behaviour = sink;
             return spark.readStream().format("rate").option("rowsPerSecond", 100).load()
                     .writeStream()
                     .queryName(name)
                     .option("checkpointLocation", checkpoints.resolve(name).toString())
                     .trigger(Trigger.ProcessingTime(200))
                     .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> {
-                        if (fail && batchId >= 1) {
-                            throw new IllegalStateException("the sink is down");
-                        }
+                        behaviour.onBatch(batchId);
                         listener.onBatch(pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()));
                     })
                     .start();

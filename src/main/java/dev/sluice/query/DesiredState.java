@@ -1,0 +1,7 @@
+package dev.sluice.query;
+
+/** What the operator (or, until the operator says otherwise, the configuration) wants of a pipeline. */
+public enum DesiredState {
+    RUNNING,
+    STOPPED
+}
