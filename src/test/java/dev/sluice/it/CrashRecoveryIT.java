@@ -1,0 +1,234 @@
+package dev.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.support.CarInfoEvent;
+import dev.sluice.support.Infrastructure;
+import dev.sluice.support.IntegrationTest;
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.HashSet;
+import java.util.List;
+import java.util.Map;
+import java.util.Set;
+import java.util.UUID;
+import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.spark.sql.SparkSession;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/**
+ * The packaged service in its own JVM, killed with SIGKILL twice while events stream in, then
+ * started a last time: PostgreSQL and Parquet must each end up with every valid event exactly
+ * once, and every malformed one in the dead letters.
+ */
+class CrashRecoveryIT extends IntegrationTest {
+
+    private static final Logger log = LoggerFactory.getLogger(CrashRecoveryIT.class);
+    private static final int VALID_EVENTS = 24_000;
+    private static final int MALFORMED_EVERY = 100;
+    private static final int KILLS = 2;
+
+    @Autowired
+    private SparkSession spark;
+
+    @TempDir
+    Path work;
+
+    private final HttpClient http = HttpClient.newHttpClient();
+    private final ObjectMapper json = new ObjectMapper();
+    private Process service;
+
+    @AfterEach
+    void killService() {
+        if (service != null) {
+            service.destroyForcibly();
+        }
+    }
+
+    @Test
+    void killedTwiceMidStreamItStillWritesEveryEventExactlyOnce() throws Exception {
+        String run = "crash" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = run + "_car_info";
+        Infrastructure.ensureTopic(topic);
+        jdbc.execute("CREATE DATABASE " + run);
+        String databaseUrl = "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
+        Path parquet = work.resolve("car_info");
+
+        Set<String> expectedIds = new HashSet<>();
+        List<byte[]> values = new ArrayList<>();
+        Instant base = Instant.parse("2026-11-21T00:00:00Z");
+        int malformed = 0;
+        for (int i = 0; i < VALID_EVENTS; i++) {
+            CarInfoEvent event = CarInfoEvent.of(run + "-" + i, "T" + (i % 500), base.plusMillis(i * 250L),
+                    126.9 + (i % 1000) * 0.0002, 37.5 + (i % 700) * 0.0002, i % 80, i % 360, "1" + (i % 5));
+            expectedIds.add(event.dataId());
+            values.add(event.toJson().getBytes(StandardCharsets.UTF_8));
+            if (i % MALFORMED_EVERY == 0) {
+                values.add(("{\"dataId\": \"" + run + "-bad-" + i + "\", \"vhcleSped\": ").getBytes(StandardCharsets.UTF_8));
+                malformed++;
+            }
+        }
+
+        AtomicBoolean producing = new AtomicBoolean(true);
+        Thread producer = new Thread(() -> {
+            // About 300 events a second for 80 s, so the kills land while data is still arriving.
+            for (int from = 0; from < values.size(); from += 300) {
+                produce(topic, values.subList(from, Math.min(values.size(), from + 300)));
+                parkMillis(1000);
+            }
+            producing.set(false);
+        }, "crash-test-producer");
+        producer.start();
+
+        int kills = 0;
+        long rowsBefore = 0;
+        while (kills < KILLS) {
+            int port = freePort();
+            service = startService(port, databaseUrl, topic, parquet, kills);
+            long threshold = rowsBefore;
+            await().atMost(DEADLINE).until(() -> countRows(databaseUrl, run) > threshold + 1000);
+            rowsBefore = countRows(databaseUrl, run);
+            service.destroyForcibly().waitFor();
+            kills++;
+            log.info("Killed the service (SIGKILL) with {} rows in PostgreSQL", rowsBefore);
+        }
+        assertThat(producing.get()).as("the kills happened mid-stream").isTrue();
+
+        int port = freePort();
+        service = startService(port, databaseUrl, topic, parquet, kills);
+        producer.join(Duration.ofMinutes(3).toMillis());
+        await().atMost(Duration.ofMinutes(4)).until(() -> countRows(databaseUrl, run) == VALID_EVENTS
+                && parquetIds(parquet, run).size() == VALID_EVENTS);
+
+        List<Map<String, Object>> postgres = database(databaseUrl).queryForList("SELECT count(*) AS total, count(DISTINCT data_id) AS distinct_ids FROM car_info_table");
+        long total = ((Number) postgres.get(0).get("total")).longValue();
+        long distinct = ((Number) postgres.get(0).get("distinct_ids")).longValue();
+        List<String> parquetIds = parquetIds(parquet, run);
+        long deadLetters = database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
+        int malformedSent = malformed;
+        await().atMost(DEADLINE).until(() -> countDeadLetters(databaseUrl) == 2L * malformedSent);
+
+        log.info("Crash test: {} valid + {} malformed events produced, {} kills; PostgreSQL {} rows ({} distinct),"
+                        + " Parquet {} rows ({} distinct), dead letters per pipeline {}", VALID_EVENTS, malformed, kills,
+                total, distinct, parquetIds.size(), new HashSet<>(parquetIds).size(), deadLetters);
+        assertThat(total).isEqualTo(VALID_EVENTS);
+        assertThat(distinct).isEqualTo(VALID_EVENTS);
+        assertThat(parquetIds).hasSize(VALID_EVENTS);
+        assertThat(new HashSet<>(parquetIds)).isEqualTo(expectedIds);
+        assertThat(deadLetters).isEqualTo(malformed);
+
+        JsonNode status = json.readTree(get(port, "/api/queries/car-info-to-postgres"));
+        assertThat(status.get("state").asText()).isEqualTo("RUNNING");
+    }
+
+    private Process startService(int port, String databaseUrl, String topic, Path parquet, int generation) throws IOException {
+        File jar = serviceJar();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", jar.getAbsolutePath(),
+                "--server.port=" + port,
+                "--server.address=127.0.0.1",
+                "--spring.datasource.url=" + databaseUrl,
+                "--spring.datasource.username=postgres",
+                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
+                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
+                "--sluice.spark.master=local[2]",
+                "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
+                "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                "--sluice.pipelines.car-info-to-postgres.trigger=1s",
+                "--sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=3000",
+                "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
+                "--sluice.pipelines.car-info-to-hdfs.trigger=1s",
+                "--sluice.pipelines.car-info-to-hdfs.max-offsets-per-trigger=3000",
+                "--sluice.pipelines.car-info-to-hdfs.path=" + parquet.toUri()));
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve("service-" + generation + ".log").toFile());
+        builder.environment().put("SPRING_DATASOURCE_PASSWORD", "postgres");
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process process = builder.start();
+        await().atMost(DEADLINE).until(() -> {
+            assertThat(process.isAlive()).as("service %d is alive (see its log)", generation).isTrue();
+            return get(port, "/api/queries").contains("\"RUNNING\"");
+        });
+        return process;
+    }
+
+    private static File serviceJar() throws IOException {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(Path.of("target"), "sluice-*.jar")) {
+            for (Path jar : jars) {
+                return jar.toFile();
+            }
+        }
+        throw new IllegalStateException("No service jar under target/: run through 'mvn verify'");
+    }
+
+    private List<String> parquetIds(Path parquet, String run) {
+        if (!Files.exists(parquet.resolve("_spark_metadata"))) {
+            return List.of();
+        }
+        return spark.read().parquet(parquet.toString()).select("dataId").collectAsList().stream()
+                .map(row -> row.getString(0))
+                .filter(id -> id.startsWith(run))
+                .toList();
+    }
+
+    private static JdbcTemplate database(String url) {
+        return new JdbcTemplate(new DriverManagerDataSource(url, "postgres", "postgres"));
+    }
+
+    private static long countRows(String databaseUrl, String run) {
+        return database(databaseUrl).queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
+    }
+
+    private static long countDeadLetters(String databaseUrl) {
+        return database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter", Long.class);
+    }
+
+    private String get(int port, String path) {
+        try {
+            HttpResponse<String> response = http.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    private static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static void parkMillis(long millis) {
+        LockSupport.parkNanos(Duration.ofMillis(millis).toNanos());
+    }
+}
