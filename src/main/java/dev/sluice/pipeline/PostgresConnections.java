@@ -35,6 +35,8 @@ final class PostgresConnections {
         config.setMaximumPoolSize(target.maxPoolSize());
         config.setMinimumIdle(0);
         config.setIdleTimeout(60_000);
+        // Fail the batch soon when the database is away; the query restarts with a backoff.
+        config.setConnectionTimeout(5_000);
         config.setAutoCommit(false);
         return new HikariDataSource(config);
     }

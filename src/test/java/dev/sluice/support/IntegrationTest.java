@@ -42,6 +42,8 @@ import org.springframework.test.context.DynamicPropertySource;
             "sluice.pipelines.car-info-to-hdfs.auto-start=false",
             "sluice.pipelines.car-info-to-hdfs.topic=" + IntegrationTest.HDFS_TOPIC,
             "sluice.pipelines.car-info-to-hdfs.trigger=1s",
+            "sluice.restart.initial-backoff=500ms",
+            "sluice.restart.max-backoff=2s",
         })
 public abstract class IntegrationTest {
 
