@@ -1,16 +1,35 @@
 package dev.sluice.api;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
+import com.fasterxml.jackson.databind.JsonMappingException;
+import com.fasterxml.jackson.databind.exc.InvalidFormatException;
+import com.fasterxml.jackson.databind.exc.MismatchedInputException;
+import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.sluice.query.CheckpointAccessException;
 import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryStateConflictException;
 import dev.sluice.query.UnknownQueryException;
 import jakarta.validation.ConstraintViolationException;
 import java.net.URI;
+import java.util.Arrays;
+import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
+import org.springframework.http.HttpStatusCode;
 import org.springframework.http.ProblemDetail;
+import org.springframework.http.ResponseEntity;
+import org.springframework.http.converter.HttpMessageNotReadableException;
+import org.springframework.context.MessageSourceResolvable;
+import org.springframework.validation.FieldError;
+import org.springframework.validation.ObjectError;
+import org.springframework.validation.method.ParameterValidationResult;
+import org.springframework.web.bind.MethodArgumentNotValidException;
 import org.springframework.web.bind.annotation.ExceptionHandler;
 import org.springframework.web.bind.annotation.RestControllerAdvice;
+import org.springframework.web.context.request.WebRequest;
+import org.springframework.web.method.annotation.HandlerMethodValidationException;
 import org.springframework.web.servlet.mvc.method.annotation.ResponseEntityExceptionHandler;
 
 /**
@@ -43,6 +62,87 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "query-start-failed", "Pipeline could not start", e.getMessage());
         problem.setProperty("name", e.name());
         return problem;
+    }
+
+    @ExceptionHandler(CheckpointAccessException.class)
+    ProblemDetail checkpointAccess(CheckpointAccessException e) {
+        ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "checkpoint-unavailable", "Checkpoint unavailable", e.getMessage());
+        problem.setProperty("name", e.name());
+        return problem;
+    }
+
+    /** Bad JSON, unknown fields, wrong types: say which field, never echo a parser trace. */
+    @Override
+    protected ResponseEntity<Object> handleHttpMessageNotReadable(
+            HttpMessageNotReadableException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        Throwable cause = e.getCause();
+        String detail;
+        if (cause instanceof UnrecognizedPropertyException unknown) {
+            detail = "Unknown field '" + unknown.getPropertyName() + "'";
+        } else if (cause instanceof InvalidFormatException invalid) {
+            detail = "Invalid value " + quote(invalid.getValue()) + " for '" + path(invalid) + "'";
+            if (invalid.getTargetType() != null && invalid.getTargetType().isEnum()) {
+                detail += "; expected one of " + Arrays.toString(invalid.getTargetType().getEnumConstants()).toLowerCase();
+            }
+        } else if (cause instanceof MismatchedInputException mismatched) {
+            detail = "Wrong type for '" + path(mismatched) + "'";
+        } else if (cause instanceof JsonProcessingException) {
+            detail = "The body is not valid JSON";
+        } else {
+            detail = "The request body is missing or unreadable";
+        }
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail);
+        return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    /** Bean-validation failures of a body: every broken rule in {@code errors}. */
+    @Override
+    protected ResponseEntity<Object> handleMethodArgumentNotValid(
+            MethodArgumentNotValidException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<String> errors = e.getBindingResult().getAllErrors().stream()
+                .map(error -> error instanceof FieldError field && !field.getField().endsWith("Consistent")
+                        ? field.getField() + ": " + field.getDefaultMessage()
+                        : error.getDefaultMessage())
+                .sorted()
+                .toList();
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
+        problem.setProperty("errors", errors);
+        return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    /** Method-validation failures (path, parameters and bodies together): every broken rule in {@code errors}. */
+    @Override
+    protected ResponseEntity<Object> handleHandlerMethodValidationException(
+            HandlerMethodValidationException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
+        List<String> errors = e.getParameterValidationResults().stream()
+                .flatMap(result -> result.getResolvableErrors().stream().map(error -> describe(result, error)))
+                .sorted()
+                .toList();
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
+        problem.setProperty("errors", errors);
+        return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
+    }
+
+    private static String describe(ParameterValidationResult result, MessageSourceResolvable error) {
+        if (error instanceof FieldError field) {
+            return field.getField().endsWith("Consistent") ? field.getDefaultMessage() : field.getField() + ": " + field.getDefaultMessage();
+        }
+        if (error instanceof ObjectError) {
+            return error.getDefaultMessage();
+        }
+        return result.getMethodParameter().getParameterName() + ": " + error.getDefaultMessage();
+    }
+
+    private static String path(JsonMappingException e) {
+        return e.getPath().stream()
+                .map(reference -> reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]")
+                .reduce((a, b) -> a + "." + b)
+                .orElse("body");
+    }
+
+    private static String quote(Object value) {
+        String text = String.valueOf(value);
+        return "'" + (text.length() > 100 ? text.substring(0, 100) + "..." : text) + "'";
     }
 
     @ExceptionHandler(ConstraintViolationException.class)

@@ -3,8 +3,10 @@ package dev.sluice.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.query.QueryStatus;
 import dev.sluice.query.StreamingQueryManager;
+import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
 import jakarta.validation.constraints.Pattern;
@@ -13,6 +15,7 @@ import java.util.List;
 import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
+import org.springframework.web.bind.annotation.RequestBody;
 import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
@@ -50,6 +53,18 @@ class QueryController {
     @PostMapping("/{name}/stop")
     QueryStatus stop(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
         return manager.stop(name);
+    }
+
+    /** The Kafka offsets committed in the pipeline's checkpoint. */
+    @GetMapping("/{name}/offsets")
+    CheckpointOffsets offsets(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+        return manager.offsets(name);
+    }
+
+    /** Discards the checkpoint of a stopped pipeline; its next start reads from the given point. */
+    @PostMapping("/{name}/reset")
+    QueryStatus reset(@PathVariable @Pattern(regexp = NAME_PATTERN) String name, @Valid @RequestBody ResetRequest request) {
+        return manager.reset(name, request.startingPoint());
     }
 
     /** Spark's own progress reports, oldest first. */

@@ -8,6 +8,7 @@ import static org.apache.spark.sql.functions.to_date;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
 import java.util.TreeMap;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -48,14 +49,25 @@ public final class CarInfoToParquet implements Pipeline {
         return settings.autoStart();
     }
 
+    @Override
+    public Optional<String> resetRefusal() {
+        return Optional.of("Spark's file sink ties " + path + "/_spark_metadata to this checkpoint: with a new checkpoint it"
+                + " would skip batches it believes written. Point the pipeline at a new path (and its old files elsewhere) instead");
+    }
+
     /** Where the Parquet files go. */
     public String path() {
         return path;
     }
 
     @Override
-    public StreamingQuery start(SparkSession spark, BatchListener listener) throws TimeoutException {
-        Dataset<Row> parsed = CarInfoParser.forEvents().parse(settings.source().load(spark));
+    public String checkpointLocation() {
+        return settings.checkpointLocation();
+    }
+
+    @Override
+    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+        Dataset<Row> parsed = CarInfoParser.forEvents().parse(settings.source().load(spark, from));
         ParquetSink parquet = new ParquetSink(spark, path, List.of(EVENT_DATE));
         String name = settings.name();
         return parsed.writeStream()

@@ -39,8 +39,13 @@ public final class CarInfoToPostgres implements Pipeline {
     }
 
     @Override
-    public StreamingQuery start(SparkSession spark, BatchListener listener) throws TimeoutException {
-        Dataset<Row> parsed = CarInfoParser.forPostgres().parse(settings.source().load(spark));
+    public String checkpointLocation() {
+        return settings.checkpointLocation();
+    }
+
+    @Override
+    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+        Dataset<Row> parsed = CarInfoParser.forPostgres().parse(settings.source().load(spark, from));
         List<Column> columns = new ArrayList<>();
         PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));
         CarInfoSchema.POSTGRES_COLUMNS.forEach(

@@ -33,13 +33,23 @@ public record KafkaSource(
         kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
     }
 
-    public Dataset<Row> load(SparkSession spark) {
+    /**
+     * @param from where to start without a checkpoint instead of {@link #startingOffsets()}, or
+     *     {@code null}
+     */
+    public Dataset<Row> load(SparkSession spark, StartingPoint from) {
         DataStreamReader reader = spark.readStream()
                 .format("kafka")
                 .option("kafka.bootstrap.servers", bootstrapServers)
                 .option("subscribe", topic)
-                .option("startingOffsets", startingOffsets)
                 .option("failOnDataLoss", failOnDataLoss);
+        if (from == null) {
+            reader = reader.option("startingOffsets", startingOffsets);
+        } else if (from.kind() == StartingPoint.Kind.TIMESTAMP) {
+            reader = reader.option("startingTimestamp", from.timestamp().toEpochMilli());
+        } else {
+            reader = reader.option("startingOffsets", from.kind().name().toLowerCase());
+        }
         if (maxOffsetsPerTrigger != null) {
             reader = reader.option("maxOffsetsPerTrigger", maxOffsetsPerTrigger);
         }

@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -13,6 +14,19 @@ public interface Pipeline {
     /** Whether the service starts this pipeline when it starts. */
     boolean autoStart();
 
-    /** Starts one run; returns as soon as Spark has started the query. */
-    StreamingQuery start(SparkSession spark, BatchListener listener) throws TimeoutException;
+    /** Where Spark keeps this pipeline's offsets and commits. */
+    String checkpointLocation();
+
+    /** Why the checkpoint of this pipeline must not be reset, if it must not. */
+    default Optional<String> resetRefusal() {
+        return Optional.empty();
+    }
+
+    /**
+     * Starts one run; returns as soon as Spark has started the query.
+     *
+     * @param from where to start when there is no checkpoint, or {@code null} for the configured
+     *     starting offsets
+     */
+    StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException;
 }

@@ -2,10 +2,13 @@ package dev.sluice.query;
 
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
+import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.Redaction;
+import dev.sluice.pipeline.StartingPoint;
 import jakarta.annotation.PreDestroy;
+import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -134,6 +137,42 @@ public class StreamingQueryManager {
         return managed.status();
     }
 
+    /** The Kafka offsets the pipeline's checkpoint has committed. */
+    public CheckpointOffsets offsets(String name) {
+        ManagedQuery managed = require(name);
+        try {
+            return CheckpointOffsets.read(spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
+        } catch (IOException e) {
+            throw new CheckpointAccessException(name, "Could not read the checkpoint of '" + name + "': " + describe(e), e);
+        }
+    }
+
+    /**
+     * Discards the checkpoint of a stopped pipeline; its next run starts from {@code from}.
+     * Refused while it runs, and for pipelines whose sink is bound to the checkpoint.
+     */
+    public QueryStatus reset(String name, StartingPoint from) {
+        ManagedQuery managed = require(name);
+        synchronized (managed.lifecycle) {
+            QueryState state = managed.state();
+            if (state != QueryState.STOPPED) {
+                throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' must be stopped before its checkpoint is reset");
+            }
+            Optional<String> refusal = managed.pipeline.resetRefusal();
+            if (refusal.isPresent()) {
+                throw new QueryStateConflictException(name, state, "The checkpoint of '" + name + "' cannot be reset: " + refusal.get());
+            }
+            desiredStates.saveNextStart(name, from);
+            try {
+                CheckpointOffsets.delete(spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
+            } catch (IOException e) {
+                throw new CheckpointAccessException(name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
+            }
+            log.info("Reset the checkpoint of pipeline {}; it will start from {}", name, from.encode());
+        }
+        return managed.status();
+    }
+
     /** The most recent progress reports, oldest first, as Spark's JSON. */
     public List<String> progress(String name, int limit) {
         StreamingQuery query = require(name).query;
@@ -190,7 +229,12 @@ public class StreamingQueryManager {
     private void run(ManagedQuery managed) {
         String name = managed.pipeline.name();
         try {
-            managed.started(managed.pipeline.start(spark, this::onBatch));
+            StartingPoint from = desiredStates.nextStart(name).orElse(null);
+            managed.started(managed.pipeline.start(spark, this::onBatch, from));
+            if (from != null) {
+                // The new checkpoint now records where the query starts.
+                desiredStates.saveNextStart(name, null);
+            }
             log.info("Started pipeline {}{}", name, managed.attempt > 0 ? " (restart " + managed.attempt + ")" : "");
         } catch (Exception e) {
             String message = describe(e);
@@ -403,6 +447,10 @@ public class StreamingQueryManager {
             QueryState state = state();
             QueryStatus.Failure failure = null;
             if (state == QueryState.FAILED) {
+                if (current != null && endedAt == null) {
+                    // Seen before Spark's listener bus delivered the termination.
+                    endedAt = Instant.now();
+                }
                 failure = current == null
                         ? startFailure
                         : new QueryStatus.Failure(describe(current.exception().get()), endedAt);

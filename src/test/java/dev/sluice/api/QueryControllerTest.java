@@ -7,6 +7,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.sluice.pipeline.CheckpointOffsets;
+import dev.sluice.pipeline.StartingPoint;
 import dev.sluice.query.DesiredState;
 import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryState;
@@ -132,6 +134,44 @@ class QueryControllerTest {
                 .andExpect(jsonPath("$.detail").value("Pipeline 'p' could not start: checkpoint unreadable"))
                 .andExpect(jsonPath("$.trace").doesNotExist())
                 .andExpect(content().string(Matchers.not(Matchers.containsString("at dev.sluice"))));
+    }
+
+    @Test
+    void resetTakesAStartingPointAndRefusesMalformedBodiesPrecisely() throws Exception {
+        given(manager.reset(org.mockito.ArgumentMatchers.eq("p"), org.mockito.ArgumentMatchers.any())).willReturn(stopped("p"));
+
+        mvc.perform(post("/api/queries/p/reset").contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"from\": \"timestamp\", \"timestamp\": \"2026-11-21T00:00:00Z\"}"))
+                .andExpect(status().isOk());
+        org.mockito.Mockito.verify(manager).reset("p", new StartingPoint(StartingPoint.Kind.TIMESTAMP, java.time.Instant.parse("2026-11-21T00:00:00Z")));
+
+        expectBadRequest("{\"from\": \"earliest\", \"force\": true}", "Unknown field 'force'");
+        expectBadRequest("{\"from\": \"yesterday\"}", "Invalid value 'yesterday' for 'from'; expected one of [earliest, latest, timestamp]");
+        expectBadRequest("{\"from\": \"timestamp\", \"timestamp\": \"last tuesday\"}", "Invalid value 'last tuesday' for 'timestamp'");
+        expectBadRequest("{\"from\": \"timestamp\"}", "timestamp is required when from is 'timestamp', and not allowed otherwise");
+        expectBadRequest("{\"from\": \"earliest\", \"timestamp\": \"2026-11-21T00:00:00Z\"}",
+                "timestamp is required when from is 'timestamp', and not allowed otherwise");
+        expectBadRequest("{}", "from: must not be null");
+        expectBadRequest("{\"from\": ", "The body is not valid JSON");
+        expectBadRequest("", "The request body is missing or unreadable");
+    }
+
+    @Test
+    void offsetsAreTheCheckpointsKafkaPositions() throws Exception {
+        given(manager.offsets("p")).willReturn(new CheckpointOffsets(12L, Map.of("car_info", Map.of(0, 40L, 1, 38L)), 13L));
+
+        mvc.perform(get("/api/queries/p/offsets"))
+                .andExpect(status().isOk())
+                .andExpect(jsonPath("$.committedBatchId").value(12))
+                .andExpect(jsonPath("$.offsets.car_info.0").value(40))
+                .andExpect(jsonPath("$.plannedBatchId").value(13));
+    }
+
+    private void expectBadRequest(String body, String detail) throws Exception {
+        mvc.perform(post("/api/queries/p/reset").contentType(MediaType.APPLICATION_JSON).content(body))
+                .andExpect(status().isBadRequest())
+                .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .andExpect(jsonPath("$.detail").value(detail));
     }
 
     private static QueryStatus stopped(String name) {

@@ -7,6 +7,7 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.support.CarInfoEvent;
+import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -17,7 +18,10 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.OffsetSpec;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -135,6 +139,59 @@ class CarInfoPostgresIT extends IntegrationTest {
         assertThat(rowCount(run)).isEqualTo(500);
         assertThat(jdbc.queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'replay-test' AND kafka_offset = 999",
                 Long.class)).isEqualTo(1);
+    }
+
+    @Test
+    void offsetsComeFromTheCheckpointAndAResetReplaysTheTopicWithoutDuplicates() throws Exception {
+        String run = "reset-" + UUID.randomUUID().toString().substring(0, 8);
+        produce(POSTGRES_TOPIC, json(events(run, 0, 100)));
+        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        Map<Integer, Long> endOffsets = endOffsets(POSTGRES_TOPIC);
+        await().atMost(DEADLINE).until(() -> rowCount(run) == 100
+                && endOffsets.equals(committedOffsets()));
+
+        ResponseEntity<JsonNode> whileRunning = rest.postForEntity("/api/queries/" + POSTGRES_PIPELINE + "/reset",
+                Map.of("from", "earliest"), JsonNode.class);
+        assertThat(whileRunning.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
+        assertThat(whileRunning.getBody().get("detail").asText()).contains("must be stopped");
+
+        post("/api/queries/" + POSTGRES_PIPELINE + "/stop");
+        long duplicatesBefore = get("/api/queries/" + POSTGRES_PIPELINE).getBody().at("/sink/duplicatesSkipped").asLong();
+        ResponseEntity<JsonNode> reset = rest.postForEntity("/api/queries/" + POSTGRES_PIPELINE + "/reset",
+                Map.of("from", "earliest"), JsonNode.class);
+        assertThat(reset.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(get("/api/queries/" + POSTGRES_PIPELINE + "/offsets").getBody().get("committedBatchId").isNull()).isTrue();
+
+        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        long topicRecords = endOffsets.values().stream().mapToLong(Long::longValue).sum();
+        await().atMost(DEADLINE).until(() -> endOffsets.equals(committedOffsets()));
+        assertThat(rowCount(run)).as("replayed from earliest, stored once").isEqualTo(100);
+        assertThat(get("/api/queries/" + POSTGRES_PIPELINE).getBody().at("/sink/duplicatesSkipped").asLong() - duplicatesBefore)
+                .as("the replay met every earlier valid row again").isPositive().isLessThanOrEqualTo(topicRecords);
+
+        ResponseEntity<JsonNode> fileSink = rest.postForEntity("/api/queries/" + HDFS_PIPELINE + "/reset",
+                Map.of("from", "latest"), JsonNode.class);
+        assertThat(fileSink.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
+        assertThat(fileSink.getBody().get("detail").asText()).contains("_spark_metadata");
+    }
+
+    private Map<Integer, Long> committedOffsets() {
+        JsonNode offsets = get("/api/queries/" + POSTGRES_PIPELINE + "/offsets").getBody().at("/offsets/" + POSTGRES_TOPIC);
+        Map<Integer, Long> committed = new HashMap<>();
+        offsets.fields().forEachRemaining(entry -> committed.put(Integer.parseInt(entry.getKey()), entry.getValue().asLong()));
+        return committed;
+    }
+
+    private static Map<Integer, Long> endOffsets(String topic) throws Exception {
+        try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", Infrastructure.kafka().getBrokersAsString()))) {
+            Map<TopicPartition, OffsetSpec> request = new HashMap<>();
+            for (int partition = 0; partition < 3; partition++) {
+                request.put(new TopicPartition(topic, partition), OffsetSpec.latest());
+            }
+            Map<Integer, Long> end = new HashMap<>();
+            admin.listOffsets(request).all().get().forEach((partition, info) -> end.put(partition.partition(), info.offset()));
+            return end;
+        }
     }
 
     @Test

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.StartingPoint;
 import dev.sluice.support.InMemoryDesiredStateStore;
 import dev.sluice.support.TestSpark;
 import java.nio.file.Path;
@@ -272,6 +273,24 @@ class StreamingQueryManagerTest {
         }
     }
 
+    @Test
+    void aResetIsRefusedWhileRunningAndStartsANewQueryWhenStopped() {
+        QueryStatus first = manager.start("counting");
+        await().atMost(DEADLINE).until(() -> manager.status("counting").lastProgress() != null);
+        assertThatThrownBy(() -> manager.reset("counting", new StartingPoint(StartingPoint.Kind.LATEST, null)))
+                .isInstanceOfSatisfying(QueryStateConflictException.class, e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
+        manager.stop("counting");
+        assertThat(manager.offsets("counting").committedBatchId()).isNotNull();
+
+        manager.reset("counting", new StartingPoint(StartingPoint.Kind.LATEST, null));
+
+        assertThat(manager.offsets("counting").committedBatchId()).as("checkpoint gone").isNull();
+        assertThat(desiredStates.nextStart("counting")).contains(new StartingPoint(StartingPoint.Kind.LATEST, null));
+        QueryStatus second = manager.start("counting");
+        assertThat(second.id()).as("a new checkpoint is a new query").isNotEqualTo(first.id());
+        assertThat(desiredStates.nextStart("counting")).as("used once").isEmpty();
+    }
+
     private int restartAttempt(String name) {
         QueryStatus.Restart restart = manager.status(name).restart();
         return restart == null ? 0 : restart.attempt();
@@ -318,13 +337,18 @@ class StreamingQueryManagerTest {
     private record RatePipeline(String name, Path checkpoints, boolean autoStart, SinkBehaviour sink) implements Pipeline {
 
         @Override
-        public StreamingQuery start(SparkSession spark, BatchListener listener) throws TimeoutException {
+        public String checkpointLocation() {
+            return checkpoints.resolve(name).toString();
+        }
+
+        @Override
+        public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
             String pipeline = name;
             SinkBehaviour behaviour = sink;
             return spark.readStream().format("rate").option("rowsPerSecond", 100).load()
                     .writeStream()
                     .queryName(name)
-                    .option("checkpointLocation", checkpoints.resolve(name).toString())
+                    .option("checkpointLocation", checkpointLocation())
                     .trigger(Trigger.ProcessingTime(200))
                     .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> {
                         behaviour.onBatch(batchId);

@@ -1,5 +1,6 @@
 package dev.sluice.support;
 
+import dev.sluice.pipeline.StartingPoint;
 import dev.sluice.query.DesiredState;
 import dev.sluice.query.DesiredStateStore;
 import java.util.Map;
@@ -10,6 +11,7 @@ import java.util.concurrent.ConcurrentHashMap;
 public final class InMemoryDesiredStateStore implements DesiredStateStore {
 
     private final Map<String, DesiredState> states = new ConcurrentHashMap<>();
+    private final Map<String, StartingPoint> nextStarts = new ConcurrentHashMap<>();
 
     @Override
     public Optional<DesiredState> load(String pipeline) {
@@ -19,5 +21,19 @@ public final class InMemoryDesiredStateStore implements DesiredStateStore {
     @Override
     public void save(String pipeline, DesiredState state) {
         states.put(pipeline, state);
+    }
+
+    @Override
+    public Optional<StartingPoint> nextStart(String pipeline) {
+        return Optional.ofNullable(nextStarts.get(pipeline));
+    }
+
+    @Override
+    public void saveNextStart(String pipeline, StartingPoint from) {
+        if (from == null) {
+            nextStarts.remove(pipeline);
+        } else {
+            nextStarts.put(pipeline, from);
+        }
     }
 }
