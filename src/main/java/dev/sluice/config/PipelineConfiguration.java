@@ -29,7 +29,7 @@ class PipelineConfiguration {
         KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
                 p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
         StreamSettings settings = settings(properties, CAR_INFO_TO_POSTGRES, p.autoStart(), source, p.trigger());
-        return new CarInfoToPostgres(settings, target, p.table(), properties.postgres().deadLetterTable());
+        return new CarInfoToPostgres(settings, p.validation().limits(), target, p.table(), properties.postgres().deadLetterTable());
     }
 
     @Bean
@@ -38,7 +38,7 @@ class PipelineConfiguration {
         KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
                 p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
         StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger());
-        return new CarInfoToParquet(settings, p.path(), target, properties.postgres().deadLetterTable());
+        return new CarInfoToParquet(settings, p.validation().limits(), p.path(), target, properties.postgres().deadLetterTable());
     }
 
     private static StreamSettings settings(

@@ -1,6 +1,8 @@
 package dev.sluice.config;
 
+import dev.sluice.pipeline.CarInfoLimits;
 import jakarta.validation.Valid;
+import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
@@ -126,6 +128,7 @@ public record SluiceProperties(
      * @param maxOffsetsPerTrigger the most records one micro-batch reads (unset: no limit)
      * @param failOnDataLoss whether the query fails when Kafka has deleted offsets it had not read
      * @param table the PostgreSQL table the rows go to
+     * @param validation the ranges an event must fall in; others go to the dead letters
      */
     public record CarInfoToPostgres(
             @DefaultValue("true") boolean autoStart,
@@ -134,7 +137,8 @@ public record SluiceProperties(
             @NotBlank @DefaultValue("earliest") String startingOffsets,
             @Positive Long maxOffsetsPerTrigger,
             @DefaultValue("true") boolean failOnDataLoss,
-            @NotBlank @DefaultValue("car_info_table") String table) {}
+            @NotBlank @DefaultValue("car_info_table") String table,
+            @Valid @DefaultValue Validation validation) {}
 
     /**
      * The {@code car-info-to-hdfs} pipeline.
@@ -148,6 +152,7 @@ public record SluiceProperties(
      * @param failOnDataLoss whether the query fails when Kafka has deleted offsets it had not read
      * @param path where the Parquet files go ({@code hdfs://namenode:8020/data/car_info} in
      *     production), partitioned by {@code event_date}
+     * @param validation the ranges an event must fall in; others go to the dead letters
      */
     public record CarInfoToHdfs(
             @DefaultValue("true") boolean autoStart,
@@ -156,5 +161,34 @@ public record SluiceProperties(
             @NotBlank @DefaultValue("earliest") String startingOffsets,
             @Positive Long maxOffsetsPerTrigger,
             @DefaultValue("true") boolean failOnDataLoss,
-            @NotBlank @DefaultValue("./data/car_info") String path) {}
+            @NotBlank @DefaultValue("./data/car_info") String path,
+            @Valid @DefaultValue Validation validation) {}
+
+    /**
+     * The ranges a car_info event must fall in (an event without {@code dataId} is always rejected).
+     *
+     * @param minLatitude the southernmost accepted latitude
+     * @param maxLatitude the northernmost accepted latitude
+     * @param minLongitude the westernmost accepted longitude
+     * @param maxLongitude the easternmost accepted longitude
+     * @param minSpeed the lowest accepted speed
+     * @param maxSpeed the highest accepted speed (unset: no limit)
+     */
+    public record Validation(
+            @DefaultValue("-90") double minLatitude,
+            @DefaultValue("90") double maxLatitude,
+            @DefaultValue("-180") double minLongitude,
+            @DefaultValue("180") double maxLongitude,
+            @DefaultValue("0") double minSpeed,
+            Double maxSpeed) {
+
+        @AssertTrue(message = "each minimum must not be above its maximum")
+        boolean isConsistent() {
+            return minLatitude <= maxLatitude && minLongitude <= maxLongitude && (maxSpeed == null || minSpeed <= maxSpeed);
+        }
+
+        public CarInfoLimits limits() {
+            return new CarInfoLimits(minLatitude, maxLatitude, minLongitude, maxLongitude, minSpeed, maxSpeed);
+        }
+    }
 }

@@ -45,14 +45,14 @@ public final class CarInfoParser {
         this.rules = List.copyOf(rules);
     }
 
-    /** Rejects what is not a valid car_info event. */
-    public static CarInfoParser forEvents() {
-        return new CarInfoParser(eventRules());
+    /** Rejects what is not a valid car_info event, or falls outside the limits. */
+    public static CarInfoParser forEvents(CarInfoLimits limits) {
+        return new CarInfoParser(eventRules(limits));
     }
 
     /** Also rejects what the PostgreSQL table could not store. */
-    public static CarInfoParser forPostgres() {
-        List<RejectRule> rules = new ArrayList<>(eventRules());
+    public static CarInfoParser forPostgres(CarInfoLimits limits) {
+        List<RejectRule> rules = new ArrayList<>(eventRules(limits));
         rules.addAll(postgresRules());
         return new CarInfoParser(rules);
     }
@@ -76,7 +76,7 @@ public final class CarInfoParser {
         return parsed.withColumn(REJECT_REASON, reason).withColumn(REJECT_DETAIL, detail);
     }
 
-    private static List<RejectRule> eventRules() {
+    private static List<RejectRule> eventRules(CarInfoLimits limits) {
         Column value = col("value");
         Column corrupt = col(CAR + "." + CORRUPT);
         // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
@@ -99,9 +99,14 @@ public final class CarInfoParser {
                         car("dataId").isNull().or(trim(car("dataId")).equalTo("")),
                         lit("dataId is missing or blank")),
                 new RejectRule("OUT_OF_RANGE",
-                        outside(lat, -90, 90).or(outside(lot, -180, 180)).or(speed.lt(0).or(speed.isNaN())),
+                        outside(lat, limits.minLatitude(), limits.maxLatitude())
+                                .or(outside(lot, limits.minLongitude(), limits.maxLongitude()))
+                                .or(outside(speed, limits.minSpeed(), limits.maxSpeed() == null ? Double.MAX_VALUE : limits.maxSpeed())),
                         concat(lit("vhcleLat="), text(lat), lit(" vhcleLot="), text(lot), lit(" vhcleSped="), text(speed),
-                                lit(" (latitude must be in [-90, 90], longitude in [-180, 180], speed >= 0)"))));
+                                lit(" (accepted: latitude in [" + limits.minLatitude() + ", " + limits.maxLatitude()
+                                        + "], longitude in [" + limits.minLongitude() + ", " + limits.maxLongitude()
+                                        + "], speed >= " + limits.minSpeed()
+                                        + (limits.maxSpeed() == null ? "" : " and <= " + limits.maxSpeed()) + ")"))));
     }
 
     private static List<RejectRule> postgresRules() {

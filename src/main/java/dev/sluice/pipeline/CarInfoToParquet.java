@@ -30,11 +30,13 @@ public final class CarInfoToParquet implements Pipeline {
     public static final String EVENT_DATE = "event_date";
 
     private final StreamSettings settings;
+    private final CarInfoLimits limits;
     private final String path;
     private final PostgresSink deadLetters;
 
-    public CarInfoToParquet(StreamSettings settings, String path, JdbcTarget target, String deadLetterTable) {
+    public CarInfoToParquet(StreamSettings settings, CarInfoLimits limits, String path, JdbcTarget target, String deadLetterTable) {
         this.settings = settings;
+        this.limits = limits;
         this.path = path;
         this.deadLetters = new PostgresSink(target, settings.name(), null, deadLetterTable);
     }
@@ -67,7 +69,7 @@ public final class CarInfoToParquet implements Pipeline {
 
     @Override
     public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
-        Dataset<Row> parsed = CarInfoParser.forEvents().parse(settings.source().load(spark, from));
+        Dataset<Row> parsed = CarInfoParser.forEvents(limits).parse(settings.source().load(spark, from));
         ParquetSink parquet = new ParquetSink(spark, path, List.of(EVENT_DATE));
         String name = settings.name();
         return parsed.writeStream()

@@ -19,10 +19,12 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 public final class CarInfoToPostgres implements Pipeline {
 
     private final StreamSettings settings;
+    private final CarInfoLimits limits;
     private final PostgresSink sink;
 
-    public CarInfoToPostgres(StreamSettings settings, JdbcTarget target, String table, String deadLetterTable) {
+    public CarInfoToPostgres(StreamSettings settings, CarInfoLimits limits, JdbcTarget target, String table, String deadLetterTable) {
         this.settings = settings;
+        this.limits = limits;
         PostgresSink.Table spec = new PostgresSink.Table(
                 table, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id"));
         this.sink = new PostgresSink(target, settings.name(), spec, deadLetterTable);
@@ -45,7 +47,7 @@ public final class CarInfoToPostgres implements Pipeline {
 
     @Override
     public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
-        Dataset<Row> parsed = CarInfoParser.forPostgres().parse(settings.source().load(spark, from));
+        Dataset<Row> parsed = CarInfoParser.forPostgres(limits).parse(settings.source().load(spark, from));
         List<Column> columns = new ArrayList<>();
         PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));
         CarInfoSchema.POSTGRES_COLUMNS.forEach(

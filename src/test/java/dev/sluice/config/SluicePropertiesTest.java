@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.pipeline.CarInfoLimits;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.context.ConfigurationPropertiesAutoConfiguration;
@@ -30,6 +31,11 @@ class SluicePropertiesTest {
             assertThat(properties.pipelines().carInfoToPostgres().autoStart()).isTrue();
             assertThat(properties.pipelines().carInfoToHdfs().trigger()).isEqualTo(Duration.ofSeconds(5));
             assertThat(properties.pipelines().carInfoToHdfs().maxOffsetsPerTrigger()).isNull();
+            assertThat(properties.pipelines().carInfoToPostgres().validation().limits()).isEqualTo(CarInfoLimits.DEFAULT);
+            assertThat(properties.restart().initialBackoff()).isEqualTo(Duration.ofSeconds(5));
+            assertThat(properties.restart().maxBackoff()).isEqualTo(Duration.ofMinutes(5));
+            assertThat(properties.stopTimeout()).isEqualTo(Duration.ofSeconds(30));
+            assertThat(properties.security().apiToken()).isNull();
         });
     }
 
@@ -55,6 +61,25 @@ class SluicePropertiesTest {
                     assertThat(properties.pipelines().carInfoToHdfs().path()).isEqualTo("hdfs://namenode:8020/data/car_info");
                     assertThat(properties.pipelines().carInfoToHdfs().startingOffsets()).isEqualTo("latest");
                 });
+    }
+
+    @Test
+    void bindsValidationLimitsPerPipelineAndKeepsTheTokenOutOfToString() {
+        runner.withPropertyValues(
+                        "sluice.pipelines.car-info-to-hdfs.validation.min-latitude=33",
+                        "sluice.pipelines.car-info-to-hdfs.validation.max-latitude=39",
+                        "sluice.pipelines.car-info-to-hdfs.validation.max-speed=250",
+                        "sluice.security.api-token=s3cr3t-token")
+                .run(context -> {
+                    SluiceProperties properties = context.getBean(SluiceProperties.class);
+                    assertThat(properties.pipelines().carInfoToHdfs().validation().limits())
+                            .isEqualTo(new CarInfoLimits(33, 39, -180, 180, 0, 250.0));
+                    assertThat(properties.pipelines().carInfoToPostgres().validation().limits()).isEqualTo(CarInfoLimits.DEFAULT);
+                    assertThat(properties.toString()).doesNotContain("s3cr3t-token");
+                });
+        runner.withPropertyValues("sluice.pipelines.car-info-to-hdfs.validation.min-latitude=50",
+                        "sluice.pipelines.car-info-to-hdfs.validation.max-latitude=40")
+                .run(context -> assertThat(context).hasFailed());
     }
 
     @Test

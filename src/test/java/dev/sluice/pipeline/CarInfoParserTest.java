@@ -36,7 +36,7 @@ class CarInfoParserTest {
     void parsesAValidEventWithEveryField() {
         CarInfoEvent event = CarInfoEvent.of("d-1", "T00001", AT, 127.0276, 37.4979, 42.5, 90, "11");
 
-        Row row = parse(CarInfoParser.forPostgres(), event.toJson()).get(0);
+        Row row = parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), event.toJson()).get(0);
 
         assertThat(row.<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
         Row car = row.getAs(CarInfoParser.CAR);
@@ -72,7 +72,7 @@ class CarInfoParserTest {
         expected.put("{\"dataId\": \"x\", \"trmnId\": \"a\\u0000b\"}", "INVALID_CHARACTER");
 
         List<String> values = new ArrayList<>(expected.keySet());
-        List<Row> rows = parse(CarInfoParser.forPostgres(), values.toArray(String[]::new));
+        List<Row> rows = parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), values.toArray(String[]::new));
 
         assertThat(rows).hasSize(values.size());
         for (Row row : rows) {
@@ -91,7 +91,7 @@ class CarInfoParserTest {
         Dataset<Row> records = spark.createDataFrame(
                 List.of(RowFactory.create("car_info", 0, 7L, Timestamp.from(AT), null)), KAFKA_RECORD);
 
-        Row row = CarInfoParser.forEvents().parse(records).collectAsList().get(0);
+        Row row = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records).collectAsList().get(0);
 
         assertThat(row.<String>getAs(CarInfoParser.REJECT_REASON)).isEqualTo("EMPTY_VALUE");
         assertThat(row.<Long>getAs("offset")).isEqualTo(7L);
@@ -101,9 +101,25 @@ class CarInfoParserTest {
     void onlyThePostgresParserCaresAboutColumnWidths() {
         String longTerminal = "{\"dataId\": \"x\", \"trmnId\": \"" + "A".repeat(100) + "\"}";
 
-        assertThat(parse(CarInfoParser.forEvents(), longTerminal).get(0).<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
-        assertThat(parse(CarInfoParser.forPostgres(), longTerminal).get(0).<String>getAs(CarInfoParser.REJECT_REASON))
+        assertThat(parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), longTerminal).get(0).<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
+        assertThat(parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), longTerminal).get(0).<String>getAs(CarInfoParser.REJECT_REASON))
                 .isEqualTo("FIELD_TOO_LONG");
+    }
+
+    @Test
+    void configuredLimitsDecideWhatIsOutOfRange() {
+        CarInfoLimits seoul = new CarInfoLimits(37.4, 37.8, 126.7, 127.3, 0, 200.0);
+        CarInfoParser parser = CarInfoParser.forEvents(seoul);
+
+        List<Row> rows = parse(parser,
+                "{\"dataId\": \"in\", \"vhcleLat\": 37.5, \"vhcleLot\": 127.0, \"vhcleSped\": 60}",
+                "{\"dataId\": \"busan\", \"vhcleLat\": 35.1, \"vhcleLot\": 129.0}",
+                "{\"dataId\": \"fast\", \"vhcleLat\": 37.5, \"vhcleLot\": 127.0, \"vhcleSped\": 250}",
+                "{\"dataId\": \"no-position\"}");
+
+        assertThat(rows).extracting(row -> row.<String>getAs(CarInfoParser.REJECT_REASON))
+                .containsExactly(null, "OUT_OF_RANGE", "OUT_OF_RANGE", null);
+        assertThat(rows.get(1).<String>getAs(CarInfoParser.REJECT_DETAIL)).contains("latitude in [37.4, 37.8]");
     }
 
     private List<Row> parse(CarInfoParser parser, String... values) {
