@@ -8,15 +8,9 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.support.CarInfoEvent;
 import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
-import java.io.File;
+import dev.sluice.support.ServiceProcess;
 import java.io.IOException;
-import java.net.ServerSocket;
-import java.net.URI;
-import java.net.http.HttpClient;
-import java.net.http.HttpRequest;
-import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
-import java.nio.file.DirectoryStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
@@ -57,14 +51,13 @@ class CrashRecoveryIT extends IntegrationTest {
     @TempDir
     Path work;
 
-    private final HttpClient http = HttpClient.newHttpClient();
     private final ObjectMapper json = new ObjectMapper();
-    private Process service;
+    private ServiceProcess service;
 
     @AfterEach
-    void killService() {
+    void killService() throws InterruptedException {
         if (service != null) {
-            service.destroyForcibly();
+            service.kill();
         }
     }
 
@@ -106,19 +99,17 @@ class CrashRecoveryIT extends IntegrationTest {
         int kills = 0;
         long rowsBefore = 0;
         while (kills < KILLS) {
-            int port = freePort();
-            service = startService(port, databaseUrl, topic, parquet, kills);
+            service = startService(databaseUrl, topic, parquet, kills);
             long threshold = rowsBefore;
             await().atMost(DEADLINE).until(() -> countRows(databaseUrl, run) > threshold + 1000);
             rowsBefore = countRows(databaseUrl, run);
-            service.destroyForcibly().waitFor();
+            service.kill();
             kills++;
             log.info("Killed the service (SIGKILL) with {} rows in PostgreSQL", rowsBefore);
         }
         assertThat(producing.get()).as("the kills happened mid-stream").isTrue();
 
-        int port = freePort();
-        service = startService(port, databaseUrl, topic, parquet, kills);
+        service = startService(databaseUrl, topic, parquet, kills);
         producer.join(Duration.ofMinutes(3).toMillis());
         await().atMost(Duration.ofMinutes(4)).until(() -> countRows(databaseUrl, run) == VALID_EVENTS
                 && parquetIds(parquet, run).size() == VALID_EVENTS);
@@ -140,50 +131,23 @@ class CrashRecoveryIT extends IntegrationTest {
         assertThat(new HashSet<>(parquetIds)).isEqualTo(expectedIds);
         assertThat(deadLetters).isEqualTo(malformed);
 
-        JsonNode status = json.readTree(get(port, "/api/queries/car-info-to-postgres"));
+        JsonNode status = json.readTree(service.get("/api/queries/car-info-to-postgres"));
         assertThat(status.get("state").asText()).isEqualTo("RUNNING");
     }
 
-    private Process startService(int port, String databaseUrl, String topic, Path parquet, int generation) throws IOException {
-        File jar = serviceJar();
-        String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", jar.getAbsolutePath(),
-                "--server.port=" + port,
-                "--server.address=127.0.0.1",
+    private ServiceProcess startService(String databaseUrl, String topic, Path parquet, int generation) throws IOException {
+        return ServiceProcess.start(work.resolve("service-" + generation + ".log"), "postgres", List.of(
                 "--spring.datasource.url=" + databaseUrl,
                 "--spring.datasource.username=postgres",
                 "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
                 "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
-                "--sluice.spark.master=local[2]",
-                "--sluice.spark.config.spark.driver.host=127.0.0.1",
-                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
                 "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
                 "--sluice.pipelines.car-info-to-postgres.trigger=1s",
                 "--sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=3000",
                 "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
                 "--sluice.pipelines.car-info-to-hdfs.trigger=1s",
                 "--sluice.pipelines.car-info-to-hdfs.max-offsets-per-trigger=3000",
-                "--sluice.pipelines.car-info-to-hdfs.path=" + parquet.toUri()));
-        ProcessBuilder builder = new ProcessBuilder(command)
-                .redirectErrorStream(true)
-                .redirectOutput(work.resolve("service-" + generation + ".log").toFile());
-        builder.environment().put("SPRING_DATASOURCE_PASSWORD", "postgres");
-        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process process = builder.start();
-        await().atMost(DEADLINE).until(() -> {
-            assertThat(process.isAlive()).as("service %d is alive (see its log)", generation).isTrue();
-            return get(port, "/api/queries").contains("\"RUNNING\"");
-        });
-        return process;
-    }
-
-    private static File serviceJar() throws IOException {
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(Path.of("target"), "sluice-*.jar")) {
-            for (Path jar : jars) {
-                return jar.toFile();
-            }
-        }
-        throw new IllegalStateException("No service jar under target/: run through 'mvn verify'");
+                "--sluice.pipelines.car-info-to-hdfs.path=" + parquet.toUri()), DEADLINE);
     }
 
     private List<String> parquetIds(Path parquet, String run) {
@@ -206,26 +170,6 @@ class CrashRecoveryIT extends IntegrationTest {
 
     private static long countDeadLetters(String databaseUrl) {
         return database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter", Long.class);
-    }
-
-    private String get(int port, String path) {
-        try {
-            HttpResponse<String> response = http.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
-                    HttpResponse.BodyHandlers.ofString());
-            return response.body();
-        } catch (IOException e) {
-            return "";
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return "";
-        }
-    }
-
-    private static int freePort() throws IOException {
-        try (ServerSocket socket = new ServerSocket(0)) {
-            return socket.getLocalPort();
-        }
     }
 
     private static void parkMillis(long millis) {

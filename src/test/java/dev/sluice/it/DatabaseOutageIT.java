@@ -3,76 +3,117 @@ package dev.sluice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.query.QueryState;
-import dev.sluice.query.QueryStatus;
-import dev.sluice.support.CarInfoEvent;
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
+import dev.sluice.support.ServiceProcess;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.UUID;
+import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
- * PostgreSQL goes away mid-stream, for longer than a trigger, and comes back: the query fails,
- * restarts by itself with a growing backoff, and loses nothing. The outage is made by refusing
- * every connection to the database and ending every open session, which is what the service
- * sees when the server is down.
+ * The packaged service writing into its own PostgreSQL server, which is shut down mid-stream for
+ * longer than several triggers and then started again on the same data: the query fails,
+ * restarts by itself with a growing backoff, and loses nothing.
  */
 class DatabaseOutageIT extends IntegrationTest {
 
     private static final Logger log = LoggerFactory.getLogger(DatabaseOutageIT.class);
+    private static final ObjectMapper JSON = new ObjectMapper();
 
-    @Test
-    void theQueryRecoversByItselfAfterTheDatabaseComesBackAndNothingIsLost() {
-        String run = "outage-" + UUID.randomUUID().toString().substring(0, 8);
-        List<CarInfoEvent> before = CarInfoPostgresIT.events(run, 0, 300);
-        produce(POSTGRES_TOPIC, CarInfoPostgresIT.json(before));
-        manager.start(POSTGRES_PIPELINE);
-        await().atMost(DEADLINE).until(() -> rowCount(run) == before.size());
+    @TempDir
+    Path work;
 
-        JdbcTemplate admin = new JdbcTemplate(new DriverManagerDataSource(
-                Infrastructure.postgres().getJdbcUrl("postgres", "template1"), "postgres", "postgres"));
-        List<QueryState> seen = new ArrayList<>();
-        Instant back;
-        try {
-            admin.execute("ALTER DATABASE postgres ALLOW_CONNECTIONS false");
-            admin.queryForList("SELECT pg_terminate_backend(pid) FROM pg_stat_activity WHERE datname = 'postgres'");
-            produce(POSTGRES_TOPIC, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 300, 300)));
+    private EmbeddedPostgres database;
+    private ServiceProcess service;
 
-            await().atMost(DEADLINE).until(() -> {
-                QueryStatus status = manager.status(POSTGRES_PIPELINE);
-                seen.add(status.state());
-                return status.restart() != null && status.restart().attempt() >= 3;
-            });
-            QueryStatus down = manager.status(POSTGRES_PIPELINE);
-            assertThat(seen).contains(QueryState.FAILED);
-            assertThat(down.failure()).isNotNull();
-            log.info("While the database is down: {} (attempt {}, next at {}): {}", down.state(),
-                    down.restart().attempt(), down.restart().nextAttemptAt(), down.failure().message());
-        } finally {
-            admin.execute("ALTER DATABASE postgres ALLOW_CONNECTIONS true");
-            back = Instant.now();
+    @AfterEach
+    void stopEverything() throws Exception {
+        if (service != null) {
+            service.close();
         }
-
-        await().atMost(DEADLINE).until(() -> rowCount(run) == 600
-                && manager.status(POSTGRES_PIPELINE).state() == QueryState.RUNNING);
-        Duration recovery = Duration.between(back, Instant.now());
-        log.info("Recovered {} ms after the database came back", recovery.toMillis());
-        assertThat(jdbc.queryForObject("SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?",
-                Long.class, run + "%")).isEqualTo(600);
-        await().atMost(DEADLINE).until(() -> manager.status(POSTGRES_PIPELINE).restart() == null);
+        if (database != null) {
+            database.close();
+        }
     }
 
-    private long rowCount(String run) {
+    @Test
+    void theQueryRecoversByItselfAfterTheDatabaseServerRestartsAndNothingIsLost() throws Exception {
+        String run = "outage" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = run + "_car_info";
+        Infrastructure.ensureTopic(topic);
+        int port = ServiceProcess.freePort();
+        Path data = work.resolve("pgdata");
+        database = startDatabase(port, data);
+        String url = database.getJdbcUrl("postgres", "postgres");
+
+        produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 0, 300)));
+        service = ServiceProcess.start(work.resolve("service.log"), "postgres", List.of(
+                "--spring.datasource.url=" + url,
+                "--spring.datasource.username=postgres",
+                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
+                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
+                "--sluice.restart.initial-backoff=1s",
+                "--sluice.restart.max-backoff=4s",
+                "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                "--sluice.pipelines.car-info-to-postgres.trigger=1s",
+                "--sluice.pipelines.car-info-to-hdfs.auto-start=false"), DEADLINE);
+        await().atMost(DEADLINE).until(() -> rowCount(url, run) == 300);
+
+        database.close();
+        Instant down = Instant.now();
+        produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 300, 300)));
+        List<String> states = new ArrayList<>();
+        await().atMost(DEADLINE).until(() -> {
+            JsonNode status = status();
+            states.add(status.path("state").asText());
+            return status.path("restart").path("attempt").asInt() >= 3;
+        });
+        JsonNode failing = status();
+        assertThat(states).contains("FAILED");
+        assertThat(failing.at("/failure/message").asText()).isNotBlank();
+        log.info("Database down for {} ms: {} (restart attempt {}, next at {}): {}",
+                Duration.between(down, Instant.now()).toMillis(), failing.path("state").asText(),
+                failing.at("/restart/attempt").asInt(), failing.at("/restart/nextAttemptAt").asText(),
+                failing.at("/failure/message").asText().lines().findFirst().orElse(""));
+
+        database = startDatabase(port, data);
+        Instant up = Instant.now();
+        await().atMost(DEADLINE).until(() -> rowCount(url, run) == 600 && "RUNNING".equals(status().path("state").asText()));
+        log.info("Recovered {} ms after the database server came back", Duration.between(up, Instant.now()).toMillis());
+
+        assertThat(new JdbcTemplate(new DriverManagerDataSource(url, "postgres", "postgres"))
+                .queryForObject("SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%"))
+                .isEqualTo(600);
+        await().atMost(DEADLINE).until(() -> status().path("restart").isMissingNode());
+    }
+
+    private JsonNode status() throws IOException {
+        String body = service.get("/api/queries/car-info-to-postgres");
+        return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
+    }
+
+    private static EmbeddedPostgres startDatabase(int port, Path data) throws IOException {
+        return EmbeddedPostgres.builder().setPort(port).setDataDirectory(data).setCleanDataDirectory(false).start();
+    }
+
+    private static long rowCount(String url, String run) {
         try {
-            return jdbc.queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
+            return new JdbcTemplate(new DriverManagerDataSource(url, "postgres", "postgres"))
+                    .queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
         } catch (org.springframework.dao.DataAccessException e) {
             return -1;
         }

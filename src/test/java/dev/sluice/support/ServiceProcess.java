@@ -1,0 +1,101 @@
+package dev.sluice.support;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import java.io.File;
+import java.io.IOException;
+import java.net.ServerSocket;
+import java.net.URI;
+import java.net.http.HttpClient;
+import java.net.http.HttpRequest;
+import java.net.http.HttpResponse;
+import java.nio.file.DirectoryStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+
+/**
+ * The packaged service ({@code target/sluice-*.jar}) in a JVM of its own, on loopback, for tests
+ * that kill it or take its database away. Available in the integration-test phase, after
+ * {@code package}.
+ */
+public final class ServiceProcess implements AutoCloseable {
+
+    private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private final Process process;
+    private final int port;
+
+    private ServiceProcess(Process process, int port) {
+        this.process = process;
+        this.port = port;
+    }
+
+    /**
+     * Starts the service with {@code arguments} (Spring properties as {@code --key=value}) and
+     * waits until its pipelines run.
+     */
+    public static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline) throws IOException {
+        int port = freePort();
+        String java = ProcessHandle.current().info().command().orElse("java");
+        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", jar().getAbsolutePath(),
+                "--server.port=" + port,
+                "--server.address=127.0.0.1",
+                "--sluice.spark.master=local[2]",
+                "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
+        command.addAll(arguments);
+        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("SPRING_DATASOURCE_PASSWORD", databasePassword);
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        ServiceProcess service = new ServiceProcess(builder.start(), port);
+        await().atMost(deadline).until(() -> {
+            assertThat(service.process.isAlive()).as("the service is alive (see %s)", log).isTrue();
+            return service.get("/api/queries").contains("\"RUNNING\"");
+        });
+        return service;
+    }
+
+    /** GET on the service; an empty string while it does not answer. */
+    public String get(String path) {
+        try {
+            HttpResponse<String> response = HTTP.send(
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpResponse.BodyHandlers.ofString());
+            return response.body();
+        } catch (IOException e) {
+            return "";
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return "";
+        }
+    }
+
+    /** SIGKILL: no shutdown hook runs. */
+    public void kill() throws InterruptedException {
+        process.destroyForcibly().waitFor();
+    }
+
+    @Override
+    public void close() throws InterruptedException {
+        kill();
+    }
+
+    public static int freePort() throws IOException {
+        try (ServerSocket socket = new ServerSocket(0)) {
+            return socket.getLocalPort();
+        }
+    }
+
+    private static File jar() throws IOException {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(Path.of("target"), "sluice-*.jar")) {
+            for (Path jar : jars) {
+                return jar.toFile();
+            }
+        }
+        throw new IllegalStateException("No service jar under target/: run the integration tests through 'mvn verify'");
+    }
+}
