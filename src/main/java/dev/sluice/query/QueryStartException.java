@@ -1,16 +1,9 @@
 package dev.sluice.query;
 
-/** Spark refused to start the query; the message is safe to show (credentials removed). */
-public class QueryStartException extends RuntimeException {
-
-    private final String name;
+/** Spark refused to start the query. */
+public class QueryStartException extends PipelineException {
 
     public QueryStartException(String name, String message, Throwable cause) {
-        super(message, cause);
-        this.name = name;
-    }
-
-    public String name() {
-        return name;
+        super(name, message, cause);
     }
 }
