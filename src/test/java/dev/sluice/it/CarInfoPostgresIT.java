@@ -93,6 +93,14 @@ class CarInfoPostgresIT extends IntegrationTest {
         assertThat(progress.size()).isBetween(1, 5);
         assertThat(progress.get(0).get("name").asText()).isEqualTo(POSTGRES_PIPELINE);
 
+        String prometheus = rest.getForObject("/actuator/prometheus", String.class);
+        assertThat(prometheus)
+                .contains("sluice_query_input_rows_total{application=\"sluice\",query=\"car-info-to-postgres\"}")
+                .contains("sluice_kafka_lag_offsets{application=\"sluice\",partition=\"0\",query=\"car-info-to-postgres\",topic=\"" + POSTGRES_TOPIC + "\"}")
+                .contains("sluice_kafka_lag_max_offsets{application=\"sluice\",query=\"car-info-to-postgres\"}")
+                .contains("sluice_sink_rows_total{application=\"sluice\",outcome=\"written\",query=\"car-info-to-postgres\"}")
+                .contains("sluice_dead_letters_total{application=\"sluice\",query=\"car-info-to-postgres\",reason=\"FIELD_TOO_LONG\"}");
+
         ResponseEntity<JsonNode> stopped = post("/api/queries/" + POSTGRES_PIPELINE + "/stop");
         assertThat(stopped.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(stopped.getBody().get("state").asText()).isEqualTo("STOPPED");

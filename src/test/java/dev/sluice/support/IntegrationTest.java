@@ -16,6 +16,7 @@ import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.AfterEach;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
 import org.springframework.http.ResponseEntity;
@@ -26,8 +27,10 @@ import org.springframework.test.context.DynamicPropertySource;
 /**
  * The whole service against a real Kafka broker, PostgreSQL and HDFS, all on loopback. Every
  * integration test shares this one application context (and so one Spark driver); each pipeline
- * reads its own topic, and every test leaves the pipelines stopped.
+ * reads its own topic, and every test leaves the pipelines stopped. Metrics are exported as in
+ * production, so tests can read {@code /actuator/prometheus}.
  */
+@AutoConfigureObservability
 @SpringBootTest(
         webEnvironment = SpringBootTest.WebEnvironment.RANDOM_PORT,
         properties = {
