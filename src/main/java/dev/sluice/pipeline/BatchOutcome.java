@@ -21,10 +21,6 @@ public record BatchOutcome(long rowsWritten, long duplicatesSkipped, Map<String,
         deadLetters = Map.copyOf(deadLetters);
     }
 
-    public long deadLetterCount() {
-        return deadLetters.values().stream().mapToLong(Long::longValue).sum();
-    }
-
     public BatchOutcome plus(BatchOutcome other) {
         Map<String, Long> reasons = new TreeMap<>(deadLetters);
         other.deadLetters.forEach((reason, count) -> reasons.merge(reason, count, Long::sum));

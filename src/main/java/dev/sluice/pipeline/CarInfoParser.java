@@ -57,10 +57,6 @@ public final class CarInfoParser {
         return new CarInfoParser(rules);
     }
 
-    public List<String> reasons() {
-        return rules.stream().map(RejectRule::reason).toList();
-    }
-
     public Dataset<Row> parse(Dataset<Row> kafkaRecords) {
         Column json = col("value").cast("string");
         Dataset<Row> parsed = kafkaRecords.select(

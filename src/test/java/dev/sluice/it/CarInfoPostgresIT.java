@@ -4,6 +4,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.pipeline.CarInfoSchema;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.support.CarInfoEvent;
@@ -127,7 +128,7 @@ class CarInfoPostgresIT extends IntegrationTest {
     void aReplayedMicroBatchAddsNothingTwice() {
         String run = "replay-" + UUID.randomUUID().toString().substring(0, 8);
         PostgresSink sink = new PostgresSink(jdbcTarget, "replay-test",
-                new PostgresSink.Table("car_info_table", List.of("data_id", "trmncd", "detclot", "detclat", "gpsutctime", "vhclesped", "vhcletypecd"), List.of("data_id")),
+                new PostgresSink.Table("car_info_table", List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")),
                 "dead_letter");
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 500; i++) {

@@ -118,9 +118,10 @@ class CrashRecoveryIT extends IntegrationTest {
         long total = ((Number) postgres.get(0).get("total")).longValue();
         long distinct = ((Number) postgres.get(0).get("distinct_ids")).longValue();
         List<String> parquetIds = parquetIds(parquet, run);
-        long deadLetters = database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
+        // A malformed record at the end of a partition may be committed after the last valid row.
         int malformedSent = malformed;
         await().atMost(DEADLINE).until(() -> countDeadLetters(databaseUrl) == 2L * malformedSent);
+        long deadLetters = database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
 
         log.info("Crash test: {} valid + {} malformed events produced, {} kills; PostgreSQL {} rows ({} distinct),"
                         + " Parquet {} rows ({} distinct), dead letters per pipeline {}", VALID_EVENTS, malformed, kills,
