@@ -211,13 +211,25 @@ public class StreamingQueryManager {
     @PreDestroy
     public void stopAll() {
         restarts.shutdownNow();
-        for (ManagedQuery managed : queries.values()) {
-            synchronized (managed.lifecycle) {
-                managed.resetRestarts();
-                if (managed.state() == QueryState.RUNNING) {
-                    log.info("Stopping pipeline {}", managed.pipeline.name());
-                    managed.stop(stopTimeout);
-                }
+        // One thread per query, so a shutdown takes at most one stop timeout, not one per pipeline.
+        List<Thread> stops = queries.values().stream()
+                .map(managed -> new Thread(() -> {
+                    synchronized (managed.lifecycle) {
+                        managed.resetRestarts();
+                        if (managed.state() == QueryState.RUNNING) {
+                            log.info("Stopping pipeline {}", managed.pipeline.name());
+                            managed.stop(stopTimeout);
+                        }
+                    }
+                }, "sluice-stop-" + managed.pipeline.name()))
+                .toList();
+        stops.forEach(Thread::start);
+        for (Thread stop : stops) {
+            try {
+                stop.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
             }
         }
         PostgresSink.closeConnections();

@@ -52,6 +52,7 @@ class StreamingQueryManagerTest {
     private final InMemoryDesiredStateStore desiredStates = new InMemoryDesiredStateStore();
     private final AtomicBoolean sinkDown = new AtomicBoolean();
     private final CountDownLatch batchEntered = new CountDownLatch(1);
+    private final CountDownLatch otherBatchEntered = new CountDownLatch(1);
     private final CountDownLatch releaseBatch = new CountDownLatch(1);
 
     private StreamingQueryManager manager;
@@ -74,13 +75,8 @@ class StreamingQueryManagerTest {
                         throw new IllegalStateException("connection refused");
                     }
                 }),
-                new RatePipeline("slow-sink", checkpoints, false, batchId -> {
-                    // The rate source's first batch is usually empty; hold one that has rows.
-                    if (batchId >= 1) {
-                        batchEntered.countDown();
-                        releaseBatch.await(30, TimeUnit.SECONDS);
-                    }
-                })), List.of(BatchListener.NONE), desiredStates, restarts, Duration.ofSeconds(20));
+                new RatePipeline("slow-sink", checkpoints, false, holdBatch(batchEntered)),
+                new RatePipeline("other-slow-sink", checkpoints, false, holdBatch(otherBatchEntered))), List.of(BatchListener.NONE), desiredStates, restarts, Duration.ofSeconds(20));
     }
 
     @AfterEach
@@ -88,7 +84,7 @@ class StreamingQueryManagerTest {
         releaseBatch.countDown();
         manager.stopAll();
         assertThat(Arrays.stream(spark.streams().active()).map(StreamingQuery::name))
-                .doesNotContain("counting", "sink-fails", "flaky-sink", "slow-sink");
+                .doesNotContain("counting", "sink-fails", "flaky-sink", "slow-sink", "other-slow-sink");
     }
 
     @Test
@@ -289,6 +285,38 @@ class StreamingQueryManagerTest {
         QueryStatus second = manager.start("counting");
         assertThat(second.id()).as("a new checkpoint is a new query").isNotEqualTo(first.id());
         assertThat(desiredStates.nextStart("counting")).as("used once").isEmpty();
+    }
+
+    @Test
+    void onShutdownEveryPipelineStopsAtOnce() throws Exception {
+        manager.start("slow-sink");
+        manager.start("other-slow-sink");
+        assertThat(batchEntered.await(60, TimeUnit.SECONDS)).isTrue();
+        assertThat(otherBatchEntered.await(60, TimeUnit.SECONDS)).isTrue();
+
+        Thread shutdown = new Thread(manager::stopAll, "test-shutdown");
+        shutdown.start();
+        try {
+            // Stopped one after the other, the second would still be RUNNING while the first waits.
+            await().atMost(DEADLINE).until(() -> manager.status("slow-sink").state() == QueryState.STOPPING
+                    && manager.status("other-slow-sink").state() == QueryState.STOPPING);
+        } finally {
+            releaseBatch.countDown();
+            shutdown.join(60_000);
+        }
+        assertThat(manager.status("slow-sink").state()).isEqualTo(QueryState.STOPPED);
+        assertThat(manager.status("other-slow-sink").state()).isEqualTo(QueryState.STOPPED);
+    }
+
+    /** A sink that holds its first batch with rows until the test releases it. */
+    private SinkBehaviour holdBatch(CountDownLatch entered) {
+        return batchId -> {
+            // The rate source's first batch is usually empty; hold one that has rows.
+            if (batchId >= 1) {
+                entered.countDown();
+                releaseBatch.await(30, TimeUnit.SECONDS);
+            }
+        };
     }
 
     private int restartAttempt(String name) {
