@@ -1,25 +1,38 @@
 package dev.sluice.config;
 
+import dev.sluice.metrics.KafkaLagMonitor;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.query.DesiredStateStore;
 import dev.sluice.query.RestartPolicy;
 import dev.sluice.query.StreamingQueryManager;
+import io.micrometer.core.instrument.MeterRegistry;
+import java.time.Clock;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
-/** The manager of every pipeline's query, with its restart and stop settings. */
+/** The manager of every pipeline's query, with its restart and stop settings, and its lag monitor. */
 @Configuration(proxyBeanMethods = false)
 class QueryConfiguration {
 
+    @Bean(destroyMethod = "close")
+    KafkaLagMonitor kafkaLagMonitor(MeterRegistry registry, List<Pipeline> pipelines, SparkSession spark,
+            SluiceProperties properties) {
+        KafkaLagMonitor monitor = new KafkaLagMonitor(registry, pipelines, spark.sparkContext().hadoopConfiguration(),
+                Clock.systemUTC());
+        monitor.start(properties.monitoring().lagRefresh());
+        return monitor;
+    }
+
     @Bean
     StreamingQueryManager streamingQueryManager(SparkSession spark, List<Pipeline> pipelines,
-            List<BatchListener> batchListeners, DesiredStateStore desiredStates, SluiceProperties properties) {
+            List<BatchListener> batchListeners, DesiredStateStore desiredStates, KafkaLagMonitor lag,
+            SluiceProperties properties) {
         SluiceProperties.Restart restart = properties.restart();
         RestartPolicy policy = new RestartPolicy(restart.enabled(), restart.initialBackoff(), restart.maxBackoff(),
                 restart.multiplier(), restart.maxAttempts());
-        return new StreamingQueryManager(spark, pipelines, batchListeners, desiredStates, policy, properties.stopTimeout());
+        return new StreamingQueryManager(spark, pipelines, batchListeners, desiredStates, policy, properties.stopTimeout(), lag);
     }
 }

@@ -28,6 +28,7 @@ import org.springframework.validation.annotation.Validated;
  * @param restart how failed queries are restarted
  * @param stopTimeout how long a stop waits for the running micro-batch to finish before it
  *     interrupts it
+ * @param monitoring how Sluice watches its own queries
  */
 @Validated
 @ConfigurationProperties("sluice")
@@ -39,7 +40,21 @@ public record SluiceProperties(
         @Valid @DefaultValue Pipelines pipelines,
         @Valid @DefaultValue Security security,
         @Valid @DefaultValue Restart restart,
-        @NotNull @DefaultValue("30s") Duration stopTimeout) {
+        @NotNull @DefaultValue("30s") Duration stopTimeout,
+        @Valid @DefaultValue Monitoring monitoring) {
+
+    /**
+     * How Sluice watches its own queries.
+     *
+     * @param lagRefresh how often the latest Kafka offsets are read to compute every pipeline's
+     *     lag, running or not (Spark commits no offsets to Kafka, so no other tool sees it)
+     * @param staleAfter a running pipeline with records waiting but no progress for this long is
+     *     reported unhealthy (readiness DOWN); keep it above the slowest pipeline's trigger plus
+     *     batch time
+     */
+    public record Monitoring(
+            @NotNull @DefaultValue("10s") Duration lagRefresh,
+            @NotNull @DefaultValue("5m") Duration staleAfter) {}
 
     /**
      * Who may use the control API.

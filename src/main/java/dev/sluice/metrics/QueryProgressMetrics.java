@@ -11,6 +11,7 @@ import java.time.Duration;
 import java.time.Instant;
 import java.util.Iterator;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.atomic.AtomicReference;
 import org.apache.spark.sql.SparkSession;
@@ -30,10 +31,7 @@ import org.springframework.stereotype.Component;
  *       and {@code sluice_query_batch_phase_duration_seconds{phase}} (addBatch, latestOffset,
  *       walCommit...); {@code sluice_query_last_batch_id};
  *       {@code sluice_query_last_progress_timestamp_seconds};
- *   <li>Kafka lag, which no consumer-group tool can see because Spark commits no offsets to Kafka:
- *       {@code sluice_kafka_lag_offsets{topic,partition}} (latest minus end offset of the last
- *       batch), {@code sluice_kafka_lag_max_offsets} and {@code sluice_kafka_catch_up_seconds}
- *       (total lag over the processing rate);
+ *   <li>Kafka lag, through the {@link KafkaLagMonitor};
  *   <li>stateful queries: {@code sluice_query_watermark_delay_seconds},
  *       {@code sluice_query_state_rows}, {@code sluice_query_state_memory_bytes},
  *       {@code sluice_query_rows_dropped_by_watermark_total}.
@@ -51,18 +49,25 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
     private final MeterRegistry registry;
     private final SparkSession spark;
     private final Map<String, QueryGauges> queries = new ConcurrentHashMap<>();
-    private final Map<String, AtomicReference<Double>> partitionLags = new ConcurrentHashMap<>();
+    private final KafkaLagMonitor lag;
+    private final Map<UUID, String> runs = new ConcurrentHashMap<>();
 
-    QueryProgressMetrics(MeterRegistry registry, SparkSession spark) {
+    QueryProgressMetrics(MeterRegistry registry, SparkSession spark, KafkaLagMonitor lag) {
         this.registry = registry;
         this.spark = spark;
+        this.lag = lag;
         if (spark != null) {
             spark.streams().addListener(this);
         }
     }
 
     @Override
-    public void onQueryStarted(QueryStartedEvent event) {}
+    public void onQueryStarted(QueryStartedEvent event) {
+        if (event.name() != null) {
+            runs.put(event.runId(), event.name());
+            lag.onRunStarted(event.name());
+        }
+    }
 
     @Override
     public void onQueryProgress(QueryProgressEvent event) {
@@ -75,7 +80,12 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
     }
 
     @Override
-    public void onQueryTerminated(QueryTerminatedEvent event) {}
+    public void onQueryTerminated(QueryTerminatedEvent event) {
+        String query = runs.remove(event.runId());
+        if (query != null) {
+            lag.onRunEnded(query);
+        }
+    }
 
     /** Takes one {@code StreamingQueryProgress} as Spark writes it in JSON. */
     void record(JsonNode progress) {
@@ -107,29 +117,7 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
             }
         }
 
-        double totalLag = 0;
-        double maxLag = Double.NaN;
-        for (JsonNode source : progress.path("sources")) {
-            JsonNode latest = source.path("latestOffset");
-            JsonNode end = source.path("endOffset");
-            for (Iterator<Map.Entry<String, JsonNode>> topics = latest.fields(); topics.hasNext(); ) {
-                Map.Entry<String, JsonNode> topic = topics.next();
-                for (Iterator<Map.Entry<String, JsonNode>> partitions = topic.getValue().fields(); partitions.hasNext(); ) {
-                    Map.Entry<String, JsonNode> partition = partitions.next();
-                    JsonNode read = end.path(topic.getKey()).path(partition.getKey());
-                    if (read.isMissingNode()) {
-                        continue;
-                    }
-                    double lag = Math.max(0, partition.getValue().asLong() - read.asLong());
-                    partitionLag(query, topic.getKey(), partition.getKey()).set(lag);
-                    totalLag += lag;
-                    maxLag = Double.isNaN(maxLag) ? lag : Math.max(maxLag, lag);
-                }
-            }
-        }
-        gauges.maxLag.set(maxLag);
-        gauges.catchUpSeconds.set(Double.isNaN(maxLag) ? Double.NaN
-                : totalLag == 0 ? 0 : processedPerSecond > 0 ? totalLag / processedPerSecond : Double.POSITIVE_INFINITY);
+        lag.onProgress(query, progress);
 
         String watermark = progress.path("eventTime").path("watermark").asText(null);
         gauges.watermarkDelay.set(watermark == null ? Double.NaN
@@ -156,24 +144,12 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
         }
     }
 
-    private AtomicReference<Double> partitionLag(String query, String topic, String partition) {
-        return partitionLags.computeIfAbsent(query + "\u0000" + topic + "\u0000" + partition, key -> {
-            AtomicReference<Double> value = new AtomicReference<>(Double.NaN);
-            Gauge.builder("sluice.kafka.lag", value, AtomicReference::get).baseUnit("offsets")
-                    .description("Records in the partition the query has not read yet")
-                    .tags("query", query, "topic", topic, "partition", partition).register(registry);
-            return value;
-        });
-    }
-
     private QueryGauges register(String query) {
         QueryGauges gauges = new QueryGauges();
         gauge("sluice.query.input.rows.per.second", "Rows per second arriving", query, gauges.inputRowsPerSecond, null);
         gauge("sluice.query.processed.rows.per.second", "Rows per second the query processes", query, gauges.processedRowsPerSecond, null);
         gauge("sluice.query.last.batch.id", "The last micro-batch reported", query, gauges.lastBatchId, null);
         gauge("sluice.query.last.progress.timestamp", "When the last micro-batch started (epoch)", query, gauges.lastProgress, "seconds");
-        gauge("sluice.kafka.lag.max", "The most unread records in any partition", query, gauges.maxLag, "offsets");
-        gauge("sluice.kafka.catch.up", "Time to read the backlog at the current processing rate", query, gauges.catchUpSeconds, "seconds");
         gauge("sluice.query.watermark.delay", "How far the event-time watermark trails the batch time", query, gauges.watermarkDelay, "seconds");
         gauge("sluice.query.state.rows", "Rows kept in state stores", query, gauges.stateRows, null);
         gauge("sluice.query.state.memory", "Memory used by state stores", query, gauges.stateMemory, "bytes");
@@ -195,8 +171,6 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
         final AtomicReference<Double> processedRowsPerSecond = new AtomicReference<>(Double.NaN);
         final AtomicReference<Double> lastBatchId = new AtomicReference<>(Double.NaN);
         final AtomicReference<Double> lastProgress = new AtomicReference<>(Double.NaN);
-        final AtomicReference<Double> maxLag = new AtomicReference<>(Double.NaN);
-        final AtomicReference<Double> catchUpSeconds = new AtomicReference<>(Double.NaN);
         final AtomicReference<Double> watermarkDelay = new AtomicReference<>(Double.NaN);
         final AtomicReference<Double> stateRows = new AtomicReference<>(Double.NaN);
         final AtomicReference<Double> stateMemory = new AtomicReference<>(Double.NaN);

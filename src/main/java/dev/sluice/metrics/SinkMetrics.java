@@ -4,11 +4,14 @@ import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
 import io.micrometer.core.instrument.Counter;
 import io.micrometer.core.instrument.MeterRegistry;
+import io.micrometer.core.instrument.Timer;
+import java.time.Duration;
 import org.springframework.stereotype.Component;
 
 /**
  * Counts what the sinks did, tagged by pipeline ({@code query}): {@code sluice_sink_rows_total}
- * by {@code outcome} (written, duplicate) and {@code sluice_dead_letters_total} by {@code reason}.
+ * by {@code outcome} (written, duplicate), {@code sluice_dead_letters_total} by {@code reason}, and
+ * {@code sluice_sink_write_duration_seconds} (a histogram, for write latency quantiles).
  */
 @Component
 class SinkMetrics implements BatchListener {
@@ -20,7 +23,15 @@ class SinkMetrics implements BatchListener {
     }
 
     @Override
-    public void onBatch(String pipeline, long batchId, BatchOutcome outcome) {
+    public void onBatch(String pipeline, long batchId, BatchOutcome outcome, Duration writeTime) {
+        Timer.builder("sluice.sink.write.duration")
+                .description("Time the sink took to write one micro-batch, until its commit")
+                .tag("query", pipeline)
+                .publishPercentileHistogram()
+                .minimumExpectedValue(Duration.ofMillis(10))
+                .maximumExpectedValue(Duration.ofMinutes(5))
+                .register(registry)
+                .record(writeTime);
         rows(pipeline, "written").increment(outcome.rowsWritten());
         rows(pipeline, "duplicate").increment(outcome.duplicatesSkipped());
         outcome.deadLetters().forEach((reason, count) -> Counter.builder("sluice.dead.letters")

@@ -68,6 +68,11 @@ public final class CarInfoToParquet implements Pipeline {
     }
 
     @Override
+    public Optional<KafkaSource> kafkaSource() {
+        return Optional.of(settings.source());
+    }
+
+    @Override
     public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
         Dataset<Row> parsed = CarInfoParser.forEvents(limits).parse(settings.source().load(spark, from));
         ParquetSink parquet = new ParquetSink(spark, path, List.of(EVENT_DATE));
@@ -77,7 +82,7 @@ public final class CarInfoToParquet implements Pipeline {
                 .option("checkpointLocation", settings.checkpointLocation())
                 .trigger(settings.sparkTrigger())
                 .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
-                        listener.onBatch(name, batchId, writeBatch(parquet, batch, batchId)))
+                        listener.write(name, batchId, () -> writeBatch(parquet, batch, batchId)))
                 .start();
     }
 

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Column;
@@ -46,6 +47,11 @@ public final class CarInfoToPostgres implements Pipeline {
     }
 
     @Override
+    public Optional<KafkaSource> kafkaSource() {
+        return Optional.of(settings.source());
+    }
+
+    @Override
     public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
         Dataset<Row> parsed = CarInfoParser.forPostgres(limits).parse(settings.source().load(spark, from));
         List<Column> columns = new ArrayList<>();
@@ -59,7 +65,7 @@ public final class CarInfoToPostgres implements Pipeline {
                 .option("checkpointLocation", settings.checkpointLocation())
                 .trigger(settings.sparkTrigger())
                 .foreachBatch((VoidFunction2<Dataset<Row>, Long>)
-                        (batch, batchId) -> listener.onBatch(name, batchId, sink.write(batch)))
+                        (batch, batchId) -> listener.write(name, batchId, () -> sink.write(batch)))
                 .start();
     }
 }

@@ -17,6 +17,11 @@ public interface Pipeline {
     /** Where Spark keeps this pipeline's offsets and commits. */
     String checkpointLocation();
 
+    /** The Kafka topic the pipeline reads, if it reads one: its lag is measured against it. */
+    default Optional<KafkaSource> kafkaSource() {
+        return Optional.empty();
+    }
+
     /** Why the checkpoint of this pipeline must not be reset, if it must not. */
     default Optional<String> resetRefusal() {
         return Optional.empty();

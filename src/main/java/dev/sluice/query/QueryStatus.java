@@ -18,6 +18,7 @@ import java.util.Map;
  * @param failure why it failed, when it did
  * @param restart the automatic restarts after failures in a row, when there were any
  * @param lastProgress the last micro-batch Spark reported
+ * @param lag how far the pipeline trails its Kafka topic, with an estimate of when it catches up
  * @param sink what the sink did since this service started
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
@@ -33,6 +34,7 @@ public record QueryStatus(
         Failure failure,
         Restart restart,
         Progress lastProgress,
+        Lag lag,
         SinkTotals sink) {
 
     /** Why a query failed. */
@@ -55,6 +57,29 @@ public record QueryStatus(
             double inputRowsPerSecond,
             double processedRowsPerSecond,
             Long batchDurationMs) {}
+
+    /**
+     * How far a pipeline trails its Kafka topic: the latest offsets minus the offsets it has
+     * processed (from its last micro-batch, or from its checkpoint while it is stopped).
+     *
+     * @param records records waiting, in all partitions
+     * @param maxPartitionRecords records waiting in the partition furthest behind
+     * @param partitions topic -> partition -> records waiting
+     * @param processedRowsPerSecond the rate of the last micro-batch that read any rows, if running
+     * @param catchUpSeconds records over that rate: the time to read the backlog (0 when caught
+     *     up; absent when not running)
+     * @param caughtUpAt when the backlog will have been read at that rate
+     * @param measuredAt when the latest offsets were read
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Lag(
+            long records,
+            long maxPartitionRecords,
+            Map<String, Map<Integer, Long>> partitions,
+            Double processedRowsPerSecond,
+            Double catchUpSeconds,
+            Instant caughtUpAt,
+            Instant measuredAt) {}
 
     /** Rows the sink handled since the service started, for this pipeline. */
     public record SinkTotals(long rowsWritten, long duplicatesSkipped, long deadLetters, Map<String, Long> deadLettersByReason) {}

@@ -23,6 +23,7 @@ import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -64,6 +65,7 @@ public class StreamingQueryManager {
     private final DesiredStateStore desiredStates;
     private final RestartPolicy restartPolicy;
     private final Duration stopTimeout;
+    private final LagSource lagSource;
     private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(runnable -> {
         Thread thread = new Thread(runnable, "sluice-query-restarts");
         thread.setDaemon(true);
@@ -73,8 +75,9 @@ public class StreamingQueryManager {
     private final Object sparkShutdownHook;
 
     public StreamingQueryManager(SparkSession spark, List<Pipeline> pipelines, List<BatchListener> batchListeners,
-            DesiredStateStore desiredStates, RestartPolicy restartPolicy, Duration stopTimeout) {
+            DesiredStateStore desiredStates, RestartPolicy restartPolicy, Duration stopTimeout, LagSource lagSource) {
         this.spark = spark;
+        this.lagSource = lagSource;
         this.batchListeners = List.copyOf(batchListeners);
         this.desiredStates = desiredStates;
         this.restartPolicy = restartPolicy;
@@ -93,11 +96,36 @@ public class StreamingQueryManager {
     }
 
     public List<QueryStatus> list() {
-        return queries.values().stream().map(ManagedQuery::status).toList();
+        return queries.keySet().stream().map(this::status).toList();
     }
 
     public QueryStatus status(String name) {
-        return require(name).status();
+        return require(name).status(lagSource.lag(name).orElse(null));
+    }
+
+    /** The pipelines' names, in the order they were configured. */
+    public List<String> names() {
+        return List.copyOf(queries.keySet());
+    }
+
+    /** Where the pipeline's query is; cheaper than {@link #status}, for metrics. */
+    public QueryState state(String name) {
+        return require(name).state();
+    }
+
+    /** What the operator (or the configuration) wants of the pipeline. */
+    public DesiredState desired(String name) {
+        return require(name).desired;
+    }
+
+    /** Failures since this service started: runs that ended with an error or could not start. */
+    public long failures(String name) {
+        return require(name).failures.get();
+    }
+
+    /** Automatic restarts attempted since this service started. */
+    public long restarts(String name) {
+        return require(name).restarts.get();
     }
 
     /** An operator's start: stored as desired, resets the restart backoff, returns once Spark started it. */
@@ -113,7 +141,7 @@ public class StreamingQueryManager {
             managed.resetRestarts();
             run(managed);
         }
-        return managed.status();
+        return status(name);
     }
 
     /**
@@ -134,7 +162,7 @@ public class StreamingQueryManager {
                 managed.stop(stopTimeout);
             }
         }
-        return managed.status();
+        return status(name);
     }
 
     /** The Kafka offsets the pipeline's checkpoint has committed. */
@@ -170,7 +198,7 @@ public class StreamingQueryManager {
             }
             log.info("Reset the checkpoint of pipeline {}; it will start from {}", name, from.encode());
         }
-        return managed.status();
+        return status(name);
     }
 
     /** The most recent progress reports, oldest first, as Spark's JSON. */
@@ -202,8 +230,9 @@ public class StreamingQueryManager {
                     }
                 }
             }
-            log.info("Pipeline {}: {} ({})", name, managed.state(),
-                    stored.isPresent() ? "as an operator last asked" : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"));
+            log.info("Pipeline {}: {} ({}){}", name, managed.state(),
+                    stored.isPresent() ? "as an operator last asked" : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"),
+                    lagSource.lag(name).map(StreamingQueryManager::describeLag).orElse(""));
         }
     }
 
@@ -251,6 +280,7 @@ public class StreamingQueryManager {
         } catch (Exception e) {
             String message = describe(e);
             managed.failedToStart(message);
+            managed.failures.incrementAndGet();
             log.error("Pipeline {} could not start: {}", name, message);
             scheduleRestart(managed);
             throw new QueryStartException(name, "Pipeline '" + name + "' could not start: " + message, e);
@@ -284,6 +314,7 @@ public class StreamingQueryManager {
             if (managed.desired != DesiredState.RUNNING || managed.state() != QueryState.FAILED) {
                 return;
             }
+            managed.restarts.incrementAndGet();
             try {
                 run(managed);
             } catch (QueryStartException e) {
@@ -318,6 +349,7 @@ public class StreamingQueryManager {
                 }
                 managed.endedAt = Instant.now();
                 if (event.exception().isDefined()) {
+                    managed.failures.incrementAndGet();
                     log.error("Pipeline {} failed: {}", managed.pipeline.name(), describe(current.exception().get()));
                     if (!restarts.isShutdown()) {
                         restarts.execute(() -> onQueryFailed(managed, event.runId()));
@@ -327,13 +359,13 @@ public class StreamingQueryManager {
         }
     }
 
-    private void onBatch(String pipeline, long batchId, BatchOutcome outcome) {
+    private void onBatch(String pipeline, long batchId, BatchOutcome outcome, Duration writeTime) {
         ManagedQuery managed = queries.get(pipeline);
         if (managed != null) {
             managed.record(outcome);
         }
         for (BatchListener listener : batchListeners) {
-            listener.onBatch(pipeline, batchId, outcome);
+            listener.onBatch(pipeline, batchId, outcome, writeTime);
         }
     }
 
@@ -343,6 +375,15 @@ public class StreamingQueryManager {
             throw new UnknownQueryException(name);
         }
         return managed;
+    }
+
+    /** The lag in a few words, for the startup line. */
+    static String describeLag(QueryStatus.Lag lag) {
+        StringBuilder text = new StringBuilder(", ").append(lag.records()).append(" records behind");
+        if (lag.records() > 0 && lag.caughtUpAt() != null) {
+            text.append(", caught up in about ").append(Math.round(lag.catchUpSeconds())).append(" s");
+        }
+        return text.toString();
     }
 
     /** A short, credential-free account of an error, for logs and the API. */
@@ -376,6 +417,8 @@ public class StreamingQueryManager {
         volatile Instant nextRestartAt;
         volatile boolean gaveUp;
         ScheduledFuture<?> pendingRestart;
+        final AtomicLong failures = new AtomicLong();
+        final AtomicLong restarts = new AtomicLong();
         private long rowsWritten;
         private long duplicatesSkipped;
         private final Map<String, Long> deadLetters = new TreeMap<>();
@@ -454,7 +497,7 @@ public class StreamingQueryManager {
             }
         }
 
-        QueryStatus status() {
+        QueryStatus status(QueryStatus.Lag lag) {
             StreamingQuery current = query;
             QueryState state = state();
             QueryStatus.Failure failure = null;
@@ -483,6 +526,7 @@ public class StreamingQueryManager {
                     failure,
                     restart,
                     current == null ? null : summarize(current.lastProgress()),
+                    lag,
                     totals());
         }
 

@@ -175,7 +175,7 @@ class QueryControllerTest {
     }
 
     private static QueryStatus stopped(String name) {
-        return new QueryStatus(name, QueryState.STOPPED, DesiredState.STOPPED, true, null, null, null, null, null, null, null,
+        return new QueryStatus(name, QueryState.STOPPED, DesiredState.STOPPED, true, null, null, null, null, null, null, null, null,
                 new QueryStatus.SinkTotals(0, 0, 0, Map.of()));
     }
 }

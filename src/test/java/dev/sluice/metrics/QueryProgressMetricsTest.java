@@ -13,7 +13,11 @@ import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
+import dev.sluice.query.QueryStatus;
+import java.time.Clock;
 import java.time.Instant;
+import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
@@ -28,7 +32,8 @@ class QueryProgressMetricsTest {
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final QueryProgressMetrics metrics = new QueryProgressMetrics(registry, null);
+    private final KafkaLagMonitor lag = new KafkaLagMonitor(registry, List.of(), null, Clock.systemUTC());
+    private final QueryProgressMetrics metrics = new QueryProgressMetrics(registry, null, lag);
 
     @Test
     void aLaggingKafkaQueryShowsItsLagPerPartitionAndTheTimeToCatchUp() throws IOException {
@@ -43,7 +48,14 @@ class QueryProgressMetricsTest {
         assertThat(registry.get("sluice.kafka.lag").tag("topic", "car_info").gauges()).hasSize(3);
         assertThat(gauge("sluice.kafka.lag.max")).isEqualTo(1603).isEqualTo(
                 progress.at("/sources/0/metrics/maxOffsetsBehindLatest").asDouble());
+        assertThat(gauge("sluice.kafka.backlog")).isEqualTo(4410);
         assertThat(gauge("sluice.kafka.catch.up")).isCloseTo(4410 / 515.5709342560554, within(1e-9));
+        QueryStatus.Lag status = lag.lag("car-info-to-postgres").orElseThrow();
+        assertThat(status.records()).isEqualTo(4410);
+        assertThat(status.maxPartitionRecords()).isEqualTo(1603);
+        assertThat(status.partitions()).isEqualTo(Map.of("car_info", Map.of(0, 1603L, 1, 1558L, 2, 1249L)));
+        assertThat(status.catchUpSeconds()).isCloseTo(8.55, within(0.01));
+        assertThat(status.caughtUpAt()).isAfter(Instant.now());
         assertThat(gauge("sluice.query.processed.rows.per.second")).isEqualTo(515.5709342560554);
         assertThat(gauge("sluice.query.input.rows.per.second")).isEqualTo(59.58808238352329);
         assertThat(gauge("sluice.query.last.batch.id")).isEqualTo(5);
@@ -68,6 +80,22 @@ class QueryProgressMetricsTest {
         assertThat(registry.get("sluice.query.input.rows").counter().count()).isEqualTo(596);
         assertThat(registry.get("sluice.query.batch.duration").timer().count()).isEqualTo(2);
         assertThat(registry.get("sluice.kafka.lag.max").gauges()).hasSize(1);
+    }
+
+    @Test
+    void aStoppedQueryKeepsItsLagButHasNoEstimateUntilItRunsAgain() throws IOException {
+        metrics.record(sample("kafka-postgres-lagging.json"));
+
+        lag.onRunEnded("car-info-to-postgres");
+
+        assertThat(gauge("sluice.kafka.backlog")).isEqualTo(4410);
+        assertThat(gauge("sluice.kafka.catch.up")).isNaN();
+        assertThat(lag.lag("car-info-to-postgres").orElseThrow().catchUpSeconds()).isNull();
+
+        lag.onRunStarted("car-info-to-postgres");
+
+        assertThat(gauge("sluice.kafka.catch.up")).as("running, with no rate measured yet").isInfinite();
+        assertThat(lag.lag("car-info-to-postgres").orElseThrow().caughtUpAt()).isNull();
     }
 
     @Test
@@ -116,7 +144,8 @@ class QueryProgressMetricsTest {
         assertThat(registry.get("sluice.query.state.memory").tag("query", "windowed_counts").gauge().value()).isPositive();
         assertThat(registry.get("sluice.query.watermark.delay").tag("query", "windowed_counts").gauge().value()).isNotNaN();
         assertThat(registry.get("sluice.query.rows.dropped.by.watermark").tag("query", "windowed_counts").counter().count()).isZero();
-        assertThat(registry.find("sluice.kafka.lag.max").tag("query", "windowed_counts").gauge().value()).as("no Kafka source").isNaN();
+        assertThat(registry.find("sluice.kafka.lag.max").tag("query", "windowed_counts").gauge()).as("no Kafka source").isNull();
+        assertThat(lag.lag("windowed_counts")).isEmpty();
     }
 
     private double gauge(String name, String... tags) {

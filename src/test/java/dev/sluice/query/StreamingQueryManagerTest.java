@@ -76,7 +76,7 @@ class StreamingQueryManagerTest {
                     }
                 }),
                 new RatePipeline("slow-sink", checkpoints, false, holdBatch(batchEntered)),
-                new RatePipeline("other-slow-sink", checkpoints, false, holdBatch(otherBatchEntered))), List.of(BatchListener.NONE), desiredStates, restarts, Duration.ofSeconds(20));
+                new RatePipeline("other-slow-sink", checkpoints, false, holdBatch(otherBatchEntered))), List.of(BatchListener.NONE), desiredStates, restarts, Duration.ofSeconds(20), LagSource.NONE);
     }
 
     @AfterEach
@@ -380,7 +380,7 @@ class StreamingQueryManagerTest {
                     .trigger(Trigger.ProcessingTime(200))
                     .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> {
                         behaviour.onBatch(batchId);
-                        listener.onBatch(pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()));
+                        listener.onBatch(pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()), Duration.ZERO);
                     })
                     .start();
         }

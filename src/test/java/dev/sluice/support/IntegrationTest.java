@@ -47,6 +47,7 @@ import org.springframework.test.context.DynamicPropertySource;
             "sluice.pipelines.car-info-to-hdfs.trigger=1s",
             "sluice.restart.initial-backoff=500ms",
             "sluice.restart.max-backoff=2s",
+            "sluice.monitoring.lag-refresh=1s",
         })
 public abstract class IntegrationTest {
 

@@ -1,0 +1,43 @@
+package dev.sluice.metrics;
+
+import dev.sluice.query.DesiredState;
+import dev.sluice.query.QueryState;
+import dev.sluice.query.StreamingQueryManager;
+import io.micrometer.core.instrument.FunctionCounter;
+import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.MeterRegistry;
+import org.springframework.stereotype.Component;
+
+/**
+ * Where each pipeline's query is, read from the manager when scraped, tagged {@code query}:
+ * {@code sluice_query_state{state}} (1 for the current state, 0 for the others),
+ * {@code sluice_query_desired_running} (1 when it should run), {@code sluice_query_failures_total}
+ * and {@code sluice_query_restarts_total} (automatic restarts).
+ */
+@Component
+class QueryStateMetrics {
+
+    QueryStateMetrics(MeterRegistry registry, StreamingQueryManager manager) {
+        for (String query : manager.names()) {
+            for (QueryState state : QueryState.values()) {
+                Gauge.builder("sluice.query.state", manager, m -> m.state(query) == state ? 1 : 0)
+                        .description("1 for the state the query is in, 0 for the others")
+                        .tag("query", query)
+                        .tag("state", state.name())
+                        .register(registry);
+            }
+            Gauge.builder("sluice.query.desired.running", manager, m -> m.desired(query) == DesiredState.RUNNING ? 1 : 0)
+                    .description("1 when the operator (or the configuration) wants the query to run")
+                    .tag("query", query)
+                    .register(registry);
+            FunctionCounter.builder("sluice.query.failures", manager, m -> m.failures(query))
+                    .description("Runs that failed or could not start")
+                    .tag("query", query)
+                    .register(registry);
+            FunctionCounter.builder("sluice.query.restarts", manager, m -> m.restarts(query))
+                    .description("Automatic restarts after failures")
+                    .tag("query", query)
+                    .register(registry);
+        }
+    }
+}
