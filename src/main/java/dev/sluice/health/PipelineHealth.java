@@ -51,7 +51,7 @@ public final class PipelineHealth {
                     reason = "No progress for " + sinceProgress.toSeconds() + " s while " + waiting + " records wait";
                 } else {
                     health = Status.UP;
-                    reason = waiting > 0 ? "Running, catching up" : "Running";
+                    reason = waiting > 0 ? "Running, " + waiting + " records behind" : "Running";
                 }
                 break;
             case STOPPING:

@@ -46,7 +46,7 @@ class PipelineHealthTest {
         Health health = PipelineHealth.of(running(NOW.minusSeconds(30), 50_000), STALE_AFTER, NOW);
 
         assertThat(health.getStatus()).isEqualTo(Status.UP);
-        assertThat(health.getDetails()).containsEntry("reason", "Running, catching up");
+        assertThat(health.getDetails()).containsEntry("reason", "Running, 50000 records behind");
     }
 
     @Test
