@@ -16,6 +16,7 @@ import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 
 /**
  * The packaged service ({@code target/sluice-*.jar}) in a JVM of its own, on loopback, for tests
@@ -39,24 +40,46 @@ public final class ServiceProcess implements AutoCloseable {
      * waits until its pipelines run.
      */
     public static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline) throws IOException {
-        int port = freePort();
         String java = ProcessHandle.current().info().command().orElse("java");
-        List<String> command = new ArrayList<>(List.of(java, "-Xmx1g", "-jar", jar().getAbsolutePath(),
-                "--server.port=" + port,
-                "--server.address=127.0.0.1",
+        List<String> withLocalSpark = new ArrayList<>(List.of(
                 "--sluice.spark.master=local[2]",
                 "--sluice.spark.config.spark.driver.host=127.0.0.1",
                 "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
+        withLocalSpark.addAll(arguments);
+        return start(List.of(java, "-Xmx1g", "-jar", jar().getAbsolutePath()), Map.of(), log, databasePassword, withLocalSpark, deadline);
+    }
+
+    /**
+     * Starts the service with {@code launcher} (the command up to the Spring arguments) in the
+     * given extra environment, and waits until its pipelines run.
+     */
+    public static ServiceProcess start(List<String> launcher, Map<String, String> environment, Path log, String databasePassword,
+            List<String> arguments, Duration deadline) throws IOException {
+        int port = freePort();
+        List<String> command = new ArrayList<>(launcher);
+        command.add("--server.port=" + port);
+        command.add("--server.address=127.0.0.1");
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("SPRING_DATASOURCE_PASSWORD", databasePassword);
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        builder.environment().putAll(environment);
         ServiceProcess service = new ServiceProcess(builder.start(), port);
         await().atMost(deadline).until(() -> {
             assertThat(service.process.isAlive()).as("the service is alive (see %s)", log).isTrue();
             return service.get("/api/queries").contains("\"RUNNING\"");
         });
         return service;
+    }
+
+    /** The packaged service jar, {@code target/sluice-*.jar}. */
+    public static File jar() throws IOException {
+        try (DirectoryStream<Path> jars = Files.newDirectoryStream(Path.of("target"), "sluice-*.jar")) {
+            for (Path jar : jars) {
+                return jar.toFile();
+            }
+        }
+        throw new IllegalStateException("No service jar under target/: run the integration tests through 'mvn verify'");
     }
 
     /** GET on the service; an empty string while it does not answer. */
@@ -88,14 +111,5 @@ public final class ServiceProcess implements AutoCloseable {
         try (ServerSocket socket = new ServerSocket(0)) {
             return socket.getLocalPort();
         }
-    }
-
-    private static File jar() throws IOException {
-        try (DirectoryStream<Path> jars = Files.newDirectoryStream(Path.of("target"), "sluice-*.jar")) {
-            for (Path jar : jars) {
-                return jar.toFile();
-            }
-        }
-        throw new IllegalStateException("No service jar under target/: run the integration tests through 'mvn verify'");
     }
 }
