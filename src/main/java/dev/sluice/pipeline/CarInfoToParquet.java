@@ -110,7 +110,8 @@ public final class CarInfoToParquet implements Pipeline {
         }
     }
 
-    private static Column[] eventColumns() {
+    /** The Parquet columns: every car_info field, and the partition column {@value #EVENT_DATE}. */
+    public static Column[] eventColumns() {
         List<Column> columns = new ArrayList<>();
         for (StructField field : CarInfoSchema.SCHEMA.fields()) {
             columns.add(col(CarInfoParser.CAR + "." + field.name()).as(field.name()));

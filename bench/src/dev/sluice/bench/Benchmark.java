@@ -1,0 +1,451 @@
+package dev.sluice.bench;
+
+import static org.apache.spark.sql.functions.col;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.pipeline.BatchListener;
+import dev.sluice.pipeline.CarInfoLimits;
+import dev.sluice.pipeline.CarInfoParser;
+import dev.sluice.pipeline.CarInfoSchema;
+import dev.sluice.pipeline.CarInfoToParquet;
+import dev.sluice.pipeline.CarInfoToPostgres;
+import dev.sluice.pipeline.JdbcTarget;
+import dev.sluice.pipeline.KafkaSource;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PostgresSink;
+import dev.sluice.pipeline.StreamSettings;
+import dev.sluice.support.CarInfoEvent;
+import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
+import java.io.IOException;
+import java.io.StringReader;
+import java.lang.management.ManagementFactory;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.ResultSet;
+import java.sql.Statement;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.Properties;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import java.util.function.Supplier;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerConfig;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SaveMode;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.flywaydb.core.Flyway;
+import org.postgresql.PGConnection;
+import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
+
+/**
+ * Sluice's sinks side by side with their baselines and limits, in one run, on the same data:
+ * car_info events preloaded into a Kafka topic, read from {@code earliest}.
+ *
+ * <ul>
+ *   <li>Kafka -> PostgreSQL: Sluice's sink (COPY into staging + one INSERT ... ON CONFLICT per
+ *       partition) vs the plain {@code foreachBatch} + {@code write.jdbc} baseline vs a raw
+ *       {@code COPY} of the same rows without Spark (the database's limit);
+ *   <li>Kafka -> Parquet: Sluice's streaming pipeline vs a Spark batch job doing the same parse and
+ *       write;
+ *   <li>latency from the Kafka record to its commit in PostgreSQL at a steady produce rate.
+ * </ul>
+ *
+ * Each throughput run is repeated; the table shows every run and the median. Settings:
+ * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3),
+ * {@code -Dbench.latencyRate} (5000 events/s) and {@code -Dbench.latencySeconds} (30).
+ */
+public final class Benchmark {
+
+    private static final ObjectMapper JSON = new ObjectMapper();
+    private static final int EVENTS = Integer.getInteger("bench.events", 500_000);
+    private static final int REPETITIONS = Integer.getInteger("bench.repetitions", 3);
+    private static final int LATENCY_RATE = Integer.getInteger("bench.latencyRate", 5_000);
+    private static final int LATENCY_SECONDS = Integer.getInteger("bench.latencySeconds", 30);
+    private static final int PARTITIONS = 4;
+    private static final String TABLE = "car_info_table";
+
+    private final Path work;
+    private final EmbeddedKafkaKraftBroker kafka;
+    private final EmbeddedPostgres postgres;
+    private final SparkSession spark;
+    private final String url;
+    private final Map<String, List<Run>> results = new LinkedHashMap<>();
+
+    private Benchmark(Path work) throws IOException {
+        this.work = work;
+        kafka = new EmbeddedKafkaKraftBroker(1, PARTITIONS);
+        kafka.afterPropertiesSet();
+        postgres = EmbeddedPostgres.builder().setServerConfig("track_commit_timestamp", "on").start();
+        url = postgres.getJdbcUrl("postgres", "postgres");
+        Flyway.configure().dataSource(url, "postgres", "postgres")
+                .placeholders(Map.of("car_info_table", TABLE, "dead_letter_table", "dead_letter"))
+                .load().migrate();
+        spark = SparkSession.builder()
+                .config("spark.master", "local[*]")
+                .appName("sluice-bench")
+                .config("spark.ui.enabled", "false")
+                .config("spark.sql.shuffle.partitions", "4")
+                .config("spark.sql.session.timeZone", "UTC")
+                .config("spark.driver.host", "127.0.0.1")
+                .config("spark.driver.bindAddress", "127.0.0.1")
+                .getOrCreate();
+    }
+
+    /** One measured run. */
+    record Run(long rows, double seconds, long peakRssBytes, long peakHeapBytes) {
+        double rowsPerSecond() {
+            return rows / seconds;
+        }
+    }
+
+    public static void main(String[] args) throws Exception {
+        Path work = Files.createTempDirectory("sluice-bench");
+        Benchmark bench = new Benchmark(work);
+        try {
+            bench.runAll();
+        } finally {
+            bench.spark.stop();
+            PostgresSink.closeConnections();
+            bench.postgres.close();
+            bench.kafka.destroy();
+        }
+        System.exit(0);
+    }
+
+    private void runAll() throws Exception {
+        System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark local[*]%n",
+                EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors());
+        String topic = "bench_car_info";
+        createTopic(topic);
+        List<CarInfoEvent> events = new ArrayList<>(EVENTS);
+        for (int i = 0; i < EVENTS; i++) {
+            events.add(CarInfoEvent.of("ev-" + i, String.format("T%05d", i % 2000), Instant.parse("2026-11-21T00:00:00Z").plusMillis(i * 20L),
+                    126.8 + (i % 1000) * 0.0004, 37.4 + (i % 800) * 0.0004, (i % 120) + 0.5, i % 360, "1" + (i % 5)));
+        }
+        long produceStart = System.nanoTime();
+        produce(topic, events.stream().map(e -> e.toJson().getBytes(StandardCharsets.UTF_8)).toList(), null);
+        System.out.printf("Preloaded in %.1f s%n%n", (System.nanoTime() - produceStart) / 1e9);
+        String copyCsv = csvFor(events);
+
+        for (int rep = 1; rep <= REPETITIONS; rep++) {
+            System.out.printf("Repetition %d%n", rep);
+            record("PostgreSQL: Sluice (COPY + ON CONFLICT)", () -> sluicePostgres(topic));
+            record("PostgreSQL: write.jdbc baseline", () -> jdbcBaseline(topic));
+            record("PostgreSQL: raw COPY limit", () -> rawCopy(copyCsv));
+            record("Parquet: Sluice streaming", () -> sluiceParquet(topic));
+            record("Parquet: Spark batch job limit", () -> batchParquet(topic));
+        }
+        printThroughput();
+        latency();
+    }
+
+    // --- the runs ---------------------------------------------------------------------------------
+
+    private long sluicePostgres(String topic) throws Exception {
+        truncate();
+        AtomicLong written = new AtomicLong();
+        Pipeline pipeline = new CarInfoToPostgres(settings("bench-pg", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
+                new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
+        StreamingQuery query = pipeline.start(spark, counting(written), null);
+        awaitRows(() -> written.get(), query);
+        query.stop();
+        return countRows();
+    }
+
+    private long jdbcBaseline(String topic) throws Exception {
+        truncate();
+        Dataset<Row> parsed = CarInfoParser.forPostgres(CarInfoLimits.DEFAULT)
+                .parse(source(topic).load(spark, null))
+                .filter(col(CarInfoParser.REJECT_REASON).isNull());
+        List<Column> columns = new ArrayList<>();
+        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
+        Properties properties = new Properties();
+        properties.put("user", "postgres");
+        properties.put("password", "postgres");
+        String jdbcUrl = url;
+        StreamingQuery query = parsed.select(columns.toArray(Column[]::new)).writeStream()
+                .option("checkpointLocation", checkpoint("bench-jdbc"))
+                .trigger(Trigger.ProcessingTime(1000))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
+                        batch.write().mode(SaveMode.Append).jdbc(jdbcUrl, TABLE, properties))
+                .start();
+        awaitRows(this::countRowsQuietly, query);
+        query.stop();
+        return countRows();
+    }
+
+    private long rawCopy(String csv) throws Exception {
+        truncate();
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres")) {
+            String columns = String.join(", ", CarInfoSchema.POSTGRES_COLUMNS.values());
+            return connection.unwrap(PGConnection.class).getCopyAPI()
+                    .copyIn("COPY " + TABLE + " (" + columns + ") FROM STDIN (FORMAT csv)", new StringReader(csv));
+        }
+    }
+
+    private long sluiceParquet(String topic) throws Exception {
+        AtomicLong written = new AtomicLong();
+        Path out = Files.createTempDirectory(work, "parquet-stream");
+        Pipeline pipeline = new CarInfoToParquet(settings("bench-parquet", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
+                out.toString(), new JdbcTarget(url, "postgres", "postgres", 4), "dead_letter");
+        StreamingQuery query = pipeline.start(spark, counting(written), null);
+        awaitRows(written::get, query);
+        query.stop();
+        return written.get();
+    }
+
+    private long batchParquet(String topic) throws Exception {
+        Path out = Files.createTempDirectory(work, "parquet-batch");
+        Dataset<Row> records = spark.read().format("kafka")
+                .option("kafka.bootstrap.servers", kafka.getBrokersAsString())
+                .option("subscribe", topic)
+                .option("startingOffsets", "earliest")
+                .option("endingOffsets", "latest")
+                .load();
+        Dataset<Row> accepted = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records)
+                .filter(col(CarInfoParser.REJECT_REASON).isNull())
+                .select(CarInfoToParquet.eventColumns());
+        accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(out.resolve("car_info").toString());
+        return spark.read().parquet(out.resolve("car_info").toString()).count();
+    }
+
+    // --- latency ----------------------------------------------------------------------------------
+
+    private void latency() throws Exception {
+        String topic = "bench_latency";
+        createTopic(topic);
+        truncate();
+        AtomicLong written = new AtomicLong();
+        Pipeline pipeline = new CarInfoToPostgres(settings("bench-latency", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
+                new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
+        StreamingQuery query = pipeline.start(spark, counting(written), null);
+        LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // past the first, empty micro-batch
+        int total = LATENCY_RATE * LATENCY_SECONDS;
+        long[] sentAt = new long[total];
+        List<byte[]> values = new ArrayList<>(total);
+        for (int i = 0; i < total; i++) {
+            values.add(CarInfoEvent.of("lat-" + i, "T" + (i % 500), Instant.parse("2026-11-21T12:00:00Z").plusMillis(i),
+                    127.0, 37.5, i % 100, i % 360, "11").toJson().getBytes(StandardCharsets.UTF_8));
+        }
+        produce(topic, values, sentAt);
+        awaitRows(written::get, query, total);
+        query.stop();
+        double[] latencies = new double[total];
+        int found = 0;
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet rows = statement.executeQuery("SELECT data_id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000"
+                        + " FROM " + TABLE + " WHERE data_id LIKE 'lat-%'")) {
+            while (rows.next()) {
+                int index = Integer.parseInt(rows.getString(1).substring(4));
+                latencies[found++] = rows.getDouble(2) - sentAt[index];
+            }
+        }
+        Arrays.sort(latencies, 0, found);
+        System.out.printf("%nLatency, Kafka record sent -> row committed in PostgreSQL (Sluice, 1 s trigger, %,d events/s for %d s, %,d rows):%n",
+                LATENCY_RATE, LATENCY_SECONDS, found);
+        System.out.printf("  p50 %,.0f ms   p95 %,.0f ms   p99 %,.0f ms   max %,.0f ms%n",
+                percentile(latencies, found, 0.50), percentile(latencies, found, 0.95), percentile(latencies, found, 0.99),
+                latencies[found - 1]);
+    }
+
+    // --- measurement ------------------------------------------------------------------------------
+
+    private interface Measured {
+        long run() throws Exception;
+    }
+
+    private void record(String name, Measured measured) throws Exception {
+        resetPeakRss();
+        AtomicLong peakHeap = new AtomicLong();
+        Thread sampler = new Thread(() -> {
+            while (!Thread.currentThread().isInterrupted()) {
+                peakHeap.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
+            }
+        });
+        sampler.setDaemon(true);
+        sampler.start();
+        long start = System.nanoTime();
+        long rows = measured.run();
+        double seconds = (System.nanoTime() - start) / 1e9;
+        sampler.interrupt();
+        Run run = new Run(rows, seconds, peakRss(), peakHeap.get());
+        results.computeIfAbsent(name, key -> new ArrayList<>()).add(run);
+        System.out.printf("  %-40s %,10d rows %7.2f s %,12.0f rows/s%n", name, rows, seconds, run.rowsPerSecond());
+        if (rows != EVENTS) {
+            throw new IllegalStateException(name + " wrote " + rows + " rows, not " + EVENTS);
+        }
+    }
+
+    private void printThroughput() {
+        System.out.printf("%n%-40s %s %12s %10s %10s%n", "run", "rows/s per repetition".indent(0).strip(), "median", "peak RSS", "peak heap");
+        Map<String, Double> medians = new LinkedHashMap<>();
+        results.forEach((name, runs) -> {
+            double[] rates = runs.stream().mapToDouble(Run::rowsPerSecond).sorted().toArray();
+            double median = rates[rates.length / 2];
+            medians.put(name, median);
+            StringBuilder each = new StringBuilder();
+            runs.forEach(run -> each.append(String.format("%,10.0f", run.rowsPerSecond())));
+            System.out.printf("%-40s %s %,12.0f %7d MiB %7d MiB%n", name, each, median,
+                    runs.stream().mapToLong(Run::peakRssBytes).max().orElse(0) >> 20,
+                    runs.stream().mapToLong(Run::peakHeapBytes).max().orElse(0) >> 20);
+        });
+        double sluicePg = medians.get("PostgreSQL: Sluice (COPY + ON CONFLICT)");
+        System.out.printf("%nRatios of medians:%n");
+        System.out.printf("  Sluice PostgreSQL / raw COPY limit      %.2f  (target >= 0.8)%n", sluicePg / medians.get("PostgreSQL: raw COPY limit"));
+        System.out.printf("  Sluice PostgreSQL / write.jdbc baseline %.2f  (target >= 5)%n", sluicePg / medians.get("PostgreSQL: write.jdbc baseline"));
+        System.out.printf("  Sluice Parquet / batch job limit        %.2f  (target >= 0.8)%n",
+                medians.get("Parquet: Sluice streaming") / medians.get("Parquet: Spark batch job limit"));
+        System.out.printf("  Per core (%d cores): Sluice PostgreSQL %,.0f rows/s, Sluice Parquet %,.0f rows/s%n",
+                Runtime.getRuntime().availableProcessors(), sluicePg / Runtime.getRuntime().availableProcessors(),
+                medians.get("Parquet: Sluice streaming") / Runtime.getRuntime().availableProcessors());
+    }
+
+    private static double percentile(double[] sorted, int count, double p) {
+        return sorted[Math.min(count - 1, (int) Math.ceil(p * count) - 1)];
+    }
+
+    private static void resetPeakRss() {
+        try {
+            Files.writeString(Path.of("/proc/self/clear_refs"), "5");
+        } catch (IOException | UnsupportedOperationException e) {
+            // not Linux: the peak then covers the whole benchmark
+        }
+    }
+
+    private static long peakRss() {
+        try {
+            for (String line : Files.readAllLines(Path.of("/proc/self/status"))) {
+                if (line.startsWith("VmHWM:")) {
+                    return Long.parseLong(line.replaceAll("\\D", "")) * 1024;
+                }
+            }
+        } catch (IOException e) {
+            // not Linux
+        }
+        return 0;
+    }
+
+    // --- plumbing ---------------------------------------------------------------------------------
+
+    private static BatchListener counting(AtomicLong written) {
+        return (pipeline, batchId, outcome, writeTime) -> written.addAndGet(outcome.rowsWritten());
+    }
+
+    private void awaitRows(Supplier<Long> rows, StreamingQuery query) {
+        awaitRows(rows, query, EVENTS);
+    }
+
+    private void awaitRows(Supplier<Long> rows, StreamingQuery query, long expected) {
+        long deadline = System.nanoTime() + TimeUnit.MINUTES.toNanos(15);
+        while (rows.get() < expected) {
+            if (!query.isActive()) {
+                throw new IllegalStateException("The query stopped: " + query.exception());
+            }
+            if (System.nanoTime() > deadline) {
+                throw new IllegalStateException("Not all rows arrived in 15 minutes: " + rows.get());
+            }
+            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
+        }
+    }
+
+    private StreamSettings settings(String name, String topic, Duration trigger) throws IOException {
+        return new StreamSettings(name, false, source(topic), trigger, checkpoint(name));
+    }
+
+    private KafkaSource source(String topic) {
+        return new KafkaSource(kafka.getBrokersAsString(), topic, "earliest", null, true, Map.of());
+    }
+
+    private String checkpoint(String name) throws IOException {
+        return Files.createTempDirectory(work, name).toString();
+    }
+
+    private void createTopic(String topic) throws Exception {
+        try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", kafka.getBrokersAsString()))) {
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+        }
+    }
+
+    /** Sends the values; with {@code sentAt}, paced at the latency rate, noting when each was sent. */
+    private void produce(String topic, List<byte[]> values, long[] sentAt) throws Exception {
+        Map<String, Object> config = Map.of(
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokersAsString(),
+                ProducerConfig.ACKS_CONFIG, "1",
+                ProducerConfig.LINGER_MS_CONFIG, sentAt == null ? 20 : 0,
+                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+            long start = System.nanoTime();
+            for (int i = 0; i < values.size(); i++) {
+                if (sentAt != null) {
+                    long due = start + (long) (i * (1e9 / LATENCY_RATE));
+                    long wait = due - System.nanoTime();
+                    if (wait > 0) {
+                        LockSupport.parkNanos(wait);
+                    }
+                    sentAt[i] = System.currentTimeMillis();
+                }
+                producer.send(new ProducerRecord<>(topic, values.get(i)));
+            }
+            producer.flush();
+        }
+    }
+
+    private static String csvFor(List<CarInfoEvent> events) throws IOException {
+        StringBuilder csv = new StringBuilder();
+        for (CarInfoEvent event : events) {
+            JsonNode node = JSON.readTree(event.toJson());
+            List<String> fields = new ArrayList<>();
+            CarInfoSchema.POSTGRES_COLUMNS.keySet().forEach(field -> fields.add(node.path(field).asText()));
+            csv.append(String.join(",", fields)).append('\n');
+        }
+        return csv.toString();
+    }
+
+    private void truncate() throws Exception {
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("TRUNCATE " + TABLE + ", dead_letter");
+            statement.execute("VACUUM ANALYZE " + TABLE);
+        }
+    }
+
+    private long countRows() throws Exception {
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
+                Statement statement = connection.createStatement();
+                ResultSet count = statement.executeQuery("SELECT count(*) FROM " + TABLE)) {
+            count.next();
+            return count.getLong(1);
+        }
+    }
+
+    private long countRowsQuietly() {
+        try {
+            return countRows();
+        } catch (Exception e) {
+            return 0;
+        }
+    }
+}
