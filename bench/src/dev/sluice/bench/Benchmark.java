@@ -161,7 +161,7 @@ public final class Benchmark {
 
     // --- the runs ---------------------------------------------------------------------------------
 
-    private long sluicePostgres(String topic) throws Exception {
+    private Supplier<Long> sluicePostgres(String topic) throws Exception {
         truncate();
         AtomicLong written = new AtomicLong();
         Pipeline pipeline = new CarInfoToPostgres(settings("bench-pg", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
@@ -169,10 +169,10 @@ public final class Benchmark {
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(() -> written.get(), query);
         query.stop();
-        return countRows();
+        return this::countRowsQuietly;
     }
 
-    private long jdbcBaseline(String topic) throws Exception {
+    private Supplier<Long> jdbcBaseline(String topic) throws Exception {
         truncate();
         Dataset<Row> parsed = CarInfoParser.forPostgres(CarInfoLimits.DEFAULT)
                 .parse(source(topic).load(spark, null))
@@ -191,19 +191,20 @@ public final class Benchmark {
                 .start();
         awaitRows(this::countRowsQuietly, query);
         query.stop();
-        return countRows();
+        return this::countRowsQuietly;
     }
 
-    private long rawCopy(String csv) throws Exception {
+    private Supplier<Long> rawCopy(String csv) throws Exception {
         truncate();
         try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres")) {
             String columns = String.join(", ", CarInfoSchema.POSTGRES_COLUMNS.values());
-            return connection.unwrap(PGConnection.class).getCopyAPI()
+            connection.unwrap(PGConnection.class).getCopyAPI()
                     .copyIn("COPY " + TABLE + " (" + columns + ") FROM STDIN (FORMAT csv)", new StringReader(csv));
         }
+        return this::countRowsQuietly;
     }
 
-    private long sluiceParquet(String topic) throws Exception {
+    private Supplier<Long> sluiceParquet(String topic) throws Exception {
         AtomicLong written = new AtomicLong();
         Path out = Files.createTempDirectory(work, "parquet-stream");
         Pipeline pipeline = new CarInfoToParquet(settings("bench-parquet", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
@@ -211,10 +212,11 @@ public final class Benchmark {
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(written::get, query);
         query.stop();
-        return written.get();
+        String path = out.toString();
+        return () -> spark.read().parquet(path).count();
     }
 
-    private long batchParquet(String topic) throws Exception {
+    private Supplier<Long> batchParquet(String topic) throws Exception {
         Path out = Files.createTempDirectory(work, "parquet-batch");
         Dataset<Row> records = spark.read().format("kafka")
                 .option("kafka.bootstrap.servers", kafka.getBrokersAsString())
@@ -225,8 +227,9 @@ public final class Benchmark {
         Dataset<Row> accepted = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records)
                 .filter(col(CarInfoParser.REJECT_REASON).isNull())
                 .select(CarInfoToParquet.eventColumns());
-        accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(out.resolve("car_info").toString());
-        return spark.read().parquet(out.resolve("car_info").toString()).count();
+        String path = out.resolve("car_info").toString();
+        accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(path);
+        return () -> spark.read().parquet(path).count();
     }
 
     // --- latency ----------------------------------------------------------------------------------
@@ -271,8 +274,9 @@ public final class Benchmark {
 
     // --- measurement ------------------------------------------------------------------------------
 
+    /** A run; it returns how to count what it wrote, which happens after the clock stops. */
     private interface Measured {
-        long run() throws Exception;
+        Supplier<Long> run() throws Exception;
     }
 
     private void record(String name, Measured measured) throws Exception {
@@ -287,9 +291,10 @@ public final class Benchmark {
         sampler.setDaemon(true);
         sampler.start();
         long start = System.nanoTime();
-        long rows = measured.run();
+        Supplier<Long> count = measured.run();
         double seconds = (System.nanoTime() - start) / 1e9;
         sampler.interrupt();
+        long rows = count.get();
         Run run = new Run(rows, seconds, peakRss(), peakHeap.get());
         results.computeIfAbsent(name, key -> new ArrayList<>()).add(run);
         System.out.printf("  %-40s %,10d rows %7.2f s %,12.0f rows/s%n", name, rows, seconds, run.rowsPerSecond());
