@@ -5,6 +5,8 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.sluice.definition.InvalidDefinitionException;
+import dev.sluice.definition.PipelineConflictException;
 import dev.sluice.query.CheckpointAccessException;
 import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryStateConflictException;
@@ -54,6 +56,29 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         ProblemDetail problem = problem(HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("state", e.state());
+        return problem;
+    }
+
+    /** A definition Spark (or Sluice) would not run: every problem, with its field and SQL position. */
+    @ExceptionHandler(InvalidDefinitionException.class)
+    ProblemDetail invalidDefinition(InvalidDefinitionException e) {
+        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-definition", "Invalid pipeline definition", e.getMessage());
+        problem.setProperty("name", e.name());
+        problem.setProperty("errors", e.problems());
+        return problem;
+    }
+
+    @ExceptionHandler(PipelineConflictException.class)
+    ProblemDetail pipelineConflict(PipelineConflictException e) {
+        ProblemDetail problem = problem(HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
+        problem.setProperty("name", e.name());
+        return problem;
+    }
+
+    @ExceptionHandler(NoMemoryTableException.class)
+    ProblemDetail noMemoryTable(NoMemoryTableException e) {
+        ProblemDetail problem = problem(HttpStatus.NOT_FOUND, "no-memory-table", "No in-memory table", e.getMessage());
+        problem.setProperty("name", e.name());
         return problem;
     }
 

@@ -3,6 +3,7 @@ package dev.sluice.api;
 import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.definition.MemoryTables;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.query.QueryStatus;
 import dev.sluice.query.StreamingQueryManager;
@@ -30,9 +31,21 @@ class QueryController {
     private final StreamingQueryManager manager;
     private final ObjectMapper objectMapper;
 
-    QueryController(StreamingQueryManager manager, ObjectMapper objectMapper) {
+    private final MemoryTables memoryTables;
+
+    QueryController(StreamingQueryManager manager, ObjectMapper objectMapper, MemoryTables memoryTables) {
         this.manager = manager;
         this.objectMapper = objectMapper;
+        this.memoryTables = memoryTables;
+    }
+
+    /** The newest rows of a pipeline with a memory sink. */
+    @GetMapping("/{name}/rows")
+    MemoryTables.Snapshot rows(
+            @PathVariable @Pattern(regexp = NAME_PATTERN) String name,
+            @RequestParam(defaultValue = "100") @Min(1) @Max(10000) int limit) {
+        manager.state(name);
+        return memoryTables.read(name, limit).orElseThrow(() -> new NoMemoryTableException(name));
     }
 
     @GetMapping

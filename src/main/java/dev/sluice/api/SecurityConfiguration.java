@@ -63,7 +63,8 @@ class SecurityConfiguration {
         bearer.setFailureHandler((request, response, e) -> writeUnauthorized(request, response, e, objectMapper));
         http.addFilterBefore(bearer, BasicAuthenticationFilter.class)
                 .authorizeHttpRequests(requests -> requests
-                        .requestMatchers("/actuator/health/**", "/actuator/info", "/actuator/prometheus", "/error").permitAll()
+                        .requestMatchers("/actuator/health/**", "/actuator/info", "/actuator/prometheus", "/error",
+                                "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html").permitAll()
                         .anyRequest().authenticated());
         return http.build();
     }

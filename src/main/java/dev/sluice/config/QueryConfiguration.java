@@ -33,6 +33,9 @@ class QueryConfiguration {
         SluiceProperties.Restart restart = properties.restart();
         RestartPolicy policy = new RestartPolicy(restart.enabled(), restart.initialBackoff(), restart.maxBackoff(),
                 restart.multiplier(), restart.maxAttempts());
-        return new StreamingQueryManager(spark, pipelines, batchListeners, desiredStates, policy, properties.stopTimeout(), lag);
+        StreamingQueryManager manager = new StreamingQueryManager(
+                spark, pipelines, batchListeners, desiredStates, policy, properties.stopTimeout(), lag);
+        manager.addRegistryListener(lag);
+        return manager;
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.pipeline.CarInfoLimits;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
@@ -127,10 +128,13 @@ public record SluiceProperties(
      *
      * @param carInfoToPostgres car_info events into a PostgreSQL table
      * @param carInfoToHdfs car_info events into Parquet files
+     * @param definitions pipelines defined as data, by name (see {@link PipelineDefinition});
+     *     read-only over the API
      */
     public record Pipelines(
             @Valid @DefaultValue CarInfoToPostgres carInfoToPostgres,
-            @Valid @DefaultValue CarInfoToHdfs carInfoToHdfs) {}
+            @Valid @DefaultValue CarInfoToHdfs carInfoToHdfs,
+            @DefaultValue Map<String, @Valid PipelineDefinition> definitions) {}
 
     /**
      * The {@code car-info-to-postgres} pipeline.

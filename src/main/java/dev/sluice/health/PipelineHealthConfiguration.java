@@ -3,10 +3,12 @@ package dev.sluice.health;
 import dev.sluice.config.SluiceProperties;
 import dev.sluice.query.StreamingQueryManager;
 import java.time.Clock;
-import java.util.LinkedHashMap;
-import java.util.Map;
+import java.util.Iterator;
+import java.util.function.Function;
 import org.springframework.boot.actuate.health.CompositeHealthContributor;
+import org.springframework.boot.actuate.health.HealthContributor;
 import org.springframework.boot.actuate.health.HealthIndicator;
+import org.springframework.boot.actuate.health.NamedContributor;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -20,10 +22,21 @@ class PipelineHealthConfiguration {
     @Bean
     CompositeHealthContributor pipelinesHealthContributor(StreamingQueryManager manager, SluiceProperties properties) {
         Clock clock = Clock.systemUTC();
-        Map<String, HealthIndicator> indicators = new LinkedHashMap<>();
-        for (String name : manager.names()) {
-            indicators.put(name, () -> PipelineHealth.of(manager.status(name), properties.monitoring().staleAfter(), clock.instant()));
-        }
-        return CompositeHealthContributor.fromMap(indicators);
+        Function<String, HealthIndicator> indicator = name ->
+                () -> PipelineHealth.of(manager.status(name), properties.monitoring().staleAfter(), clock.instant());
+        // Pipelines come and go over the API: the members are read from the manager each time.
+        return new CompositeHealthContributor() {
+            @Override
+            public HealthContributor getContributor(String name) {
+                return manager.names().contains(name) ? indicator.apply(name) : null;
+            }
+
+            @Override
+            public Iterator<NamedContributor<HealthContributor>> iterator() {
+                return manager.names().stream()
+                        .map(name -> NamedContributor.<HealthContributor>of(name, indicator.apply(name)))
+                        .iterator();
+            }
+        };
     }
 }

@@ -6,6 +6,7 @@ import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.query.LagSource;
 import dev.sluice.query.QueryStatus;
+import dev.sluice.query.StreamingQueryManager;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
@@ -52,13 +53,13 @@ import org.slf4j.LoggerFactory;
  * {@code sluice_kafka_catch_up_seconds} (the backlog over the last processing rate; NaN while the
  * pipeline does not run).
  */
-public class KafkaLagMonitor implements LagSource, AutoCloseable {
+public class KafkaLagMonitor implements LagSource, StreamingQueryManager.RegistryListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaLagMonitor.class);
     private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(5);
 
     private final MeterRegistry registry;
-    private final Map<String, Pipeline> pipelines = new HashMap<>();
+    private final Map<String, Pipeline> pipelines = new ConcurrentHashMap<>();
     private final Configuration hadoop;
     private final Clock clock;
     private final Map<String, Track> tracks = new ConcurrentHashMap<>();
@@ -82,6 +83,18 @@ public class KafkaLagMonitor implements LagSource, AutoCloseable {
             return thread;
         });
         poller.scheduleWithFixedDelay(this::refresh, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+    }
+
+    @Override
+    public void added(Pipeline pipeline) {
+        pipelines.put(pipeline.name(), pipeline);
+    }
+
+    @Override
+    public void removed(String name) {
+        pipelines.remove(name);
+        tracks.remove(name);
+        failing.remove(name);
     }
 
     @Override

@@ -87,6 +87,12 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
         }
     }
 
+    /** Drops what is known of a removed pipeline. */
+    void forget(String query) {
+        queries.remove(query);
+        runs.values().removeIf(query::equals);
+    }
+
     /** Takes one {@code StreamingQueryProgress} as Spark writes it in JSON. */
     void record(JsonNode progress) {
         String query = progress.path("name").asText(null);

@@ -5,7 +5,10 @@ import dev.sluice.query.QueryState;
 import dev.sluice.query.StreamingQueryManager;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
+import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
+import java.util.List;
+import dev.sluice.pipeline.Pipeline;
 import org.springframework.stereotype.Component;
 
 /**
@@ -15,29 +18,55 @@ import org.springframework.stereotype.Component;
  * and {@code sluice_query_restarts_total} (automatic restarts).
  */
 @Component
-class QueryStateMetrics {
+class QueryStateMetrics implements StreamingQueryManager.RegistryListener {
 
-    QueryStateMetrics(MeterRegistry registry, StreamingQueryManager manager) {
-        for (String query : manager.names()) {
-            for (QueryState state : QueryState.values()) {
-                Gauge.builder("sluice.query.state", manager, m -> m.state(query) == state ? 1 : 0)
-                        .description("1 for the state the query is in, 0 for the others")
-                        .tag("query", query)
-                        .tag("state", state.name())
-                        .register(registry);
+    private final MeterRegistry registry;
+    private final StreamingQueryManager manager;
+    private final QueryProgressMetrics progress;
+
+    QueryStateMetrics(MeterRegistry registry, StreamingQueryManager manager, QueryProgressMetrics progress) {
+        this.registry = registry;
+        this.manager = manager;
+        this.progress = progress;
+        manager.names().forEach(this::register);
+        manager.addRegistryListener(this);
+    }
+
+    @Override
+    public void added(Pipeline pipeline) {
+        register(pipeline.name());
+    }
+
+    /** A removed pipeline's series go with it, rather than repeating their last values. */
+    @Override
+    public void removed(String name) {
+        progress.forget(name);
+        for (Meter meter : List.copyOf(registry.getMeters())) {
+            if (name.equals(meter.getId().getTag("query"))) {
+                registry.remove(meter);
             }
-            Gauge.builder("sluice.query.desired.running", manager, m -> m.desired(query) == DesiredState.RUNNING ? 1 : 0)
-                    .description("1 when the operator (or the configuration) wants the query to run")
+        }
+    }
+
+    private void register(String query) {
+        for (QueryState state : QueryState.values()) {
+            Gauge.builder("sluice.query.state", manager, m -> m.names().contains(query) && m.state(query) == state ? 1 : 0)
+                    .description("1 for the state the query is in, 0 for the others")
                     .tag("query", query)
-                    .register(registry);
-            FunctionCounter.builder("sluice.query.failures", manager, m -> m.failures(query))
-                    .description("Runs that failed or could not start")
-                    .tag("query", query)
-                    .register(registry);
-            FunctionCounter.builder("sluice.query.restarts", manager, m -> m.restarts(query))
-                    .description("Automatic restarts after failures")
-                    .tag("query", query)
+                    .tag("state", state.name())
                     .register(registry);
         }
+        Gauge.builder("sluice.query.desired.running", manager, m -> m.names().contains(query) && m.desired(query) == DesiredState.RUNNING ? 1 : 0)
+                .description("1 when the operator (or the configuration) wants the query to run")
+                .tag("query", query)
+                .register(registry);
+        FunctionCounter.builder("sluice.query.failures", manager, m -> m.names().contains(query) ? m.failures(query) : 0)
+                .description("Runs that failed or could not start")
+                .tag("query", query)
+                .register(registry);
+        FunctionCounter.builder("sluice.query.restarts", manager, m -> m.names().contains(query) ? m.restarts(query) : 0)
+                .description("Automatic restarts after failures")
+                .tag("query", query)
+                .register(registry);
     }
 }

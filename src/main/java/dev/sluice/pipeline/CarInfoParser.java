@@ -57,6 +57,11 @@ public final class CarInfoParser {
         return new CarInfoParser(rules);
     }
 
+    /** The reasons this parser rejects records with, in the order the rules are checked. */
+    public List<String> reasons() {
+        return rules.stream().map(RejectRule::reason).distinct().toList();
+    }
+
     public Dataset<Row> parse(Dataset<Row> kafkaRecords) {
         Column json = col("value").cast("string");
         Dataset<Row> parsed = kafkaRecords.select(

@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.core.type.TypeReference;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import java.io.BufferedReader;
@@ -43,7 +44,11 @@ public record CheckpointOffsets(Long committedBatchId, Map<String, Map<Integer, 
             reader.readLine(); // batch metadata
             String source = reader.readLine();
             if (source != null && source.startsWith("{")) {
-                JSON.readValue(source, KAFKA_OFFSETS).forEach((topic, partitions) -> offsets.put(topic, new TreeMap<>(partitions)));
+                try {
+                    JSON.readValue(source, KAFKA_OFFSETS).forEach((topic, partitions) -> offsets.put(topic, new TreeMap<>(partitions)));
+                } catch (JsonProcessingException e) {
+                    // Not a Kafka source (a file or rate source): it has no topic offsets to show.
+                }
             }
         }
         Long pending = planned.isPresent() && planned.getAsLong() > committed.getAsLong() ? planned.getAsLong() : null;

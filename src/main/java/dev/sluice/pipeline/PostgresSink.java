@@ -77,6 +77,14 @@ public final class PostgresSink implements Serializable {
         return outcomes.stream().reduce(BatchOutcome.EMPTY, BatchOutcome::plus);
     }
 
+    /**
+     * Writes one partition's rows (the {@link #INPUT_COLUMNS} layout) in one transaction; runs in a
+     * Spark task. For a dead-letter-only sink, every row must be rejected.
+     */
+    public BatchOutcome writeRows(Iterator<Row> rows) throws SQLException {
+        return writePartition(rows).next();
+    }
+
     /** Closes this JVM's sink connections. */
     public static void closeConnections() {
         PostgresConnections.closeAll();

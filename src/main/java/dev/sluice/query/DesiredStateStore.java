@@ -19,4 +19,7 @@ public interface DesiredStateStore {
 
     /** @param from the starting point, or {@code null} to clear it */
     void saveNextStart(String pipeline, StartingPoint from);
+
+    /** Forgets the pipeline: it was removed. */
+    void delete(String pipeline);
 }

@@ -43,4 +43,9 @@ class JdbcDesiredStateStore implements DesiredStateStore {
                 + " ON CONFLICT (pipeline) DO UPDATE SET next_start = EXCLUDED.next_start, updated_at = now()",
                 pipeline, from == null ? null : from.encode());
     }
+
+    @Override
+    public void delete(String pipeline) {
+        jdbc.update("DELETE FROM pipeline_control WHERE pipeline = ?", pipeline);
+    }
 }

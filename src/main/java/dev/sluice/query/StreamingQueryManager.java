@@ -18,6 +18,7 @@ import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
 import java.util.UUID;
+import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.ScheduledFuture;
@@ -60,7 +61,9 @@ public class StreamingQueryManager {
     private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final SparkSession spark;
+    /** In the order pipelines were added; guarded by itself, read through {@link #managed()}. */
     private final Map<String, ManagedQuery> queries = new LinkedHashMap<>();
+    private final List<RegistryListener> registryListeners = new CopyOnWriteArrayList<>();
     private final List<BatchListener> batchListeners;
     private final DesiredStateStore desiredStates;
     private final RestartPolicy restartPolicy;
@@ -95,8 +98,102 @@ public class StreamingQueryManager {
         });
     }
 
+    /** Told when a pipeline is added or removed while the service runs. */
+    public interface RegistryListener {
+        void added(Pipeline pipeline);
+
+        void removed(String name);
+    }
+
+    public void addRegistryListener(RegistryListener listener) {
+        registryListeners.add(listener);
+    }
+
+    /**
+     * Adds a pipeline, stopped; it starts when asked, or (when it should run) at the service's
+     * start. Throws if the name is taken.
+     */
+    public void register(Pipeline pipeline) {
+        synchronized (queries) {
+            if (queries.putIfAbsent(pipeline.name(), new ManagedQuery(pipeline)) != null) {
+                throw new IllegalStateException("A pipeline is already named " + pipeline.name());
+            }
+        }
+        registryListeners.forEach(listener -> listener.added(pipeline));
+    }
+
+    /** Replaces a stopped pipeline's definition; what is desired of it stays. */
+    public void replace(Pipeline pipeline) {
+        ManagedQuery old = require(pipeline.name());
+        synchronized (old.lifecycle) {
+            requireStopped(old, "changed");
+            old.resetRestarts();
+            ManagedQuery replacement = new ManagedQuery(pipeline);
+            replacement.desired = old.desired;
+            synchronized (queries) {
+                queries.put(pipeline.name(), replacement);
+            }
+        }
+        registryListeners.forEach(listener -> {
+            listener.removed(pipeline.name());
+            listener.added(pipeline);
+        });
+    }
+
+    /** Removes a stopped pipeline, and what operators asked of it. */
+    public void unregister(String name) {
+        ManagedQuery managed = require(name);
+        synchronized (managed.lifecycle) {
+            requireStopped(managed, "removed");
+            managed.resetRestarts();
+            synchronized (queries) {
+                queries.remove(name);
+            }
+            desiredStates.delete(name);
+        }
+        registryListeners.forEach(listener -> listener.removed(name));
+    }
+
+    /** The pipeline itself. */
+    public Pipeline pipeline(String name) {
+        return require(name).pipeline;
+    }
+
+    /** Whether the pipeline's checkpoint has committed a micro-batch. */
+    public boolean hasCommitted(String name) {
+        CheckpointOffsets offsets = offsets(name);
+        return offsets.committedBatchId() != null;
+    }
+
+    /** Discards a stopped pipeline's checkpoint, whatever its sink; for a redefinition or removal. */
+    public void deleteCheckpoint(String name) {
+        ManagedQuery managed = require(name);
+        synchronized (managed.lifecycle) {
+            requireStopped(managed, "reset");
+            try {
+                CheckpointOffsets.delete(spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
+            } catch (IOException e) {
+                throw new CheckpointAccessException(name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
+            }
+        }
+    }
+
+    private static void requireStopped(ManagedQuery managed, String action) {
+        QueryState state = managed.state();
+        if (state != QueryState.STOPPED && state != QueryState.FAILED) {
+            String name = managed.pipeline.name();
+            throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' must be stopped before it is " + action);
+        }
+    }
+
+    private List<ManagedQuery> managed() {
+        synchronized (queries) {
+            return List.copyOf(queries.values());
+        }
+    }
+
     public List<QueryStatus> list() {
-        return queries.keySet().stream().map(this::status).toList();
+        return names().stream().map(this::status).toList();
     }
 
     public QueryStatus status(String name) {
@@ -105,7 +202,9 @@ public class StreamingQueryManager {
 
     /** The pipelines' names, in the order they were configured. */
     public List<String> names() {
-        return List.copyOf(queries.keySet());
+        synchronized (queries) {
+            return List.copyOf(queries.keySet());
+        }
     }
 
     /** Where the pipeline's query is; cheaper than {@link #status}, for metrics. */
@@ -216,7 +315,7 @@ public class StreamingQueryManager {
     /** Starts the pipelines that should run: as last asked by an operator, else as configured. */
     @EventListener(ApplicationReadyEvent.class)
     public void startAutomatically() {
-        for (ManagedQuery managed : queries.values()) {
+        for (ManagedQuery managed : managed()) {
             String name = managed.pipeline.name();
             Optional<DesiredState> stored = desiredStates.load(name);
             DesiredState desired = stored.orElse(managed.pipeline.autoStart() ? DesiredState.RUNNING : DesiredState.STOPPED);
@@ -241,7 +340,7 @@ public class StreamingQueryManager {
     public void stopAll() {
         restarts.shutdownNow();
         // One thread per query, so a shutdown takes at most one stop timeout, not one per pipeline.
-        List<Thread> stops = queries.values().stream()
+        List<Thread> stops = managed().stream()
                 .map(managed -> new Thread(() -> {
                     synchronized (managed.lifecycle) {
                         managed.resetRestarts();
@@ -342,7 +441,7 @@ public class StreamingQueryManager {
 
         @Override
         public void onQueryTerminated(QueryTerminatedEvent event) {
-            for (ManagedQuery managed : queries.values()) {
+            for (ManagedQuery managed : managed()) {
                 StreamingQuery current = managed.query;
                 if (current == null || !current.runId().equals(event.runId())) {
                     continue;
@@ -360,7 +459,10 @@ public class StreamingQueryManager {
     }
 
     private void onBatch(String pipeline, long batchId, BatchOutcome outcome, Duration writeTime) {
-        ManagedQuery managed = queries.get(pipeline);
+        ManagedQuery managed;
+        synchronized (queries) {
+            managed = queries.get(pipeline);
+        }
         if (managed != null) {
             managed.record(outcome);
         }
@@ -370,7 +472,10 @@ public class StreamingQueryManager {
     }
 
     private ManagedQuery require(String name) {
-        ManagedQuery managed = queries.get(name);
+        ManagedQuery managed;
+        synchronized (queries) {
+            managed = queries.get(name);
+        }
         if (managed == null) {
             throw new UnknownQueryException(name);
         }

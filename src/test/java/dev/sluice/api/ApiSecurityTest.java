@@ -11,6 +11,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.sluice.definition.MemoryTables;
 import dev.sluice.query.StreamingQueryManager;
 import java.util.List;
 import org.hamcrest.Matchers;
@@ -24,7 +25,7 @@ import org.springframework.test.web.servlet.MockMvc;
 
 /** With an API token configured, the control API answers only callers that present it. */
 @WebMvcTest(controllers = QueryController.class, properties = "sluice.security.api-token=" + ApiSecurityTest.TOKEN)
-@Import(SecurityConfiguration.class)
+@Import({SecurityConfiguration.class, MemoryTables.class})
 class ApiSecurityTest {
 
     static final String TOKEN = "test-token-4f1c9a";

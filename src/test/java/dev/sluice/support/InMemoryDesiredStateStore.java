@@ -36,4 +36,10 @@ public final class InMemoryDesiredStateStore implements DesiredStateStore {
             nextStarts.put(pipeline, from);
         }
     }
+
+    @Override
+    public void delete(String pipeline) {
+        states.remove(pipeline);
+        nextStarts.remove(pipeline);
+    }
 }

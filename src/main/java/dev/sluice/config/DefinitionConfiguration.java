@@ -1,0 +1,44 @@
+package dev.sluice.config;
+
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.definition.MemoryTables;
+import dev.sluice.definition.PipelineCatalog;
+import dev.sluice.definition.PipelineDefinitionStore;
+import dev.sluice.definition.PipelineEnvironment;
+import dev.sluice.pipeline.JdbcTarget;
+import dev.sluice.query.StreamingQueryManager;
+import javax.sql.DataSource;
+import org.apache.spark.sql.SparkSession;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.jdbc.core.JdbcTemplate;
+
+/** Pipelines defined as data: from {@code sluice.pipelines.definitions} and the API. */
+@Configuration(proxyBeanMethods = false)
+class DefinitionConfiguration {
+
+    @Bean
+    MemoryTables memoryTables() {
+        return new MemoryTables();
+    }
+
+    @Bean
+    PipelineEnvironment pipelineEnvironment(SluiceProperties properties, JdbcTarget target, MemoryTables memoryTables) {
+        return new PipelineEnvironment(properties.kafka().bootstrapServers(), properties.kafka().properties(),
+                properties.checkpointRoot(), target, properties.postgres().deadLetterTable(), memoryTables);
+    }
+
+    @Bean
+    PipelineDefinitionStore pipelineDefinitionStore(JdbcTemplate jdbc, ObjectMapper json) {
+        return new PipelineDefinitionStore(jdbc, json);
+    }
+
+    /** Registers every defined pipeline with the manager before the service starts its pipelines. */
+    @Bean
+    PipelineCatalog pipelineCatalog(SparkSession spark, StreamingQueryManager manager, PipelineDefinitionStore store,
+            PipelineEnvironment environment, DataSource dataSource, SluiceProperties properties) {
+        PipelineCatalog catalog = new PipelineCatalog(spark, manager, store, environment, dataSource);
+        catalog.load(properties.pipelines().definitions());
+        return catalog;
+    }
+}

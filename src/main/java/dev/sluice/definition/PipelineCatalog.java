@@ -1,0 +1,262 @@
+package dev.sluice.definition;
+
+import dev.sluice.definition.DefinedPipeline.Origin;
+import dev.sluice.definition.PipelineDefinition.Sink;
+import dev.sluice.definition.PipelineDefinition.SinkKind;
+import dev.sluice.pipeline.Pipeline;
+import dev.sluice.query.QueryStartException;
+import dev.sluice.query.QueryState;
+import dev.sluice.query.StreamingQueryManager;
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.Objects;
+import java.util.Optional;
+import java.util.concurrent.ConcurrentHashMap;
+import javax.sql.DataSource;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.StructField;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Every pipeline the service knows, and the defined ones' life cycle: created, changed and removed
+ * over the API (kept in PostgreSQL), or read from the configuration (read-only). Each definition is
+ * checked by Spark before it is taken.
+ */
+public class PipelineCatalog {
+
+    private static final Logger log = LoggerFactory.getLogger(PipelineCatalog.class);
+
+    private record Entry(DefinedPipeline pipeline, List<MemoryTables.Column> columns, String ddl) {}
+
+    private final SparkSession spark;
+    private final StreamingQueryManager manager;
+    private final PipelineDefinitionStore store;
+    private final PipelineEnvironment environment;
+    private final DataSource dataSource;
+    private final Map<String, Entry> defined = new ConcurrentHashMap<>();
+
+    public PipelineCatalog(SparkSession spark, StreamingQueryManager manager, PipelineDefinitionStore store,
+            PipelineEnvironment environment, DataSource dataSource) {
+        this.spark = spark;
+        this.manager = manager;
+        this.store = store;
+        this.environment = environment;
+        this.dataSource = dataSource;
+    }
+
+    /**
+     * Adds the configured definitions (an invalid one stops the service: configuration is checked
+     * at boot) and the stored ones (an invalid one is added, and fails when started, with the reason).
+     */
+    public void load(Map<String, PipelineDefinition> configured) {
+        configured.forEach((key, definition) -> {
+            if (definition.name() != null && !definition.name().equals(key)) {
+                throw new IllegalStateException("sluice.pipelines.definitions." + key + " is named '" + definition.name() + "'");
+            }
+            if (!key.matches(PipelineDefinition.NAME_PATTERN)) {
+                throw new IllegalStateException("sluice.pipelines.definitions." + key
+                        + ": a pipeline name is lowercase letters, digits and dashes");
+            }
+            PipelineDefinition named = definition.named(key);
+            Entry entry = check(named, Origin.CONFIGURATION);
+            add(entry);
+        });
+        for (PipelineDefinition definition : store.loadAll()) {
+            if (manager.names().contains(definition.name())) {
+                log.error("Pipeline {} was created over the API, but the configuration now defines it too; the configuration's is used",
+                        definition.name());
+                continue;
+            }
+            Entry entry;
+            try {
+                entry = check(definition, Origin.API);
+            } catch (InvalidDefinitionException e) {
+                log.error("{} It stays defined; it fails when started until it is changed.", e.getMessage());
+                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment), null, null);
+            }
+            add(entry);
+        }
+    }
+
+    public List<PipelineView> list() {
+        return manager.names().stream().map(this::view).toList();
+    }
+
+    public PipelineView get(String name) {
+        manager.pipeline(name);
+        return view(name);
+    }
+
+    /** Checks a definition as {@link #create} would, without creating it. */
+    public PipelineView dryRun(PipelineDefinition definition) {
+        Entry entry = check(requireName(definition), Origin.API);
+        return view(entry, QueryState.STOPPED);
+    }
+
+    public synchronized PipelineView create(PipelineDefinition definition) {
+        String name = requireName(definition).name();
+        if (manager.names().contains(name)) {
+            throw new PipelineConflictException(name, "exists", "A pipeline named '" + name + "' already exists");
+        }
+        Entry entry = check(definition, Origin.API);
+        store.insert(definition);
+        add(entry);
+        log.info("Created pipeline {}", name);
+        if (definition.autoStart()) {
+            startQuietly(name);
+        }
+        return view(name);
+    }
+
+    /**
+     * Replaces a stopped API pipeline's definition. A change Spark cannot resume from the checkpoint
+     * is refused, unless {@code resetCheckpoint}: then the checkpoint is deleted first.
+     */
+    public synchronized PipelineView update(String name, PipelineDefinition definition, boolean resetCheckpoint) {
+        Entry current = editable(name);
+        if (definition.name() != null && !definition.name().equals(name)) {
+            throw new InvalidDefinitionException(name, List.of(new DefinitionProblem("name",
+                    "is '" + definition.name() + "' but the path names '" + name + "'; a pipeline cannot be renamed")));
+        }
+        QueryState state = manager.state(name);
+        if (state != QueryState.STOPPED && state != QueryState.FAILED) {
+            throw new PipelineConflictException(name, "running", "Pipeline '" + name + "' must be stopped before it is changed (it is " + state + ")");
+        }
+        PipelineDefinition next = definition.named(name);
+        Entry entry = check(next, Origin.API);
+        if (manager.hasCommitted(name)) {
+            PipelineDefinition old = current.pipeline().definition();
+            boolean oldStateful = isStateful(old);
+            List<String> breaks = CheckpointCompatibility.changes(old, next, oldStateful || isStateful(next));
+            if (!breaks.isEmpty()) {
+                if (!resetCheckpoint) {
+                    throw new PipelineConflictException(name, "checkpoint-incompatible", "The change cannot resume from the checkpoint of '"
+                            + name + "': " + String.join("; ", breaks) + ". Ask for resetCheckpoint=true to start it afresh");
+                }
+                Sink oldSink = old.sink();
+                if (oldSink.isFiles() && next.sink().isFiles() && Objects.equals(oldSink.path(), next.sink().path())) {
+                    throw new PipelineConflictException(name, "checkpoint-incompatible", current.pipeline().resetRefusal().orElseThrow());
+                }
+                manager.deleteCheckpoint(name);
+                log.info("Deleted the checkpoint of pipeline {} for its new definition", name);
+            }
+        }
+        store.update(next);
+        current.pipeline().discard();
+        manager.replace(entry.pipeline());
+        defined.put(name, entry);
+        log.info("Changed pipeline {}", name);
+        return view(name);
+    }
+
+    /** Stops (if it runs) and removes an API pipeline; its checkpoint too, when asked. */
+    public synchronized void delete(String name, boolean deleteCheckpoint) {
+        Entry entry = editable(name);
+        QueryState state = manager.state(name);
+        if (state == QueryState.RUNNING || state == QueryState.FAILED && manager.status(name).restart() != null) {
+            manager.stop(name);
+        }
+        if (deleteCheckpoint) {
+            manager.deleteCheckpoint(name);
+        }
+        manager.unregister(name);
+        store.delete(name);
+        defined.remove(name);
+        entry.pipeline().discard();
+        log.info("Deleted pipeline {}{}", name, deleteCheckpoint ? " and its checkpoint" : "");
+    }
+
+    private Entry editable(String name) {
+        Pipeline pipeline = manager.pipeline(name);
+        Entry entry = defined.get(name);
+        if (entry == null || entry.pipeline().origin() != Origin.API || pipeline != entry.pipeline()) {
+            throw new PipelineConflictException(name, "read-only", "Pipeline '" + name + "' is "
+                    + (entry == null ? "built in" : "defined in the configuration") + "; only pipelines created over the API can be changed");
+        }
+        return entry;
+    }
+
+    private void add(Entry entry) {
+        manager.register(entry.pipeline());
+        defined.put(entry.pipeline().name(), entry);
+    }
+
+    private void startQuietly(String name) {
+        try {
+            manager.start(name);
+        } catch (QueryStartException e) {
+            // The status says why; the pipeline exists either way.
+        }
+    }
+
+    private static PipelineDefinition requireName(PipelineDefinition definition) {
+        if (definition.name() == null || definition.name().isBlank()) {
+            throw new InvalidDefinitionException("(unnamed)", List.of(new DefinitionProblem("name", "is required")));
+        }
+        return definition;
+    }
+
+    private boolean isStateful(PipelineDefinition definition) {
+        try {
+            return PipelinePlanner.build(spark, definition, environment, null).stateful();
+        } catch (InvalidDefinitionException e) {
+            return true;
+        }
+    }
+
+    /** Spark's checks, then the sink's table. */
+    private Entry check(PipelineDefinition definition, Origin origin) {
+        PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
+        String ddl = null;
+        Sink sink = definition.sink();
+        if (sink.kind() == SinkKind.POSTGRES) {
+            ddl = PostgresTables.ddl(sink.table(), plan.schema(), sink.keyColumns());
+            List<DefinitionProblem> problems = tableProblems(definition, plan, ddl);
+            if (!problems.isEmpty()) {
+                throw new InvalidDefinitionException(definition.name(), problems);
+            }
+        }
+        List<MemoryTables.Column> columns = new ArrayList<>();
+        for (StructField field : plan.schema().fields()) {
+            columns.add(new MemoryTables.Column(field.name(), field.dataType().simpleString()));
+        }
+        return new Entry(new DefinedPipeline(definition, origin, environment), columns, ddl);
+    }
+
+    private List<DefinitionProblem> tableProblems(PipelineDefinition definition, PipelinePlanner.Plan plan, String ddl) {
+        Sink sink = definition.sink();
+        try (Connection connection = dataSource.getConnection()) {
+            Optional<List<String>> problems = PostgresTables.check(connection, sink.table(), plan.schema());
+            if (problems.isEmpty()) {
+                return Boolean.TRUE.equals(sink.createTable())
+                        ? List.of()
+                        : List.of(new DefinitionProblem("sink.table", "the table " + sink.table()
+                                + " does not exist; set createTable: true, or create it first:\n" + ddl));
+            }
+            return problems.get().stream().map(message -> new DefinitionProblem("sink.table", message)).toList();
+        } catch (SQLException e) {
+            // The database is away: the table is checked again when the pipeline starts.
+            log.warn("Could not check the table {} of pipeline {}: {}", sink.table(), definition.name(), e.getMessage());
+            return List.of();
+        }
+    }
+
+    private PipelineView view(String name) {
+        Entry entry = defined.get(name);
+        QueryState state = manager.state(name);
+        if (entry == null || manager.pipeline(name) != entry.pipeline()) {
+            return new PipelineView(name, "built-in", false, state, null, null, null);
+        }
+        return view(entry, state);
+    }
+
+    private static PipelineView view(Entry entry, QueryState state) {
+        DefinedPipeline pipeline = entry.pipeline();
+        return new PipelineView(pipeline.name(), pipeline.origin() == Origin.API ? "api" : "configuration",
+                pipeline.origin() == Origin.API, state, pipeline.definition(), entry.columns(), entry.ddl());
+    }
+}

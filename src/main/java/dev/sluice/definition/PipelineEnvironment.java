@@ -1,0 +1,37 @@
+package dev.sluice.definition;
+
+import dev.sluice.pipeline.JdbcTarget;
+import java.util.Map;
+import java.util.Objects;
+
+/**
+ * What a defined pipeline takes from the service rather than from its definition.
+ *
+ * @param kafkaBootstrapServers the Kafka cluster of kafka sources and sinks
+ * @param kafkaProperties extra Kafka client settings, without the {@code kafka.} prefix
+ * @param checkpointRoot where checkpoints live; each pipeline uses {@code <root>/<name>}
+ * @param target the PostgreSQL database of postgres sinks and dead letters
+ * @param deadLetterTable the dead-letter table
+ * @param memoryTables where memory sinks keep their rows
+ */
+public record PipelineEnvironment(
+        String kafkaBootstrapServers,
+        Map<String, String> kafkaProperties,
+        String checkpointRoot,
+        JdbcTarget target,
+        String deadLetterTable,
+        MemoryTables memoryTables) {
+
+    public PipelineEnvironment {
+        Objects.requireNonNull(kafkaBootstrapServers, "kafkaBootstrapServers");
+        kafkaProperties = Map.copyOf(kafkaProperties == null ? Map.of() : kafkaProperties);
+        checkpointRoot = checkpointRoot.replaceAll("/+$", "");
+        Objects.requireNonNull(target, "target");
+        Objects.requireNonNull(deadLetterTable, "deadLetterTable");
+        Objects.requireNonNull(memoryTables, "memoryTables");
+    }
+
+    public String checkpointLocation(String pipeline) {
+        return checkpointRoot + "/" + pipeline;
+    }
+}
