@@ -1,5 +1,6 @@
 package dev.sluice.definition;
 
+import com.fasterxml.jackson.annotation.JsonIgnore;
 import com.fasterxml.jackson.annotation.JsonInclude;
 import com.fasterxml.jackson.annotation.JsonProperty;
 import io.swagger.v3.oas.annotations.media.Schema;
@@ -214,6 +215,7 @@ public record PipelineDefinition(
             partitionBy = partitionBy == null ? List.of() : List.copyOf(partitionBy);
         }
 
+        @JsonIgnore
         public boolean isFiles() {
             return kind == SinkKind.PARQUET || kind == SinkKind.JSON || kind == SinkKind.CSV;
         }
