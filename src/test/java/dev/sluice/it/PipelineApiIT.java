@@ -1,0 +1,158 @@
+package dev.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.support.Infrastructure;
+import dev.sluice.support.IntegrationTest;
+import dev.sluice.support.ServiceProcess;
+import java.net.http.HttpResponse;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Path;
+import java.util.List;
+import java.util.UUID;
+import java.util.stream.IntStream;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/** The {@code /api/pipelines} contract: precise refusals, read-only pipelines, and a definition that outlives the service. */
+class PipelineApiIT extends IntegrationTest {
+
+    private final ObjectMapper json = new ObjectMapper();
+
+    @TempDir
+    Path work;
+
+    @Test
+    void anInvalidDefinitionIsA400NamingTheFieldAndTheSqlPosition() {
+        ResponseEntity<JsonNode> response = send(HttpMethod.POST, "/api/pipelines", """
+                {"name": "bad-sql", "source": {"kind": "rate"}, "transform": {"sql": "SELECT value,\\n  vlaue FROM events"},
+                 "sink": {"kind": "console"}}""");
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        JsonNode body = response.getBody();
+        assertThat(body.path("type").asText()).isEqualTo("urn:sluice:problem:invalid-definition");
+        JsonNode error = body.path("errors").get(0);
+        assertThat(error.path("field").asText()).isEqualTo("transform.sql");
+        assertThat(error.path("message").asText()).startsWith("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `vlaue` cannot be resolved");
+        assertThat(error.path("line").asInt()).isEqualTo(2);
+        assertThat(error.path("position").asInt()).isEqualTo(2);
+        assertThat(get("/api/pipelines/bad-sql").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+
+        ResponseEntity<JsonNode> unknownKind = send(HttpMethod.POST, "/api/pipelines",
+                "{\"name\": \"bad-kind\", \"source\": {\"kind\": \"kinesis\"}, \"sink\": {\"kind\": \"console\"}}");
+        assertThat(unknownKind.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(unknownKind.getBody().path("detail").asText()).isEqualTo("Invalid value 'kinesis' for 'source.kind'; expected one of [kafka, file, rate]");
+    }
+
+    @Test
+    void builtInPipelinesAreReadOnly() {
+        ResponseEntity<JsonNode> response = send(HttpMethod.DELETE, "/api/pipelines/" + POSTGRES_PIPELINE, null);
+
+        assertThat(response.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
+        assertThat(response.getBody().path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-read-only");
+        assertThat(get("/api/pipelines/" + POSTGRES_PIPELINE).getBody().path("origin").asText()).isEqualTo("built-in");
+    }
+
+    @Test
+    void aPipelineCreatedOverTheApiSurvivesARestartAndResumesFromItsCheckpoint() throws Exception {
+        String run = "api" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = run + "_readings";
+        Infrastructure.ensureTopic(topic);
+        jdbc.execute("CREATE DATABASE " + run);
+        String databaseUrl = "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
+        JdbcTemplate database = new JdbcTemplate(new DriverManagerDataSource(databaseUrl, "postgres", "postgres"));
+        String definition = """
+                {"name": "readings", "autoStart": true,
+                 "source": {"kind": "kafka", "topics": ["%s"], "startingOffsets": "latest", "schema": "id STRING, reading INT"},
+                 "rules": [{"reason": "NEGATIVE_READING", "require": "reading >= 0"}],
+                 "transform": {"sql": "SELECT id, reading * 10 AS scaled FROM events"},
+                 "sink": {"kind": "postgres", "table": "readings", "keyColumns": ["id"], "createTable": true},
+                 "trigger": {"interval": "1 second"}}""".formatted(topic);
+
+        ServiceProcess service = startService(databaseUrl, run, 1);
+        try {
+            HttpResponse<String> created = service.send("POST", "/api/pipelines", definition);
+            assertThat(created.statusCode()).as(created.body()).isEqualTo(201);
+            assertThat(json.readTree(created.body()).path("ddl").asText()).isEqualTo("""
+                    CREATE TABLE IF NOT EXISTS readings (
+                        id text NOT NULL,
+                        scaled integer,
+                        PRIMARY KEY (id)
+                    )""");
+            // "latest" is fixed by the first micro-batch: only records after it are read.
+            await().atMost(DEADLINE).until(() -> json.readTree(service.get("/api/queries/readings")).path("lastProgress").has("batchId"));
+            produce(topic, readings(0, 3));
+            await().atMost(DEADLINE).until(() -> database.queryForObject("SELECT count(*) FROM readings", Long.class) == 3);
+
+            HttpResponse<String> whileRunning = service.send("PUT", "/api/pipelines/readings", definition);
+            assertThat(whileRunning.statusCode()).isEqualTo(409);
+            assertThat(json.readTree(whileRunning.body()).path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-running");
+        } finally {
+            service.kill();
+        }
+
+        // Sent while the service is down: read only if the query resumes from its checkpoint.
+        produce(topic, readings(3, 6));
+        produce(topic, List.of("{\"id\": \"r-bad\", \"reading\": -1}".getBytes(StandardCharsets.UTF_8)));
+        ServiceProcess restarted = startService(databaseUrl, run, 2);
+        try {
+            JsonNode view = json.readTree(restarted.get("/api/pipelines/readings"));
+            assertThat(view.path("origin").asText()).isEqualTo("api");
+            assertThat(view.path("definition").path("transform").path("sql").asText()).isEqualTo("SELECT id, reading * 10 AS scaled FROM events");
+            await().atMost(DEADLINE).until(() -> database.queryForObject("SELECT count(*) FROM readings", Long.class) == 6);
+            assertThat(database.queryForList("SELECT scaled FROM readings ORDER BY id", Integer.class))
+                    .containsExactly(0, 10, 20, 30, 40, 50);
+            await().atMost(DEADLINE).until(() -> database.queryForObject(
+                    "SELECT count(*) FROM dead_letter WHERE pipeline = 'readings' AND reason = 'NEGATIVE_READING'", Long.class) == 1);
+
+            // A stateless query may change its projection and keep its checkpoint; a new source may not.
+            assertThat(restarted.send("POST", "/api/queries/readings/stop", null).statusCode()).isEqualTo(200);
+            HttpResponse<String> newSource = restarted.send("PUT", "/api/pipelines/readings", definition.replace(topic, topic + "_v2"));
+            assertThat(newSource.statusCode()).isEqualTo(409);
+            assertThat(json.readTree(newSource.body()).path("detail").asText())
+                    .contains("the source is another one (its offsets are in the checkpoint)");
+            HttpResponse<String> newProjection = restarted.send("PUT", "/api/pipelines/readings",
+                    definition.replace("reading * 10", "reading * 100"));
+            assertThat(newProjection.statusCode()).as(newProjection.body()).isEqualTo(200);
+
+            assertThat(restarted.send("DELETE", "/api/pipelines/readings?deleteCheckpoint=true", null).statusCode()).isEqualTo(204);
+            assertThat(restarted.send("GET", "/api/pipelines/readings", null).statusCode()).isEqualTo(404);
+        } finally {
+            restarted.kill();
+        }
+    }
+
+    private ServiceProcess startService(String databaseUrl, String run, int generation) throws Exception {
+        return ServiceProcess.start(work.resolve("service-" + generation + ".log"), "postgres", List.of(
+                "--spring.datasource.url=" + databaseUrl,
+                "--spring.datasource.username=postgres",
+                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
+                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
+                "--sluice.pipelines.car-info-to-postgres.topic=" + run + "_car_info",
+                "--sluice.pipelines.car-info-to-hdfs.topic=" + run + "_car_info",
+                "--sluice.pipelines.car-info-to-hdfs.path=" + work.resolve("car_info").toUri()), DEADLINE);
+    }
+
+    private static List<byte[]> readings(int from, int to) {
+        return IntStream.range(from, to)
+                .mapToObj(i -> ("{\"id\": \"r" + i + "\", \"reading\": " + i + "}").getBytes(StandardCharsets.UTF_8))
+                .toList();
+    }
+
+    private ResponseEntity<JsonNode> send(HttpMethod method, String path, String body) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return rest.exchange(path, method, new HttpEntity<>(body, headers), JsonNode.class);
+    }
+}
