@@ -1,7 +1,6 @@
 package dev.sluice.definition;
 
 import dev.sluice.definition.PipelineDefinition.OutputMode;
-import java.math.BigDecimal;
 import java.sql.Date;
 import java.sql.Timestamp;
 import java.util.ArrayDeque;
@@ -138,9 +137,6 @@ public final class MemoryTables {
             }
             if (value instanceof Double d && (d.isNaN() || d.isInfinite())) {
                 return d.toString();
-            }
-            if (value instanceof BigDecimal || value == null) {
-                return value;
             }
             return value;
         }

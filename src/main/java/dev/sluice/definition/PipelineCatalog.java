@@ -30,7 +30,11 @@ public class PipelineCatalog {
 
     private static final Logger log = LoggerFactory.getLogger(PipelineCatalog.class);
 
-    private record Entry(DefinedPipeline pipeline, List<MemoryTables.Column> columns, String ddl) {}
+    /**
+     * @param stateful whether the query keeps state between micro-batches (true when unknown:
+     *     a stored definition that no longer validates)
+     */
+    private record Entry(DefinedPipeline pipeline, List<MemoryTables.Column> columns, String ddl, boolean stateful) {}
 
     private final SparkSession spark;
     private final StreamingQueryManager manager;
@@ -76,7 +80,7 @@ public class PipelineCatalog {
                 entry = check(definition, Origin.API);
             } catch (InvalidDefinitionException e) {
                 log.error("{} It stays defined; it fails when started until it is changed.", e.getMessage());
-                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment), null, null);
+                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment), null, null, true);
             }
             add(entry);
         }
@@ -130,8 +134,7 @@ public class PipelineCatalog {
         Entry entry = check(next, Origin.API);
         if (manager.hasCommitted(name)) {
             PipelineDefinition old = current.pipeline().definition();
-            boolean oldStateful = isStateful(old);
-            List<String> breaks = CheckpointCompatibility.changes(old, next, oldStateful || isStateful(next));
+            List<String> breaks = CheckpointCompatibility.changes(old, next, current.stateful() || entry.stateful());
             if (!breaks.isEmpty()) {
                 if (!resetCheckpoint) {
                     throw new PipelineConflictException(name, "checkpoint-incompatible", "The change cannot resume from the checkpoint of '"
@@ -200,14 +203,6 @@ public class PipelineCatalog {
         return definition;
     }
 
-    private boolean isStateful(PipelineDefinition definition) {
-        try {
-            return PipelinePlanner.build(spark, definition, environment, null).stateful();
-        } catch (InvalidDefinitionException e) {
-            return true;
-        }
-    }
-
     /** Spark's checks, then the sink's table. */
     private Entry check(PipelineDefinition definition, Origin origin) {
         PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
@@ -224,7 +219,7 @@ public class PipelineCatalog {
         for (StructField field : plan.schema().fields()) {
             columns.add(new MemoryTables.Column(field.name(), field.dataType().simpleString()));
         }
-        return new Entry(new DefinedPipeline(definition, origin, environment), columns, ddl);
+        return new Entry(new DefinedPipeline(definition, origin, environment), columns, ddl, plan.stateful());
     }
 
     private List<DefinitionProblem> tableProblems(PipelineDefinition definition, PipelinePlanner.Plan plan, String ddl) {

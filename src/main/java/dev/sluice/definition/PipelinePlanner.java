@@ -32,6 +32,7 @@ import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
 import java.io.IOException;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -541,7 +542,7 @@ public final class PipelinePlanner {
             Column[] counts = reasons.stream()
                     .map(reason -> sum(when(col("__reason").equalTo(reason), 1).otherwise(0)).as(reason))
                     .toArray(Column[]::new);
-            Dataset<Row> observed = flat.observe(INPUT_METRICS, counts[0], java.util.Arrays.copyOfRange(counts, 1, counts.length));
+            Dataset<Row> observed = flat.observe(INPUT_METRICS, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
             PostgresSink deadLetters = new PostgresSink(environment.target(), definition.name(), null, environment.deadLetterTable());
             Dataset<Row> accepted = observed.mapPartitions(new DeadLetterRouter(deadLetters), Encoders.row(flat.schema()));
             return accepted.drop(ROUTING.toArray(String[]::new));

@@ -6,7 +6,6 @@ import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.when;
 
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.pipeline.CarInfoParser;
@@ -69,18 +68,12 @@ final class RecordParser {
             case PARQUET -> throw new IllegalArgumentException("Parquet files are not parsed record by record");
         };
         Dataset<Row> parsed = raw.select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"), record.as(RECORD));
-        Column reason = null;
-        Column detail = null;
-        for (RejectRule rule : rules) {
-            reason = reason == null ? when(rule.violated(), lit(rule.reason())) : reason.when(rule.violated(), lit(rule.reason()));
-            detail = detail == null ? when(rule.violated(), rule.detail()) : detail.when(rule.violated(), rule.detail());
-        }
         List<Column> fields = new ArrayList<>();
         for (String name : schema.fieldNames()) {
             fields.add(col(RECORD + ".`" + name + "`").as(name));
         }
-        return parsed.withColumn(CarInfoParser.REJECT_REASON, reason)
-                .withColumn(CarInfoParser.REJECT_DETAIL, detail)
+        return parsed.withColumn(CarInfoParser.REJECT_REASON, RejectRule.firstReason(rules))
+                .withColumn(CarInfoParser.REJECT_DETAIL, RejectRule.firstDetail(rules))
                 .withColumn(RECORD, struct(fields.toArray(Column[]::new)));
     }
 

@@ -8,7 +8,6 @@ import static org.apache.spark.sql.functions.instr;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.trim;
-import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -68,13 +67,8 @@ public final class CarInfoParser {
                 col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"),
                 from_json(json, PARSE_SCHEMA, PARSE_OPTIONS).as(CAR));
         // The first rule a record breaks decides its reason.
-        Column reason = null;
-        Column detail = null;
-        for (RejectRule rule : rules) {
-            reason = reason == null ? when(rule.violated(), lit(rule.reason())) : reason.when(rule.violated(), lit(rule.reason()));
-            detail = detail == null ? when(rule.violated(), rule.detail()) : detail.when(rule.violated(), rule.detail());
-        }
-        return parsed.withColumn(REJECT_REASON, reason).withColumn(REJECT_DETAIL, detail);
+        return parsed.withColumn(REJECT_REASON, RejectRule.firstReason(rules))
+                .withColumn(REJECT_DETAIL, RejectRule.firstDetail(rules));
     }
 
     private static List<RejectRule> eventRules(CarInfoLimits limits) {

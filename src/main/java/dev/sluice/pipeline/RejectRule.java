@@ -1,5 +1,9 @@
 package dev.sluice.pipeline;
 
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.when;
+
+import java.util.List;
 import java.util.Objects;
 import org.apache.spark.sql.Column;
 
@@ -11,6 +15,24 @@ import org.apache.spark.sql.Column;
  * @param detail a human-readable explanation for that record
  */
 public record RejectRule(String reason, Column violated, Column detail) {
+
+    /** The reason of the first rule a record breaks, or null when it breaks none. */
+    public static Column firstReason(List<RejectRule> rules) {
+        Column reason = null;
+        for (RejectRule rule : rules) {
+            reason = reason == null ? when(rule.violated, lit(rule.reason)) : reason.when(rule.violated, lit(rule.reason));
+        }
+        return reason;
+    }
+
+    /** The detail of the first rule a record breaks, or null when it breaks none. */
+    public static Column firstDetail(List<RejectRule> rules) {
+        Column detail = null;
+        for (RejectRule rule : rules) {
+            detail = detail == null ? when(rule.violated, rule.detail) : detail.when(rule.violated, rule.detail);
+        }
+        return detail;
+    }
 
     public RejectRule {
         Objects.requireNonNull(reason, "reason");
