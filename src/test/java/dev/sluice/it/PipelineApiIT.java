@@ -10,6 +10,7 @@ import dev.sluice.support.IntegrationTest;
 import dev.sluice.support.ServiceProcess;
 import java.net.http.HttpResponse;
 import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.List;
 import java.util.UUID;
@@ -53,6 +54,35 @@ class PipelineApiIT extends IntegrationTest {
                 "{\"name\": \"bad-kind\", \"source\": {\"kind\": \"kinesis\"}, \"sink\": {\"kind\": \"console\"}}");
         assertThat(unknownKind.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
         assertThat(unknownKind.getBody().path("detail").asText()).isEqualTo("Invalid value 'kinesis' for 'source.kind'; expected one of [kafka, file, rate]");
+    }
+
+    @Test
+    void theOpenApiDocumentHasAValidExampleForEachPipelineKind() throws Exception {
+        ResponseEntity<JsonNode> docs = get("/v3/api-docs");
+
+        assertThat(docs.getStatusCode()).isEqualTo(HttpStatus.OK);
+        JsonNode paths = docs.getBody().path("paths");
+        assertThat(paths.has("/api/pipelines")).isTrue();
+        assertThat(paths.path("/api/pipelines/{name}").has("put")).isTrue();
+        assertThat(paths.path("/api/pipelines/{name}").has("delete")).isTrue();
+        assertThat(paths.path("/api/queries/{name}/rows").has("get")).isTrue();
+        JsonNode examples = paths.path("/api/pipelines").path("post").path("requestBody")
+                .path("content").path("application/json").path("examples");
+        assertThat(examples.fieldNames()).toIterable().containsExactlyInAnyOrder(
+                "kafka-to-postgres-upsert", "kafka-dedup-to-kafka", "kafka-to-memory", "files-to-parquet", "rate-to-console");
+        Path logs = Files.createDirectories(work.resolve("weblogs"));
+        for (var example : (Iterable<java.util.Map.Entry<String, JsonNode>>) examples::fields) {
+            // The file example reads a folder relative to the working directory; point it at one that exists.
+            JsonNode value = example.getValue().path("value");
+            String body = (value.isTextual() ? value.asText() : value.toString()).replace("./data/weblogs", logs.toUri().toString());
+
+            ResponseEntity<JsonNode> dryRun = send(HttpMethod.POST, "/api/pipelines?dryRun=true", body);
+
+            assertThat(dryRun.getStatusCode()).as(example.getKey() + ": " + dryRun.getBody()).isEqualTo(HttpStatus.OK);
+            assertThat(dryRun.getBody().path("columns").size()).as(example.getKey()).isPositive();
+            assertThat(get("/api/pipelines/" + json.readTree(body).path("name").asText()).getStatusCode())
+                    .as("a dry run creates nothing").isEqualTo(HttpStatus.NOT_FOUND);
+        }
     }
 
     @Test
