@@ -399,6 +399,10 @@ public final class PipelinePlanner {
                 if (source.rowsPerSecond() != null) {
                     reader = reader.option("rowsPerSecond", source.rowsPerSecond());
                 }
+                if (definition.trigger().kind() == TriggerKind.CONTINUOUS) {
+                    // A continuous task holds its core for the life of the query: one, not one per core.
+                    reader = reader.option("numPartitions", 1);
+                }
                 events = step("source", reader::load);
             } else if (source.kind() == SourceKind.FILE && source.formatOrDefault() == RecordFormat.PARQUET) {
                 StructType schema = schema();

@@ -1,0 +1,134 @@
+package dev.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.support.Infrastructure;
+import dev.sluice.support.IntegrationTest;
+import java.nio.charset.StandardCharsets;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.HashMap;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.StringDeserializer;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+/** Definitions beyond the shipped examples: a CSV-valued topic with its bad lines kept, and a continuous query. */
+class PipelineSourcesIT extends IntegrationTest {
+
+    private final List<String> created = new ArrayList<>();
+
+    @AfterEach
+    void deleteCreated() {
+        for (String name : created) {
+            rest.delete("/api/pipelines/" + name + "?deleteCheckpoint=true");
+        }
+    }
+
+    @Test
+    void csvRecordsAreParsedByTheSchemaAndBadLinesGoToTheDeadLetters() {
+        String topic = topic("csv");
+        create("""
+                {"name": "csv-readings", "autoStart": true,
+                 "source": {"kind": "kafka", "topics": ["%s"], "startingOffsets": "earliest", "format": "csv", "schema": "terminal STRING, speed DOUBLE, kind STRING"},
+                 "rules": [{"reason": "NEGATIVE_SPEED", "require": "speed >= 0"}],
+                 "transform": {"sql": "SELECT terminal, speed * 2 AS doubled, kind FROM events"},
+                 "sink": {"kind": "memory", "maxRows": 100},
+                 "trigger": {"kind": "processing-time", "interval": "1 second"}}""".formatted(topic));
+
+        produce(topic, Stream.of("T1,12.5,A", "T2,fast,B", "T3,30,A", "T4", "T5,-1,A", "T6,7,\"quoted, kind\"")
+                .map(line -> line.getBytes(StandardCharsets.UTF_8)).toList());
+
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(deadLetters(topic)).containsExactlyInAnyOrder(
+                "MALFORMED_CSV T2,fast,B", "MALFORMED_CSV T4", "NEGATIVE_SPEED T5,-1,A"));
+        await().atMost(DEADLINE).untilAsserted(() -> assertThat(rows("csv-readings")).containsExactlyInAnyOrder(
+                "T1 25.0 A", "T3 60.0 A", "T6 14.0 quoted, kind"));
+        // Counted from the progress reports, which arrive just after the batch.
+        await().atMost(DEADLINE).untilAsserted(() -> {
+            JsonNode byReason = get("/api/queries/csv-readings").getBody().path("sink").path("deadLettersByReason");
+            assertThat(byReason.path("MALFORMED_CSV").asLong()).isEqualTo(2);
+            assertThat(byReason.path("NEGATIVE_SPEED").asLong()).isEqualTo(1);
+        });
+    }
+
+    @Test
+    void aContinuousQueryWritesEveryGeneratedRowToKafka() {
+        String out = topic("continuous");
+        create("""
+                {"name": "rate-continuous", "autoStart": true,
+                 "source": {"kind": "rate", "rowsPerSecond": 50},
+                 "sink": {"kind": "kafka", "topic": "%s", "key": "CAST(value AS STRING)", "value": "CAST(value * 2 AS STRING)"},
+                 "trigger": {"kind": "continuous", "interval": "1 second"}}""".formatted(out));
+
+        await().atMost(DEADLINE).until(() -> records(out).size() >= 100);
+        List<ConsumerRecord<String, String>> records = records(out);
+        Map<Long, Long> doubled = new HashMap<>();
+        for (ConsumerRecord<String, String> record : records) {
+            doubled.put(Long.parseLong(record.key()), Long.parseLong(record.value()));
+        }
+        assertThat(doubled).as("each generated value once").hasSize(records.size());
+        doubled.forEach((value, twice) -> assertThat(twice).isEqualTo(value * 2));
+        // One partition: values arrive 0, 1, 2, ... with none missing.
+        assertThat(doubled.keySet()).allMatch(value -> value < records.size());
+        assertThat(get("/api/queries/rate-continuous").getBody().path("state").asText()).isEqualTo("RUNNING");
+    }
+
+    private void create(String definition) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        ResponseEntity<JsonNode> response = rest.postForEntity("/api/pipelines", new HttpEntity<>(definition, headers), JsonNode.class);
+        assertThat(response.getStatusCode()).as("%s", response.getBody()).isEqualTo(HttpStatus.CREATED);
+        created.add(response.getBody().path("name").asText());
+        assertThat(response.getBody().path("state").asText()).isEqualTo("RUNNING");
+    }
+
+    private List<String> deadLetters(String topic) {
+        return jdbc.queryForList("SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
+                + " WHERE pipeline = 'csv-readings' AND topic = ?", String.class, topic);
+    }
+
+    private List<String> rows(String pipeline) {
+        List<String> rows = new ArrayList<>();
+        for (JsonNode row : get("/api/queries/" + pipeline + "/rows?limit=100").getBody().path("rows")) {
+            rows.add(row.path("terminal").asText() + " " + row.path("doubled").asDouble() + " " + row.path("kind").asText());
+        }
+        return rows;
+    }
+
+    private static String topic(String kind) {
+        String topic = "it_sources_" + kind + "_" + UUID.randomUUID().toString().substring(0, 8);
+        Infrastructure.ensureTopic(topic);
+        return topic;
+    }
+
+    private static List<ConsumerRecord<String, String>> records(String topic) {
+        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infrastructure.kafka().getBrokersAsString());
+        try (KafkaConsumer<String, String> consumer = new KafkaConsumer<>(config, new StringDeserializer(), new StringDeserializer())) {
+            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
+                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+            consumer.assign(partitions);
+            consumer.seekToBeginning(partitions);
+            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
+            List<ConsumerRecord<String, String>> records = new ArrayList<>();
+            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
+            }
+            return records;
+        }
+    }
+}
