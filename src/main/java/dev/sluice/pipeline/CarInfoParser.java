@@ -34,26 +34,30 @@ public final class CarInfoParser {
     public static final String REJECT_DETAIL = "reject_detail";
 
     private static final String CORRUPT = "_corrupt_record";
-    private static final StructType PARSE_SCHEMA = CarInfoSchema.SCHEMA.add(CORRUPT, DataTypes.StringType);
     private static final Map<String, String> PARSE_OPTIONS =
             Map.of("mode", "PERMISSIVE", "columnNameOfCorruptRecord", CORRUPT);
 
+    private final StructType parseSchema;
     private final List<RejectRule> rules;
 
-    private CarInfoParser(List<RejectRule> rules) {
+    private CarInfoParser(StructType schema, List<RejectRule> rules) {
+        this.parseSchema = schema.add(CORRUPT, DataTypes.StringType);
         this.rules = List.copyOf(rules);
     }
 
-    /** Rejects what is not a valid car_info event, or falls outside the limits. */
+    /** Reads every field; rejects what is not a valid car_info event, or falls outside the limits. */
     public static CarInfoParser forEvents(CarInfoLimits limits) {
-        return new CarInfoParser(eventRules(limits));
+        return new CarInfoParser(CarInfoSchema.SCHEMA, eventRules(limits));
     }
 
-    /** Also rejects what the PostgreSQL table could not store. */
+    /**
+     * Reads only the fields the PostgreSQL table stores ({@link CarInfoSchema#POSTGRES_SCHEMA}), so
+     * only their types are checked; also rejects what the table could not store.
+     */
     public static CarInfoParser forPostgres(CarInfoLimits limits) {
         List<RejectRule> rules = new ArrayList<>(eventRules(limits));
         rules.addAll(postgresRules());
-        return new CarInfoParser(rules);
+        return new CarInfoParser(CarInfoSchema.POSTGRES_SCHEMA, rules);
     }
 
     /** The reasons this parser rejects records with, in the order the rules are checked. */
@@ -65,7 +69,7 @@ public final class CarInfoParser {
         Column json = col("value").cast("string");
         Dataset<Row> parsed = kafkaRecords.select(
                 col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"),
-                from_json(json, PARSE_SCHEMA, PARSE_OPTIONS).as(CAR));
+                from_json(json, parseSchema, PARSE_OPTIONS).as(CAR));
         // The first rule a record breaks decides its reason.
         return parsed.withColumn(REJECT_REASON, RejectRule.firstReason(rules))
                 .withColumn(REJECT_DETAIL, RejectRule.firstDetail(rules));

@@ -43,6 +43,13 @@ public final class CarInfoSchema {
     /** The seven event fields kept in PostgreSQL, in table column order, with their column names. */
     public static final Map<String, String> POSTGRES_COLUMNS = postgresColumns();
 
+    /**
+     * The fields the PostgreSQL pipeline reads: the seven it stores. Parsing only these (the JSON
+     * parser skips the other thirteen without converting them) is most of the parse's cost saved.
+     */
+    public static final StructType POSTGRES_SCHEMA = new StructType(
+            POSTGRES_COLUMNS.keySet().stream().map(name -> SCHEMA.apply(name)).toArray(StructField[]::new));
+
     /** Column widths of {@code car_info_table} (see the Flyway migration). */
     public static final int DATA_ID_MAX_LENGTH = 64;
 

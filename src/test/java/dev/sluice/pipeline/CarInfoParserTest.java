@@ -36,7 +36,7 @@ class CarInfoParserTest {
     void parsesAValidEventWithEveryField() {
         CarInfoEvent event = CarInfoEvent.of("d-1", "T00001", AT, 127.0276, 37.4979, 42.5, 90, "11");
 
-        Row row = parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), event.toJson()).get(0);
+        Row row = parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), event.toJson()).get(0);
 
         assertThat(row.<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
         Row car = row.getAs(CarInfoParser.CAR);
@@ -61,7 +61,7 @@ class CarInfoParserTest {
         expected.put("{\"dataId\": \"x\", \"trmnId\": \"T", "MALFORMED_JSON");
         expected.put("[1, 2, 3]", "MALFORMED_JSON");
         expected.put("{\"dataId\": \"x\", \"vhcleSped\": \"fast\"}", "SCHEMA_MISMATCH");
-        expected.put("{\"dataId\": \"x\", \"trsmDy\": 1.5}", "SCHEMA_MISMATCH");
+        expected.put("{\"dataId\": \"x\", \"gpsUtcTime\": \"noon\"}", "SCHEMA_MISMATCH");
         expected.put("{\"trmnId\": \"T1\", \"vhcleSped\": 12.5}", "MISSING_DATA_ID");
         expected.put("{\"dataId\": \"   \"}", "MISSING_DATA_ID");
         expected.put("{\"dataId\": \"x\", \"vhcleLat\": 91.0}", "OUT_OF_RANGE");
@@ -95,6 +95,18 @@ class CarInfoParserTest {
 
         assertThat(row.<String>getAs(CarInfoParser.REJECT_REASON)).isEqualTo("EMPTY_VALUE");
         assertThat(row.<Long>getAs("offset")).isEqualTo(7L);
+    }
+
+    @Test
+    void thePostgresParserChecksTheTypesOfTheFieldsItStoresAndNoOthers() {
+        String badAltitude = "{\"dataId\": \"x\", \"vhcleEvt\": \"high\", \"vhcleSped\": 10}";
+
+        assertThat(parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), badAltitude).get(0).<String>getAs(CarInfoParser.REJECT_REASON))
+                .isEqualTo("SCHEMA_MISMATCH");
+        Row stored = parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), badAltitude).get(0);
+        assertThat(stored.<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
+        assertThat(stored.<Row>getAs(CarInfoParser.CAR).<Double>getAs("vhcleSped")).isEqualTo(10.0);
+        assertThat(stored.<Row>getAs(CarInfoParser.CAR).schema().fieldNames()).contains("dataId", "vhcleTypeCd").doesNotContain("vhcleEvt");
     }
 
     @Test
