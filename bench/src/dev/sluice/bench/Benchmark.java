@@ -2,8 +2,6 @@ package dev.sluice.bench;
 
 import static org.apache.spark.sql.functions.col;
 
-import com.fasterxml.jackson.databind.JsonNode;
-import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.CarInfoParser;
@@ -62,9 +60,10 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * car_info events preloaded into a Kafka topic, read from {@code earliest}.
  *
  * <ul>
- *   <li>Kafka -> PostgreSQL: Sluice's sink (COPY into staging + one INSERT ... ON CONFLICT per
- *       partition) vs the plain {@code foreachBatch} + {@code write.jdbc} baseline vs a raw
- *       {@code COPY} of the same rows without Spark (the database's limit);
+ *   <li>Kafka -> PostgreSQL: Sluice's sink (COPY straight into the table, merged through a staging
+ *       table from a key conflict on) vs the plain {@code foreachBatch} + {@code write.jdbc}
+ *       baseline vs a raw {@code COPY} of the same rows without Spark (the database's limit), and
+ *       the same Kafka read and parse with no sink at all (the most any sink behind it can reach);
  *   <li>Kafka -> Parquet: Sluice's streaming pipeline vs a Spark batch job doing the same parse and
  *       write;
  *   <li>latency from the Kafka record to its commit in PostgreSQL at a steady produce rate.
@@ -72,16 +71,27 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  *
  * Each throughput run is repeated; the table shows every run and the median. Settings:
  * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3),
- * {@code -Dbench.latencyRate} (5000 events/s) and {@code -Dbench.latencySeconds} (30).
+ * {@code -Dbench.latencyRate} (5000 events/s), {@code -Dbench.latencySeconds} (30),
+ * {@code -Dbench.partitions} (4) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency}).
  */
 public final class Benchmark {
 
-    private static final ObjectMapper JSON = new ObjectMapper();
     private static final int EVENTS = Integer.getInteger("bench.events", 500_000);
     private static final int REPETITIONS = Integer.getInteger("bench.repetitions", 3);
     private static final int LATENCY_RATE = Integer.getInteger("bench.latencyRate", 5_000);
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latencySeconds", 30);
-    private static final int PARTITIONS = 4;
+    private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
+    /**
+     * Which groups run ({@code postgres}, {@code parquet}, {@code latency}), or single runs: {@code sluice-postgres},
+     * {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet}.
+     */
+    private static final List<String> ONLY = List.of(System.getProperty("bench.only", "postgres,parquet,latency").split(","));
+    private static final String SLUICE_POSTGRES = "PostgreSQL: Sluice (direct COPY)";
+    private static final String JDBC_BASELINE = "PostgreSQL: write.jdbc baseline";
+    private static final String COPY_LIMIT = "PostgreSQL: raw COPY limit";
+    private static final String PARSE_CEILING = "Kafka read + parse, no sink (ceiling)";
+    private static final String SLUICE_PARQUET = "Parquet: Sluice streaming";
+    private static final String BATCH_LIMIT = "Parquet: Spark batch job limit";
     private static final String TABLE = "car_info_table";
 
     private final Path work;
@@ -149,14 +159,17 @@ public final class Benchmark {
 
         for (int rep = 1; rep <= REPETITIONS; rep++) {
             System.out.printf("Repetition %d%n", rep);
-            record("PostgreSQL: Sluice (COPY + ON CONFLICT)", () -> sluicePostgres(topic));
-            record("PostgreSQL: write.jdbc baseline", () -> jdbcBaseline(topic));
-            record("PostgreSQL: raw COPY limit", () -> rawCopy(copyCsv));
-            record("Parquet: Sluice streaming", () -> sluiceParquet(topic));
-            record("Parquet: Spark batch job limit", () -> batchParquet(topic));
+            record("postgres", "sluice-postgres", SLUICE_POSTGRES, () -> sluicePostgres(topic));
+            record("postgres", "jdbc", JDBC_BASELINE, () -> jdbcBaseline(topic));
+            record("postgres", "copy", COPY_LIMIT, () -> rawCopy(copyCsv));
+            record("postgres", "parse", PARSE_CEILING, () -> parseOnly(topic));
+            record("parquet", "sluice-parquet", SLUICE_PARQUET, () -> sluiceParquet(topic));
+            record("parquet", "batch-parquet", BATCH_LIMIT, () -> batchParquet(topic));
         }
         printThroughput();
-        latency();
+        if (ONLY.contains("latency")) {
+            latency();
+        }
     }
 
     // --- the runs ---------------------------------------------------------------------------------
@@ -170,6 +183,32 @@ public final class Benchmark {
         awaitRows(() -> written.get(), query);
         query.stop();
         return this::countRowsQuietly;
+    }
+
+    /** What Sluice's PostgreSQL pipeline does before its sink: the most any sink behind it can reach. */
+    private Supplier<Long> parseOnly(String topic) throws Exception {
+        AtomicLong seen = new AtomicLong();
+        CarInfoToPostgres pipeline = new CarInfoToPostgres(settings("bench-parse", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
+                new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
+        StreamingQuery query = pipeline.rows(spark, null).writeStream()
+                .option("checkpointLocation", checkpoint("bench-parse"))
+                .trigger(Trigger.ProcessingTime(1000))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> seen.addAndGet(
+                        batch.javaRDD().mapPartitions(Benchmark::drain).collect().stream().mapToLong(Long::longValue).sum()))
+                .start();
+        awaitRows(seen::get, query);
+        query.stop();
+        return seen::get;
+    }
+
+    private static java.util.Iterator<Long> drain(java.util.Iterator<Row> rows) {
+        long count = 0;
+        while (rows.hasNext()) {
+            if (rows.next().get(PostgresSink.INPUT_COLUMNS.size()) != null) {
+                count++;
+            }
+        }
+        return List.of(count).iterator();
     }
 
     private Supplier<Long> jdbcBaseline(String topic) throws Exception {
@@ -279,7 +318,10 @@ public final class Benchmark {
         Supplier<Long> run() throws Exception;
     }
 
-    private void record(String name, Measured measured) throws Exception {
+    private void record(String group, String id, String name, Measured measured) throws Exception {
+        if (!ONLY.contains(group) && !ONLY.contains(id)) {
+            return;
+        }
         resetPeakRss();
         AtomicLong peakHeap = new AtomicLong();
         Thread sampler = new Thread(() -> {
@@ -316,15 +358,31 @@ public final class Benchmark {
                     runs.stream().mapToLong(Run::peakRssBytes).max().orElse(0) >> 20,
                     runs.stream().mapToLong(Run::peakHeapBytes).max().orElse(0) >> 20);
         });
-        double sluicePg = medians.get("PostgreSQL: Sluice (COPY + ON CONFLICT)");
+        int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf("%nRatios of medians:%n");
-        System.out.printf("  Sluice PostgreSQL / raw COPY limit      %.2f  (target >= 0.8)%n", sluicePg / medians.get("PostgreSQL: raw COPY limit"));
-        System.out.printf("  Sluice PostgreSQL / write.jdbc baseline %.2f  (target >= 5)%n", sluicePg / medians.get("PostgreSQL: write.jdbc baseline"));
-        System.out.printf("  Sluice Parquet / batch job limit        %.2f  (target >= 0.8)%n",
-                medians.get("Parquet: Sluice streaming") / medians.get("Parquet: Spark batch job limit"));
-        System.out.printf("  Per core (%d cores): Sluice PostgreSQL %,.0f rows/s, Sluice Parquet %,.0f rows/s%n",
-                Runtime.getRuntime().availableProcessors(), sluicePg / Runtime.getRuntime().availableProcessors(),
-                medians.get("Parquet: Sluice streaming") / Runtime.getRuntime().availableProcessors());
+        ratio(medians, SLUICE_POSTGRES, COPY_LIMIT, "  Sluice PostgreSQL / raw COPY limit      %.2f  (target >= 0.8)%n");
+        ratio(medians, SLUICE_POSTGRES, JDBC_BASELINE, "  Sluice PostgreSQL / write.jdbc baseline %.2f  (target >= 5)%n");
+        ratio(medians, SLUICE_POSTGRES, PARSE_CEILING, "  Sluice PostgreSQL / read + parse ceiling %.2f%n");
+        if (medians.containsKey(PARSE_CEILING) && medians.containsKey(COPY_LIMIT) && medians.containsKey(SLUICE_POSTGRES)) {
+            // Both halves on the same cores, one after the other per row: the most the pair can do here.
+            double shared = 1 / (1 / medians.get(PARSE_CEILING) + 1 / medians.get(COPY_LIMIT));
+            System.out.printf("  Sluice PostgreSQL / (read + parse, then COPY, on shared cores: %,.0f rows/s) %.2f%n",
+                    shared, medians.get(SLUICE_POSTGRES) / shared);
+        }
+        if (medians.containsKey(SLUICE_POSTGRES)) {
+            System.out.printf("  Per core (%d cores): Sluice PostgreSQL %,.0f rows/s%n", cores, medians.get(SLUICE_POSTGRES) / cores);
+        }
+        if (medians.containsKey(SLUICE_PARQUET) && medians.containsKey(BATCH_LIMIT)) {
+            System.out.printf("  Sluice Parquet / batch job limit        %.2f  (target >= 0.8)%n",
+                    medians.get(SLUICE_PARQUET) / medians.get(BATCH_LIMIT));
+            System.out.printf("  Per core (%d cores): Sluice Parquet %,.0f rows/s%n", cores, medians.get(SLUICE_PARQUET) / cores);
+        }
+    }
+
+    private static void ratio(Map<String, Double> medians, String run, String against, String format) {
+        if (medians.containsKey(run) && medians.containsKey(against)) {
+            System.out.printf(format, medians.get(run) / medians.get(against));
+        }
     }
 
     private static double percentile(double[] sorted, int count, double p) {
@@ -418,13 +476,13 @@ public final class Benchmark {
         }
     }
 
-    private static String csvFor(List<CarInfoEvent> events) throws IOException {
+    /** The stored fields of each event as CSV, in {@link CarInfoSchema#POSTGRES_COLUMNS} order. */
+    private static String csvFor(List<CarInfoEvent> events) {
         StringBuilder csv = new StringBuilder();
-        for (CarInfoEvent event : events) {
-            JsonNode node = JSON.readTree(event.toJson());
-            List<String> fields = new ArrayList<>();
-            CarInfoSchema.POSTGRES_COLUMNS.keySet().forEach(field -> fields.add(node.path(field).asText()));
-            csv.append(String.join(",", fields)).append('\n');
+        for (CarInfoEvent e : events) {
+            csv.append(e.dataId()).append(',').append(e.trmnId()).append(',').append(e.vhcleLot()).append(',')
+                    .append(e.vhcleLat()).append(',').append(e.gpsUtcTime()).append(',').append(e.vhcleSped()).append(',')
+                    .append(e.vhcleTypeCd()).append('\n');
         }
         return csv.toString();
     }

@@ -51,15 +51,20 @@ public final class CarInfoToPostgres implements Pipeline {
         return Optional.of(settings.source());
     }
 
-    @Override
-    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+    /** The rows this pipeline hands its sink: {@link PostgresSink#INPUT_COLUMNS}, then the table's columns. */
+    public Dataset<Row> rows(SparkSession spark, StartingPoint from) {
         Dataset<Row> parsed = CarInfoParser.forPostgres(limits).parse(settings.source().load(spark, from));
         List<Column> columns = new ArrayList<>();
         PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));
         CarInfoSchema.POSTGRES_COLUMNS.forEach(
                 (field, column) -> columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
+        return parsed.select(columns.toArray(Column[]::new));
+    }
+
+    @Override
+    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
         String name = settings.name();
-        return parsed.select(columns.toArray(Column[]::new))
+        return rows(spark, from)
                 .writeStream()
                 .queryName(name)
                 .option("checkpointLocation", settings.checkpointLocation())
