@@ -20,7 +20,8 @@ class PipelineConfiguration {
     @Bean
     JdbcTarget sinkJdbcTarget(DataSourceProperties dataSource, SluiceProperties properties) {
         return new JdbcTarget(dataSource.determineUrl(), dataSource.determineUsername(),
-                dataSource.determinePassword(), properties.postgres().maxConnectionsPerExecutor());
+                dataSource.determinePassword(), properties.postgres().maxConnectionsPerExecutor(),
+                properties.postgres().writeMethod());
     }
 
     @Bean

@@ -2,6 +2,7 @@ package dev.sluice.config;
 
 import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.pipeline.CarInfoLimits;
+import dev.sluice.pipeline.WriteMethod;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMin;
@@ -118,10 +119,13 @@ public record SluiceProperties(
      * @param maxConnectionsPerExecutor the size of each executor's connection pool (one connection
      *     per concurrently written partition)
      * @param deadLetterTable the table that keeps records no pipeline could accept
+     * @param writeMethod how rows reach the staging table before the merge: {@code copy} (the
+     *     fastest) or {@code batch-insert} (for a database or proxy without {@code COPY FROM STDIN})
      */
     public record Postgres(
             @Positive @DefaultValue("4") int maxConnectionsPerExecutor,
-            @NotBlank @DefaultValue("dead_letter") String deadLetterTable) {}
+            @NotBlank @DefaultValue("dead_letter") String deadLetterTable,
+            @NotNull @DefaultValue("copy") WriteMethod writeMethod) {}
 
     /**
      * The built-in pipelines.

@@ -1,7 +1,6 @@
 package dev.sluice.pipeline;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -12,17 +11,15 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
-import org.postgresql.copy.CopyManager;
 
 /**
  * Writes a micro-batch of parsed records into PostgreSQL: accepted rows into the target table,
  * rejected ones into the dead-letter table, each partition in one transaction.
  *
- * <p>Rows are streamed with {@code COPY} into a session-local staging table, then merged with one
- * {@code INSERT ... ON CONFLICT DO NOTHING} on the table's key, so a micro-batch that Spark replays
- * after a failure adds nothing twice. Dead letters are keyed on (pipeline, topic, partition,
+ * <p>Rows are streamed with {@code COPY} straight into the table while none of their keys is there
+ * already; rows from the first conflict on (or all rows, with batched inserts: {@link WriteMethod})
+ * go into a session-local staging table, merged with one {@code INSERT ... ON CONFLICT DO NOTHING}
+ * on the table's key, so a micro-batch that Spark replays after a failure adds nothing twice. Dead letters are keyed on (pipeline, topic, partition,
  * offset) the same way. If anything fails the transaction rolls back, the batch fails, and the
  * query does not commit its offsets: the records are read again on restart.
  *
@@ -36,8 +33,6 @@ public final class PostgresSink implements Serializable {
             "topic", "partition", "offset", "timestamp", "value",
             CarInfoParser.REJECT_REASON, CarInfoParser.REJECT_DETAIL);
 
-    private static final int FLUSH_CHARS = 1 << 20;
-    private static final int DEAD_LETTER_FLUSH_CHARS = 8 << 20;
     private static final String DEAD_LETTER_COLUMNS =
             "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value";
 
@@ -110,38 +105,45 @@ public final class PostgresSink implements Serializable {
         return "sluice_stage_" + table.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    /** One partition's rows, streamed through COPY; not thread-safe, lives for one task. */
+    /** One partition's rows, staged by the target's write method; not thread-safe, lives for one task. */
     private final class PartitionWrite {
         private final Connection connection;
-        private final CopyManager copy;
-        private final StringBuilder rowsBuffer = new StringBuilder();
-        private final StringBuilder deadBuffer = new StringBuilder();
         private final Map<String, Long> deadLetters = new TreeMap<>();
-        private CopyIn rowsCopy;
-        private long rowsStaged;
+        private Staging rows;
+        private Staging dead;
 
-        PartitionWrite(Connection connection) throws SQLException {
+        PartitionWrite(Connection connection) {
             this.connection = connection;
-            this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
         }
 
-        BatchOutcome run(Iterator<Row> rows) throws SQLException {
+        BatchOutcome run(Iterator<Row> input) throws SQLException {
             createStagingTables();
-            int firstColumn = INPUT_COLUMNS.size();
-            while (rows.hasNext()) {
-                Row row = rows.next();
-                String reason = row.getString(5);
-                if (reason == null) {
-                    appendRow(row, firstColumn);
-                } else {
-                    appendDeadLetter(row, reason);
+            try (Staging rowStaging = table == null ? null : Staging.openSkippingExisting(target.writeMethod(), connection,
+                            table.name(), stagingName(table.name()), table.columns());
+                    Staging deadStaging = Staging.open(target.writeMethod(), connection, stagingName(deadLetterTable),
+                            List.of(DEAD_LETTER_COLUMNS.split(", ")))) {
+                rows = rowStaging;
+                dead = deadStaging;
+                int firstColumn = INPUT_COLUMNS.size();
+                while (input.hasNext()) {
+                    Row row = input.next();
+                    String reason = row.getString(5);
+                    if (reason == null) {
+                        appendRow(row, firstColumn);
+                    } else {
+                        appendDeadLetter(row, reason);
+                    }
                 }
+                if (rows != null) {
+                    rows.finish();
+                }
+                dead.finish();
             }
-            flushRows(true);
-            flushDeadLetters();
-            long inserted = mergeRows();
+            long accepted = rows == null ? 0 : rows.rows();
+            long copied = rows == null ? 0 : rows.rowsInTarget();
+            long inserted = copied + mergeRows(accepted - copied);
             mergeDeadLetters();
-            return new BatchOutcome(inserted, rowsStaged - inserted, deadLetters);
+            return new BatchOutcome(inserted, accepted - inserted, deadLetters);
         }
 
         private void createStagingTables() throws SQLException {
@@ -157,67 +159,23 @@ public final class PostgresSink implements Serializable {
         }
 
         private void appendRow(Row row, int firstColumn) throws SQLException {
-            if (table == null) {
+            if (rows == null) {
                 throw new IllegalStateException("pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
             }
-            for (int i = firstColumn; i < row.length(); i++) {
-                if (i > firstColumn) {
-                    rowsBuffer.append('\t');
-                }
-                CopyText.append(rowsBuffer, row.get(i));
+            Object[] values = new Object[row.length() - firstColumn];
+            for (int i = 0; i < values.length; i++) {
+                values[i] = row.get(firstColumn + i);
             }
-            rowsBuffer.append('\n');
-            rowsStaged++;
-            if (rowsBuffer.length() >= FLUSH_CHARS) {
-                flushRows(false);
-            }
+            rows.add(values);
         }
 
         private void appendDeadLetter(Row row, String reason) throws SQLException {
-            Object[] values = {pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)};
-            for (int i = 0; i < values.length; i++) {
-                if (i > 0) {
-                    deadBuffer.append('\t');
-                }
-                CopyText.append(deadBuffer, values[i]);
-            }
-            deadBuffer.append('\n');
+            dead.add(new Object[] {pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)});
             deadLetters.merge(reason, 1L, Long::sum);
-            if (deadBuffer.length() >= DEAD_LETTER_FLUSH_CHARS) {
-                // Only one COPY can be open on a connection: close the rows' one first.
-                flushRows(true);
-                flushDeadLetters();
-            }
         }
 
-        private void flushRows(boolean end) throws SQLException {
-            if (rowsBuffer.length() > 0) {
-                if (rowsCopy == null) {
-                    rowsCopy = copy.copyIn("COPY " + stagingName(table.name()) + " FROM STDIN");
-                }
-                byte[] bytes = rowsBuffer.toString().getBytes(StandardCharsets.UTF_8);
-                rowsCopy.writeToCopy(bytes, 0, bytes.length);
-                rowsBuffer.setLength(0);
-            }
-            if (end && rowsCopy != null) {
-                rowsCopy.endCopy();
-                rowsCopy = null;
-            }
-        }
-
-        private void flushDeadLetters() throws SQLException {
-            if (deadBuffer.length() == 0) {
-                return;
-            }
-            CopyIn deadCopy = copy.copyIn("COPY " + stagingName(deadLetterTable) + " FROM STDIN");
-            byte[] bytes = deadBuffer.toString().getBytes(StandardCharsets.UTF_8);
-            deadCopy.writeToCopy(bytes, 0, bytes.length);
-            deadCopy.endCopy();
-            deadBuffer.setLength(0);
-        }
-
-        private long mergeRows() throws SQLException {
-            if (table == null || rowsStaged == 0) {
+        private long mergeRows(long staged) throws SQLException {
+            if (table == null || staged == 0) {
                 return 0;
             }
             String columns = String.join(", ", table.columns());

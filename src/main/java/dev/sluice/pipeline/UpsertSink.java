@@ -1,7 +1,6 @@
 package dev.sluice.pipeline;
 
 import java.io.Serializable;
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -11,12 +10,11 @@ import java.util.Objects;
 import java.util.stream.Collectors;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
-import org.postgresql.PGConnection;
-import org.postgresql.copy.CopyIn;
 
 /**
  * Writes a micro-batch's result rows into a PostgreSQL table, each partition in one transaction:
- * streamed with {@code COPY} into a session-local staging table, then merged with one statement.
+ * streamed with {@code COPY} (or batched inserts: {@link WriteMethod}) into a session-local staging
+ * table, then merged with one statement.
  *
  * <ul>
  *   <li>With key columns: {@code INSERT ... ON CONFLICT (key) DO UPDATE}, so an aggregate's new
@@ -29,8 +27,6 @@ import org.postgresql.copy.CopyIn;
  * its offsets. Column names must be plain identifiers; row values are in {@code columns} order.
  */
 public final class UpsertSink implements Serializable {
-
-    private static final int FLUSH_CHARS = 1 << 20;
 
     private final JdbcTarget target;
     private final String table;
@@ -77,29 +73,16 @@ public final class UpsertSink implements Serializable {
                 try (Statement statement = connection.createStatement()) {
                     statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + staging() + " (LIKE " + table + ") ON COMMIT DELETE ROWS");
                 }
-                CopyIn copy = connection.unwrap(PGConnection.class).getCopyAPI()
-                        .copyIn("COPY " + staging() + " (" + String.join(", ", columns) + ") FROM STDIN");
-                StringBuilder buffer = new StringBuilder();
-                try {
+                try (Staging staging = Staging.open(target.writeMethod(), connection, staging(), columns)) {
                     while (rows.hasNext()) {
                         Row row = rows.next();
-                        for (int i = 0; i < row.length(); i++) {
-                            if (i > 0) {
-                                buffer.append('\t');
-                            }
-                            CopyText.append(buffer, row.get(i));
+                        Object[] values = new Object[row.length()];
+                        for (int i = 0; i < values.length; i++) {
+                            values[i] = row.get(i);
                         }
-                        buffer.append('\n');
-                        if (buffer.length() >= FLUSH_CHARS) {
-                            flush(copy, buffer);
-                        }
+                        staging.add(values);
                     }
-                    flush(copy, buffer);
-                    copy.endCopy();
-                } finally {
-                    if (copy.isActive()) {
-                        copy.cancelCopy();
-                    }
+                    staging.finish();
                 }
                 long merged;
                 try (Statement statement = connection.createStatement()) {
@@ -111,14 +94,6 @@ public final class UpsertSink implements Serializable {
                 connection.rollback();
                 throw e;
             }
-        }
-    }
-
-    private static void flush(CopyIn copy, StringBuilder buffer) throws SQLException {
-        if (buffer.length() > 0) {
-            byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
-            copy.writeToCopy(bytes, 0, bytes.length);
-            buffer.setLength(0);
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.pipeline.CarInfoLimits;
+import dev.sluice.pipeline.WriteMethod;
 import java.time.Duration;
 import org.junit.jupiter.api.Test;
 import org.springframework.boot.autoconfigure.context.ConfigurationPropertiesAutoConfiguration;
@@ -36,6 +37,7 @@ class SluicePropertiesTest {
             assertThat(properties.restart().maxBackoff()).isEqualTo(Duration.ofMinutes(5));
             assertThat(properties.stopTimeout()).isEqualTo(Duration.ofSeconds(30));
             assertThat(properties.security().apiToken()).isNull();
+            assertThat(properties.postgres().writeMethod()).isEqualTo(WriteMethod.COPY);
         });
     }
 
@@ -49,7 +51,8 @@ class SluicePropertiesTest {
                         "sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=50000",
                         "sluice.pipelines.car-info-to-postgres.auto-start=false",
                         "sluice.pipelines.car-info-to-hdfs.path=hdfs://namenode:8020/data/car_info",
-                        "sluice.pipelines.car-info-to-hdfs.starting-offsets=latest")
+                        "sluice.pipelines.car-info-to-hdfs.starting-offsets=latest",
+                        "sluice.postgres.write-method=batch-insert")
                 .run(context -> {
                     SluiceProperties properties = context.getBean(SluiceProperties.class);
                     assertThat(properties.kafka().bootstrapServers()).isEqualTo("broker-1:9092,broker-2:9092");
@@ -60,6 +63,7 @@ class SluicePropertiesTest {
                     assertThat(properties.pipelines().carInfoToPostgres().autoStart()).isFalse();
                     assertThat(properties.pipelines().carInfoToHdfs().path()).isEqualTo("hdfs://namenode:8020/data/car_info");
                     assertThat(properties.pipelines().carInfoToHdfs().startingOffsets()).isEqualTo("latest");
+                    assertThat(properties.postgres().writeMethod()).isEqualTo(WriteMethod.BATCH_INSERT);
                 });
     }
 
@@ -87,6 +91,9 @@ class SluicePropertiesTest {
         runner.withPropertyValues("sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=0")
                 .run(context -> assertThat(context).hasFailed()
                         .getFailure().rootCause().hasMessageContaining("maxOffsetsPerTrigger"));
+        runner.withPropertyValues("sluice.postgres.write-method=upsert-by-hand")
+                .run(context -> assertThat(context).hasFailed()
+                        .getFailure().rootCause().hasMessageContaining("upsert-by-hand"));
         runner.withPropertyValues("sluice.kafka.bootstrap-servers= ")
                 .run(context -> assertThat(context).hasFailed());
     }
