@@ -247,12 +247,15 @@ public final class Benchmark {
         AtomicLong written = new AtomicLong();
         Path out = Files.createTempDirectory(work, "parquet-stream");
         Pipeline pipeline = new CarInfoToParquet(settings("bench-parquet", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
-                out.toString(), new JdbcTarget(url, "postgres", "postgres", 4), "dead_letter");
+                out.toString(), CarInfoToParquet.DEFAULT_ROWS_PER_FILE, new JdbcTarget(url, "postgres", "postgres", 4), "dead_letter");
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(written::get, query);
         query.stop();
         String path = out.toString();
-        return () -> spark.read().parquet(path).count();
+        return () -> {
+            printFiles(out);
+            return spark.read().parquet(path).count();
+        };
     }
 
     private Supplier<Long> batchParquet(String topic) throws Exception {
@@ -268,7 +271,20 @@ public final class Benchmark {
                 .select(CarInfoToParquet.eventColumns());
         String path = out.resolve("car_info").toString();
         accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(path);
-        return () -> spark.read().parquet(path).count();
+        return () -> {
+            printFiles(out);
+            return spark.read().parquet(path).count();
+        };
+    }
+
+    private static void printFiles(Path folder) {
+        try (var files = Files.walk(folder)) {
+            long[] sizes = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).mapToLong(f -> f.toFile().length()).toArray();
+            System.out.printf("    %d Parquet files, %,.1f MiB on average%n", sizes.length,
+                    Arrays.stream(sizes).average().orElse(0) / (1 << 20));
+        } catch (IOException e) {
+            throw new java.io.UncheckedIOException(e);
+        }
     }
 
     // --- latency ----------------------------------------------------------------------------------

@@ -39,7 +39,8 @@ class PipelineConfiguration {
         KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
                 p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
         StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger());
-        return new CarInfoToParquet(settings, p.validation().limits(), p.path(), target, properties.postgres().deadLetterTable());
+        return new CarInfoToParquet(settings, p.validation().limits(), p.path(), p.rowsPerFile(), target,
+                properties.postgres().deadLetterTable());
     }
 
     private static StreamSettings settings(

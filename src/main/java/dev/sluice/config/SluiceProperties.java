@@ -175,6 +175,8 @@ public record SluiceProperties(
      * @param failOnDataLoss whether the query fails when Kafka has deleted offsets it had not read
      * @param path where the Parquet files go ({@code hdfs://namenode:8020/data/car_info} in
      *     production), partitioned by {@code event_date}
+     * @param rowsPerFile the most rows a micro-batch puts in one Parquet file (per
+     *     {@code event_date}); fewer rows make fewer files, never more than one per Kafka partition
      * @param validation the ranges an event must fall in; others go to the dead letters
      */
     public record CarInfoToHdfs(
@@ -185,6 +187,7 @@ public record SluiceProperties(
             @Positive Long maxOffsetsPerTrigger,
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("./data/car_info") String path,
+            @Positive @DefaultValue("250000") long rowsPerFile,
             @Valid @DefaultValue Validation validation) {}
 
     /**

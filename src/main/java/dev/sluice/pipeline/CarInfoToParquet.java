@@ -29,15 +29,26 @@ public final class CarInfoToParquet implements Pipeline {
 
     public static final String EVENT_DATE = "event_date";
 
+    /** The most rows a micro-batch writes into one file, unless set otherwise. */
+    public static final long DEFAULT_ROWS_PER_FILE = 250_000;
+
     private final StreamSettings settings;
     private final CarInfoLimits limits;
     private final String path;
+    private final long rowsPerFile;
     private final PostgresSink deadLetters;
 
-    public CarInfoToParquet(StreamSettings settings, CarInfoLimits limits, String path, JdbcTarget target, String deadLetterTable) {
+    /**
+     * @param rowsPerFile the most rows per file: a micro-batch is written by as few tasks as that
+     *     allows (at most one per input partition), so small batches make one file each, not one per
+     *     Kafka partition
+     */
+    public CarInfoToParquet(StreamSettings settings, CarInfoLimits limits, String path, long rowsPerFile, JdbcTarget target,
+            String deadLetterTable) {
         this.settings = settings;
         this.limits = limits;
         this.path = path;
+        this.rowsPerFile = rowsPerFile;
         this.deadLetters = new PostgresSink(target, settings.name(), null, deadLetterTable);
     }
 
@@ -103,7 +114,10 @@ public final class CarInfoToParquet implements Pipeline {
                 Column[] columns = PostgresSink.INPUT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new);
                 deadLetters.write(cached.filter(col(CarInfoParser.REJECT_REASON).isNotNull()).select(columns));
             }
-            parquet.write(batchId, cached.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(eventColumns()));
+            Dataset<Row> events = cached.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(eventColumns());
+            int partitions = events.rdd().getNumPartitions();
+            int files = (int) Math.max(1, Math.min(partitions, (accepted + rowsPerFile - 1) / rowsPerFile));
+            parquet.write(batchId, files < partitions ? events.coalesce(files) : events);
             return new BatchOutcome(accepted, 0, byReason);
         } finally {
             cached.unpersist(false);

@@ -1,6 +1,7 @@
 package dev.sluice.it;
 
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.input_file_name;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
@@ -52,6 +53,8 @@ class CarInfoHdfsIT extends IntegrationTest {
         await().atMost(DEADLINE).ignoreException(AnalysisException.class)
                 .until(() -> parquetRows(run).count() == first.size());
         assertParquetHolds(run, CarInfoPostgresIT.byId(first));
+        // One batch of 120 rows from three Kafka partitions: one file per event_date, not one per partition.
+        assertThat(parquetRows(run).select(input_file_name()).distinct().count()).isEqualTo(2);
 
         FileSystem hdfs = Infrastructure.hdfs().getFileSystem();
         assertThat(hdfs.exists(new Path("/sluice/checkpoints/" + HDFS_PIPELINE + "/offsets"))).isTrue();
