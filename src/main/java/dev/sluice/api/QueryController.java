@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonProcessingException;
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.definition.MemoryTables;
+import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.query.QueryStatus;
 import dev.sluice.query.StreamingQueryManager;
@@ -26,8 +27,6 @@ import org.springframework.web.bind.annotation.RestController;
 @RequestMapping("/api/queries")
 class QueryController {
 
-    static final String NAME_PATTERN = "[a-z0-9][a-z0-9-]{0,62}";
-
     private final StreamingQueryManager manager;
     private final ObjectMapper objectMapper;
 
@@ -42,7 +41,7 @@ class QueryController {
     /** The newest rows of a pipeline with a memory sink. */
     @GetMapping("/{name}/rows")
     MemoryTables.Snapshot rows(
-            @PathVariable @Pattern(regexp = NAME_PATTERN) String name,
+            @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @RequestParam(defaultValue = "100") @Min(1) @Max(10000) int limit) {
         manager.state(name);
         return memoryTables.read(name, limit).orElseThrow(() -> new NoMemoryTableException(name));
@@ -54,36 +53,36 @@ class QueryController {
     }
 
     @GetMapping("/{name}")
-    QueryStatus status(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+    QueryStatus status(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.status(name);
     }
 
     @PostMapping("/{name}/start")
-    QueryStatus start(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+    QueryStatus start(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.start(name);
     }
 
     @PostMapping("/{name}/stop")
-    QueryStatus stop(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+    QueryStatus stop(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.stop(name);
     }
 
     /** The Kafka offsets committed in the pipeline's checkpoint. */
     @GetMapping("/{name}/offsets")
-    CheckpointOffsets offsets(@PathVariable @Pattern(regexp = NAME_PATTERN) String name) {
+    CheckpointOffsets offsets(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.offsets(name);
     }
 
     /** Discards the checkpoint of a stopped pipeline; its next start reads from the given point. */
     @PostMapping("/{name}/reset")
-    QueryStatus reset(@PathVariable @Pattern(regexp = NAME_PATTERN) String name, @Valid @RequestBody ResetRequest request) {
+    QueryStatus reset(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name, @Valid @RequestBody ResetRequest request) {
         return manager.reset(name, request.startingPoint());
     }
 
     /** Spark's own progress reports, oldest first. */
     @GetMapping("/{name}/progress")
     List<JsonNode> progress(
-            @PathVariable @Pattern(regexp = NAME_PATTERN) String name,
+            @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @RequestParam(defaultValue = "10") @Min(1) @Max(100) int limit) throws JsonProcessingException {
         List<JsonNode> progress = new ArrayList<>();
         for (String json : manager.progress(name, limit)) {

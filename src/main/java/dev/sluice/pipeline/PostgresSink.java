@@ -11,6 +11,7 @@ import java.util.Objects;
 import java.util.TreeMap;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 
 /**
  * Writes a micro-batch of parsed records into PostgreSQL: accepted rows into the target table,
@@ -162,15 +163,11 @@ public final class PostgresSink implements Serializable {
             if (rows == null) {
                 throw new IllegalStateException("pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
             }
-            Object[] values = new Object[row.length() - firstColumn];
-            for (int i = 0; i < values.length; i++) {
-                values[i] = row.get(firstColumn + i);
-            }
-            rows.add(values);
+            rows.add(row, firstColumn);
         }
 
         private void appendDeadLetter(Row row, String reason) throws SQLException {
-            dead.add(new Object[] {pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)});
+            dead.add(RowFactory.create(pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)), 0);
             deadLetters.merge(reason, 1L, Long::sum);
         }
 

@@ -7,6 +7,7 @@ import java.sql.SQLException;
 import java.sql.Savepoint;
 import java.util.Collections;
 import java.util.List;
+import org.apache.spark.sql.Row;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
@@ -44,9 +45,9 @@ abstract sealed class Staging implements AutoCloseable {
                 : new DirectCopy(connection, target, staging, columns);
     }
 
-    /** Adds one row: a value per column. */
-    final void add(Object[] values) throws SQLException {
-        append(values);
+    /** Adds one row: the row's values from column {@code from} on, a value per column. */
+    final void add(Row row, int from) throws SQLException {
+        append(row, from);
         rows++;
     }
 
@@ -63,7 +64,7 @@ abstract sealed class Staging implements AutoCloseable {
     /** Sends what is buffered. */
     abstract void finish() throws SQLException;
 
-    protected abstract void append(Object[] values) throws SQLException;
+    protected abstract void append(Row row, int from) throws SQLException;
 
     @Override
     public void close() throws SQLException {}
@@ -88,12 +89,12 @@ abstract sealed class Staging implements AutoCloseable {
         }
 
         @Override
-        protected void append(Object[] values) throws SQLException {
-            for (int i = 0; i < values.length; i++) {
-                if (i > 0) {
+        protected void append(Row row, int from) throws SQLException {
+            for (int i = from; i < row.length(); i++) {
+                if (i > from) {
                     buffer.append('\t');
                 }
-                CopyText.append(buffer, values[i]);
+                CopyText.append(buffer, row.get(i));
             }
             buffer.append('\n');
             buffered++;
@@ -187,9 +188,9 @@ abstract sealed class Staging implements AutoCloseable {
         }
 
         @Override
-        protected void append(Object[] values) throws SQLException {
-            for (int i = 0; i < values.length; i++) {
-                insert.setObject(i + 1, values[i]);
+        protected void append(Row row, int from) throws SQLException {
+            for (int i = from; i < row.length(); i++) {
+                insert.setObject(i - from + 1, row.get(i));
             }
             insert.addBatch();
             if (++batched >= INSERT_BATCH_ROWS) {

@@ -75,12 +75,7 @@ public final class UpsertSink implements Serializable {
                 }
                 try (Staging staging = Staging.open(target.writeMethod(), connection, staging(), columns)) {
                     while (rows.hasNext()) {
-                        Row row = rows.next();
-                        Object[] values = new Object[row.length()];
-                        for (int i = 0; i < values.length; i++) {
-                            values[i] = row.get(i);
-                        }
-                        staging.add(values);
+                        staging.add(rows.next(), 0);
                     }
                     staging.finish();
                 }

@@ -17,18 +17,13 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
-import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.UUID;
-import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.apache.kafka.clients.consumer.KafkaConsumer;
-import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterEach;
@@ -311,30 +306,13 @@ class ExamplePipelinesIT extends IntegrationTest {
         return dropped;
     }
 
-    private static List<ConsumerRecord<byte[], byte[]>> records(String topic) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infrastructure.kafka().getBrokersAsString());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
-            List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
-            consumer.assign(partitions);
-            consumer.seekToBeginning(partitions);
-            Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
-            List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
-            long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
-                consumer.poll(Duration.ofMillis(200)).forEach(records::add);
-            }
-            return records;
-        }
-    }
-
     private static List<String> keys(String topic) {
-        return records(topic).stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).sorted().toList();
+        return consume(topic).stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).sorted().toList();
     }
 
     private Map<String, JsonNode> values(String topic) {
         Map<String, JsonNode> values = new TreeMap<>();
-        for (ConsumerRecord<byte[], byte[]> record : records(topic)) {
+        for (ConsumerRecord<byte[], byte[]> record : consume(topic)) {
             try {
                 values.put(new String(record.key(), StandardCharsets.UTF_8), json.readTree(record.value()));
             } catch (IOException e) {
