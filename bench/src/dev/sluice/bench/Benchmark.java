@@ -72,7 +72,8 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * Each throughput run is repeated; the table shows every run and the median. Settings:
  * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3),
  * {@code -Dbench.latencyRate} (5000 events/s), {@code -Dbench.latencySeconds} (30),
- * {@code -Dbench.partitions} (4) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency}).
+ * {@code -Dbench.partitions} (4) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency},
+ * or single runs by id).
  */
 public final class Benchmark {
 
@@ -83,10 +84,11 @@ public final class Benchmark {
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
     /**
      * Which groups run ({@code postgres}, {@code parquet}, {@code latency}), or single runs: {@code sluice-postgres},
-     * {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet}.
+     * {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet}.
      */
     private static final List<String> ONLY = List.of(System.getProperty("bench.only", "postgres,parquet,latency").split(","));
     private static final String SLUICE_POSTGRES = "PostgreSQL: Sluice (direct COPY)";
+    private static final String SLUICE_POSTGRES_SQL = "PostgreSQL: same sink, from_json parse";
     private static final String JDBC_BASELINE = "PostgreSQL: write.jdbc baseline";
     private static final String COPY_LIMIT = "PostgreSQL: raw COPY limit";
     private static final String PARSE_CEILING = "Kafka read + parse, no sink (ceiling)";
@@ -122,9 +124,14 @@ public final class Benchmark {
     }
 
     /** One measured run. */
-    record Run(long rows, double seconds, long peakRssBytes, long peakHeapBytes) {
+    record Run(long rows, double seconds, long peakRssBytes, long peakHeapBytes, double jvmCpuSeconds, double postgresCpuSeconds) {
         double rowsPerSecond() {
             return rows / seconds;
+        }
+
+        /** CPU microseconds per row, in this JVM and in PostgreSQL's processes. */
+        String cpuPerRow() {
+            return String.format("%5.1f + %4.1f", jvmCpuSeconds * 1e6 / rows, postgresCpuSeconds * 1e6 / rows);
         }
     }
 
@@ -160,6 +167,7 @@ public final class Benchmark {
         for (int rep = 1; rep <= REPETITIONS; rep++) {
             System.out.printf("Repetition %d%n", rep);
             record("postgres", "sluice-postgres", SLUICE_POSTGRES, () -> sluicePostgres(topic));
+            record("postgres", "sluice-postgres-sql", SLUICE_POSTGRES_SQL, () -> sluicePostgresSqlParse(topic));
             record("postgres", "jdbc", JDBC_BASELINE, () -> jdbcBaseline(topic));
             record("postgres", "copy", COPY_LIMIT, () -> rawCopy(copyCsv));
             record("postgres", "parse", PARSE_CEILING, () -> parseOnly(topic));
@@ -185,16 +193,40 @@ public final class Benchmark {
         return this::countRowsQuietly;
     }
 
+    /**
+     * Sluice's sink behind the same rules written in Spark SQL ({@code from_json} and column
+     * expressions) instead of its parser: what the parser buys.
+     */
+    private Supplier<Long> sluicePostgresSqlParse(String topic) throws Exception {
+        truncate();
+        AtomicLong written = new AtomicLong();
+        PostgresSink sink = new PostgresSink(new JdbcTarget(url, "postgres", "postgres", 4), "bench-pg-sql",
+                new PostgresSink.Table(TABLE, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")), "dead_letter");
+        List<Column> columns = new ArrayList<>();
+        PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));
+        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
+        StreamingQuery query = CarInfoParser.forPostgres(CarInfoLimits.DEFAULT).parse(source(topic).load(spark, null))
+                .select(columns.toArray(Column[]::new))
+                .writeStream()
+                .option("checkpointLocation", checkpoint("bench-pg-sql"))
+                .trigger(Trigger.ProcessingTime(1000))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> written.addAndGet(sink.write(batch).rowsWritten()))
+                .start();
+        awaitRows(written::get, query);
+        query.stop();
+        return this::countRowsQuietly;
+    }
+
     /** What Sluice's PostgreSQL pipeline does before its sink: the most any sink behind it can reach. */
     private Supplier<Long> parseOnly(String topic) throws Exception {
         AtomicLong seen = new AtomicLong();
         CarInfoToPostgres pipeline = new CarInfoToPostgres(settings("bench-parse", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
                 new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
-        StreamingQuery query = pipeline.rows(spark, null).writeStream()
+        StreamingQuery query = pipeline.records(spark, null).writeStream()
                 .option("checkpointLocation", checkpoint("bench-parse"))
                 .trigger(Trigger.ProcessingTime(1000))
                 .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> seen.addAndGet(
-                        batch.javaRDD().mapPartitions(Benchmark::drain).collect().stream().mapToLong(Long::longValue).sum()))
+                        pipeline.parse(batch).mapPartitions(Benchmark::drain).collect().stream().mapToLong(Long::longValue).sum()))
                 .start();
         awaitRows(seen::get, query);
         query.stop();
@@ -348,14 +380,28 @@ public final class Benchmark {
         });
         sampler.setDaemon(true);
         sampler.start();
+        double jvmCpu = jvmCpuSeconds();
+        double postgresCpu = postgresCpuSeconds();
+        Map<String, Long> threadCpu = threadCpuNanos();
         long start = System.nanoTime();
         Supplier<Long> count = measured.run();
         double seconds = (System.nanoTime() - start) / 1e9;
+        jvmCpu = jvmCpuSeconds() - jvmCpu;
+        postgresCpu = postgresCpuSeconds() - postgresCpu;
         sampler.interrupt();
         long rows = count.get();
-        Run run = new Run(rows, seconds, peakRss(), peakHeap.get());
+        Run run = new Run(rows, seconds, peakRss(), peakHeap.get(), jvmCpu, postgresCpu);
         results.computeIfAbsent(name, key -> new ArrayList<>()).add(run);
-        System.out.printf("  %-40s %,10d rows %7.2f s %,12.0f rows/s%n", name, rows, seconds, run.rowsPerSecond());
+        System.out.printf("  %-40s %,10d rows %7.2f s %,12.0f rows/s   CPU us/row, JVM + PostgreSQL: %s%n", name, rows, seconds,
+                run.rowsPerSecond(), run.cpuPerRow());
+        StringBuilder byThread = new StringBuilder();
+        threadCpuNanos().forEach((threads, nanos) -> {
+            double perRow = (nanos - threadCpu.getOrDefault(threads, 0L)) / 1e3 / rows;
+            if (perRow >= 0.2) {
+                byThread.append(String.format("  %s %.1f", threads, perRow));
+            }
+        });
+        System.out.printf("    JVM CPU us/row by thread:%s%n", byThread);
         if (rows != EVENTS) {
             throw new IllegalStateException(name + " wrote " + rows + " rows, not " + EVENTS);
         }
@@ -379,6 +425,7 @@ public final class Benchmark {
         ratio(medians, SLUICE_POSTGRES, COPY_LIMIT, "  Sluice PostgreSQL / raw COPY limit      %.2f  (target >= 0.8)%n");
         ratio(medians, SLUICE_POSTGRES, JDBC_BASELINE, "  Sluice PostgreSQL / write.jdbc baseline %.2f  (target >= 5)%n");
         ratio(medians, SLUICE_POSTGRES, PARSE_CEILING, "  Sluice PostgreSQL / read + parse ceiling %.2f%n");
+        ratio(medians, SLUICE_POSTGRES, SLUICE_POSTGRES_SQL, "  Sluice PostgreSQL / same sink with from_json parse %.2f%n");
         if (medians.containsKey(PARSE_CEILING) && medians.containsKey(COPY_LIMIT) && medians.containsKey(SLUICE_POSTGRES)) {
             // Both halves on the same cores, one after the other per row: the most the pair can do here.
             double shared = 1 / (1 / medians.get(PARSE_CEILING) + 1 / medians.get(COPY_LIMIT));
@@ -411,6 +458,59 @@ public final class Benchmark {
         } catch (IOException | UnsupportedOperationException e) {
             // not Linux: the peak then covers the whole benchmark
         }
+    }
+
+    /**
+     * CPU time of this JVM's threads, Java and native (garbage collector, compiler), by name
+     * without numbers, as Linux shows them (at most 15 characters); empty off Linux.
+     */
+    private static Map<String, Long> threadCpuNanos() {
+        Map<String, Long> byGroup = new java.util.TreeMap<>();
+        try (var tasks = Files.list(Path.of("/proc/self/task"))) {
+            for (Path task : tasks.toList()) {
+                try {
+                    String stat = Files.readString(task.resolve("stat"));
+                    int end = stat.lastIndexOf(')');
+                    String group = stat.substring(stat.indexOf('(') + 1, end).replaceAll("\\d+", "#").strip();
+                    String[] fields = stat.substring(end + 2).split(" ");
+                    long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
+                    byGroup.merge(group, ticks * 10_000_000L, Long::sum); // USER_HZ ticks to nanoseconds
+                } catch (IOException | RuntimeException e) {
+                    // the thread ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return byGroup;
+        }
+        return byGroup;
+    }
+
+    private static double jvmCpuSeconds() {
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+    }
+
+    /** The CPU time of every PostgreSQL process on this machine (the benchmark's server is the only one), or 0 off Linux. */
+    private static double postgresCpuSeconds() {
+        long ticks = 0;
+        try (var processes = Files.list(Path.of("/proc"))) {
+            for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+                try {
+                    String stat = Files.readString(process.resolve("stat"));
+                    int end = stat.lastIndexOf(')');
+                    if (!stat.substring(stat.indexOf('(') + 1, end).startsWith("postgres")) {
+                        continue;
+                    }
+                    String[] fields = stat.substring(end + 2).split(" ");
+                    // utime, stime, and those of ended children (backends of closed connections)
+                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+                } catch (IOException | RuntimeException e) {
+                    // the process ended meanwhile
+                }
+            }
+        } catch (IOException e) {
+            return 0;
+        }
+        return ticks / 100.0; // USER_HZ
     }
 
     private static long peakRss() {

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -69,7 +70,12 @@ public final class PostgresSink implements Serializable {
 
     /** Writes the batch; runs on the driver, the writing itself in Spark tasks. */
     public BatchOutcome write(Dataset<Row> batch) {
-        List<BatchOutcome> outcomes = batch.javaRDD().mapPartitions(this::writePartition).collect();
+        return write(batch.javaRDD());
+    }
+
+    /** Writes the batch, a transaction per partition; runs on the driver, the writing itself in Spark tasks. */
+    public BatchOutcome write(JavaRDD<Row> batch) {
+        List<BatchOutcome> outcomes = batch.mapPartitions(this::writePartition).collect();
         return outcomes.stream().reduce(BatchOutcome.EMPTY, BatchOutcome::plus);
     }
 

@@ -15,18 +15,9 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.types.DataTypes;
-import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
 
 class CarInfoParserTest {
-
-    private static final StructType KAFKA_RECORD = new StructType()
-            .add("topic", DataTypes.StringType)
-            .add("partition", DataTypes.IntegerType)
-            .add("offset", DataTypes.LongType)
-            .add("timestamp", DataTypes.TimestampType)
-            .add("value", DataTypes.BinaryType);
 
     private static final Instant AT = Instant.parse("2026-11-21T06:30:15.250Z");
 
@@ -89,7 +80,7 @@ class CarInfoParserTest {
     @Test
     void aNullValueIsRejectedNotLost() {
         Dataset<Row> records = spark.createDataFrame(
-                List.of(RowFactory.create("car_info", 0, 7L, Timestamp.from(AT), null)), KAFKA_RECORD);
+                List.of(RowFactory.create("car_info", 0, 7L, Timestamp.from(AT), null)), TestSpark.KAFKA_RECORD);
 
         Row row = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records).collectAsList().get(0);
 
@@ -135,11 +126,10 @@ class CarInfoParserTest {
     }
 
     private List<Row> parse(CarInfoParser parser, String... values) {
-        List<Row> records = new ArrayList<>();
-        for (int i = 0; i < values.length; i++) {
-            records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(AT),
-                    values[i].getBytes(StandardCharsets.UTF_8)));
+        List<byte[]> bytes = new ArrayList<>();
+        for (String value : values) {
+            bytes.add(value.getBytes(StandardCharsets.UTF_8));
         }
-        return parser.parse(spark.createDataFrame(records, KAFKA_RECORD)).orderBy("offset").collectAsList();
+        return parser.parse(TestSpark.kafkaRecords(AT, bytes)).orderBy("offset").collectAsList();
     }
 }

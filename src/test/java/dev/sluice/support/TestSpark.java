@@ -1,9 +1,26 @@
 package dev.sluice.support;
 
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
 
 /** One local Spark session for the unit tests of a JVM; Spark's own shutdown hook stops it. */
 public final class TestSpark {
+
+    /** The Kafka source's columns that parsers read. */
+    public static final StructType KAFKA_RECORD = new StructType()
+            .add("topic", DataTypes.StringType)
+            .add("partition", DataTypes.IntegerType)
+            .add("offset", DataTypes.LongType)
+            .add("timestamp", DataTypes.TimestampType)
+            .add("value", DataTypes.BinaryType);
 
     private static SparkSession session;
 
@@ -22,5 +39,14 @@ public final class TestSpark {
                     .getOrCreate();
         }
         return session;
+    }
+
+    /** Kafka records of topic car_info, partition 0, at offsets 0, 1, ... with the given values. */
+    public static Dataset<Row> kafkaRecords(Instant at, List<byte[]> values) {
+        List<Row> records = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(at), values.get(i)));
+        }
+        return session().createDataFrame(records, KAFKA_RECORD);
     }
 }
