@@ -1,6 +1,5 @@
 package dev.sluice.pipeline;
 
-import java.nio.charset.StandardCharsets;
 import java.sql.Connection;
 import java.sql.PreparedStatement;
 import java.sql.SQLException;
@@ -19,8 +18,8 @@ import org.postgresql.copy.CopyManager;
  */
 abstract sealed class Staging implements AutoCloseable {
 
-    private static final int COPY_FLUSH_CHARS = 1 << 20;
-    private static final int DIRECT_FLUSH_CHARS = 4 << 20;
+    private static final int COPY_FLUSH_BYTES = 1 << 20;
+    private static final int DIRECT_FLUSH_BYTES = 4 << 20;
     private static final int INSERT_BATCH_ROWS = 1_000;
 
     private long rows;
@@ -28,7 +27,7 @@ abstract sealed class Staging implements AutoCloseable {
     static Staging open(WriteMethod method, Connection connection, String table, List<String> columns) throws SQLException {
         return method == WriteMethod.BATCH_INSERT
                 ? new BatchInsert(connection, table, columns)
-                : new Copy(connection, table, columns, COPY_FLUSH_CHARS);
+                : new Copy(connection, table, columns, COPY_FLUSH_BYTES);
     }
 
     /**
@@ -76,29 +75,29 @@ abstract sealed class Staging implements AutoCloseable {
     /** COPY in the text format, a chunk at a time. */
     private static sealed class Copy extends Staging {
         private final CopyManager copy;
-        private final StringBuilder buffer = new StringBuilder();
-        private final int flushChars;
+        private final CopyText buffer = new CopyText();
+        private final int flushBytes;
         final String statement;
         /** The rows in the buffer. */
         long buffered;
 
-        Copy(Connection connection, String table, List<String> columns, int flushChars) throws SQLException {
+        Copy(Connection connection, String table, List<String> columns, int flushBytes) throws SQLException {
             this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
             this.statement = copyStatement(table, columns);
-            this.flushChars = flushChars;
+            this.flushBytes = flushBytes;
         }
 
         @Override
         protected void append(Row row, int from) throws SQLException {
             for (int i = from; i < row.length(); i++) {
                 if (i > from) {
-                    buffer.append('\t');
+                    buffer.nextValue();
                 }
-                CopyText.append(buffer, row.get(i));
+                buffer.value(row.get(i));
             }
-            buffer.append('\n');
+            buffer.endRow();
             buffered++;
-            if (buffer.length() >= flushChars) {
+            if (buffer.size() >= flushBytes) {
                 finish();
             }
         }
@@ -106,22 +105,22 @@ abstract sealed class Staging implements AutoCloseable {
         @Override
         void finish() throws SQLException {
             if (buffered > 0) {
-                send(statement, take());
+                send(statement);
+                clear();
             }
         }
 
-        /** The buffer's bytes; empties it. */
-        final byte[] take() {
-            byte[] bytes = buffer.toString().getBytes(StandardCharsets.UTF_8);
-            buffer.setLength(0);
+        /** Empties the buffer. */
+        final void clear() {
+            buffer.clear();
             buffered = 0;
-            return bytes;
         }
 
-        final void send(String copyStatement, byte[] bytes) throws SQLException {
+        /** Sends the buffer's rows with the given COPY statement; keeps them in the buffer. */
+        final void send(String copyStatement) throws SQLException {
             CopyIn in = copy.copyIn(copyStatement);
             try {
-                in.writeToCopy(bytes, 0, bytes.length);
+                in.writeToCopy(buffer.bytes(), 0, buffer.size());
                 in.endCopy();
             } finally {
                 if (in.isActive()) {
@@ -140,7 +139,7 @@ abstract sealed class Staging implements AutoCloseable {
         private boolean conflicted;
 
         DirectCopy(Connection connection, String target, String staging, List<String> columns) throws SQLException {
-            super(connection, staging, columns, DIRECT_FLUSH_CHARS);
+            super(connection, staging, columns, DIRECT_FLUSH_BYTES);
             this.connection = connection;
             this.direct = copyStatement(target, columns);
         }
@@ -154,21 +153,20 @@ abstract sealed class Staging implements AutoCloseable {
                 super.finish();
                 return;
             }
-            long chunkRows = buffered;
-            byte[] bytes = take();
             Savepoint savepoint = connection.setSavepoint();
             try {
-                send(direct, bytes);
+                send(direct);
                 connection.releaseSavepoint(savepoint);
-                rowsInTarget += chunkRows;
+                rowsInTarget += buffered;
             } catch (SQLException e) {
                 if (!UNIQUE_VIOLATION.equals(e.getSQLState())) {
                     throw e;
                 }
                 connection.rollback(savepoint);
                 conflicted = true;
-                send(statement, bytes);
+                send(statement);
             }
+            clear();
         }
 
         @Override

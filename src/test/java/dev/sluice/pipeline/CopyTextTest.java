@@ -2,6 +2,7 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import org.junit.jupiter.api.Test;
@@ -35,9 +36,23 @@ class CopyTextTest {
         assertThat(encode(7L)).isEqualTo("7");
     }
 
+    @Test
+    void encodesTextAsUtf8AndRowsWithTabsAndNewlines() {
+        CopyText out = new CopyText();
+        out.value("차량\t1");
+        out.nextValue();
+        out.value("x".repeat(100_000) + "\u00e9");
+        out.endRow();
+
+        assertThat(new String(out.bytes(), 0, out.size(), StandardCharsets.UTF_8))
+                .isEqualTo("차량\\t1\t" + "x".repeat(100_000) + "\u00e9\n");
+        out.clear();
+        assertThat(out.size()).isZero();
+    }
+
     private static String encode(Object value) {
-        StringBuilder out = new StringBuilder();
-        CopyText.append(out, value);
-        return out.toString();
+        CopyText out = new CopyText();
+        out.value(value);
+        return new String(out.bytes(), 0, out.size(), StandardCharsets.UTF_8);
     }
 }
