@@ -79,6 +79,31 @@ class PostgresSinkIT extends IntegrationTest {
 
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
+    void largePartitionsOfRowsAndDeadLettersInTurnAreWrittenExactlyOnce(WriteMethod method) {
+        String table = "interleaved_" + method.name().toLowerCase();
+        String pipeline = "sink-it-interleaved-" + method.name().toLowerCase();
+        jdbc.execute("DROP TABLE IF EXISTS " + table);
+        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        PostgresSink sink = new PostgresSink(target(method), pipeline,
+                new PostgresSink.Table(table, List.of("data_id", "speed", "seen_at"), List.of("data_id")), "dead_letter");
+
+        BatchOutcome first = sink.write(interleaved(0, 150_000));
+        BatchOutcome replayed = sink.write(interleaved(0, 150_000));
+        BatchOutcome overlapping = sink.write(interleaved(120_000, 180_000));
+
+        assertThat(first).isEqualTo(new BatchOutcome(100_000, 0, Map.of("BAD_SPEED", 50_000L)));
+        assertThat(replayed).isEqualTo(new BatchOutcome(0, 100_000, Map.of("BAD_SPEED", 50_000L)));
+        assertThat(overlapping).isEqualTo(new BatchOutcome(20_000, 20_000, Map.of("BAD_SPEED", 20_000L)));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class)).isEqualTo(120_000);
+        assertThat(jdbc.queryForObject("SELECT sum(speed * 100)::bigint FROM " + table, Long.class))
+                .isEqualTo(java.util.stream.LongStream.range(0, 180_000).filter(i -> i % 3 != 2).sum());
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = ?", Long.class, pipeline))
+                .isEqualTo(60_000);
+    }
+
+    @ParameterizedTest
+    @EnumSource(WriteMethod.class)
     void anUpsertReplacesTheValuesOfExistingKeys(WriteMethod method) {
         String table = "upsert_" + method.name().toLowerCase();
         jdbc.execute("DROP TABLE IF EXISTS " + table);
@@ -95,6 +120,22 @@ class PostgresSinkIT extends IntegrationTest {
 
     private JdbcTarget target(WriteMethod method) {
         return new JdbcTarget(configured.url(), configured.username(), configured.password(), 2, method);
+    }
+
+    /**
+     * Offsets {from}..{to - 1} over two partitions, each third one a dead letter, the others
+     * accepted rows with keys k{offset}: partitions of megabytes of both, in turn.
+     */
+    private Dataset<Row> interleaved(int from, int to) {
+        List<Row> rows = new ArrayList<>();
+        for (int i = from; i < to; i++) {
+            byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
+            rows.add(i % 3 == 2
+                    ? RowFactory.create("t", 0, (long) i, Timestamp.from(AT), raw, "BAD_SPEED", "speed is bad", null, null, null)
+                    : RowFactory.create("t", 0, (long) i, Timestamp.from(AT), raw, null, null, "k" + i, i / 100.0,
+                            Timestamp.from(AT.plusSeconds(i))));
+        }
+        return spark.createDataFrame(rows, INPUT).repartition(2);
     }
 
     /** Accepted rows with keys k{from}..k{to - 1}, then {@code rejected} dead letters; over three partitions. */
