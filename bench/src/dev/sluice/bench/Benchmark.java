@@ -72,7 +72,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * Each throughput run is repeated; the table shows every run and the median. Settings:
  * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3),
  * {@code -Dbench.latencyRate} (5000 events/s), {@code -Dbench.latencySeconds} (30),
- * {@code -Dbench.partitions} (4) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency},
+ * {@code -Dbench.partitions} (4), {@code -Dbench.maxOffsetsPerTrigger} (none) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency},
  * or single runs by id).
  */
 public final class Benchmark {
@@ -82,6 +82,8 @@ public final class Benchmark {
     private static final int LATENCY_RATE = Integer.getInteger("bench.latencyRate", 5_000);
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latencySeconds", 30);
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
+    /** Records per micro-batch at most, for Sluice's pipelines and the baseline; none by default: one batch catches up. */
+    private static final Long MAX_OFFSETS_PER_TRIGGER = Long.getLong("bench.maxOffsetsPerTrigger");
     /**
      * Which groups run ({@code postgres}, {@code parquet}, {@code latency}), or single runs: {@code sluice-postgres},
      * {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet}.
@@ -150,8 +152,9 @@ public final class Benchmark {
     }
 
     private void runAll() throws Exception {
-        System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark local[*]%n",
-                EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors());
+        System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark local[*], %s%n",
+                EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors(),
+                MAX_OFFSETS_PER_TRIGGER == null ? "no record limit per micro-batch" : String.format("at most %,d records per micro-batch", MAX_OFFSETS_PER_TRIGGER));
         String topic = "bench_car_info";
         createTopic(topic);
         byte[] copyCsv = preload(topic);
@@ -546,7 +549,7 @@ public final class Benchmark {
     }
 
     private KafkaSource source(String topic) {
-        return new KafkaSource(kafka.getBrokersAsString(), topic, "earliest", null, true, Map.of());
+        return new KafkaSource(kafka.getBrokersAsString(), topic, "earliest", MAX_OFFSETS_PER_TRIGGER, true, Map.of());
     }
 
     private String checkpoint(String name) throws IOException {
