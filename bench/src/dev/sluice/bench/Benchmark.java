@@ -72,7 +72,7 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  * Each throughput run is repeated; the table shows every run and the median. Settings:
  * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3),
  * {@code -Dbench.latencyRate} (5000 events/s), {@code -Dbench.latencySeconds} (30),
- * {@code -Dbench.partitions} (4), {@code -Dbench.maxOffsetsPerTrigger} (none) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency},
+ * {@code -Dbench.partitions} (4), {@code -Dbench.maxOffsetsPerTrigger} (none), {@code -Dbench.master} ({@code local[*]}) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency},
  * or single runs by id).
  */
 public final class Benchmark {
@@ -84,6 +84,8 @@ public final class Benchmark {
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
     /** Records per micro-batch at most, for Sluice's pipelines and the baseline; none by default: one batch catches up. */
     private static final Long MAX_OFFSETS_PER_TRIGGER = Long.getLong("bench.maxOffsetsPerTrigger");
+    /** Where Spark runs: {@code local[N]} gives N task slots, whatever the cores. */
+    private static final String MASTER = System.getProperty("bench.master", "local[*]");
     /**
      * Which groups run ({@code postgres}, {@code parquet}, {@code latency}), or single runs: {@code sluice-postgres},
      * {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet}.
@@ -115,7 +117,7 @@ public final class Benchmark {
                 .placeholders(Map.of("car_info_table", TABLE, "dead_letter_table", "dead_letter"))
                 .load().migrate();
         spark = SparkSession.builder()
-                .config("spark.master", "local[*]")
+                .config("spark.master", MASTER)
                 .appName("sluice-bench")
                 .config("spark.ui.enabled", "false")
                 .config("spark.sql.shuffle.partitions", "4")
@@ -152,8 +154,8 @@ public final class Benchmark {
     }
 
     private void runAll() throws Exception {
-        System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark local[*], %s%n",
-                EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors(),
+        System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark %s, %s%n",
+                EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors(), MASTER,
                 MAX_OFFSETS_PER_TRIGGER == null ? "no record limit per micro-batch" : String.format("at most %,d records per micro-batch", MAX_OFFSETS_PER_TRIGGER));
         String topic = "bench_car_info";
         createTopic(topic);
