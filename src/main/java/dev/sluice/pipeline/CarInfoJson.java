@@ -8,9 +8,7 @@ import java.io.ByteArrayOutputStream;
 import java.io.IOException;
 import java.io.Serializable;
 import java.nio.charset.StandardCharsets;
-import java.util.HashMap;
 import java.util.Iterator;
-import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.json.JSONOptions;
@@ -34,13 +32,13 @@ public final class CarInfoJson implements Serializable {
 
     private static final String CORRUPT = "_corrupt_record";
     private static final StructField[] FIELDS = CarInfoSchema.POSTGRES_SCHEMA.fields();
-    private static final Map<String, Integer> INDEX = index();
-    private static final int DATA_ID = INDEX.get("dataId");
-    private static final int TRMN_ID = INDEX.get("trmnId");
-    private static final int VHCLE_TYPE_CD = INDEX.get("vhcleTypeCd");
-    private static final int LOT = INDEX.get("vhcleLot");
-    private static final int LAT = INDEX.get("vhcleLat");
-    private static final int SPEED = INDEX.get("vhcleSped");
+    private static final String[] NAMES = CarInfoSchema.POSTGRES_SCHEMA.fieldNames();
+    private static final int DATA_ID = indexOf("dataId");
+    private static final int TRMN_ID = indexOf("trmnId");
+    private static final int VHCLE_TYPE_CD = indexOf("vhcleTypeCd");
+    private static final int LOT = indexOf("vhcleLot");
+    private static final int LAT = indexOf("vhcleLat");
+    private static final int SPEED = indexOf("vhcleSped");
 
     private final CarInfoLimits limits;
     private transient JsonFactory factory;
@@ -150,8 +148,8 @@ public final class CarInfoJson implements Serializable {
             while (parser.nextToken() != JsonToken.END_OBJECT) {
                 String name = parser.currentName();
                 JsonToken token = parser.nextToken();
-                Integer index = INDEX.get(name);
-                if (index != null) {
+                int index = indexOf(name);
+                if (index >= 0) {
                     if (FIELDS[index].dataType() == DataTypes.StringType) {
                         values[index] = readString(parser, token);
                     } else if (!readDouble(parser, token, values, index)) {
@@ -272,11 +270,13 @@ public final class CarInfoJson implements Serializable {
         return true;
     }
 
-    private static Map<String, Integer> index() {
-        Map<String, Integer> index = new HashMap<>();
-        for (int i = 0; i < FIELDS.length; i++) {
-            index.put(FIELDS[i].name(), i);
+    /** The stored field's index, or -1: a scan of seven names, cheaper per field than hashing the name. */
+    private static int indexOf(String name) {
+        for (int i = 0; i < NAMES.length; i++) {
+            if (NAMES[i].equals(name)) {
+                return i;
+            }
         }
-        return Map.copyOf(index);
+        return -1;
     }
 }
