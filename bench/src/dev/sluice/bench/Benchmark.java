@@ -87,8 +87,9 @@ public final class Benchmark {
     /** Where Spark runs: {@code local[N]} gives N task slots, whatever the cores. */
     private static final String MASTER = System.getProperty("bench.master", "local[*]");
     /**
-     * Which groups run ({@code postgres}, {@code parquet}, {@code latency}), or single runs: {@code sluice-postgres},
-     * {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet}.
+     * Which groups run ({@code postgres}, {@code parquet}, {@code latency}; {@code stateful} only when named), or single runs: {@code sluice-postgres},
+     * {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet},
+     * {@code stateful-2}, {@code stateful-4}, {@code stateful-200}.
      */
     private static final List<String> ONLY = List.of(System.getProperty("bench.only", "postgres,parquet,latency").split(","));
     private static final String SLUICE_POSTGRES = "PostgreSQL: Sluice (direct COPY)";
@@ -99,6 +100,8 @@ public final class Benchmark {
     private static final String SLUICE_PARQUET = "Parquet: Sluice streaming";
     private static final String BATCH_LIMIT = "Parquet: Spark batch job limit";
     private static final String TABLE = "car_info_table";
+    /** The shuffle partitions the stateful runs compare (Spark's default is 200; Sluice's 4). */
+    private static final List<String> STATEFUL_SHUFFLE_PARTITIONS = List.of("2", "4", "200");
 
     private final Path work;
     private final EmbeddedKafkaKraftBroker kafka;
@@ -170,6 +173,10 @@ public final class Benchmark {
             record("postgres", "parse", PARSE_CEILING, () -> parseOnly(topic));
             record("parquet", "sluice-parquet", SLUICE_PARQUET, () -> sluiceParquet(topic));
             record("parquet", "batch-parquet", BATCH_LIMIT, () -> batchParquet(topic));
+            for (String partitions : STATEFUL_SHUFFLE_PARTITIONS) {
+                record("stateful", "stateful-" + partitions, "Stateful 1-min windows, " + partitions + " shuffle partitions",
+                        () -> stateful(topic, partitions));
+            }
         }
         printThroughput();
         if (ONLY.contains("latency")) {
@@ -295,15 +302,48 @@ public final class Benchmark {
                 .option("startingOffsets", "earliest")
                 .option("endingOffsets", "latest")
                 .load();
-        Dataset<Row> accepted = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records)
-                .filter(col(CarInfoParser.REJECT_REASON).isNull())
-                .select(CarInfoToParquet.eventColumns());
+        // Parsed once and kept, as Sluice's pipeline does: a filter and a projection over from_json
+        // straight away would evaluate it again for each reference to the parsed struct.
+        Dataset<Row> parsed = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records)
+                .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
+        Dataset<Row> accepted = parsed.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(CarInfoToParquet.eventColumns());
         String path = out.resolve("car_info").toString();
         accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(path);
+        parsed.unpersist(true);
         return () -> {
             printFiles(out);
             return spark.read().parquet(path).count();
         };
+    }
+
+    /**
+     * A stateful query of the kind the pipeline definitions run: speed per vehicle type in 1-minute
+     * event-time windows with a watermark, in update mode, with the given shuffle partitions (the
+     * state store has one instance per shuffle partition). Counts the input rows it processed.
+     */
+    private Supplier<Long> stateful(String topic, String shufflePartitions) throws Exception {
+        spark.conf().set("spark.sql.shuffle.partitions", shufflePartitions);
+        try {
+            Dataset<Row> events = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(source(topic).load(spark, null))
+                    .filter(col(CarInfoParser.REJECT_REASON).isNull())
+                    .select(col(CarInfoParser.CAR + ".vhcleTypeCd").as("type"), col(CarInfoParser.CAR + ".vhcleSped").as("speed"),
+                            org.apache.spark.sql.functions.timestamp_seconds(col(CarInfoParser.CAR + ".gpsUtcTime")).as("event_time"));
+            StreamingQuery query = events.withWatermark("event_time", "2 minutes")
+                    .groupBy(org.apache.spark.sql.functions.window(col("event_time"), "1 minute"), col("type"))
+                    .agg(org.apache.spark.sql.functions.count("*").as("events"), org.apache.spark.sql.functions.avg("speed"))
+                    .writeStream()
+                    .outputMode("update")
+                    .option("checkpointLocation", checkpoint("bench-stateful"))
+                    .trigger(Trigger.ProcessingTime(1000))
+                    .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> batch.count())
+                    .start();
+            Supplier<Long> processed = () -> Arrays.stream(query.recentProgress()).mapToLong(p -> p.numInputRows()).sum();
+            awaitRows(processed, query);
+            query.stop();
+            return processed;
+        } finally {
+            spark.conf().set("spark.sql.shuffle.partitions", "4");
+        }
     }
 
     private static void printFiles(Path folder) {
