@@ -39,6 +39,8 @@ public final class CarInfoJson implements Serializable {
     private static final int LOT = indexOf("vhcleLot");
     private static final int LAT = indexOf("vhcleLat");
     private static final int SPEED = indexOf("vhcleSped");
+    /** The text fields, in the order the table's rules check them. */
+    private static final int[] TEXT_FIELDS = {DATA_ID, TRMN_ID, VHCLE_TYPE_CD};
 
     private final CarInfoLimits limits;
     private transient JsonFactory factory;
@@ -109,7 +111,7 @@ public final class CarInfoJson implements Serializable {
             return rejected(values, "OUT_OF_RANGE", "vhcleLat=" + lat + " vhcleLot=" + lot + " vhcleSped=" + speed
                     + " " + limits.describe());
         }
-        for (int field : new int[] {DATA_ID, TRMN_ID, VHCLE_TYPE_CD}) {
+        for (int field : TEXT_FIELDS) {
             String text = (String) values[field];
             int max = maxLength(field);
             if (text != null && text.length() > max) {
@@ -120,7 +122,7 @@ public final class CarInfoJson implements Serializable {
                 }
             }
         }
-        for (int field : new int[] {DATA_ID, TRMN_ID, VHCLE_TYPE_CD}) {
+        for (int field : TEXT_FIELDS) {
             String text = (String) values[field];
             if (text != null && text.indexOf('\u0000') >= 0) {
                 return rejected(values, "INVALID_CHARACTER",

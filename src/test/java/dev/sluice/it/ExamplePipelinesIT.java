@@ -22,11 +22,9 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
-import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -56,21 +54,12 @@ class ExamplePipelinesIT extends IntegrationTest {
     @TempDir
     private Path work;
 
-    private final List<String> created = new ArrayList<>();
-
-    @AfterEach
-    void deleteCreated() {
-        for (String name : created) {
-            rest.delete("/api/pipelines/" + name + "?deleteCheckpoint=true");
-        }
-    }
-
     @Test
     void vehicleSpeedByTypeUpsertsEachMinuteWindowAndDropsLateEvents() {
-        String topic = topic("speed");
+        String topic = newTopic("example_speed");
         PipelineDefinition example = example("vehicle-speed-by-type-1m");
         jdbc.execute("DROP TABLE IF EXISTS vehicle_speed_by_type_1m");
-        create(withSource(example, topic));
+        createRunning(withSource(example, topic));
 
         produce(topic, events(
                 event("s1", "T1", T0.plusSeconds(10), 10, "A"),
@@ -106,8 +95,8 @@ class ExamplePipelinesIT extends IntegrationTest {
 
     @Test
     void activeTerminalsKeepsEachClosedSlidingWindowsDistinctCountInMemory() {
-        String topic = topic("terminals");
-        create(withSource(example("active-terminals-5m"), topic));
+        String topic = newTopic("example_terminals");
+        createRunning(withSource(example("active-terminals-5m"), topic));
 
         produce(topic, events(
                 event("a1", "T1", T0.plusSeconds(30), 10, "A"),
@@ -132,12 +121,12 @@ class ExamplePipelinesIT extends IntegrationTest {
 
     @Test
     void carInfoDedupSendsEachEventOnceAndDropsLateRepeats() {
-        String topic = topic("dedup");
+        String topic = newTopic("example_dedup");
         String clean = topic + "_clean";
         Infrastructure.ensureTopic(clean);
         PipelineDefinition example = withSource(example("car-info-dedup-to-kafka"), topic);
         Sink sink = example.sink();
-        create(with(example, new Sink(sink.kind(), sink.table(), sink.keyColumns(), sink.createTable(), sink.path(),
+        createRunning(with(example, new Sink(sink.kind(), sink.table(), sink.keyColumns(), sink.createTable(), sink.path(),
                 sink.partitionBy(), clean, sink.key(), sink.value(), sink.maxRows())));
 
         produce(topic, events(
@@ -175,7 +164,7 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.topic(), sink.key(), sink.value(), sink.maxRows()),
                 example.outputMode(), fastTrigger(), example.rules());
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = 'weblog-status-counts'");
-        create(moved);
+        createRunning(moved);
 
         Path sample;
         try (InputStream in = new ClassPathResource("samples/weblogs/access-2026-11-21.json").getInputStream()) {
@@ -231,18 +220,7 @@ class ExamplePipelinesIT extends IntegrationTest {
                 example.transform(), sink, example.outputMode(), example.trigger(), example.rules());
     }
 
-    private void create(PipelineDefinition definition) {
-        ResponseEntity<JsonNode> response = rest.postForEntity("/api/pipelines", definition, JsonNode.class);
-        assertThat(response.getStatusCode()).as("%s", response.getBody()).isEqualTo(HttpStatus.CREATED);
-        created.add(definition.name());
-        assertThat(response.getBody().path("state").asText()).isEqualTo("RUNNING");
-    }
 
-    private static String topic(String kind) {
-        String topic = "it_example_" + kind + "_" + UUID.randomUUID().toString().substring(0, 8);
-        Infrastructure.ensureTopic(topic);
-        return topic;
-    }
 
     private static CarInfoEvent event(String dataId, String terminal, Instant at, double speed, String type) {
         return CarInfoEvent.of(dataId, terminal, at, 127.0, 37.5, speed, 90, type);

@@ -4,40 +4,23 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
 import java.util.Map;
-import java.util.UUID;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
-import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
-import org.springframework.http.HttpEntity;
-import org.springframework.http.HttpHeaders;
-import org.springframework.http.HttpStatus;
-import org.springframework.http.MediaType;
-import org.springframework.http.ResponseEntity;
 
 /** Definitions beyond the shipped examples: a CSV-valued topic with its bad lines kept, and a continuous query. */
 class PipelineSourcesIT extends IntegrationTest {
 
-    private final List<String> created = new ArrayList<>();
-
-    @AfterEach
-    void deleteCreated() {
-        for (String name : created) {
-            rest.delete("/api/pipelines/" + name + "?deleteCheckpoint=true");
-        }
-    }
-
     @Test
     void csvRecordsAreParsedByTheSchemaAndBadLinesGoToTheDeadLetters() {
-        String topic = topic("csv");
-        create("""
+        String topic = newTopic("sources_csv");
+        createRunning("""
                 {"name": "csv-readings", "autoStart": true,
                  "source": {"kind": "kafka", "topics": ["%s"], "startingOffsets": "earliest", "format": "csv", "schema": "terminal STRING, speed DOUBLE, kind STRING"},
                  "rules": [{"reason": "NEGATIVE_SPEED", "require": "speed >= 0"}],
@@ -62,8 +45,8 @@ class PipelineSourcesIT extends IntegrationTest {
 
     @Test
     void aContinuousQueryWritesEveryGeneratedRowToKafka() {
-        String out = topic("continuous");
-        create("""
+        String out = newTopic("sources_continuous");
+        createRunning("""
                 {"name": "rate-continuous", "autoStart": true,
                  "source": {"kind": "rate", "rowsPerSecond": 50},
                  "sink": {"kind": "kafka", "topic": "%s", "key": "CAST(value AS STRING)", "value": "CAST(value * 2 AS STRING)"},
@@ -83,14 +66,6 @@ class PipelineSourcesIT extends IntegrationTest {
         assertThat(get("/api/queries/rate-continuous").getBody().path("state").asText()).isEqualTo("RUNNING");
     }
 
-    private void create(String definition) {
-        HttpHeaders headers = new HttpHeaders();
-        headers.setContentType(MediaType.APPLICATION_JSON);
-        ResponseEntity<JsonNode> response = rest.postForEntity("/api/pipelines", new HttpEntity<>(definition, headers), JsonNode.class);
-        assertThat(response.getStatusCode()).as("%s", response.getBody()).isEqualTo(HttpStatus.CREATED);
-        created.add(response.getBody().path("name").asText());
-        assertThat(response.getBody().path("state").asText()).isEqualTo("RUNNING");
-    }
 
     private List<String> deadLetters(String topic) {
         return jdbc.queryForList("SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
@@ -105,9 +80,4 @@ class PipelineSourcesIT extends IntegrationTest {
         return rows;
     }
 
-    private static String topic(String kind) {
-        String topic = "it_sources_" + kind + "_" + UUID.randomUUID().toString().substring(0, 8);
-        Infrastructure.ensureTopic(topic);
-        return topic;
-    }
 }

@@ -8,6 +8,7 @@ import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.UpsertSink;
 import dev.sluice.pipeline.WriteMethod;
 import dev.sluice.support.IntegrationTest;
+import dev.sluice.support.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -30,17 +31,15 @@ import org.springframework.beans.factory.annotation.Autowired;
  */
 class PostgresSinkIT extends IntegrationTest {
 
-    private static final StructType INPUT = new StructType()
-            .add("topic", DataTypes.StringType)
-            .add("partition", DataTypes.IntegerType)
-            .add("offset", DataTypes.LongType)
-            .add("timestamp", DataTypes.TimestampType)
-            .add("value", DataTypes.BinaryType)
+    /** The sink's input: the Kafka record, the reject reason and detail, then the table's columns. */
+    private static final StructType INPUT = TestSpark.KAFKA_RECORD
             .add("reject_reason", DataTypes.StringType)
             .add("reject_detail", DataTypes.StringType)
             .add("data_id", DataTypes.StringType)
             .add("speed", DataTypes.DoubleType)
             .add("seen_at", DataTypes.TimestampType);
+
+    private static final List<String> COLUMNS = List.of("data_id", "speed", "seen_at");
 
     private static final Instant AT = Instant.parse("2026-11-21T10:00:00Z");
 
@@ -53,13 +52,11 @@ class PostgresSinkIT extends IntegrationTest {
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
     void aReplayedBatchAddsNothingAndAnOverlappingOneOnlyItsNewKeys(WriteMethod method) {
-        String table = "sink_" + method.name().toLowerCase();
+        String table = freshTable("sink_" + method.name().toLowerCase());
         String pipeline = "sink-it-" + method.name().toLowerCase();
-        jdbc.execute("DROP TABLE IF EXISTS " + table);
-        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
         PostgresSink sink = new PostgresSink(target(method), pipeline,
-                new PostgresSink.Table(table, List.of("data_id", "speed", "seen_at"), List.of("data_id")), "dead_letter");
+                new PostgresSink.Table(table, COLUMNS, List.of("data_id")), "dead_letter");
 
         BatchOutcome first = sink.write(batch(0, 3_000, 2));
         BatchOutcome replayed = sink.write(batch(0, 3_000, 2));
@@ -80,13 +77,11 @@ class PostgresSinkIT extends IntegrationTest {
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
     void largePartitionsOfRowsAndDeadLettersInTurnAreWrittenExactlyOnce(WriteMethod method) {
-        String table = "interleaved_" + method.name().toLowerCase();
+        String table = freshTable("interleaved_" + method.name().toLowerCase());
         String pipeline = "sink-it-interleaved-" + method.name().toLowerCase();
-        jdbc.execute("DROP TABLE IF EXISTS " + table);
-        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
         PostgresSink sink = new PostgresSink(target(method), pipeline,
-                new PostgresSink.Table(table, List.of("data_id", "speed", "seen_at"), List.of("data_id")), "dead_letter");
+                new PostgresSink.Table(table, COLUMNS, List.of("data_id")), "dead_letter");
 
         BatchOutcome first = sink.write(interleaved(0, 150_000));
         BatchOutcome replayed = sink.write(interleaved(0, 150_000));
@@ -105,10 +100,8 @@ class PostgresSinkIT extends IntegrationTest {
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
     void anUpsertReplacesTheValuesOfExistingKeys(WriteMethod method) {
-        String table = "upsert_" + method.name().toLowerCase();
-        jdbc.execute("DROP TABLE IF EXISTS " + table);
-        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
-        UpsertSink sink = new UpsertSink(target(method), table, List.of("data_id", "speed", "seen_at"), List.of("data_id"));
+        String table = freshTable("upsert_" + method.name().toLowerCase());
+        UpsertSink sink = new UpsertSink(target(method), table, COLUMNS, List.of("data_id"));
 
         assertThat(sink.write(batch(0, 2_000, 0).select("data_id", "speed", "seen_at"))).isEqualTo(2_000);
         assertThat(sink.write(batch(1_000, 3_000, 0).selectExpr("data_id", "speed * 2 AS speed", "seen_at"))).isEqualTo(2_000);
@@ -116,6 +109,13 @@ class PostgresSinkIT extends IntegrationTest {
         assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class)).isEqualTo(3_000);
         assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k999'", Double.class)).isEqualTo(9.99);
         assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k1500'", Double.class)).isEqualTo(30.0);
+    }
+
+    /** Creates the table afresh, keyed on {@code data_id}, with {@link #COLUMNS}. */
+    private String freshTable(String table) {
+        jdbc.execute("DROP TABLE IF EXISTS " + table);
+        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
+        return table;
     }
 
     private JdbcTarget target(WriteMethod method) {

@@ -1,5 +1,7 @@
 package dev.sluice.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.StreamingQueryManager;
@@ -7,6 +9,7 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -24,6 +27,10 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.actuate.observability.AutoConfigureObservability;
 import org.springframework.boot.test.context.SpringBootTest;
 import org.springframework.boot.test.web.client.TestRestTemplate;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
 import org.springframework.test.context.DynamicPropertyRegistry;
@@ -81,6 +88,35 @@ public abstract class IntegrationTest {
         registry.add("spring.datasource.password", () -> "postgres");
         registry.add("sluice.checkpoint-root", () -> Infrastructure.hdfsUri() + "/sluice/checkpoints");
         registry.add("sluice.pipelines.car-info-to-hdfs.path", () -> Infrastructure.hdfsUri() + "/data/car_info");
+    }
+
+    private final List<String> createdPipelines = new ArrayList<>();
+
+    @AfterEach
+    void deleteCreatedPipelines() {
+        for (String name : createdPipelines) {
+            rest.delete("/api/pipelines/" + name + "?deleteCheckpoint=true");
+        }
+    }
+
+    /**
+     * Creates a pipeline over the API from a definition (an object or its JSON text), expects it
+     * created and running, and deletes it with its checkpoint after the test.
+     */
+    protected void createRunning(Object definition) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        ResponseEntity<JsonNode> response = rest.postForEntity("/api/pipelines", new HttpEntity<>(definition, headers), JsonNode.class);
+        assertThat(response.getStatusCode()).as("%s", response.getBody()).isEqualTo(HttpStatus.CREATED);
+        createdPipelines.add(response.getBody().path("name").asText());
+        assertThat(response.getBody().path("state").asText()).isEqualTo("RUNNING");
+    }
+
+    /** A new topic of its own for one test, named {@code it_<prefix>_<random>}. */
+    protected static String newTopic(String prefix) {
+        String topic = "it_" + prefix + "_" + UUID.randomUUID().toString().substring(0, 8);
+        Infrastructure.ensureTopic(topic);
+        return topic;
     }
 
     @AfterEach
