@@ -2,6 +2,10 @@ package dev.sluice.bench;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.sluice.definition.DefinedPipeline;
+import dev.sluice.definition.MemoryTables;
+import dev.sluice.definition.PipelineDefinition;
+import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.CarInfoParser;
@@ -66,19 +70,27 @@ import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
  *       the same Kafka read and parse with no sink at all (the most any sink behind it can reach);
  *   <li>Kafka -> Parquet: Sluice's streaming pipeline vs a Spark batch job doing the same parse and
  *       write;
+ *   <li>the same two through pipeline definitions (what a user-defined pipeline costs: every field
+ *       parsed by {@code from_json}, an upsert into PostgreSQL, Spark's own Parquet sink);
  *   <li>latency from the Kafka record to its commit in PostgreSQL at a steady produce rate.
  * </ul>
  *
- * Each throughput run is repeated; the table shows every run and the median. Settings:
- * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3),
+ * A warm-up pass runs each throughput run once, uncounted, on a smaller topic; then each is
+ * repeated, and the table shows every repetition and the median. Settings:
+ * {@code -Dbench.events} (default 500000), {@code -Dbench.repetitions} (3), {@code -Dbench.warmupEvents} (200000; 0 for none),
  * {@code -Dbench.latencyRate} (5000 events/s), {@code -Dbench.latencySeconds} (30),
- * {@code -Dbench.partitions} (4), {@code -Dbench.maxOffsetsPerTrigger} (none), {@code -Dbench.master} ({@code local[*]}) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,latency},
+ * {@code -Dbench.partitions} (4), {@code -Dbench.maxOffsetsPerTrigger} (none), {@code -Dbench.master} ({@code local[*]}) and {@code -Dbench.only} (which groups run: {@code postgres,parquet,defined,latency},
  * or single runs by id).
  */
 public final class Benchmark {
 
     private static final int EVENTS = Integer.getInteger("bench.events", 500_000);
     private static final int REPETITIONS = Integer.getInteger("bench.repetitions", 3);
+    /**
+     * Events of the warm-up pass, which runs every selected run once before the repetitions and is
+     * not counted, so that no run is measured on a cold JVM (0: none).
+     */
+    private static final int WARMUP_EVENTS = Integer.getInteger("bench.warmupEvents", Math.min(EVENTS, 200_000));
     private static final int LATENCY_RATE = Integer.getInteger("bench.latencyRate", 5_000);
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latencySeconds", 30);
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
@@ -87,11 +99,12 @@ public final class Benchmark {
     /** Where Spark runs: {@code local[N]} gives N task slots, whatever the cores. */
     private static final String MASTER = System.getProperty("bench.master", "local[*]");
     /**
-     * Which groups run ({@code postgres}, {@code parquet}, {@code latency}; {@code stateful} only when named), or single runs: {@code sluice-postgres},
-     * {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet},
+     * Which groups run ({@code postgres}, {@code parquet}, {@code defined}, {@code latency}; {@code stateful} only when named), or single runs:
+     * {@code sluice-postgres}, {@code sluice-postgres-sql}, {@code jdbc}, {@code copy}, {@code parse}, {@code sluice-parquet}, {@code batch-parquet},
+     * {@code defined-postgres}, {@code defined-parquet},
      * {@code stateful-2}, {@code stateful-4}, {@code stateful-200}.
      */
-    private static final List<String> ONLY = List.of(System.getProperty("bench.only", "postgres,parquet,latency").split(","));
+    private static final List<String> ONLY = List.of(System.getProperty("bench.only", "postgres,parquet,defined,latency").split(","));
     private static final String SLUICE_POSTGRES = "PostgreSQL: Sluice (direct COPY)";
     private static final String SLUICE_POSTGRES_SQL = "PostgreSQL: same sink, from_json parse";
     private static final String JDBC_BASELINE = "PostgreSQL: write.jdbc baseline";
@@ -99,6 +112,8 @@ public final class Benchmark {
     private static final String PARSE_CEILING = "Kafka read + parse, no sink (ceiling)";
     private static final String SLUICE_PARQUET = "Parquet: Sluice streaming";
     private static final String BATCH_LIMIT = "Parquet: Spark batch job limit";
+    private static final String DEFINED_POSTGRES = "PostgreSQL: defined pipeline (upsert)";
+    private static final String DEFINED_PARQUET = "Parquet: defined pipeline";
     private static final String TABLE = "car_info_table";
     /** The shuffle partitions the stateful runs compare (Spark's default is 200; Sluice's 4). */
     private static final List<String> STATEFUL_SHUFFLE_PARTITIONS = List.of("2", "4", "200");
@@ -109,6 +124,9 @@ public final class Benchmark {
     private final SparkSession spark;
     private final String url;
     private final Map<String, List<Run>> results = new LinkedHashMap<>();
+    /** The rows each run writes: the warm-up's events, then the measured events. */
+    private int expected = EVENTS;
+    private boolean warmingUp;
 
     private Benchmark(Path work) throws IOException {
         this.work = work;
@@ -160,27 +178,43 @@ public final class Benchmark {
         System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark %s, %s%n",
                 EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors(), MASTER,
                 MAX_OFFSETS_PER_TRIGGER == null ? "no record limit per micro-batch" : String.format("at most %,d records per micro-batch", MAX_OFFSETS_PER_TRIGGER));
+        if (WARMUP_EVENTS > 0) {
+            String warmup = "bench_warmup";
+            createTopic(warmup);
+            System.out.printf("Warm-up (not counted): every run once over %,d events%n", WARMUP_EVENTS);
+            byte[] warmupCsv = preload(warmup, WARMUP_EVENTS);
+            expected = WARMUP_EVENTS;
+            warmingUp = true;
+            repetition(warmup, warmupCsv);
+            warmingUp = false;
+            expected = EVENTS;
+        }
         String topic = "bench_car_info";
         createTopic(topic);
-        byte[] copyCsv = preload(topic);
-
+        byte[] copyCsv = preload(topic, EVENTS);
         for (int rep = 1; rep <= REPETITIONS; rep++) {
             System.out.printf("Repetition %d%n", rep);
-            record("postgres", "sluice-postgres", SLUICE_POSTGRES, () -> sluicePostgres(topic));
-            record("postgres", "sluice-postgres-sql", SLUICE_POSTGRES_SQL, () -> sluicePostgresSqlParse(topic));
-            record("postgres", "jdbc", JDBC_BASELINE, () -> jdbcBaseline(topic));
-            record("postgres", "copy", COPY_LIMIT, () -> rawCopy(copyCsv));
-            record("postgres", "parse", PARSE_CEILING, () -> parseOnly(topic));
-            record("parquet", "sluice-parquet", SLUICE_PARQUET, () -> sluiceParquet(topic));
-            record("parquet", "batch-parquet", BATCH_LIMIT, () -> batchParquet(topic));
-            for (String partitions : STATEFUL_SHUFFLE_PARTITIONS) {
-                record("stateful", "stateful-" + partitions, "Stateful 1-min windows, " + partitions + " shuffle partitions",
-                        () -> stateful(topic, partitions));
-            }
+            repetition(topic, copyCsv);
         }
         printThroughput();
         if (ONLY.contains("latency")) {
             latency();
+        }
+    }
+
+    private void repetition(String topic, byte[] copyCsv) throws Exception {
+        record("postgres", "sluice-postgres", SLUICE_POSTGRES, () -> sluicePostgres(topic));
+        record("postgres", "sluice-postgres-sql", SLUICE_POSTGRES_SQL, () -> sluicePostgresSqlParse(topic));
+        record("postgres", "jdbc", JDBC_BASELINE, () -> jdbcBaseline(topic));
+        record("postgres", "copy", COPY_LIMIT, () -> rawCopy(copyCsv));
+        record("postgres", "parse", PARSE_CEILING, () -> parseOnly(topic));
+        record("parquet", "sluice-parquet", SLUICE_PARQUET, () -> sluiceParquet(topic));
+        record("parquet", "batch-parquet", BATCH_LIMIT, () -> batchParquet(topic));
+        record("defined", "defined-postgres", DEFINED_POSTGRES, () -> definedPostgres(topic));
+        record("defined", "defined-parquet", DEFINED_PARQUET, () -> definedParquet(topic));
+        for (String partitions : STATEFUL_SHUFFLE_PARTITIONS) {
+            record("stateful", "stateful-" + partitions, "Stateful 1-min windows, " + partitions + " shuffle partitions",
+                    () -> stateful(topic, partitions));
         }
     }
 
@@ -303,8 +337,9 @@ public final class Benchmark {
                 .option("endingOffsets", "latest")
                 .load();
         // Parsed once and kept, as Sluice's pipeline does: a filter and a projection over from_json
-        // straight away would evaluate it again for each reference to the parsed struct.
-        Dataset<Row> parsed = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records)
+        // straight away would evaluate it again for each reference to the parsed struct. The raw
+        // values are not kept: this job writes no dead letters.
+        Dataset<Row> parsed = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records).drop("value")
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> accepted = parsed.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(CarInfoToParquet.eventColumns());
         String path = out.resolve("car_info").toString();
@@ -314,6 +349,52 @@ public final class Benchmark {
             printFiles(out);
             return spark.read().parquet(path).count();
         };
+    }
+
+    /**
+     * The same rows as Sluice's PostgreSQL pipeline, through a pipeline definition: every car_info
+     * field parsed by {@code from_json}, rejected records routed, and the result upserted on the key.
+     * What a user-defined pipeline costs against the built-in one.
+     */
+    private Supplier<Long> definedPostgres(String topic) throws Exception {
+        truncate();
+        StringBuilder select = new StringBuilder();
+        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> select.append(select.isEmpty() ? "" : ", ").append(field).append(" AS ").append(column));
+        Map<String, Object> sink = Map.of("kind", "postgres", "table", TABLE, "keyColumns", List.of("data_id"));
+        return runDefined("bench-defined-pg", topic, "SELECT " + select + " FROM events", sink, this::countRowsQuietly);
+    }
+
+    /** The same files as Sluice's Parquet pipeline, through a pipeline definition with Spark's own Parquet sink. */
+    private Supplier<Long> definedParquet(String topic) throws Exception {
+        Path out = Files.createTempDirectory(work, "parquet-defined");
+        String path = out.resolve("car_info").toString();
+        Map<String, Object> sink = Map.of("kind", "parquet", "path", path, "partitionBy", List.of(CarInfoToParquet.EVENT_DATE));
+        runDefined("bench-defined-parquet", topic,
+                "SELECT *, to_date(timestamp_seconds(gpsUtcTime)) AS " + CarInfoToParquet.EVENT_DATE + " FROM events", sink, () -> 0L);
+        return () -> {
+            printFiles(out);
+            return spark.read().parquet(path).count();
+        };
+    }
+
+    private Supplier<Long> runDefined(String name, String topic, String sql, Map<String, Object> sink, Supplier<Long> count) throws Exception {
+        Map<String, Object> source = new LinkedHashMap<>(Map.of("kind", "kafka", "topics", List.of(topic), "startingOffsets", "earliest",
+                "schemaName", "car_info"));
+        if (MAX_OFFSETS_PER_TRIGGER != null) {
+            source.put("maxOffsetsPerTrigger", MAX_OFFSETS_PER_TRIGGER);
+        }
+        Map<String, Object> json = Map.of("name", name, "source", source, "transform", Map.of("sql", sql), "sink", sink,
+                "outputMode", "append", "trigger", Map.of("kind", "processing-time", "interval", "1 second"));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder().findAndAddModules().build();
+        PipelineDefinition definition = mapper.convertValue(json, PipelineDefinition.class);
+        PipelineEnvironment environment = new PipelineEnvironment(kafka.getBrokersAsString(), Map.of(),
+                Files.createTempDirectory(work, name).toString(), new JdbcTarget(url, "postgres", "postgres", 4), "dead_letter",
+                new MemoryTables());
+        AtomicLong written = new AtomicLong();
+        StreamingQuery query = new DefinedPipeline(definition, DefinedPipeline.Origin.API, environment).start(spark, counting(written), null);
+        awaitRows(written::get, query);
+        query.stop();
+        return count;
     }
 
     /**
@@ -428,7 +509,9 @@ public final class Benchmark {
         sampler.interrupt();
         long rows = count.get();
         Run run = new Run(rows, seconds, peakRss(), peakHeap.get(), jvmCpu, postgresCpu);
-        results.computeIfAbsent(name, key -> new ArrayList<>()).add(run);
+        if (!warmingUp) {
+            results.computeIfAbsent(name, key -> new ArrayList<>()).add(run);
+        }
         System.out.printf("  %-40s %,10d rows %7.2f s %,12.0f rows/s   CPU us/row, JVM + PostgreSQL: %s%n", name, rows, seconds,
                 run.rowsPerSecond(), run.cpuPerRow());
         StringBuilder byThread = new StringBuilder();
@@ -439,8 +522,8 @@ public final class Benchmark {
             }
         });
         System.out.printf("    JVM CPU us/row by thread:%s%n", byThread);
-        if (rows != EVENTS) {
-            throw new IllegalStateException(name + " wrote " + rows + " rows, not " + EVENTS);
+        if (rows != expected) {
+            throw new IllegalStateException(name + " wrote " + rows + " rows, not " + expected);
         }
     }
 
@@ -477,6 +560,10 @@ public final class Benchmark {
                     medians.get(SLUICE_PARQUET) / medians.get(BATCH_LIMIT));
             System.out.printf("  Per core (%d cores): Sluice Parquet %,.0f rows/s%n", cores, medians.get(SLUICE_PARQUET) / cores);
         }
+        ratio(medians, DEFINED_POSTGRES, SLUICE_POSTGRES, "  Defined pipeline to PostgreSQL / Sluice PostgreSQL %.2f%n");
+        ratio(medians, DEFINED_POSTGRES, JDBC_BASELINE, "  Defined pipeline to PostgreSQL / write.jdbc baseline %.2f%n");
+        ratio(medians, DEFINED_PARQUET, SLUICE_PARQUET, "  Defined pipeline to Parquet / Sluice Parquet %.2f%n");
+        ratio(medians, DEFINED_PARQUET, BATCH_LIMIT, "  Defined pipeline to Parquet / batch job limit %.2f%n");
     }
 
     private static void ratio(Map<String, Double> medians, String run, String against, String format) {
@@ -570,7 +657,7 @@ public final class Benchmark {
     }
 
     private void awaitRows(Supplier<Long> rows, StreamingQuery query) {
-        awaitRows(rows, query, EVENTS);
+        awaitRows(rows, query, expected);
     }
 
     private void awaitRows(Supplier<Long> rows, StreamingQuery query, long expected) {
@@ -634,10 +721,10 @@ public final class Benchmark {
      * CarInfoSchema#POSTGRES_COLUMNS} order. The events themselves are not kept: millions of small
      * objects left on the heap would make every garbage collection during the runs dearer.
      */
-    private byte[] preload(String topic) throws Exception {
-        List<byte[]> values = new ArrayList<>(EVENTS);
+    private byte[] preload(String topic, int events) throws Exception {
+        List<byte[]> values = new ArrayList<>(events);
         StringBuilder csv = new StringBuilder();
-        for (int i = 0; i < EVENTS; i++) {
+        for (int i = 0; i < events; i++) {
             CarInfoEvent e = CarInfoEvent.of("ev-" + i, String.format("T%05d", i % 2000), Instant.parse("2026-11-21T00:00:00Z").plusMillis(i * 20L),
                     126.8 + (i % 1000) * 0.0004, 37.4 + (i % 800) * 0.0004, (i % 120) + 0.5, i % 360, "1" + (i % 5));
             values.add(e.toJson().getBytes(StandardCharsets.UTF_8));

@@ -4,6 +4,7 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.timestamp_seconds;
 import static org.apache.spark.sql.functions.to_date;
+import static org.apache.spark.sql.functions.when;
 
 import java.util.ArrayList;
 import java.util.List;
@@ -98,8 +99,10 @@ public final class CarInfoToParquet implements Pipeline {
     }
 
     private BatchOutcome writeBatch(ParquetSink parquet, Dataset<Row> batch, long batchId) {
-        // Counting, dead-lettering and writing each scan the batch: read and parse it only once.
-        Dataset<Row> cached = batch.persist(StorageLevel.MEMORY_AND_DISK());
+        // Counting, dead-lettering and writing each scan the batch: read and parse it only once. Only
+        // a rejected record's raw value is kept, for its dead letter: an accepted one's is in its fields.
+        Column rejectedValue = when(col(CarInfoParser.REJECT_REASON).isNotNull(), col("value"));
+        Dataset<Row> cached = batch.withColumn("value", rejectedValue).persist(StorageLevel.MEMORY_AND_DISK());
         try {
             Map<String, Long> byReason = new TreeMap<>();
             long accepted = 0;

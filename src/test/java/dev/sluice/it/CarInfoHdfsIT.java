@@ -64,6 +64,10 @@ class CarInfoHdfsIT extends IntegrationTest {
         assertThat(hdfs.exists(new Path("/data/car_info/event_date=2026-11-21"))).isTrue();
         await().atMost(DEADLINE).until(() -> jdbc.queryForObject(
                 "SELECT count(*) FROM dead_letter WHERE pipeline = ? AND topic = ?", Long.class, HDFS_PIPELINE, HDFS_TOPIC) >= 2);
+        // Each rejected record keeps its raw value, as it came from Kafka.
+        assertThat(jdbc.queryForList("SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
+                + " WHERE pipeline = ? AND topic = ? ORDER BY reason", String.class, HDFS_PIPELINE, HDFS_TOPIC))
+                .containsExactly("MALFORMED_JSON {\"dataId\": ", "MISSING_DATA_ID {\"trmnId\": \"T1\"}");
 
         assertThat(post("/api/queries/" + HDFS_PIPELINE + "/stop").getStatusCode()).isEqualTo(HttpStatus.OK);
         List<CarInfoEvent> second = CarInfoPostgresIT.events(run, 120, 80).stream()
