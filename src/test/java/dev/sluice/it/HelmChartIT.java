@@ -110,8 +110,15 @@ class HelmChartIT extends IntegrationTest {
             assertThat(properties.checkpointRoot()).startsWith("hdfs://");
             assertThat(properties.spark().config()).containsEntry("spark.driver.host", "sluice-driver.streaming.svc")
                     .containsKey("spark.kubernetes.container.image").containsKey("spark.executor.instances");
-            Map<String, Object> template = new Yaml().load((String) at(one(manifests, "ConfigMap", "sluice"), "data", "executor-pod-template.yaml"));
+            String templateYaml = at(one(manifests, "ConfigMap", "sluice"), "data", "executor-pod-template.yaml");
+            Map<String, Object> template = new Yaml().load(templateYaml);
             assertThat((Object) at(template, "spec", "securityContext", "runAsNonRoot")).isEqualTo(true);
+            // Spark loads the template with its fabric8 client (6.7.2) and sends each executor pod built
+            // on it. Under Jackson 2.19+ that client cannot write a field its model does not know
+            // (fabric8io/kubernetes-client#7036): every field of the template must be one it knows.
+            io.fabric8.kubernetes.api.model.Pod executor = io.fabric8.kubernetes.client.utils.Serialization.unmarshal(
+                    templateYaml, io.fabric8.kubernetes.api.model.Pod.class);
+            assertThat(io.fabric8.kubernetes.client.utils.Serialization.asJson(executor)).contains("\"readOnlyRootFilesystem\":true");
             assertThat((Object) at(pod, "automountServiceAccountToken")).isEqualTo(true);
         } else {
             assertThat((Object) at(pod, "automountServiceAccountToken")).isEqualTo(false);
