@@ -3,23 +3,17 @@ package dev.sluice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.support.CarInfoEvent;
-import dev.sluice.support.Infrastructure;
+import dev.sluice.support.ClusterRun;
 import dev.sluice.support.IntegrationTest;
 import dev.sluice.support.ServiceProcess;
 import java.io.IOException;
 import java.net.Socket;
-import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.ArrayList;
-import java.util.HashSet;
 import java.util.List;
 import java.util.Map;
-import java.util.Set;
-import java.util.UUID;
 import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
@@ -30,8 +24,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * The same build on a real Spark cluster: a standalone master and two workers in JVMs of their
@@ -68,23 +60,11 @@ class StandaloneClusterIT extends IntegrationTest {
 
     @Test
     void bothPipelinesRunOnExecutorJvmsAndDeliverEveryEventOnce() throws Exception {
-        String run = "cluster" + UUID.randomUUID().toString().substring(0, 8);
-        String topic = run + "_car_info";
-        Infrastructure.ensureTopic(topic);
-        jdbc.execute("CREATE DATABASE " + run);
-        String databaseUrl = "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
-        String parquet = Infrastructure.hdfsUri() + "/" + run + "/car_info";
+        ClusterRun run = ClusterRun.create("cluster", EVENTS, jdbc);
 
         // The image's layout: java -Djarmode=tools extract, as in the Dockerfile.
         Path app = work.resolve("app");
-        Path extractLog = work.resolve("extract.log");
-        Process extract = new ProcessBuilder(java(), "-Djarmode=tools", "-jar", ServiceProcess.jar().getAbsolutePath(),
-                "extract", "--destination", app.toString()).redirectErrorStream(true).redirectOutput(extractLog.toFile()).start();
-        assertThat(extract.waitFor(2, TimeUnit.MINUTES) && extract.exitValue() == 0).as(Files.readString(extractLog)).isTrue();
-        Path appJar;
-        try (Stream<Path> jars = Files.list(app)) {
-            appJar = jars.filter(file -> file.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
-        }
+        Path appJar = ServiceProcess.extractImageLayout(app);
         Path sparkHome = Files.createDirectories(work.resolve("spark-home"));
         Files.createSymbolicLink(sparkHome.resolve("jars"), app.resolve("lib"));
         // SPARK_HOME/conf is on executors' classpath: their logging configuration, from the jar.
@@ -92,16 +72,6 @@ class StandaloneClusterIT extends IntegrationTest {
             Files.copy(jar.getInputStream(jar.getEntry("executor-logback.xml")),
                     Files.createDirectories(sparkHome.resolve("conf")).resolve("executor-logback.xml"));
         }
-
-        Set<String> expected = new HashSet<>();
-        List<byte[]> values = new ArrayList<>();
-        for (int i = 0; i < EVENTS; i++) {
-            CarInfoEvent event = CarInfoEvent.of(run + "-" + i, "T" + (i % 300), Instant.parse("2026-11-21T08:00:00Z").plusMillis(i * 100L),
-                    126.9 + (i % 500) * 0.0003, 37.4 + (i % 400) * 0.0003, i % 110, i % 360, "1" + (i % 5));
-            expected.add(event.dataId());
-            values.add(event.toJson().getBytes(StandardCharsets.UTF_8));
-        }
-        produce(topic, values);
 
         long clusterStart = System.nanoTime();
         int masterPort = ServiceProcess.freePort();
@@ -120,9 +90,8 @@ class StandaloneClusterIT extends IntegrationTest {
         double clusterUp = (System.nanoTime() - clusterStart) / 1e9;
 
         long serviceStart = System.nanoTime();
-        service = ServiceProcess.start(List.of("bash", Path.of("src/main/docker/entrypoint.sh").toAbsolutePath().toString(), "driver"),
-                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"),
-                work.resolve("service.log"), "postgres", List.of(
+        List<String> arguments = new ArrayList<>(run.serviceArguments());
+        arguments.addAll(List.of(
                         "--sluice.spark.master=spark://127.0.0.1:" + masterPort,
                         "--sluice.spark.config.spark.driver.host=127.0.0.1",
                         "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
@@ -130,26 +99,13 @@ class StandaloneClusterIT extends IntegrationTest {
                         "--sluice.spark.config.spark.executor.cores=1",
                         "--sluice.spark.config.spark.cores.max=" + WORKERS,
                         "--sluice.spark.config.spark.jars=" + appJar.toUri(),
-                        "--sluice.spark.config.spark.sql.shuffle.partitions=2",
-                        "--spring.datasource.url=" + databaseUrl,
-                        "--spring.datasource.username=postgres",
-                        "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
-                        "--sluice.checkpoint-root=" + Infrastructure.hdfsUri() + "/" + run + "/checkpoints",
-                        "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
-                        "--sluice.pipelines.car-info-to-postgres.trigger=2s",
-                        "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
-                        "--sluice.pipelines.car-info-to-hdfs.trigger=2s",
-                        "--sluice.pipelines.car-info-to-hdfs.path=" + parquet),
+                        "--sluice.spark.config.spark.sql.shuffle.partitions=2"));
+        service = ServiceProcess.start(List.of("bash", Path.of("src/main/docker/entrypoint.sh").toAbsolutePath().toString(), "driver"),
+                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"), work.resolve("service.log"), "postgres", arguments,
                 Duration.ofMinutes(3));
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1))
-                .until(() -> countRows(databaseUrl, run) == EVENTS && parquetIds(parquet, run).size() == EVENTS);
+        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> run.arrived(spark));
         double delivered = (System.nanoTime() - serviceStart) / 1e9;
-
-        JdbcTemplate database = new JdbcTemplate(new DriverManagerDataSource(databaseUrl, "postgres", "postgres"));
-        assertThat(database.queryForObject("SELECT count(DISTINCT data_id) FROM car_info_table", Long.class)).isEqualTo(EVENTS);
-        List<String> parquetIds = parquetIds(parquet, run);
-        assertThat(new HashSet<>(parquetIds)).isEqualTo(expected);
-        assertThat(parquetIds).hasSize(EVENTS);
+        run.assertEveryEventOnce(spark);
 
         // The work ran in executor JVMs the workers forked, not in the driver.
         List<Path> executorLogs = new ArrayList<>();
@@ -161,7 +117,7 @@ class StandaloneClusterIT extends IntegrationTest {
         long finishedTasks = 0;
         int busyExecutors = 0;
         for (Path stderr : executorLogs) {
-            long tasks = Files.readAllLines(stderr).stream().filter(line -> line.contains("Finished task")).count();
+            long tasks = ClusterRun.finishedTasks(stderr);
             finishedTasks += tasks;
             busyExecutors += tasks > 0 ? 1 : 0;
         }
@@ -174,7 +130,7 @@ class StandaloneClusterIT extends IntegrationTest {
     }
 
     private void daemon(String name, Path appJar, Path sparkHome, List<String> arguments) throws IOException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx512m", "-cp", appJar.getParent().resolve("lib") + "/*"));
+        List<String> command = new ArrayList<>(List.of(ServiceProcess.java(), "-Xmx512m", "-cp", appJar.getParent().resolve("lib") + "/*"));
         command.addAll(moduleFlags(appJar));
         command.addAll(arguments);
         ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile());
@@ -215,28 +171,8 @@ class StandaloneClusterIT extends IntegrationTest {
         }
     }
 
-    private List<String> parquetIds(String parquet, String run) {
-        try {
-            return spark.read().parquet(parquet).select("dataId").collectAsList().stream()
-                    .map(row -> row.getString(0))
-                    .filter(id -> id.startsWith(run))
-                    .toList();
-        } catch (Exception notYetWritten) { // AnalysisException until the first batch is written
-            return List.of();
-        }
-    }
-
-    private static long countRows(String databaseUrl, String run) {
-        return new JdbcTemplate(new DriverManagerDataSource(databaseUrl, "postgres", "postgres"))
-                .queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
-    }
-
     private static String tail(Path file) throws IOException {
         String text = Files.readString(file);
         return text.substring(Math.max(0, text.length() - 3000));
-    }
-
-    private static String java() {
-        return ProcessHandle.current().info().command().orElse("java");
     }
 }

@@ -17,6 +17,8 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
 
 /**
  * The packaged service ({@code target/sluice-*.jar}) in a JVM of its own, on loopback, for tests
@@ -40,13 +42,12 @@ public final class ServiceProcess implements AutoCloseable {
      * waits until its pipelines run.
      */
     public static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline) throws IOException {
-        String java = ProcessHandle.current().info().command().orElse("java");
         List<String> withLocalSpark = new ArrayList<>(List.of(
                 "--sluice.spark.master=local[2]",
                 "--sluice.spark.config.spark.driver.host=127.0.0.1",
                 "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
         withLocalSpark.addAll(arguments);
-        return start(List.of(java, "-Xmx1g", "-jar", jar().getAbsolutePath()), Map.of(), log, databasePassword, withLocalSpark, deadline);
+        return start(List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()), Map.of(), log, databasePassword, withLocalSpark, deadline);
     }
 
     /**
@@ -107,6 +108,12 @@ public final class ServiceProcess implements AutoCloseable {
                 HttpResponse.BodyHandlers.ofString());
     }
 
+    /** SIGTERM, as Kubernetes stops a pod: the service shuts down in order. */
+    public void terminate(Duration deadline) throws InterruptedException {
+        process.destroy();
+        assertThat(process.waitFor(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).as("the service stopped").isTrue();
+    }
+
     /** SIGKILL: no shutdown hook runs. */
     public void kill() throws InterruptedException {
         process.destroyForcibly().waitFor();
@@ -115,6 +122,28 @@ public final class ServiceProcess implements AutoCloseable {
     @Override
     public void close() throws InterruptedException {
         kill();
+    }
+
+    /**
+     * The image's layout, as the Dockerfile makes it ({@code java -Djarmode=tools extract}): a plain
+     * {@code sluice-*.jar} whose manifest names {@code lib/*.jar}, in {@code destination}.
+     *
+     * @return the application jar
+     */
+    public static Path extractImageLayout(Path destination) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("extract", ".log");
+        Process extract = new ProcessBuilder(java(), "-Djarmode=tools", "-jar", jar().getAbsolutePath(),
+                "extract", "--destination", destination.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        assertThat(extract.waitFor(2, TimeUnit.MINUTES) && extract.exitValue() == 0).as(Files.readString(log)).isTrue();
+        Files.delete(log);
+        try (Stream<Path> jars = Files.list(destination)) {
+            return jars.filter(file -> file.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+        }
+    }
+
+    /** The java command of this JVM. */
+    public static String java() {
+        return ProcessHandle.current().info().command().orElse("java");
     }
 
     public static int freePort() throws IOException {
