@@ -17,6 +17,8 @@ import java.util.ArrayList;
 import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
+import java.util.Set;
+import java.util.TreeSet;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
@@ -160,6 +162,35 @@ class KubernetesExecutorsIT extends IntegrationTest {
         service.terminate(Duration.ofMinutes(2));
         service = null;
         await().atMost(Duration.ofMinutes(1)).until(() -> kubelet.podsNow().isEmpty() && kubelet.runningContainers().isEmpty());
+
+        // Everything the driver asked of the API server, the chart's Role allows.
+        Set<String> allowed = new TreeSet<>();
+        for (Map<String, Object> rule : roleRules(rendered.stdout())) {
+            for (Object resource : (List<?>) rule.get("resources")) {
+                for (Object verb : (List<?>) rule.get("verbs")) {
+                    allowed.add(resource + " " + verb);
+                }
+            }
+        }
+        Set<String> used = new TreeSet<>();
+        for (KubernetesApiServerProcess.Request request : apiServer.requests()) {
+            if (request.userAgent().contains("fabric8") && request.path().contains("/namespaces/")) {
+                used.add(request.resource() + " " + request.verb());
+            }
+        }
+        assertThat(used).as("what the driver did").contains("pods create", "pods watch", "pods deletecollection");
+        assertThat(allowed).as("the chart's Role").containsAll(used);
+        log.info("The driver's requests, all allowed by the chart's Role: {}", used);
+    }
+
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> roleRules(String manifests) {
+        for (Object document : new Yaml(new LoaderOptions()).loadAll(manifests)) {
+            if (document instanceof Map<?, ?> manifest && "Role".equals(manifest.get("kind"))) {
+                return (List<Map<String, Object>>) manifest.get("rules");
+            }
+        }
+        throw new AssertionError("the chart rendered no Role");
     }
 
     private static Map<String, String> chartConfigMap(String manifests) {

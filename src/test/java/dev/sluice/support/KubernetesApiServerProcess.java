@@ -28,18 +28,22 @@ public final class KubernetesApiServerProcess implements AutoCloseable {
 
     private final Process process;
     private final String url;
+    private final Path audit;
 
-    private KubernetesApiServerProcess(Process process, String url) {
+    private KubernetesApiServerProcess(Process process, String url, Path audit) {
         this.process = process;
         this.url = url;
+        this.audit = audit;
     }
 
     public static KubernetesApiServerProcess start() throws IOException, InterruptedException {
         int port = ServiceProcess.freePort();
         Path log = Files.createDirectories(TOOLS).resolve("server-" + port + ".log");
+        Path audit = TOOLS.resolve("server-" + port + ".requests");
+        Files.deleteIfExists(audit);
         Process process = new ProcessBuilder(ServiceProcess.java(), "-cp", classpath(), SOURCE.resolve("KubernetesApiServer.java").toString(),
-                Integer.toString(port)).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        KubernetesApiServerProcess server = new KubernetesApiServerProcess(process, "http://127.0.0.1:" + port);
+                Integer.toString(port), audit.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        KubernetesApiServerProcess server = new KubernetesApiServerProcess(process, "http://127.0.0.1:" + port, audit);
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> {
             assertThat(process.isAlive()).as("the API server stand-in is alive (see %s)", log).isTrue();
@@ -52,6 +56,38 @@ public final class KubernetesApiServerProcess implements AutoCloseable {
     /** {@code http://127.0.0.1:PORT} */
     public String url() {
         return url;
+    }
+
+    /** A request the server received. */
+    public record Request(String method, String path, String userAgent) {
+
+        /** The RBAC verb the request needs. */
+        public String verb() {
+            boolean item = !path.split("\\?")[0].matches(".*/namespaces/[^/]+/[^/]+");
+            return switch (method) {
+                case "GET" -> path.contains("watch=true") ? "watch" : item ? "get" : "list";
+                case "POST" -> "create";
+                case "PUT" -> "update";
+                case "PATCH" -> "patch";
+                case "DELETE" -> item ? "delete" : "deletecollection";
+                default -> method.toLowerCase(java.util.Locale.ROOT);
+            };
+        }
+
+        /** The resource, with any subresource: {@code pods}, {@code pods/status}. */
+        public String resource() {
+            String[] parts = path.split("\\?")[0].split("/namespaces/[^/]+/")[1].split("/");
+            return parts.length > 2 ? parts[0] + "/" + parts[2] : parts[0];
+        }
+    }
+
+    /** Every request so far, in order. */
+    public List<Request> requests() throws IOException {
+        if (!Files.exists(audit)) {
+            return List.of();
+        }
+        return Files.readAllLines(audit).stream().map(line -> line.split(" ", 3))
+                .map(parts -> new Request(parts[0], parts[1], parts.length > 2 ? parts[2] : "")).toList();
     }
 
     private static synchronized String classpath() throws IOException, InterruptedException {
