@@ -138,7 +138,7 @@ public final class CarInfoJson implements Serializable {
      * before the object ends, or a field of the wrong type).
      */
     private boolean readFields(byte[] value, String decoded, Object[] values) {
-        try (JsonParser parser = decoded == null ? factory().createParser(value) : factory().createParser(decoded)) {
+        try (JsonParser parser = open(value, decoded)) {
             JsonToken root = parser.nextToken();
             if (root == null) {
                 return true; // blank: no object, every field null
@@ -212,7 +212,7 @@ public final class CarInfoJson implements Serializable {
      * in full (as Spark reads it into a map of strings): what tells bad JSON from a bad field type.
      */
     private boolean readsAsAnyObject(byte[] value, String decoded) {
-        try (JsonParser parser = decoded == null ? factory().createParser(value) : factory().createParser(decoded)) {
+        try (JsonParser parser = open(value, decoded)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return false;
             }
@@ -223,6 +223,11 @@ public final class CarInfoJson implements Serializable {
         } catch (IOException | RuntimeException e) {
             return false;
         }
+    }
+
+    /** A parser over the record: its bytes, or the decoded text when it is not ASCII. */
+    private JsonParser open(byte[] value, String decoded) throws IOException {
+        return decoded == null ? factory().createParser(value) : factory().createParser(decoded);
     }
 
     private JsonFactory factory() {

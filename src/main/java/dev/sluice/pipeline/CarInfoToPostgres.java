@@ -62,8 +62,7 @@ public final class CarInfoToPostgres implements Pipeline {
      * {@link PostgresSink#INPUT_COLUMNS}, then the table's columns.
      */
     public JavaRDD<Row> parse(Dataset<Row> records) {
-        CarInfoJson json = parser;
-        return records.javaRDD().mapPartitions(json::parseAll);
+        return records.javaRDD().mapPartitions(parser::parseAll);
     }
 
     @Override

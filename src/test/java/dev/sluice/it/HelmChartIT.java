@@ -9,7 +9,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.Objects;
@@ -22,7 +21,6 @@ import org.springframework.core.env.PropertySource;
 import org.springframework.core.io.ByteArrayResource;
 import org.springframework.boot.context.properties.source.ConfigurationPropertySources;
 import org.springframework.http.HttpStatus;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -46,7 +44,7 @@ class HelmChartIT extends IntegrationTest {
         assertThat(lint.exitCode()).as("helm lint --strict -f %s:%n%s%s", values, lint.stdout(), lint.stderr()).isZero();
         Helm.Result rendered = Helm.run("template", "sluice", CHART.toString(), "-f", values.toString(), "--namespace", "streaming");
         assertThat(rendered.exitCode()).as("helm template -f %s: %s", values, rendered.stderr()).isZero();
-        List<Map<String, Object>> manifests = parse(rendered.stdout());
+        List<Map<String, Object>> manifests = Helm.manifests(rendered.stdout());
         Map<String, Object> scenario = new Yaml().load(Files.readString(values));
         System.out.printf("%s: %s%n", values.getFileName(), manifests.stream()
                 .map(m -> m.get("kind") + "/" + at(m, "metadata", "name")).toList());
@@ -148,18 +146,6 @@ class HelmChartIT extends IntegrationTest {
         List<PropertySource<?>> sources = new YamlPropertySourceLoader().load("application.yml",
                 new ByteArrayResource(yaml.getBytes(java.nio.charset.StandardCharsets.UTF_8)));
         return new Binder(ConfigurationPropertySources.from(sources)).bindOrCreate("sluice", SluiceProperties.class);
-    }
-
-    private static List<Map<String, Object>> parse(String manifests) {
-        List<Map<String, Object>> documents = new ArrayList<>();
-        for (Object document : new Yaml(new LoaderOptions()).loadAll(manifests)) {
-            if (document instanceof Map<?, ?>) {
-                @SuppressWarnings("unchecked")
-                Map<String, Object> map = (Map<String, Object>) document;
-                documents.add(map);
-            }
-        }
-        return documents;
     }
 
     private static Map<String, Object> one(List<Map<String, Object>> manifests, String kind) {

@@ -27,7 +27,6 @@ import org.junit.jupiter.api.io.TempDir;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.annotation.Autowired;
-import org.yaml.snakeyaml.LoaderOptions;
 import org.yaml.snakeyaml.Yaml;
 
 /**
@@ -85,7 +84,8 @@ class KubernetesExecutorsIT extends IntegrationTest {
         Helm.Result rendered = Helm.run("template", "sluice", Path.of("helm", "sluice").toString(), "-f", values.toString(),
                 "--namespace", NAMESPACE, "--set", "spark.kubernetesExecutors.apiServer=" + apiUrl);
         assertThat(rendered.exitCode()).as(rendered.stderr()).isZero();
-        Map<String, String> configMap = chartConfigMap(rendered.stdout());
+        List<Map<String, Object>> manifests = Helm.manifests(rendered.stdout());
+        Map<String, String> configMap = chartConfigMap(manifests);
         Map<String, Object> application = new Yaml().load(configMap.get("application.yml"));
         @SuppressWarnings("unchecked")
         Map<String, Object> sparkSettings = (Map<String, Object>) ((Map<String, Object>) application.get("sluice")).get("spark");
@@ -165,7 +165,7 @@ class KubernetesExecutorsIT extends IntegrationTest {
 
         // Everything the driver asked of the API server, the chart's Role allows.
         Set<String> allowed = new TreeSet<>();
-        for (Map<String, Object> rule : roleRules(rendered.stdout())) {
+        for (Map<String, Object> rule : roleRules(manifests)) {
             for (Object resource : (List<?>) rule.get("resources")) {
                 for (Object verb : (List<?>) rule.get("verbs")) {
                     allowed.add(resource + " " + verb);
@@ -183,25 +183,18 @@ class KubernetesExecutorsIT extends IntegrationTest {
         log.info("The driver's requests, all allowed by the chart's Role: {}", used);
     }
 
+    /** The files of the chart's ConfigMap holding {@code application.yml}. */
     @SuppressWarnings("unchecked")
-    private static List<Map<String, Object>> roleRules(String manifests) {
-        for (Object document : new Yaml(new LoaderOptions()).loadAll(manifests)) {
-            if (document instanceof Map<?, ?> manifest && "Role".equals(manifest.get("kind"))) {
-                return (List<Map<String, Object>>) manifest.get("rules");
-            }
-        }
-        throw new AssertionError("the chart rendered no Role");
+    private static Map<String, String> chartConfigMap(List<Map<String, Object>> manifests) {
+        return manifests.stream()
+                .filter(m -> "ConfigMap".equals(m.get("kind")) && m.get("data") instanceof Map<?, ?> data && data.containsKey("application.yml"))
+                .map(m -> (Map<String, String>) m.get("data"))
+                .findFirst().orElseThrow(() -> new AssertionError("the chart rendered no application.yml"));
     }
 
-    private static Map<String, String> chartConfigMap(String manifests) {
-        for (Object document : new Yaml(new LoaderOptions()).loadAll(manifests)) {
-            if (document instanceof Map<?, ?> manifest && "ConfigMap".equals(manifest.get("kind"))
-                    && manifest.get("data") instanceof Map<?, ?> data && data.containsKey("application.yml")) {
-                @SuppressWarnings("unchecked")
-                Map<String, String> files = (Map<String, String>) data;
-                return files;
-            }
-        }
-        throw new AssertionError("the chart rendered no application.yml");
+    @SuppressWarnings("unchecked")
+    private static List<Map<String, Object>> roleRules(List<Map<String, Object>> manifests) {
+        return manifests.stream().filter(m -> "Role".equals(m.get("kind"))).map(m -> (List<Map<String, Object>>) m.get("rules"))
+                .findFirst().orElseThrow(() -> new AssertionError("the chart rendered no Role"));
     }
 }

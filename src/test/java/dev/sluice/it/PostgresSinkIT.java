@@ -52,11 +52,10 @@ class PostgresSinkIT extends IntegrationTest {
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
     void aReplayedBatchAddsNothingAndAnOverlappingOneOnlyItsNewKeys(WriteMethod method) {
-        String table = freshTable("sink_" + method.name().toLowerCase());
-        String pipeline = "sink-it-" + method.name().toLowerCase();
-        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
-        PostgresSink sink = new PostgresSink(target(method), pipeline,
-                new PostgresSink.Table(table, COLUMNS, List.of("data_id")), "dead_letter");
+        Fixture fixture = fixture("sink", method);
+        String table = fixture.table();
+        String pipeline = fixture.pipeline();
+        PostgresSink sink = fixture.sink();
 
         BatchOutcome first = sink.write(batch(0, 3_000, 2));
         BatchOutcome replayed = sink.write(batch(0, 3_000, 2));
@@ -77,11 +76,10 @@ class PostgresSinkIT extends IntegrationTest {
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
     void largePartitionsOfRowsAndDeadLettersInTurnAreWrittenExactlyOnce(WriteMethod method) {
-        String table = freshTable("interleaved_" + method.name().toLowerCase());
-        String pipeline = "sink-it-interleaved-" + method.name().toLowerCase();
-        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
-        PostgresSink sink = new PostgresSink(target(method), pipeline,
-                new PostgresSink.Table(table, COLUMNS, List.of("data_id")), "dead_letter");
+        Fixture fixture = fixture("interleaved", method);
+        String table = fixture.table();
+        String pipeline = fixture.pipeline();
+        PostgresSink sink = fixture.sink();
 
         BatchOutcome first = sink.write(interleaved(0, 150_000));
         BatchOutcome replayed = sink.write(interleaved(0, 150_000));
@@ -109,6 +107,18 @@ class PostgresSinkIT extends IntegrationTest {
         assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class)).isEqualTo(3_000);
         assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k999'", Double.class)).isEqualTo(9.99);
         assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k1500'", Double.class)).isEqualTo(30.0);
+    }
+
+    /** A sink into a fresh table, as a pipeline with no dead letters left from an earlier run. */
+    private record Fixture(String table, String pipeline, PostgresSink sink) {}
+
+    private Fixture fixture(String name, WriteMethod method) {
+        String suffix = method.name().toLowerCase();
+        String table = freshTable(name + "_" + suffix);
+        String pipeline = "sink-it-" + name + "-" + suffix;
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        return new Fixture(table, pipeline, new PostgresSink(target(method), pipeline,
+                new PostgresSink.Table(table, COLUMNS, List.of("data_id")), "dead_letter"));
     }
 
     /** Creates the table afresh, keyed on {@code data_id}, with {@link #COLUMNS}. */

@@ -14,7 +14,6 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
-import java.util.concurrent.TimeUnit;
 import java.util.jar.JarFile;
 import java.util.stream.Stream;
 import org.apache.spark.sql.SparkSession;
@@ -53,8 +52,7 @@ class StandaloneClusterIT extends IntegrationTest {
             service.kill();
         }
         for (Process daemon : daemons) {
-            daemon.descendants().forEach(ProcessHandle::destroyForcibly);
-            daemon.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            ServiceProcess.destroyTree(daemon);
         }
     }
 

@@ -8,9 +8,12 @@ import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import java.util.zip.ZipEntry;
 import java.util.zip.ZipInputStream;
+import org.yaml.snakeyaml.LoaderOptions;
+import org.yaml.snakeyaml.Yaml;
 
 /**
  * Helm 3, offline. It uses {@code $HELM_BIN}, else {@code helm} on the PATH, else the Helm binary
@@ -49,6 +52,19 @@ public final class Helm {
             Files.deleteIfExists(stdout);
             Files.deleteIfExists(stderr);
         }
+    }
+
+    /** The documents of rendered manifests ({@code helm template}'s output), each as a map. */
+    public static List<Map<String, Object>> manifests(String rendered) {
+        List<Map<String, Object>> documents = new ArrayList<>();
+        for (Object document : new Yaml(new LoaderOptions()).loadAll(rendered)) {
+            if (document instanceof Map<?, ?>) {
+                @SuppressWarnings("unchecked")
+                Map<String, Object> map = (Map<String, Object>) document;
+                documents.add(map);
+            }
+        }
+        return documents;
     }
 
     private static synchronized Path binary() throws IOException, InterruptedException {

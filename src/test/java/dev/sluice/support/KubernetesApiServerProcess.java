@@ -105,9 +105,6 @@ public final class KubernetesApiServerProcess implements AutoCloseable {
 
     @Override
     public void close() throws InterruptedException {
-        for (ProcessHandle child : List.copyOf(process.descendants().toList())) {
-            child.destroyForcibly();
-        }
-        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        ServiceProcess.destroyTree(process);
     }
 }

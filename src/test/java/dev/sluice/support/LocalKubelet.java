@@ -98,7 +98,7 @@ public final class LocalKubelet implements AutoCloseable {
                 Process process = entry.getValue();
                 if (!present.contains(name)) {
                     log.info("Pod {} deleted: stopping its container", name);
-                    kill(process);
+                    ServiceProcess.destroyTree(process);
                     processes.remove(name);
                 } else if (!process.isAlive()) {
                     log.info("Pod {}'s container exited with {}", name, process.exitValue());
@@ -206,18 +206,12 @@ public final class LocalKubelet implements AutoCloseable {
         return JSON.readTree(response.body());
     }
 
-    private static void kill(Process process) {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
-        process.destroyForcibly();
-    }
-
     @Override
     public void close() throws InterruptedException {
         loop.shutdownNow();
         loop.awaitTermination(10, TimeUnit.SECONDS);
         for (Process process : processes.values()) {
-            kill(process);
-            process.waitFor(30, TimeUnit.SECONDS);
+            ServiceProcess.destroyTree(process);
         }
     }
 }

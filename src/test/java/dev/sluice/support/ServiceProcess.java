@@ -111,7 +111,7 @@ public final class ServiceProcess implements AutoCloseable {
     /** SIGTERM, as Kubernetes stops a pod: the service shuts down in order. */
     public void terminate(Duration deadline) throws InterruptedException {
         process.destroy();
-        assertThat(process.waitFor(deadline.toMillis(), java.util.concurrent.TimeUnit.MILLISECONDS)).as("the service stopped").isTrue();
+        assertThat(process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)).as("the service stopped").isTrue();
     }
 
     /** SIGKILL: no shutdown hook runs. */
@@ -139,6 +139,12 @@ public final class ServiceProcess implements AutoCloseable {
         try (Stream<Path> jars = Files.list(destination)) {
             return jars.filter(file -> file.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
         }
+    }
+
+    /** Kills a process and every process it started, and waits for it to end. */
+    public static void destroyTree(Process process) throws InterruptedException {
+        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
     }
 
     /** The java command of this JVM. */
