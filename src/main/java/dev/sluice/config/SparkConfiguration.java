@@ -1,7 +1,10 @@
 package dev.sluice.config;
 
+import dev.sluice.definition.PipelinePlanner;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -11,6 +14,8 @@ import org.springframework.context.annotation.Configuration;
 @EnableConfigurationProperties(SluiceProperties.class)
 class SparkConfiguration {
 
+    private static final Logger log = LoggerFactory.getLogger(SparkConfiguration.class);
+
     @Bean(destroyMethod = "stop")
     SparkSession sparkSession(SluiceProperties properties) {
         SluiceProperties.Spark spark = properties.spark();
@@ -18,6 +23,11 @@ class SparkConfiguration {
                 .set("spark.master", spark.master())
                 .setAppName(spark.appName());
         spark.config().forEach(conf::set);
+        if (!"false".equals(conf.get(PipelinePlanner.VARIABLE_SUBSTITUTION, "true"))) {
+            // ${env:...} and ${system:...} in any SQL text would read the service's environment.
+            log.info("{} is always false in Sluice", PipelinePlanner.VARIABLE_SUBSTITUTION);
+        }
+        conf.set(PipelinePlanner.VARIABLE_SUBSTITUTION, "false");
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }

@@ -2,7 +2,6 @@ package dev.sluice.definition;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.expr;
 import static org.apache.spark.sql.functions.input_file_name;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
@@ -36,6 +35,8 @@ import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.TimeUnit;
 import java.util.Set;
 import java.util.function.Supplier;
 import org.apache.hadoop.fs.FileSystem;
@@ -48,6 +49,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.UnsupportedOperationChecker$;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
+import org.apache.spark.sql.catalyst.util.IntervalUtils;
 import org.apache.spark.sql.catalyst.plans.logical.Deduplicate;
 import org.apache.spark.sql.catalyst.plans.logical.DeduplicateWithinWatermark;
 import org.apache.spark.sql.catalyst.plans.logical.Distinct;
@@ -62,6 +64,8 @@ import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampType;
+import org.apache.spark.unsafe.types.CalendarInterval;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.JavaConverters;
 
 /**
@@ -84,6 +88,8 @@ public final class PipelinePlanner {
     private static final List<String> ROUTING = List.of(
             "__topic", "__partition", "__offset", "__timestamp", "__value", "__reason", "__detail");
     private static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
+    /** Spark's {@code ${...}} substitution reads the environment and system properties: off everywhere. */
+    public static final String VARIABLE_SUBSTITUTION = "spark.sql.variable.substitute";
     /** Temp views are per session; the view of one plan lives only while its SQL is analysed. */
     private static final Object VIEW_LOCK = new Object();
 
@@ -104,13 +110,20 @@ public final class PipelinePlanner {
 
     private PipelinePlanner() {}
 
-    /** Checks everything Spark would check at start, and the sink's needs; throws if anything is wrong. */
+    /**
+     * Checks everything Spark would check at start, and the sink's needs; throws if anything is
+     * wrong. The plan is built in a session of its own, which is then dropped: nothing a definition
+     * holds reaches the service's session, and nothing is created (no folder, table or file).
+     */
     public static Plan validate(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment) {
-        List<DefinitionProblem> problems = structuralProblems(definition);
+        List<DefinitionProblem> problems = DefinitionText.problems(definition);
+        if (problems.isEmpty()) {
+            problems.addAll(structuralProblems(definition));
+        }
         if (!problems.isEmpty()) {
             throw new InvalidDefinitionException(definition.name(), problems);
         }
-        Plan plan = build(spark, definition, environment, null);
+        Plan plan = new Builder(isolatedSession(spark), definition, environment, true).build(null);
         problems.addAll(streamingProblems(definition, plan));
         problems.addAll(sinkProblems(definition, plan));
         if (!problems.isEmpty()) {
@@ -119,10 +132,27 @@ public final class PipelinePlanner {
         return plan;
     }
 
-    /** Builds the plan; each Spark error becomes a problem of the part of the definition it came from. */
+    /**
+     * Builds the plan to run; each Spark error becomes a problem of the part of the definition it
+     * came from. Every SQL text is checked by the {@link SqlPolicy} before Spark analyses it.
+     */
     static Plan build(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment, StartingPoint from) {
-        Builder builder = new Builder(spark, definition, environment);
+        Builder builder = new Builder(spark, definition, environment, false);
         return builder.build(from);
+    }
+
+    /** A session of the service's Spark for checking a definition: its own settings, views and functions. */
+    static SparkSession isolatedSession(SparkSession spark) {
+        SparkSession isolated = spark.newSession();
+        isolated.conf().set(VARIABLE_SUBSTITUTION, "false");
+        return isolated;
+    }
+
+    /** A column from a checked expression, analysed over {@code input}; throws {@link SqlPolicy.Refused} if refused. */
+    static Column column(Dataset<Row> input, String text) {
+        Column column = new Column(SqlPolicy.expression(text));
+        SqlPolicy.checkAnalyzed(input.select(column).queryExecution().analyzed());
+        return column;
     }
 
     /** The Spark trigger. */
@@ -138,10 +168,10 @@ public final class PipelinePlanner {
     static Dataset<Row> kafkaRecords(Dataset<Row> output, Sink sink) {
         List<Column> columns = new ArrayList<>();
         if (sink.key() != null && !sink.key().isBlank()) {
-            columns.add(expr(sink.key()).cast("string").as("key"));
+            columns.add(column(output, sink.key()).cast("string").as("key"));
         }
         if (sink.value() != null && !sink.value().isBlank()) {
-            columns.add(expr(sink.value()).as("value"));
+            columns.add(column(output, sink.value()).as("value"));
         } else {
             // The row as JSON, without the event_time column the transform added.
             Column[] fields = JavaConverters.seqAsJavaList(output.schema().toSeq()).stream()
@@ -214,6 +244,8 @@ public final class PipelinePlanner {
         }
         if (transform.watermark() != null && (transform.eventTime() == null || transform.eventTime().isBlank())) {
             problems.add(new DefinitionProblem("transform.watermark", "a watermark needs transform.eventTime, the column it follows"));
+        } else if (transform.watermark() != null) {
+            watermarkProblem(transform.watermark()).ifPresent(problems::add);
         }
         if (!transform.dropDuplicates().isEmpty() && transform.watermark() == null) {
             problems.add(new DefinitionProblem("transform.dropDuplicates",
@@ -255,8 +287,10 @@ public final class PipelinePlanner {
         if (trigger.kind() != TriggerKind.AVAILABLE_NOW) {
             try {
                 trigger(trigger);
-            } catch (IllegalArgumentException e) {
-                problems.add(new DefinitionProblem("trigger.interval", e.getMessage()));
+            } catch (ArithmeticException e) {
+                problems.add(new DefinitionProblem("trigger.interval", "'" + trigger.interval() + "' is longer than an interval can be"));
+            } catch (RuntimeException e) {
+                problems.add(new DefinitionProblem("trigger.interval", e.getMessage() == null ? "is not an interval" : e.getMessage()));
             }
         } else if (trigger.interval() != null) {
             problems.add(new DefinitionProblem("trigger.interval", "an available-now trigger has no interval"));
@@ -275,6 +309,21 @@ public final class PipelinePlanner {
             }
         }
         return problems;
+    }
+
+    /** A watermark Spark takes as an interval but cannot turn into milliseconds when the query starts. */
+    private static Optional<DefinitionProblem> watermarkProblem(String watermark) {
+        try {
+            CalendarInterval interval = IntervalUtils.stringToInterval(UTF8String.fromString(watermark));
+            if (IntervalUtils.getDuration(interval, TimeUnit.MILLISECONDS, 31) < 0) {
+                return Optional.of(new DefinitionProblem("transform.watermark", "'" + watermark + "' is negative"));
+            }
+            return Optional.empty();
+        } catch (ArithmeticException e) {
+            return Optional.of(new DefinitionProblem("transform.watermark", "'" + watermark + "' is longer than an interval can be"));
+        } catch (RuntimeException e) {
+            return Optional.of(sparkProblem("transform.watermark", e));
+        }
     }
 
     /** What Spark would refuse at start: the output mode for this query, continuous processing. */
@@ -331,14 +380,21 @@ public final class PipelinePlanner {
             }
         }
         if (sink.kind() == SinkKind.KAFKA) {
+            if (sink.key() != null && !sink.key().isBlank()) {
+                try {
+                    column(plan.output(), sink.key());
+                } catch (Exception e) {
+                    problems.add(sparkProblem("sink.key", e));
+                }
+            }
             try {
-                StructType records = kafkaRecords(plan.output(), sink).schema();
-                DataType value = records.apply("value").dataType();
+                Sink valueOnly = new Sink(sink.kind(), null, null, null, null, null, sink.topic(), null, sink.value(), null);
+                DataType value = kafkaRecords(plan.output(), valueOnly).schema().apply("value").dataType();
                 if (!(value instanceof StringType) && !(value instanceof BinaryType)) {
                     problems.add(new DefinitionProblem("sink.value", "a kafka value is a string or binary, not " + value.simpleString()));
                 }
             } catch (Exception e) {
-                problems.add(sparkProblem(sink.key() != null ? "sink.key/sink.value" : "sink.value", e));
+                problems.add(sparkProblem("sink.value", e));
             }
         }
         return problems;
@@ -383,11 +439,14 @@ public final class PipelinePlanner {
         private final SparkSession spark;
         private final PipelineDefinition definition;
         private final PipelineEnvironment environment;
+        /** Checking only: nothing is created, and a file source's missing folder is not an error. */
+        private final boolean checking;
 
-        Builder(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment) {
+        Builder(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment, boolean checking) {
             this.spark = spark;
             this.definition = definition;
             this.environment = environment;
+            this.checking = checking;
         }
 
         Plan build(StartingPoint from) {
@@ -406,8 +465,9 @@ public final class PipelinePlanner {
                 events = step("source", reader::load);
             } else if (source.kind() == SourceKind.FILE && source.formatOrDefault() == RecordFormat.PARQUET) {
                 StructType schema = schema();
-                ensureDirectory(source.path());
-                events = step("source", () -> fileReader().schema(schema).parquet(source.path()));
+                events = ensureDirectory(source.path())
+                        ? step("source", () -> fileReader().schema(schema).parquet(source.path()))
+                        : FileSourceStandIn.of(spark, "parquet", source.path(), schema);
             } else if (definition.trigger().kind() == TriggerKind.CONTINUOUS) {
                 // Text values only (checked): nothing to reject, so no dead letters to write.
                 events = step("source", () -> kafka(from).select(col("value").cast("string").as("value")));
@@ -473,8 +533,10 @@ public final class PipelinePlanner {
          */
         private Dataset<Row> lines() {
             Source source = definition.source();
-            ensureDirectory(source.path());
-            return step("source", () -> fileReader().format("text").option("wholetext", true).load(source.path())
+            Dataset<Row> files = ensureDirectory(source.path())
+                    ? step("source", () -> fileReader().format("text").option("wholetext", true).load(source.path()))
+                    : FileSourceStandIn.of(spark, "text", source.path(), RecordParser.textSchema());
+            return step("source", () -> files
                     .select(input_file_name().as("topic"), posexplode(split(col("value"), "\r?\n")))
                     .where(length(trim(col("col"))).gt(0))
                     .select(col("topic"), lit(0).as("partition"), col("pos").plus(1).cast("long").as("offset"),
@@ -493,13 +555,22 @@ public final class PipelinePlanner {
             return reader;
         }
 
-        private void ensureDirectory(String path) {
+        /**
+         * Creates a file source's folder when the pipeline starts; when only checking, tells whether
+         * it exists (a stand-in source of the same schema is checked when it does not).
+         */
+        private boolean ensureDirectory(String path) {
             try {
                 Path directory = new Path(path);
                 FileSystem fs = directory.getFileSystem(spark.sparkContext().hadoopConfiguration());
-                if (!fs.exists(directory)) {
-                    fs.mkdirs(directory);
+                if (fs.exists(directory)) {
+                    return true;
                 }
+                if (checking) {
+                    return false;
+                }
+                fs.mkdirs(directory);
+                return true;
             } catch (IOException | IllegalArgumentException e) {
                 throw new InvalidDefinitionException(definition.name(),
                         List.of(new DefinitionProblem("source.path", "cannot open " + path + ": " + e.getMessage())));
@@ -511,7 +582,7 @@ public final class PipelinePlanner {
             if (CAR_INFO.equals(source.schemaName())) {
                 return CarInfoSchema.SCHEMA;
             }
-            return step("source.schema", () -> StructType.fromDDL(source.schema()));
+            return step("source.schema", () -> SqlPolicy.schema(source.schema()));
         }
 
         /**
@@ -531,11 +602,7 @@ public final class PipelinePlanner {
             for (int i = 0; i < rules.size(); i++) {
                 Rule rule = rules.get(i);
                 Dataset<Row> current = flat;
-                Column holds = step("rules[" + i + "].require", () -> {
-                    Column condition = expr(rule.require());
-                    current.select(condition).queryExecution().assertAnalyzed();
-                    return coalesce(condition.cast("boolean"), lit(false));
-                });
+                Column holds = step("rules[" + i + "].require", () -> coalesce(column(current, rule.require()).cast("boolean"), lit(false)));
                 Column broken = col("__reason").isNull().and(not(holds));
                 flat = flat.withColumn("__detail", when(broken, lit("breaks the rule: " + rule.require())).otherwise(col("__detail")))
                         .withColumn("__reason", when(broken, lit(rule.reason())).otherwise(col("__reason")));
@@ -557,7 +624,7 @@ public final class PipelinePlanner {
             if (transform.eventTime() == null || transform.eventTime().isBlank()) {
                 return events;
             }
-            Dataset<Row> timed = step("transform.eventTime", () -> events.withColumn(PipelineDefinition.EVENT_TIME, expr(transform.eventTime())));
+            Dataset<Row> timed = step("transform.eventTime", () -> events.withColumn(PipelineDefinition.EVENT_TIME, column(events, transform.eventTime())));
             DataType type = timed.schema().apply(PipelineDefinition.EVENT_TIME).dataType();
             if (!(type instanceof TimestampType)) {
                 throw new InvalidDefinitionException(definition.name(), List.of(new DefinitionProblem("transform.eventTime",
@@ -574,12 +641,21 @@ public final class PipelinePlanner {
             return timed;
         }
 
+        /**
+         * The transform: its text parsed and checked by the {@link SqlPolicy}, then that very plan
+         * analysed over the view {@code events} (which lives only while it is analysed).
+         */
         private Dataset<Row> sql(Dataset<Row> events) {
             String text = definition.transform().sqlOrDefault();
+            LogicalPlan query = step("transform.sql", () -> SqlPolicy.query(text));
             synchronized (VIEW_LOCK) {
                 events.createOrReplaceTempView(PipelineDefinition.EVENTS_VIEW);
                 try {
-                    return step("transform.sql", () -> spark.sql(text));
+                    return step("transform.sql", () -> {
+                        Dataset<Row> result = Dataset.ofRows(spark, query);
+                        SqlPolicy.checkAnalyzed(result.queryExecution().analyzed());
+                        return result;
+                    });
                 } finally {
                     spark.catalog().dropTempView(PipelineDefinition.EVENTS_VIEW);
                 }

@@ -55,7 +55,7 @@ class PipelineValidationTest {
                         "transform.sql", "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `speed` cannot be resolved", 1, 7),
                 Arguments.of("SQL over another table",
                         "{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT * FROM cars\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.sql", "[TABLE_OR_VIEW_NOT_FOUND] The table or view `cars` cannot be found", 1, 14),
+                        "transform.sql", "the query reads `cars`; a pipeline reads only the view events (and its own WITH queries), never tables or paths", null, null),
                 Arguments.of("complete mode without aggregation",
                         "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\"}, \"outputMode\": \"complete\"}",
                         "outputMode", "Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets", null, null),

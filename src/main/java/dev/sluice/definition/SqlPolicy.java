@@ -1,0 +1,438 @@
+package dev.sluice.definition;
+
+import java.io.IOException;
+import java.io.InputStream;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayDeque;
+import java.util.Deque;
+import java.util.HashSet;
+import java.util.LinkedHashMap;
+import java.util.List;
+import java.util.Locale;
+import java.util.Map;
+import java.util.Set;
+import java.util.stream.Collectors;
+import org.apache.spark.sql.catalyst.analysis.ExpressionWithUnresolvedIdentifier;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedFunction;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedGenerator;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedHaving;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedInlineTable;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedRelation;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedSubqueryColumnAliases;
+import org.apache.spark.sql.catalyst.analysis.UnresolvedTableValuedFunction;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.SubqueryExpression;
+import org.apache.spark.sql.catalyst.parser.CatalystSqlParser$;
+import org.apache.spark.sql.catalyst.plans.QueryPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
+import org.apache.spark.sql.catalyst.plans.logical.CTERelationRef;
+import org.apache.spark.sql.catalyst.plans.logical.Distinct;
+import org.apache.spark.sql.catalyst.plans.logical.Except;
+import org.apache.spark.sql.catalyst.plans.logical.Filter;
+import org.apache.spark.sql.catalyst.plans.logical.Generate;
+import org.apache.spark.sql.catalyst.plans.logical.GlobalLimit;
+import org.apache.spark.sql.catalyst.plans.logical.Intersect;
+import org.apache.spark.sql.catalyst.plans.logical.Join;
+import org.apache.spark.sql.catalyst.plans.logical.LateralJoin;
+import org.apache.spark.sql.catalyst.plans.logical.LocalLimit;
+import org.apache.spark.sql.catalyst.plans.logical.LocalRelation;
+import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.plans.logical.Offset;
+import org.apache.spark.sql.catalyst.plans.logical.OneRowRelation;
+import org.apache.spark.sql.catalyst.plans.logical.Pivot;
+import org.apache.spark.sql.catalyst.plans.logical.Project;
+import org.apache.spark.sql.catalyst.plans.logical.RepartitionByExpression;
+import org.apache.spark.sql.catalyst.plans.logical.Sample;
+import org.apache.spark.sql.catalyst.plans.logical.Sort;
+import org.apache.spark.sql.catalyst.plans.logical.SubqueryAlias;
+import org.apache.spark.sql.catalyst.plans.logical.Union;
+import org.apache.spark.sql.catalyst.plans.logical.Unpivot;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedHint;
+import org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith;
+import org.apache.spark.sql.catalyst.plans.logical.WithWindowDefinition;
+import org.apache.spark.sql.catalyst.streaming.StreamingRelationV2;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.execution.streaming.StreamingRelation;
+import scala.Tuple2;
+import scala.collection.JavaConverters;
+
+/**
+ * What SQL a pipeline definition may carry, checked on Spark's own parse tree before anything is
+ * analysed, and again on the analysed plan. Text is never handed to {@code spark.sql()}: the plan
+ * built is the plan checked.
+ *
+ * <p>Allowed: one query ({@code SELECT}, {@code WITH ... SELECT}, set operations, joins, windows,
+ * {@code LATERAL VIEW}, {@code PIVOT}, inline {@code VALUES}) whose relations are the view
+ * {@value PipelineDefinition#EVENTS_VIEW} and its own common table expressions, calling Spark's
+ * built-in functions on the allow-list ({@code sql-functions-allowed.txt}). Refused: every other
+ * statement (commands, DDL, DML, {@code SET}, {@code CACHE}, {@code ADD JAR}, functions), catalog
+ * tables and path relations such as {@code parquet.`/data`}, table-valued functions,
+ * {@code IDENTIFIER(...)}, {@code TRANSFORM ... USING} scripts, hints other than join hints, and
+ * the functions in {@link #DENIED}. Text is bounded in length and nesting so no input can exhaust
+ * the parser's stack. The parser is Spark's SQL grammar without the session's {@code ${...}}
+ * variable substitution (which would read the environment and system properties), and knows no
+ * commands at all.
+ */
+public final class SqlPolicy {
+
+    /** The longest SQL text of a transform. */
+    public static final int MAX_QUERY_LENGTH = 20_000;
+    /** The longest expression (event time, rule, kafka key or value). */
+    public static final int MAX_EXPRESSION_LENGTH = 4_000;
+    /** The deepest nesting of brackets in a text. */
+    public static final int MAX_BRACKET_DEPTH = 40;
+    /** The deepest tree of operators and expressions a text may parse into. */
+    public static final int MAX_TREE_DEPTH = 200;
+
+    /**
+     * Spark 3.5's built-in functions that pipelines may not call, and why. Every other built-in is
+     * on the allow-list; the test of this class keeps the two equal to Spark's registry.
+     */
+    public static final Map<String, String> DENIED = denied();
+
+    private static final Set<String> ALLOWED = allowed();
+    private static final String ONE_QUERY = "a transform is one query (SELECT or WITH ... SELECT) over the view "
+            + PipelineDefinition.EVENTS_VIEW;
+    private static final Set<String> JOIN_HINTS = Set.of("BROADCAST", "BROADCASTJOIN", "MAPJOIN", "MERGE", "SHUFFLE_MERGE",
+            "MERGEJOIN", "SHUFFLE_HASH", "SHUFFLE_REPLICATE_NL");
+    private static final Set<Class<?>> QUERY_OPERATORS = Set.of(Project.class, Filter.class, Aggregate.class, UnresolvedHaving.class,
+            Join.class, LateralJoin.class, Union.class, Intersect.class, Except.class, Distinct.class, Sort.class, GlobalLimit.class,
+            LocalLimit.class, Offset.class, SubqueryAlias.class, UnresolvedWith.class, WithWindowDefinition.class, Generate.class,
+            Pivot.class, Unpivot.class, Sample.class, RepartitionByExpression.class, UnresolvedHint.class, OneRowRelation.class,
+            UnresolvedRelation.class, UnresolvedInlineTable.class, UnresolvedSubqueryColumnAliases.class);
+    /**
+     * The leaves an analysed plan may have: the source's streams, inline rows, the empty row, and
+     * references to the query's own WITH queries (each checked where it is defined).
+     */
+    private static final Set<Class<?>> LEAVES = Set.of(StreamingRelation.class, StreamingRelationV2.class, LocalRelation.class,
+            OneRowRelation.class, CTERelationRef.class);
+    /** Expression classes behind the denied functions, and user-defined code of any kind. */
+    private static final Set<String> DENIED_EXPRESSIONS = Set.of("CallMethodViaReflection", "TryReflect", "CurrentUser",
+            "CurrentDatabase", "CurrentCatalog", "SparkVersion", "RaiseError", "AssertTrue", "ScalaUDF", "ScalaAggregator",
+            "ScalaUDAF", "PythonUDF", "PythonUDAF", "HiveSimpleUDF", "HiveGenericUDF", "HiveGenericUDTF", "HiveUDAFFunction");
+
+    /** A text the policy refuses, with what is wrong in the words the API returns. */
+    public static final class Refused extends RuntimeException {
+        Refused(String message) {
+            super(message, null, false, false);
+        }
+    }
+
+    private SqlPolicy() {}
+
+    /** Parses a transform's text into one query allowed by the policy; throws {@link Refused} otherwise. */
+    public static LogicalPlan query(String text) {
+        bound(text, MAX_QUERY_LENGTH, false);
+        LogicalPlan plan;
+        try {
+            plan = parse(() -> CatalystSqlParser$.MODULE$.parsePlan(text));
+        } catch (Exception e) {
+            // Spark's grammar without its session's commands: SET, RESET, ADD JAR, CREATE VIEW ...
+            if (String.valueOf(e.getMessage()).strip().startsWith("Unsupported SQL statement")) {
+                throw new Refused("the statement is not a query: " + ONE_QUERY);
+            }
+            throw SqlPolicy.<RuntimeException>unchecked(e);
+        }
+        checkDepth(plan);
+        if (!QUERY_OPERATORS.contains(plan.getClass())) {
+            throw new Refused(describe(plan));
+        }
+        checkParsed(plan, cteNames(plan));
+        return plan;
+    }
+
+    /** Parses an expression allowed by the policy; throws {@link Refused} otherwise. */
+    public static Expression expression(String text) {
+        bound(text, MAX_EXPRESSION_LENGTH, false);
+        Expression expression = parse(() -> CatalystSqlParser$.MODULE$.parseExpression(text));
+        checkDepth(expression);
+        checkParsed(expression, Set.of());
+        return expression;
+    }
+
+    /** Parses a schema (Spark DDL such as {@code host STRING, bytes BIGINT}), bounded like any text. */
+    public static StructType schema(String ddl) {
+        bound(ddl, MAX_EXPRESSION_LENGTH, true);
+        return parse(() -> StructType.fromDDL(ddl));
+    }
+
+    /**
+     * Checks an analysed plan: its leaves are the source's streams (no table, file or other relation
+     * slipped in) and no expression runs code outside the row.
+     */
+    public static void checkAnalyzed(LogicalPlan analyzed) {
+        Deque<QueryPlan<?>> plans = new ArrayDeque<>(List.of(analyzed));
+        while (!plans.isEmpty()) {
+            QueryPlan<?> plan = plans.pop();
+            if (plan instanceof LogicalPlan logical && logical.children().isEmpty() && !LEAVES.contains(plan.getClass())) {
+                throw new Refused("the query reads " + plan.nodeName() + "; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW);
+            }
+            if (plan.nodeName().contains("ScriptTransformation")) {
+                throw new Refused("TRANSFORM ... USING runs a program on the server; a pipeline may not");
+            }
+            for (Expression expression : SqlPolicy.<Expression>seq(plan.expressions())) {
+                checkAnalyzed(expression, plans);
+            }
+            plans.addAll(seq(plan.children()));
+            plans.addAll(seq(plan.innerChildren()));
+        }
+    }
+
+    private static void checkAnalyzed(Expression root, Deque<QueryPlan<?>> plans) {
+        Deque<Expression> expressions = new ArrayDeque<>(List.of(root));
+        while (!expressions.isEmpty()) {
+            Expression expression = expressions.pop();
+            String name = expression.getClass().getSimpleName();
+            if (DENIED_EXPRESSIONS.contains(name) || expression.getClass().getPackageName().endsWith(".expressions.xml")) {
+                throw new Refused("the expression " + expression.prettyName() + " is not allowed in a pipeline");
+            }
+            if (expression instanceof SubqueryExpression subquery) {
+                plans.add(subquery.plan());
+            }
+            expressions.addAll(seq(expression.children()));
+        }
+    }
+
+    /** The functions and statement kinds a definition may use, for the documentation and the API. */
+    public static Set<String> allowedFunctions() {
+        return ALLOWED;
+    }
+
+    private static void checkParsed(LogicalPlan root, Set<String> ctes) {
+        Deque<LogicalPlan> plans = new ArrayDeque<>(List.of(root));
+        while (!plans.isEmpty()) {
+            LogicalPlan plan = plans.pop();
+            if (!QUERY_OPERATORS.contains(plan.getClass())) {
+                throw new Refused(describe(plan));
+            }
+            if (plan instanceof UnresolvedRelation relation) {
+                List<String> parts = seq(relation.multipartIdentifier());
+                String name = String.join(".", parts);
+                if (parts.size() != 1 || !(name.equalsIgnoreCase(PipelineDefinition.EVENTS_VIEW) || ctes.contains(name.toLowerCase(Locale.ROOT)))) {
+                    throw new Refused("the query reads `" + name + "`; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW
+                            + " (and its own WITH queries), never tables or paths");
+                }
+            }
+            if (plan instanceof UnresolvedHint hint && !JOIN_HINTS.contains(hint.name().toUpperCase(Locale.ROOT))) {
+                throw new Refused("the hint " + hint.name() + " is not allowed; only join hints (" + String.join(", ", JOIN_HINTS.stream().sorted().toList()) + ") are");
+            }
+            for (Expression expression : SqlPolicy.<Expression>seq(plan.expressions())) {
+                checkParsed(expression, ctes);
+            }
+            if (plan instanceof UnresolvedWith with) {
+                for (Tuple2<String, SubqueryAlias> cte : SqlPolicy.<Tuple2<String, SubqueryAlias>>seq(with.cteRelations())) {
+                    plans.add(cte._2());
+                }
+            }
+            if (plan instanceof WithWindowDefinition windows) {
+                for (Expression definition : JavaConverters.mapAsJavaMap(windows.windowDefinitions()).values()) {
+                    checkParsed(definition, ctes);
+                }
+            }
+            plans.addAll(seq(plan.children()));
+        }
+    }
+
+    private static void checkParsed(Expression root, Set<String> ctes) {
+        Deque<Expression> expressions = new ArrayDeque<>(List.of(root));
+        while (!expressions.isEmpty()) {
+            Expression expression = expressions.pop();
+            if (expression instanceof UnresolvedFunction function) {
+                checkFunction(seq(function.nameParts()));
+            } else if (expression instanceof UnresolvedGenerator generator) {
+                List<String> parts = generator.name().database().isDefined()
+                        ? List.of(generator.name().database().get(), generator.name().funcName())
+                        : List.of(generator.name().funcName());
+                checkFunction(parts);
+            } else if (expression instanceof ExpressionWithUnresolvedIdentifier) {
+                throw new Refused("IDENTIFIER(...) names a function at run time; call the function by its name");
+            } else if (expression instanceof SubqueryExpression subquery) {
+                checkParsed(subquery.plan(), ctes);
+            }
+            expressions.addAll(seq(expression.children()));
+        }
+    }
+
+    private static void checkFunction(List<String> parts) {
+        String name = String.join(".", parts).toLowerCase(Locale.ROOT);
+        String reason = DENIED.get(name);
+        if (reason != null) {
+            throw new Refused("the function " + name + " is not allowed: it " + reason);
+        }
+        if (parts.size() != 1 || !ALLOWED.contains(name)) {
+            throw new Refused("the function " + name + " is not one of Spark's built-in functions that a pipeline may call");
+        }
+    }
+
+    private static String describe(LogicalPlan plan) {
+        if (plan instanceof UnresolvedTableValuedFunction function) {
+            return "the query reads the table function " + String.join(".", seq(function.name()))
+                    + "; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW;
+        }
+        if (plan.nodeName().contains("ScriptTransformation")) {
+            return "TRANSFORM ... USING runs a program on the server; a pipeline may not";
+        }
+        if (plan.nodeName().contains("UnresolvedIdentifier")) {
+            return "IDENTIFIER(...) names a relation at run time; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW;
+        }
+        return "the statement is " + plan.nodeName() + ": " + ONE_QUERY;
+    }
+
+    private static Set<String> cteNames(LogicalPlan root) {
+        Set<String> names = new HashSet<>();
+        Deque<LogicalPlan> plans = new ArrayDeque<>(List.of(root));
+        while (!plans.isEmpty()) {
+            LogicalPlan plan = plans.pop();
+            if (plan instanceof UnresolvedWith with) {
+                for (Tuple2<String, SubqueryAlias> cte : SqlPolicy.<Tuple2<String, SubqueryAlias>>seq(with.cteRelations())) {
+                    names.add(cte._1().toLowerCase(Locale.ROOT));
+                    plans.add(cte._2());
+                }
+            }
+            Deque<Expression> expressions = new ArrayDeque<>(seq(plan.expressions()));
+            while (!expressions.isEmpty()) {
+                Expression expression = expressions.pop();
+                if (expression instanceof SubqueryExpression subquery) {
+                    plans.add(subquery.plan());
+                }
+                expressions.addAll(seq(expression.children()));
+            }
+            plans.addAll(seq(plan.children()));
+        }
+        return names;
+    }
+
+    /** Length, and bracket depth before the parser sees the text: its recursion follows the brackets. */
+    private static void bound(String text, int maxLength, boolean angleBrackets) {
+        if (text.length() > maxLength) {
+            throw new Refused("is " + text.length() + " characters long; at most " + maxLength + " are allowed");
+        }
+        int depth = 0;
+        int deepest = 0;
+        char quote = 0;
+        for (int i = 0; i < text.length(); i++) {
+            char c = text.charAt(i);
+            if (quote != 0) {
+                if (c == '\\' && quote != '`') {
+                    i++;
+                } else if (c == quote) {
+                    quote = 0;
+                }
+            } else if (c == '\'' || c == '"' || c == '`') {
+                quote = c;
+            } else if (c == '(' || c == '[' || angleBrackets && c == '<') {
+                deepest = Math.max(deepest, ++depth);
+            } else if (c == ')' || c == ']' || angleBrackets && c == '>') {
+                depth--;
+            }
+        }
+        if (deepest > MAX_BRACKET_DEPTH) {
+            throw new Refused("nests brackets " + deepest + " deep; at most " + MAX_BRACKET_DEPTH + " levels are allowed");
+        }
+    }
+
+    private interface Parse<T> {
+        T run() throws Exception;
+    }
+
+    /** Runs Spark's parser; its {@code ParseException} (with the line and position) goes on as it is. */
+    private static <T> T parse(Parse<T> parse) {
+        try {
+            return parse.run();
+        } catch (StackOverflowError e) {
+            throw new Refused("is nested too deeply to parse");
+        } catch (Exception e) {
+            throw SqlPolicy.<RuntimeException>unchecked(e);
+        }
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <E extends Exception> E unchecked(Exception e) throws E {
+        throw (E) e;
+    }
+
+    private static void checkDepth(QueryPlan<?> plan) {
+        if (depth(plan, 0) > MAX_TREE_DEPTH) {
+            throw new Refused("nests its operators and expressions more than " + MAX_TREE_DEPTH + " levels deep");
+        }
+    }
+
+    private static void checkDepth(Expression expression) {
+        if (depth(expression, 0) > MAX_TREE_DEPTH) {
+            throw new Refused("nests its operators and expressions more than " + MAX_TREE_DEPTH + " levels deep");
+        }
+    }
+
+    /** The depth of a tree, giving up once past the bound (so this recursion stays short too). */
+    private static int depth(QueryPlan<?> plan, int above) {
+        int deepest = above + 1;
+        if (deepest > MAX_TREE_DEPTH) {
+            return deepest;
+        }
+        for (Expression expression : SqlPolicy.<Expression>seq(plan.expressions())) {
+            deepest = Math.max(deepest, depth(expression, above + 1));
+        }
+        for (QueryPlan<?> child : SqlPolicy.<QueryPlan<?>>seq(plan.children())) {
+            deepest = Math.max(deepest, depth(child, above + 1));
+        }
+        for (QueryPlan<?> child : SqlPolicy.<QueryPlan<?>>seq(plan.innerChildren())) {
+            deepest = Math.max(deepest, depth(child, above + 1));
+        }
+        return deepest;
+    }
+
+    private static int depth(Expression expression, int above) {
+        int deepest = above + 1;
+        if (deepest > MAX_TREE_DEPTH) {
+            return deepest;
+        }
+        if (expression instanceof SubqueryExpression subquery) {
+            deepest = Math.max(deepest, depth(subquery.plan(), above + 1));
+        }
+        for (Expression child : SqlPolicy.<Expression>seq(expression.children())) {
+            deepest = Math.max(deepest, depth(child, above + 1));
+        }
+        return deepest;
+    }
+
+    @SuppressWarnings("unchecked")
+    private static <T> List<T> seq(scala.collection.Seq<?> seq) {
+        return (List<T>) JavaConverters.seqAsJavaList(seq);
+    }
+
+    private static Map<String, String> denied() {
+        Map<String, String> denied = new LinkedHashMap<>();
+        String reflection = "calls any Java method in the server's JVM (environment, files, processes)";
+        denied.put("reflect", reflection);
+        denied.put("java_method", reflection);
+        denied.put("try_reflect", reflection);
+        String xml = "parses XML with a parser that loads external DTDs, reaching files and the network";
+        for (String name : List.of("xpath", "xpath_boolean", "xpath_double", "xpath_float", "xpath_int", "xpath_long", "xpath_number",
+                "xpath_short", "xpath_string")) {
+            denied.put(name, xml);
+        }
+        String identity = "reveals the server's identity rather than the record's data";
+        for (String name : List.of("current_user", "user", "session_user", "current_catalog", "current_database", "current_schema",
+                "version")) {
+            denied.put(name, identity);
+        }
+        String failure = "fails the micro-batch on purpose, which would stop the pipeline for good; use a rule to send such records to the dead letters";
+        denied.put("raise_error", failure);
+        denied.put("assert_true", failure);
+        return Map.copyOf(denied);
+    }
+
+    private static Set<String> allowed() {
+        try (InputStream in = SqlPolicy.class.getResourceAsStream("sql-functions-allowed.txt")) {
+            if (in == null) {
+                throw new IllegalStateException("sql-functions-allowed.txt is missing from the class path");
+            }
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+                    .map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .collect(Collectors.toUnmodifiableSet());
+        } catch (IOException e) {
+            throw new IllegalStateException("sql-functions-allowed.txt cannot be read", e);
+        }
+    }
+}
