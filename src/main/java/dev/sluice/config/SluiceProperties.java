@@ -11,6 +11,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
+import java.util.List;
 import java.util.Map;
 import org.springframework.boot.context.properties.ConfigurationProperties;
 import org.springframework.boot.context.properties.bind.DefaultValue;
@@ -59,18 +60,63 @@ public record SluiceProperties(
             @NotNull @DefaultValue("5m") Duration staleAfter) {}
 
     /**
-     * Who may use the control API.
+     * Who may use the control API, in three roles: {@code viewer} reads, {@code operator} also
+     * starts, stops and resets pipelines, {@code admin} also creates, changes and deletes
+     * definitions and reads the audit trail. Callers present {@code Authorization: Bearer <token>}:
+     * one of the role tokens, or (when {@code spring.security.oauth2.resourceserver.jwt.*} is set) a
+     * JWT whose {@code jwt.rolesClaim} names the roles.
      *
-     * @param apiToken when set, every {@code /api/**} call needs {@code Authorization: Bearer
-     *     <token>}; set it (from a Secret) in every deployment that is reachable by others
+     * @param apiToken an admin token (the single token of earlier releases; still honoured)
+     * @param viewerTokens bearer tokens of the viewer role (from a Secret; comma-separated in the environment)
+     * @param operatorTokens bearer tokens of the operator role
+     * @param adminTokens bearer tokens of the admin role
+     * @param jwt how a JWT's claims give roles
+     * @param withoutCredentials who may call {@code /api/**} when no token and no JWT issuer is
+     *     configured: {@code loopback} (clients on this host, as admin; the default), {@code everyone}
+     *     (as admin; only behind a gateway that authenticates) or {@code nobody}
      */
-    public record Security(String apiToken) {
+    public record Security(
+            String apiToken,
+            @DefaultValue List<@NotBlank String> viewerTokens,
+            @DefaultValue List<@NotBlank String> operatorTokens,
+            @DefaultValue List<@NotBlank String> adminTokens,
+            @Valid @DefaultValue Jwt jwt,
+            @NotNull @DefaultValue("loopback") Anonymous withoutCredentials) {
+
+        /** Whether any token is configured. */
+        public boolean hasTokens() {
+            return apiToken != null && !apiToken.isBlank() || !viewerTokens.isEmpty() || !operatorTokens.isEmpty() || !adminTokens.isEmpty();
+        }
 
         @Override
         public String toString() {
-            return "Security[apiToken=" + (apiToken == null ? "unset" : "****") + "]";
+            return "Security[apiToken=" + (apiToken == null ? "unset" : "****") + ", viewerTokens=" + viewerTokens.size()
+                    + ", operatorTokens=" + operatorTokens.size() + ", adminTokens=" + adminTokens.size() + ", jwt=" + jwt
+                    + ", withoutCredentials=" + withoutCredentials + "]";
         }
     }
+
+    /** Who may call the control API when no credential is configured. */
+    public enum Anonymous {
+        /** Clients on this host only, as admin. */
+        LOOPBACK,
+        /** Every client, as admin: only behind a gateway that authenticates callers. */
+        EVERYONE,
+        /** No client. */
+        NOBODY
+    }
+
+    /**
+     * How a JWT's claims give Sluice roles (the issuer and keys are Spring Security's
+     * {@code spring.security.oauth2.resourceserver.jwt.*} settings).
+     *
+     * @param rolesClaim the claim holding the caller's roles (a string or a list of strings)
+     * @param roles the claim values that give each role, for example {@code sluice-admins: admin};
+     *     without any, the values {@code viewer}, {@code operator} and {@code admin} are the roles
+     */
+    public record Jwt(
+            @NotBlank @DefaultValue("roles") String rolesClaim,
+            @DefaultValue Map<String, String> roles) {}
 
     /**
      * How a failed query is restarted: after {@code initialBackoff}, then each wait

@@ -14,6 +14,7 @@ import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.QueryStateConflictException;
 import dev.sluice.query.QueryStatus;
+import dev.sluice.audit.AuditStore;
 import dev.sluice.definition.MemoryTables;
 import dev.sluice.query.StreamingQueryManager;
 import dev.sluice.query.UnknownQueryException;
@@ -30,7 +31,7 @@ import org.springframework.test.web.servlet.MockMvc;
 
 /** The HTTP contract of the control API, with the manager's answers stubbed. */
 @WebMvcTest(QueryController.class)
-@Import({SecurityConfiguration.class, MemoryTables.class})
+@Import({SecurityConfiguration.class, AuditTrail.class, MemoryTables.class})
 class QueryControllerTest {
 
     @Autowired
@@ -38,6 +39,9 @@ class QueryControllerTest {
 
     @MockitoBean
     private StreamingQueryManager manager;
+
+    @MockitoBean
+    private AuditStore auditStore;
 
     @Test
     void listsPipelines() throws Exception {
