@@ -20,6 +20,7 @@ import org.slf4j.LoggerFactory;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
+import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
@@ -45,55 +46,55 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
 
     @ExceptionHandler(UnknownQueryException.class)
-    ProblemDetail unknownQuery(UnknownQueryException e) {
+    ResponseEntity<ProblemDetail> unknownQuery(UnknownQueryException e) {
         ProblemDetail problem = problem(HttpStatus.NOT_FOUND, "unknown-query", "Unknown pipeline", e.getMessage());
         problem.setProperty("name", e.name());
-        return problem;
+        return respond(problem);
     }
 
     @ExceptionHandler(QueryStateConflictException.class)
-    ProblemDetail stateConflict(QueryStateConflictException e) {
+    ResponseEntity<ProblemDetail> stateConflict(QueryStateConflictException e) {
         ProblemDetail problem = problem(HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("state", e.state());
-        return problem;
+        return respond(problem);
     }
 
     /** A definition Spark (or Sluice) would not run: every problem, with its field and SQL position. */
     @ExceptionHandler(InvalidDefinitionException.class)
-    ProblemDetail invalidDefinition(InvalidDefinitionException e) {
+    ResponseEntity<ProblemDetail> invalidDefinition(InvalidDefinitionException e) {
         ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-definition", "Invalid pipeline definition", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("errors", e.problems());
-        return problem;
+        return respond(problem);
     }
 
     @ExceptionHandler(PipelineConflictException.class)
-    ProblemDetail pipelineConflict(PipelineConflictException e) {
+    ResponseEntity<ProblemDetail> pipelineConflict(PipelineConflictException e) {
         ProblemDetail problem = problem(HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
         problem.setProperty("name", e.name());
-        return problem;
+        return respond(problem);
     }
 
     @ExceptionHandler(NoMemoryTableException.class)
-    ProblemDetail noMemoryTable(NoMemoryTableException e) {
+    ResponseEntity<ProblemDetail> noMemoryTable(NoMemoryTableException e) {
         ProblemDetail problem = problem(HttpStatus.NOT_FOUND, "no-memory-table", "No in-memory table", e.getMessage());
         problem.setProperty("name", e.name());
-        return problem;
+        return respond(problem);
     }
 
     @ExceptionHandler(QueryStartException.class)
-    ProblemDetail startFailed(QueryStartException e) {
+    ResponseEntity<ProblemDetail> startFailed(QueryStartException e) {
         ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "query-start-failed", "Pipeline could not start", e.getMessage());
         problem.setProperty("name", e.name());
-        return problem;
+        return respond(problem);
     }
 
     @ExceptionHandler(CheckpointAccessException.class)
-    ProblemDetail checkpointAccess(CheckpointAccessException e) {
+    ResponseEntity<ProblemDetail> checkpointAccess(CheckpointAccessException e) {
         ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "checkpoint-unavailable", "Checkpoint unavailable", e.getMessage());
         problem.setProperty("name", e.name());
-        return problem;
+        return respond(problem);
     }
 
     /** Bad JSON, unknown fields, wrong types: say which field, never echo a parser trace. */
@@ -171,15 +172,31 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     }
 
     @ExceptionHandler(ConstraintViolationException.class)
-    ProblemDetail constraintViolation(ConstraintViolationException e) {
-        return problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", e.getMessage());
+    ResponseEntity<ProblemDetail> constraintViolation(ConstraintViolationException e) {
+        return respond(problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)
-    ProblemDetail unexpected(Exception e) {
+    ResponseEntity<ProblemDetail> unexpected(Exception e) {
         log.error("Unexpected error in the control API", e);
-        return problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
-                "The request failed on the server; the service log has the details.");
+        return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+                "The request failed on the server; the service log has the details."));
+    }
+
+    /**
+     * Every problem goes out as {@code application/problem+json}, whatever the request's
+     * {@code Accept} says: a client that asked for HTML still learns what went wrong.
+     */
+    @Override
+    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+        HttpHeaders problemHeaders = new HttpHeaders();
+        problemHeaders.putAll(headers);
+        problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
+        return new ResponseEntity<>(body, problemHeaders, statusCode);
+    }
+
+    private static ResponseEntity<ProblemDetail> respond(ProblemDetail problem) {
+        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
     }
 
     private static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {

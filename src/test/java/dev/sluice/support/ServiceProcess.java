@@ -18,6 +18,7 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Predicate;
 import java.util.stream.Stream;
 
 /**
@@ -42,12 +43,27 @@ public final class ServiceProcess implements AutoCloseable {
      * waits until its pipelines run.
      */
     public static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline) throws IOException {
+        return start(log, databasePassword, arguments, deadline, service -> service.get("/api/queries").contains("\"RUNNING\""));
+    }
+
+    /**
+     * Starts the service with {@code arguments} and waits until it answers (liveness UP), for a
+     * service whose API needs credentials or whose pipelines do not start by themselves.
+     */
+    public static ServiceProcess startAnswering(Path log, String databasePassword, List<String> arguments, Duration deadline)
+            throws IOException {
+        return start(log, databasePassword, arguments, deadline, service -> service.get("/actuator/health/liveness").contains("\"UP\""));
+    }
+
+    private static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline,
+            Predicate<ServiceProcess> ready) throws IOException {
         List<String> withLocalSpark = new ArrayList<>(List.of(
                 "--sluice.spark.master=local[2]",
                 "--sluice.spark.config.spark.driver.host=127.0.0.1",
                 "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
         withLocalSpark.addAll(arguments);
-        return start(List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()), Map.of(), log, databasePassword, withLocalSpark, deadline);
+        return start(List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()), Map.of(), log, databasePassword, withLocalSpark, deadline,
+                ready);
     }
 
     /**
@@ -56,6 +72,12 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static ServiceProcess start(List<String> launcher, Map<String, String> environment, Path log, String databasePassword,
             List<String> arguments, Duration deadline) throws IOException {
+        return start(launcher, environment, log, databasePassword, arguments, deadline,
+                service -> service.get("/api/queries").contains("\"RUNNING\""));
+    }
+
+    private static ServiceProcess start(List<String> launcher, Map<String, String> environment, Path log, String databasePassword,
+            List<String> arguments, Duration deadline, Predicate<ServiceProcess> ready) throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>(launcher);
         command.add("--server.port=" + port);
@@ -68,7 +90,7 @@ public final class ServiceProcess implements AutoCloseable {
         ServiceProcess service = new ServiceProcess(builder.start(), port);
         await().atMost(deadline).until(() -> {
             assertThat(service.process.isAlive()).as("the service is alive (see %s)", log).isTrue();
-            return service.get("/api/queries").contains("\"RUNNING\"");
+            return ready.test(service);
         });
         return service;
     }
@@ -106,6 +128,10 @@ public final class ServiceProcess implements AutoCloseable {
                         .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
+    }
+
+    public int port() {
+        return port;
     }
 
     /** SIGTERM, as Kubernetes stops a pod: the service shuts down in order. */
