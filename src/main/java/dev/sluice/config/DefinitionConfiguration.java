@@ -1,12 +1,14 @@
 package dev.sluice.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.definition.FileRoots;
 import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineCatalog;
 import dev.sluice.definition.PipelineDefinitionStore;
 import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.query.StreamingQueryManager;
+import java.util.List;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
 import org.springframework.context.annotation.Bean;
@@ -37,7 +39,9 @@ class DefinitionConfiguration {
     @Bean
     PipelineCatalog pipelineCatalog(SparkSession spark, StreamingQueryManager manager, PipelineDefinitionStore store,
             PipelineEnvironment environment, DataSource dataSource, SluiceProperties properties) {
-        PipelineCatalog catalog = new PipelineCatalog(spark, manager, store, environment, dataSource);
+        FileRoots files = new FileRoots(properties.pipelines().fileRoots(),
+                List.of(properties.checkpointRoot(), properties.pipelines().carInfoToHdfs().path()));
+        PipelineCatalog catalog = new PipelineCatalog(spark, manager, store, environment, dataSource, files);
         catalog.load(properties.pipelines().definitions());
         return catalog;
     }

@@ -180,11 +180,15 @@ public record SluiceProperties(
      * @param carInfoToHdfs car_info events into Parquet files
      * @param definitions pipelines defined as data, by name (see {@link PipelineDefinition});
      *     read-only over the API
+     * @param fileRoots the folders (local paths or {@code hdfs://} URIs) under which pipelines
+     *     defined over the API may read and write files; the checkpoints and the built-in Parquet
+     *     folder are never among them
      */
     public record Pipelines(
             @Valid @DefaultValue CarInfoToPostgres carInfoToPostgres,
             @Valid @DefaultValue CarInfoToHdfs carInfoToHdfs,
-            @DefaultValue Map<String, @Valid PipelineDefinition> definitions) {}
+            @DefaultValue Map<String, @Valid PipelineDefinition> definitions,
+            @DefaultValue("./data/files") List<@NotBlank String> fileRoots) {}
 
     /**
      * The {@code car-info-to-postgres} pipeline.

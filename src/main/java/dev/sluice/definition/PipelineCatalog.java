@@ -41,10 +41,12 @@ public class PipelineCatalog {
     private final PipelineDefinitionStore store;
     private final PipelineEnvironment environment;
     private final DataSource dataSource;
+    private final FileRoots fileRoots;
     private final Map<String, Entry> defined = new ConcurrentHashMap<>();
 
     public PipelineCatalog(SparkSession spark, StreamingQueryManager manager, PipelineDefinitionStore store,
-            PipelineEnvironment environment, DataSource dataSource) {
+            PipelineEnvironment environment, DataSource dataSource, FileRoots fileRoots) {
+        this.fileRoots = fileRoots;
         this.spark = spark;
         this.manager = manager;
         this.store = store;
@@ -203,8 +205,48 @@ public class PipelineCatalog {
         return definition;
     }
 
-    /** Spark's checks, then the sink's table. */
+    /**
+     * Where a definition may not reach, whoever wrote it: the service's own tables. And for one
+     * created over the API: files outside {@code sluice.pipelines.file-roots}.
+     */
+    private List<DefinitionProblem> placeProblems(PipelineDefinition definition, Origin origin) {
+        List<DefinitionProblem> problems = new ArrayList<>();
+        Sink sink = definition.sink();
+        if (sink.kind() == SinkKind.POSTGRES && sink.table() != null) {
+            String[] parts = sink.table().toLowerCase(java.util.Locale.ROOT).split("\\.");
+            String schema = parts.length > 1 ? parts[0] : null;
+            String table = parts[parts.length - 1];
+            if (schema != null && (schema.equals("pg_catalog") || schema.equals("information_schema") || schema.startsWith("pg_"))) {
+                problems.add(new DefinitionProblem("sink.table", "the schema " + schema + " is PostgreSQL's own"));
+            } else if ((schema == null || schema.equals("public")) && ownTables().contains(table)) {
+                problems.add(new DefinitionProblem("sink.table", "the table " + table + " is Sluice's own; write to a table of yours"));
+            }
+        }
+        if (origin == Origin.API) {
+            if (definition.source().path() != null) {
+                fileRoots.refusal(definition.source().path()).ifPresent(why -> problems.add(new DefinitionProblem("source.path", why)));
+            }
+            if (sink.path() != null) {
+                fileRoots.refusal(sink.path()).ifPresent(why -> problems.add(new DefinitionProblem("sink.path", why)));
+            }
+        }
+        return problems;
+    }
+
+    private java.util.Set<String> ownTables() {
+        return java.util.Set.of(environment.deadLetterTable().toLowerCase(java.util.Locale.ROOT), "pipeline_definition", "pipeline_control",
+                "audit_log", "flyway_schema_history");
+    }
+
+    /** Where it may write, Spark's checks, then the sink's table. */
     private Entry check(PipelineDefinition definition, Origin origin) {
+        List<DefinitionProblem> places = DefinitionText.problems(definition);
+        if (places.isEmpty()) {
+            places.addAll(placeProblems(definition, origin));
+        }
+        if (!places.isEmpty()) {
+            throw new InvalidDefinitionException(definition.name(), places);
+        }
         PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
         String ddl = null;
         Sink sink = definition.sink();

@@ -86,6 +86,24 @@ class SluicePropertiesTest {
                 .run(context -> assertThat(context).hasFailed());
     }
 
+    /** As the chart's Secret gives them: comma-separated, and empty for a role without tokens. */
+    @Test
+    void bindsRoleTokensFromTheEnvironmentsCommaSeparatedFormAndKeepsThemOutOfToString() {
+        runner.withPropertyValues("sluice.security.viewer-tokens=viewer-token-a,viewer-token-b", "sluice.security.admin-tokens=",
+                        "sluice.security.without-credentials=nobody")
+                .run(context -> {
+                    SluiceProperties.Security security = context.getBean(SluiceProperties.class).security();
+                    assertThat(security.viewerTokens()).containsExactly("viewer-token-a", "viewer-token-b");
+                    assertThat(security.adminTokens()).isEmpty();
+                    assertThat(security.operatorTokens()).isEmpty();
+                    assertThat(security.hasTokens()).isTrue();
+                    assertThat(security.withoutCredentials()).isEqualTo(SluiceProperties.Anonymous.NOBODY);
+                    assertThat(security.toString()).doesNotContain("viewer-token-a").contains("viewerTokens=2");
+                });
+        runner.run(context -> assertThat(context.getBean(SluiceProperties.class).security().withoutCredentials())
+                .isEqualTo(SluiceProperties.Anonymous.LOOPBACK));
+    }
+
     @Test
     void rejectsInvalidSettingsAtStartup() {
         runner.withPropertyValues("sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=0")

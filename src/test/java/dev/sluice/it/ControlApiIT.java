@@ -90,6 +90,7 @@ class ControlApiIT extends IntegrationTest {
                 "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
                 "--sluice.pipelines.car-info-to-hdfs.auto-start=false",
                 "--sluice.pipelines.car-info-to-hdfs.path=" + work.resolve("car_info").toUri(),
+                "--sluice.pipelines.file-roots=" + work.resolve("files").toAbsolutePath(),
                 "--sluice.security.viewer-tokens=" + VIEWER,
                 "--sluice.security.operator-tokens=" + OPERATOR,
                 "--sluice.security.admin-tokens=" + ADMIN,
@@ -231,6 +232,21 @@ class ControlApiIT extends IntegrationTest {
                 assertThat(error.path("message").asText()).contains(hostile.getValue()[1]);
             }
         }
+        Map<String, String[]> places = new LinkedHashMap<>();
+        places.put("{\"name\": \"hostile-etc\", \"source\": {\"kind\": \"file\", \"path\": \"/etc\", \"format\": \"text\"}, \"sink\": {\"kind\": \"memory\"}}",
+                new String[] {"source.path", "'/etc' is outside the folders pipelines may use"});
+        places.put("{\"name\": \"hostile-out\", \"source\": {\"kind\": \"rate\"}, \"sink\": {\"kind\": \"parquet\", \"path\": \"target/../probe3\"}}",
+                new String[] {"sink.path", "is outside the folders pipelines may use"});
+        places.put("{\"name\": \"hostile-audit\", \"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\": \"SELECT 'x' AS actor FROM events\"},"
+                + " \"sink\": {\"kind\": \"postgres\", \"table\": \"audit_log\"}}", new String[] {"sink.table", "the table audit_log is Sluice's own"});
+        for (Map.Entry<String, String[]> hostile : places.entrySet()) {
+            RawHttp.Answer answer = call("POST", "/api/pipelines?dryRun=true", hostile.getKey(), bearer);
+            assertThat(answer.status()).as(answer.text()).isEqualTo(400);
+            JsonNode error = JSON.readTree(answer.body()).path("errors").get(0);
+            assertThat(error.path("field").asText()).isEqualTo(hostile.getValue()[0]);
+            assertThat(error.path("message").asText()).contains(hostile.getValue()[1]);
+        }
+        assertThat(Path.of("probe3")).doesNotExist();
         RawHttp.Answer nul = call("POST", "/api/pipelines", RATE_PIPELINE.formatted("hostile-nul").replace("\"name\"",
                 "\"description\": \"a\\u0000b\", \"name\""), bearer);
         assertThat(nul.status()).as(nul.text()).isEqualTo(400);

@@ -62,7 +62,8 @@ class HelmChartIT extends IntegrationTest {
         if (secretName.isEmpty()) {
             secretName = "sluice";
         }
-        for (String variable : List.of("SPRING_DATASOURCE_PASSWORD", "SLUICE_SECURITY_API_TOKEN")) {
+        for (String variable : List.of("SPRING_DATASOURCE_PASSWORD", "SLUICE_SECURITY_API_TOKEN", "SLUICE_SECURITY_VIEWER_TOKENS",
+                "SLUICE_SECURITY_OPERATOR_TOKENS", "SLUICE_SECURITY_ADMIN_TOKENS")) {
             Map<String, Object> env = env(container, variable);
             assertThat(env).as(variable).doesNotContainKey("value");
             assertThat((Object) at(env, "valueFrom", "secretKeyRef", "name")).as(variable).isEqualTo(secretName);

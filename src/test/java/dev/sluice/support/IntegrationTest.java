@@ -87,6 +87,8 @@ public abstract class IntegrationTest {
         registry.add("spring.datasource.username", () -> "postgres");
         registry.add("spring.datasource.password", () -> "postgres");
         registry.add("sluice.checkpoint-root", () -> Infrastructure.hdfsUri() + "/sluice/checkpoints");
+        // Tests keep their files in temporary folders.
+        registry.add("sluice.pipelines.file-roots", () -> System.getProperty("java.io.tmpdir"));
         registry.add("sluice.pipelines.car-info-to-hdfs.path", () -> Infrastructure.hdfsUri() + "/data/car_info");
     }
 
