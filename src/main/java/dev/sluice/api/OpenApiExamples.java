@@ -42,7 +42,7 @@ final class OpenApiExamples {
     static final String FILES_TO_PARQUET = """
             {
               "name": "weblog-status-counts",
-              "source": {"kind": "file", "path": "./data/weblogs", "format": "json",
+              "source": {"kind": "file", "path": "./data/files/weblogs", "format": "json",
                          "schema": "host STRING, timestamp STRING, request STRING, http_reply INT, bytes BIGINT"},
               "rules": [{"reason": "NEGATIVE_BYTES", "require": "bytes IS NULL OR bytes >= 0"}],
               "transform": {
@@ -50,7 +50,7 @@ final class OpenApiExamples {
                 "watermark": "30 minutes",
                 "sql": "SELECT window.start AS hour, http_reply, count(*) AS requests FROM events GROUP BY window(event_time, '1 hour'), http_reply"
               },
-              "sink": {"kind": "parquet", "path": "./data/weblog_status_counts"},
+              "sink": {"kind": "parquet", "path": "./data/files/weblog_status_counts"},
               "outputMode": "append",
               "trigger": {"kind": "processing-time", "interval": "30 seconds"}
             }""";

@@ -85,6 +85,13 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(QueryStartException.class)
     ResponseEntity<ProblemDetail> startFailed(QueryStartException e) {
+        if (e.getCause() instanceof InvalidDefinitionException invalid) {
+            // A stored definition that no longer passes the checks: the caller must change it.
+            ProblemDetail problem = problem(HttpStatus.CONFLICT, "pipeline-invalid", "Pipeline definition no longer valid", invalid.getMessage());
+            problem.setProperty("name", e.name());
+            problem.setProperty("errors", invalid.problems());
+            return respond(problem);
+        }
         ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "query-start-failed", "Pipeline could not start", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);

@@ -45,11 +45,21 @@ public final class DefinedPipeline implements Pipeline {
     private final PipelineDefinition definition;
     private final Origin origin;
     private final PipelineEnvironment environment;
+    private final InvalidDefinitionException invalid;
 
     public DefinedPipeline(PipelineDefinition definition, Origin origin, PipelineEnvironment environment) {
+        this(definition, origin, environment, null);
+    }
+
+    /**
+     * @param invalid why a stored definition no longer passes the checks (a later release's rules,
+     *     a changed setting): every start is refused with it until the definition is changed
+     */
+    DefinedPipeline(PipelineDefinition definition, Origin origin, PipelineEnvironment environment, InvalidDefinitionException invalid) {
         this.definition = definition;
         this.origin = origin;
         this.environment = environment;
+        this.invalid = invalid;
     }
 
     public PipelineDefinition definition() {
@@ -99,6 +109,9 @@ public final class DefinedPipeline implements Pipeline {
 
     @Override
     public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+        if (invalid != null) {
+            throw invalid;
+        }
         PipelinePlanner.Plan plan = PipelinePlanner.build(spark, definition, environment, from);
         Sink sink = definition.sink();
         String name = name();

@@ -82,7 +82,7 @@ public class PipelineCatalog {
                 entry = check(definition, Origin.API);
             } catch (InvalidDefinitionException e) {
                 log.error("{} It stays defined; it fails when started until it is changed.", e.getMessage());
-                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment), null, null, true);
+                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment, e), null, null, true);
             }
             add(entry);
         }

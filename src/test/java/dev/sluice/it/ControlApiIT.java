@@ -169,7 +169,14 @@ class ControlApiIT extends IntegrationTest {
                 }
             }
         }
-        log.info("Role matrix (endpoint / caller -> status): {}", matrix);
+        StringBuilder table = new StringBuilder("\n| endpoint | needs |");
+        callers.forEach(caller -> table.append(' ').append(caller.name()).append(" |"));
+        for (Endpoint endpoint : endpoints) {
+            table.append("\n| ").append(endpoint.method()).append(' ').append(endpoint.path().replace(pipeline, "{p}").replace(created, "{new}"))
+                    .append(" | ").append(endpoint.role()).append(" |");
+            callers.forEach(caller -> table.append(' ').append(matrix.get(endpoint.method() + " " + endpoint.path() + " / " + caller.name())).append(" |"));
+        }
+        log.info("Role matrix (HTTP status per endpoint and caller):{}", table);
         assertThat(matrix.get("POST /api/pipelines / admin token")).isEqualTo(201);
         assertThat(matrix.get("DELETE /api/pipelines/" + created + " / admin token")).isEqualTo(204);
         assertThat(matrix.get("POST /api/queries/" + pipeline + "/start / operator token")).isEqualTo(200);

@@ -135,8 +135,28 @@ class PipelineApiIT extends IntegrationTest {
         // Sent while the service is down: read only if the query resumes from its checkpoint.
         produce(topic, readings(3, 6));
         produce(topic, List.of("{\"id\": \"r-bad\", \"reading\": -1}".getBytes(StandardCharsets.UTF_8)));
+        // Kept by an earlier release that had no SQL policy or file roots: never run by this one.
+        database.update("INSERT INTO pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb), (?, ?::jsonb)",
+                "leaky", "{\"name\": \"leaky\", \"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\":"
+                        + " \"SELECT java_method('java.lang.System', 'getenv', 'SPRING_DATASOURCE_PASSWORD') AS p FROM events\"},"
+                        + " \"sink\": {\"kind\": \"memory\"}}",
+                "etc-reader", "{\"name\": \"etc-reader\", \"source\": {\"kind\": \"file\", \"path\": \"/etc\", \"format\": \"text\"},"
+                        + " \"sink\": {\"kind\": \"memory\"}}");
         ServiceProcess restarted = startService(databaseUrl, run, 2);
         try {
+            for (String[] stored : List.of(new String[] {"leaky", "transform.sql", "the function java_method is not allowed"},
+                    new String[] {"etc-reader", "source.path", "'/etc' is outside the folders pipelines may use"})) {
+                assertThat(restarted.send("GET", "/api/pipelines/" + stored[0], null).statusCode()).isEqualTo(200);
+                HttpResponse<String> start = restarted.send("POST", "/api/queries/" + stored[0] + "/start", null);
+                assertThat(start.statusCode()).as(start.body()).isEqualTo(409);
+                JsonNode problem = json.readTree(start.body());
+                assertThat(problem.path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-invalid");
+                assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo(stored[1]);
+                assertThat(problem.path("errors").get(0).path("message").asText()).contains(stored[2]);
+                assertThat(restarted.get("/api/queries/" + stored[0] + "/rows")).doesNotContain("\"p\"");
+                assertThat(restarted.send("POST", "/api/queries/" + stored[0] + "/stop", null).statusCode()).isIn(200, 409);
+            }
+
             JsonNode view = json.readTree(restarted.get("/api/pipelines/readings"));
             assertThat(view.path("origin").asText()).isEqualTo("api");
             assertThat(view.path("definition").path("transform").path("sql").asText()).isEqualTo("SELECT id, reading * 10 AS scaled FROM events");

@@ -87,8 +87,8 @@ public abstract class IntegrationTest {
         registry.add("spring.datasource.username", () -> "postgres");
         registry.add("spring.datasource.password", () -> "postgres");
         registry.add("sluice.checkpoint-root", () -> Infrastructure.hdfsUri() + "/sluice/checkpoints");
-        // Tests keep their files in temporary folders.
-        registry.add("sluice.pipelines.file-roots", () -> System.getProperty("java.io.tmpdir"));
+        // Tests keep their files in temporary folders; the OpenAPI examples name the default root.
+        registry.add("sluice.pipelines.file-roots", () -> System.getProperty("java.io.tmpdir") + ",./data/files");
         registry.add("sluice.pipelines.car-info-to-hdfs.path", () -> Infrastructure.hdfsUri() + "/data/car_info");
     }
 
