@@ -73,8 +73,23 @@ final class DefinitionText {
         }
         if (value.indexOf('\0') >= 0) {
             problems.add(new DefinitionProblem(field, "contains a NUL character (\\u0000), which is not allowed in a definition"));
+        } else if (hasUnpairedSurrogate(value)) {
+            problems.add(new DefinitionProblem(field, "contains half of a UTF-16 surrogate pair, which is not a character"));
         } else if (value.length() > maxLength) {
             problems.add(new DefinitionProblem(field, "is " + value.length() + " characters long; at most " + maxLength + " are allowed"));
         }
+    }
+
+    /** Text that could not be stored as it was given: UTF-8 has no encoding for half a pair. */
+    private static boolean hasUnpairedSurrogate(String value) {
+        for (int i = 0; i < value.length(); i++) {
+            char c = value.charAt(i);
+            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+                i++;
+            } else if (Character.isSurrogate(c)) {
+                return true;
+            }
+        }
+        return false;
     }
 }

@@ -125,6 +125,8 @@ class SqlPolicyTest {
                         + ">".repeat(300) + "\"}, \"sink\": {\"kind\": \"console\"}}", "nests brackets 300 deep"),
                 field("description", "{\"description\": \"a\\u0000b\", \"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}}",
                         "contains a NUL character"),
+                field("description", "{\"description\": \"a\\ud800b\", \"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}}",
+                        "contains half of a UTF-16 surrogate pair"),
                 field("trigger.interval", "{\"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}, \"trigger\": {\"interval\": \"1000000000 days\"}}",
                         "'1000000000 days' is longer than an interval can be"),
                 field("transform.watermark", "{\"source\": " + RATE + ", \"transform\": {\"eventTime\": \"timestamp\", \"watermark\": \"1000000000 days\"},"

@@ -258,6 +258,15 @@ class ControlApiIT extends IntegrationTest {
                 "\"description\": \"a\\u0000b\", \"name\""), bearer);
         assertThat(nul.status()).as(nul.text()).isEqualTo(400);
         assertThat(JSON.readTree(nul.body()).path("errors").get(0).path("field").asText()).isEqualTo("description");
+        String unusual = "caf\u00e9 \ud83d\ude80 tab\t bell\u0007 \u202e quote\" backslash\\ <script>";
+        String faithful = RATE_PIPELINE.formatted("unusual-text").replace("\"name\"", "\"description\": " + JSON.writeValueAsString(unusual) + ", \"name\"");
+        RawHttp.Answer stored = call("POST", "/api/pipelines", faithful, bearer);
+        assertThat(stored.status()).as(stored.text()).isEqualTo(201);
+        assertThat(JSON.readTree(call("GET", "/api/pipelines/unusual-text", null, bearer).body()).path("definition").path("description").asText())
+                .isEqualTo(unusual);
+        assertThat(database.queryForObject("SELECT definition ->> 'description' FROM pipeline_definition WHERE pipeline = 'unusual-text'",
+                String.class)).isEqualTo(unusual);
+        call("DELETE", "/api/pipelines/unusual-text", null, bearer);
         RawHttp.Answer overflow = call("POST", "/api/pipelines", RATE_PIPELINE.formatted("hostile-interval")
                 .replace("\"1 second\"", "\"1000000000 days\""), bearer);
         assertThat(overflow.status()).as(overflow.text()).isEqualTo(400);
