@@ -28,7 +28,8 @@ public class KubernetesApiServer {
         Dispatcher audited = new Dispatcher() {
             @Override
             public MockResponse dispatch(RecordedRequest request) throws InterruptedException {
-                String line = request.getMethod() + " " + request.getPath() + " " + request.getHeader("User-Agent") + "\n";
+                String line =
+                        request.getMethod() + " " + request.getPath() + " " + request.getHeader("User-Agent") + "\n";
                 synchronized (this) {
                     try {
                         Files.writeString(audit, line, StandardOpenOption.CREATE, StandardOpenOption.APPEND);
@@ -39,7 +40,8 @@ public class KubernetesApiServer {
                 return crud.dispatch(request);
             }
         };
-        KubernetesMockServer server = new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), audited, false);
+        KubernetesMockServer server =
+                new KubernetesMockServer(new Context(), new MockWebServer(), new HashMap<>(), audited, false);
         server.init(InetAddress.getByName("127.0.0.1"), Integer.parseInt(args[0]));
         System.out.println("Kubernetes API server stand-in on http://127.0.0.1:" + args[0]);
         Thread.currentThread().join();

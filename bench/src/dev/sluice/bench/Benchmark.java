@@ -91,6 +91,7 @@ public final class Benchmark {
      * not counted, so that no run is measured on a cold JVM (0: none).
      */
     private static final int WARMUP_EVENTS = Integer.getInteger("bench.warmupEvents", Math.min(EVENTS, 200_000));
+
     private static final int LATENCY_RATE = Integer.getInteger("bench.latencyRate", 5_000);
     private static final int LATENCY_SECONDS = Integer.getInteger("bench.latencySeconds", 30);
     private static final int PARTITIONS = Integer.getInteger("bench.partitions", 4);
@@ -104,7 +105,9 @@ public final class Benchmark {
      * {@code defined-postgres}, {@code defined-parquet},
      * {@code stateful-2}, {@code stateful-4}, {@code stateful-200}.
      */
-    private static final List<String> ONLY = List.of(System.getProperty("bench.only", "postgres,parquet,defined,latency").split(","));
+    private static final List<String> ONLY = List.of(
+            System.getProperty("bench.only", "postgres,parquet,defined,latency").split(","));
+
     private static final String SLUICE_POSTGRES = "PostgreSQL: Sluice (direct COPY)";
     private static final String SLUICE_POSTGRES_SQL = "PostgreSQL: same sink, from_json parse";
     private static final String JDBC_BASELINE = "PostgreSQL: write.jdbc baseline";
@@ -126,17 +129,22 @@ public final class Benchmark {
     private final Map<String, List<Run>> results = new LinkedHashMap<>();
     /** The rows each run writes: the warm-up's events, then the measured events. */
     private int expected = EVENTS;
+
     private boolean warmingUp;
 
     private Benchmark(Path work) throws IOException {
         this.work = work;
         kafka = new EmbeddedKafkaKraftBroker(1, PARTITIONS);
         kafka.afterPropertiesSet();
-        postgres = EmbeddedPostgres.builder().setServerConfig("track_commit_timestamp", "on").start();
+        postgres = EmbeddedPostgres.builder()
+                .setServerConfig("track_commit_timestamp", "on")
+                .start();
         url = postgres.getJdbcUrl("postgres", "postgres");
-        Flyway.configure().dataSource(url, "postgres", "postgres")
+        Flyway.configure()
+                .dataSource(url, "postgres", "postgres")
                 .placeholders(Map.of("car_info_table", TABLE, "dead_letter_table", "dead_letter"))
-                .load().migrate();
+                .load()
+                .migrate();
         spark = SparkSession.builder()
                 .config("spark.master", MASTER)
                 .appName("sluice-bench")
@@ -149,7 +157,13 @@ public final class Benchmark {
     }
 
     /** One measured run. */
-    record Run(long rows, double seconds, long peakRssBytes, long peakHeapBytes, double jvmCpuSeconds, double postgresCpuSeconds) {
+    record Run(
+            long rows,
+            double seconds,
+            long peakRssBytes,
+            long peakHeapBytes,
+            double jvmCpuSeconds,
+            double postgresCpuSeconds) {
         double rowsPerSecond() {
             return rows / seconds;
         }
@@ -175,9 +189,16 @@ public final class Benchmark {
     }
 
     private void runAll() throws Exception {
-        System.out.printf("Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark %s, %s%n",
-                EVENTS, PARTITIONS, REPETITIONS, Runtime.getRuntime().availableProcessors(), MASTER,
-                MAX_OFFSETS_PER_TRIGGER == null ? "no record limit per micro-batch" : String.format("at most %,d records per micro-batch", MAX_OFFSETS_PER_TRIGGER));
+        System.out.printf(
+                "Sluice benchmark: %,d car_info events, %d Kafka partitions, %d repetitions, %d cores, Spark %s, %s%n",
+                EVENTS,
+                PARTITIONS,
+                REPETITIONS,
+                Runtime.getRuntime().availableProcessors(),
+                MASTER,
+                MAX_OFFSETS_PER_TRIGGER == null
+                        ? "no record limit per micro-batch"
+                        : String.format("at most %,d records per micro-batch", MAX_OFFSETS_PER_TRIGGER));
         if (WARMUP_EVENTS > 0) {
             String warmup = "bench_warmup";
             createTopic(warmup);
@@ -213,7 +234,10 @@ public final class Benchmark {
         record("defined", "defined-postgres", DEFINED_POSTGRES, () -> definedPostgres(topic));
         record("defined", "defined-parquet", DEFINED_PARQUET, () -> definedParquet(topic));
         for (String partitions : STATEFUL_SHUFFLE_PARTITIONS) {
-            record("stateful", "stateful-" + partitions, "Stateful 1-min windows, " + partitions + " shuffle partitions",
+            record(
+                    "stateful",
+                    "stateful-" + partitions,
+                    "Stateful 1-min windows, " + partitions + " shuffle partitions",
                     () -> stateful(topic, partitions));
         }
     }
@@ -223,8 +247,12 @@ public final class Benchmark {
     private Supplier<Long> sluicePostgres(String topic) throws Exception {
         truncate();
         AtomicLong written = new AtomicLong();
-        Pipeline pipeline = new CarInfoToPostgres(settings("bench-pg", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
-                new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
+        Pipeline pipeline = new CarInfoToPostgres(
+                settings("bench-pg", topic, Duration.ofSeconds(1)),
+                CarInfoLimits.DEFAULT,
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                TABLE,
+                "dead_letter");
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(() -> written.get(), query);
         query.stop();
@@ -238,17 +266,23 @@ public final class Benchmark {
     private Supplier<Long> sluicePostgresSqlParse(String topic) throws Exception {
         truncate();
         AtomicLong written = new AtomicLong();
-        PostgresSink sink = new PostgresSink(new JdbcTarget(url, "postgres", "postgres", 4), "bench-pg-sql",
-                new PostgresSink.Table(TABLE, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")), "dead_letter");
+        PostgresSink sink = new PostgresSink(
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                "bench-pg-sql",
+                new PostgresSink.Table(TABLE, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")),
+                "dead_letter");
         List<Column> columns = new ArrayList<>();
         PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));
-        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
-        StreamingQuery query = CarInfoParser.forPostgres(CarInfoLimits.DEFAULT).parse(source(topic).load(spark, null))
+        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) ->
+                columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
+        StreamingQuery query = CarInfoParser.forPostgres(CarInfoLimits.DEFAULT)
+                .parse(source(topic).load(spark, null))
                 .select(columns.toArray(Column[]::new))
                 .writeStream()
                 .option("checkpointLocation", checkpoint("bench-pg-sql"))
                 .trigger(Trigger.ProcessingTime(1000))
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> written.addAndGet(sink.write(batch).rowsWritten()))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>)
+                        (batch, id) -> written.addAndGet(sink.write(batch).rowsWritten()))
                 .start();
         awaitRows(written::get, query);
         query.stop();
@@ -258,13 +292,20 @@ public final class Benchmark {
     /** What Sluice's PostgreSQL pipeline does before its sink: the most any sink behind it can reach. */
     private Supplier<Long> parseOnly(String topic) throws Exception {
         AtomicLong seen = new AtomicLong();
-        CarInfoToPostgres pipeline = new CarInfoToPostgres(settings("bench-parse", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
-                new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
-        StreamingQuery query = pipeline.records(spark, null).writeStream()
+        CarInfoToPostgres pipeline = new CarInfoToPostgres(
+                settings("bench-parse", topic, Duration.ofSeconds(1)),
+                CarInfoLimits.DEFAULT,
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                TABLE,
+                "dead_letter");
+        StreamingQuery query = pipeline.records(spark, null)
+                .writeStream()
                 .option("checkpointLocation", checkpoint("bench-parse"))
                 .trigger(Trigger.ProcessingTime(1000))
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> seen.addAndGet(
-                        pipeline.parse(batch).mapPartitions(Benchmark::drain).collect().stream().mapToLong(Long::longValue).sum()))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
+                        seen.addAndGet(pipeline.parse(batch).mapPartitions(Benchmark::drain).collect().stream()
+                                .mapToLong(Long::longValue)
+                                .sum()))
                 .start();
         awaitRows(seen::get, query);
         query.stop();
@@ -287,16 +328,18 @@ public final class Benchmark {
                 .parse(source(topic).load(spark, null))
                 .filter(col(CarInfoParser.REJECT_REASON).isNull());
         List<Column> columns = new ArrayList<>();
-        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
+        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) ->
+                columns.add(col(CarInfoParser.CAR + "." + field).as(column)));
         Properties properties = new Properties();
         properties.put("user", "postgres");
         properties.put("password", "postgres");
         String jdbcUrl = url;
-        StreamingQuery query = parsed.select(columns.toArray(Column[]::new)).writeStream()
+        StreamingQuery query = parsed.select(columns.toArray(Column[]::new))
+                .writeStream()
                 .option("checkpointLocation", checkpoint("bench-jdbc"))
                 .trigger(Trigger.ProcessingTime(1000))
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
-                        batch.write().mode(SaveMode.Append).jdbc(jdbcUrl, TABLE, properties))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>)
+                        (batch, id) -> batch.write().mode(SaveMode.Append).jdbc(jdbcUrl, TABLE, properties))
                 .start();
         awaitRows(this::countRowsQuietly, query);
         query.stop();
@@ -307,8 +350,12 @@ public final class Benchmark {
         truncate();
         try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres")) {
             String columns = String.join(", ", CarInfoSchema.POSTGRES_COLUMNS.values());
-            connection.unwrap(PGConnection.class).getCopyAPI()
-                    .copyIn("COPY " + TABLE + " (" + columns + ") FROM STDIN (FORMAT csv)", new ByteArrayInputStream(csv));
+            connection
+                    .unwrap(PGConnection.class)
+                    .getCopyAPI()
+                    .copyIn(
+                            "COPY " + TABLE + " (" + columns + ") FROM STDIN (FORMAT csv)",
+                            new ByteArrayInputStream(csv));
         }
         return this::countRowsQuietly;
     }
@@ -316,8 +363,13 @@ public final class Benchmark {
     private Supplier<Long> sluiceParquet(String topic) throws Exception {
         AtomicLong written = new AtomicLong();
         Path out = Files.createTempDirectory(work, "parquet-stream");
-        Pipeline pipeline = new CarInfoToParquet(settings("bench-parquet", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
-                out.toString(), CarInfoToParquet.DEFAULT_ROWS_PER_FILE, new JdbcTarget(url, "postgres", "postgres", 4), "dead_letter");
+        Pipeline pipeline = new CarInfoToParquet(
+                settings("bench-parquet", topic, Duration.ofSeconds(1)),
+                CarInfoLimits.DEFAULT,
+                out.toString(),
+                CarInfoToParquet.DEFAULT_ROWS_PER_FILE,
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                "dead_letter");
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(written::get, query);
         query.stop();
@@ -330,7 +382,8 @@ public final class Benchmark {
 
     private Supplier<Long> batchParquet(String topic) throws Exception {
         Path out = Files.createTempDirectory(work, "parquet-batch");
-        Dataset<Row> records = spark.read().format("kafka")
+        Dataset<Row> records = spark.read()
+                .format("kafka")
                 .option("kafka.bootstrap.servers", kafka.getBrokersAsString())
                 .option("subscribe", topic)
                 .option("startingOffsets", "earliest")
@@ -339,9 +392,12 @@ public final class Benchmark {
         // Parsed once and kept, as Sluice's pipeline does: a filter and a projection over from_json
         // straight away would evaluate it again for each reference to the parsed struct. The raw
         // values are not kept: this job writes no dead letters.
-        Dataset<Row> parsed = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records).drop("value")
+        Dataset<Row> parsed = CarInfoParser.forEvents(CarInfoLimits.DEFAULT)
+                .parse(records)
+                .drop("value")
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
-        Dataset<Row> accepted = parsed.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(CarInfoToParquet.eventColumns());
+        Dataset<Row> accepted =
+                parsed.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(CarInfoToParquet.eventColumns());
         String path = out.resolve("car_info").toString();
         accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(path);
         parsed.unpersist(true);
@@ -359,7 +415,10 @@ public final class Benchmark {
     private Supplier<Long> definedPostgres(String topic) throws Exception {
         truncate();
         StringBuilder select = new StringBuilder();
-        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> select.append(select.isEmpty() ? "" : ", ").append(field).append(" AS ").append(column));
+        CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> select.append(select.isEmpty() ? "" : ", ")
+                .append(field)
+                .append(" AS ")
+                .append(column));
         Map<String, Object> sink = Map.of("kind", "postgres", "table", TABLE, "keyColumns", List.of("data_id"));
         return runDefined("bench-defined-pg", topic, "SELECT " + select + " FROM events", sink, this::countRowsQuietly);
     }
@@ -368,30 +427,54 @@ public final class Benchmark {
     private Supplier<Long> definedParquet(String topic) throws Exception {
         Path out = Files.createTempDirectory(work, "parquet-defined");
         String path = out.resolve("car_info").toString();
-        Map<String, Object> sink = Map.of("kind", "parquet", "path", path, "partitionBy", List.of(CarInfoToParquet.EVENT_DATE));
-        runDefined("bench-defined-parquet", topic,
-                "SELECT *, to_date(timestamp_seconds(gpsUtcTime)) AS " + CarInfoToParquet.EVENT_DATE + " FROM events", sink, () -> 0L);
+        Map<String, Object> sink =
+                Map.of("kind", "parquet", "path", path, "partitionBy", List.of(CarInfoToParquet.EVENT_DATE));
+        runDefined(
+                "bench-defined-parquet",
+                topic,
+                "SELECT *, to_date(timestamp_seconds(gpsUtcTime)) AS " + CarInfoToParquet.EVENT_DATE + " FROM events",
+                sink,
+                () -> 0L);
         return () -> {
             printFiles(out);
             return spark.read().parquet(path).count();
         };
     }
 
-    private Supplier<Long> runDefined(String name, String topic, String sql, Map<String, Object> sink, Supplier<Long> count) throws Exception {
-        Map<String, Object> source = new LinkedHashMap<>(Map.of("kind", "kafka", "topics", List.of(topic), "startingOffsets", "earliest",
-                "schemaName", "car_info"));
+    private Supplier<Long> runDefined(
+            String name, String topic, String sql, Map<String, Object> sink, Supplier<Long> count) throws Exception {
+        Map<String, Object> source = new LinkedHashMap<>(Map.of(
+                "kind", "kafka", "topics", List.of(topic), "startingOffsets", "earliest", "schemaName", "car_info"));
         if (MAX_OFFSETS_PER_TRIGGER != null) {
             source.put("maxOffsetsPerTrigger", MAX_OFFSETS_PER_TRIGGER);
         }
-        Map<String, Object> json = Map.of("name", name, "source", source, "transform", Map.of("sql", sql), "sink", sink,
-                "outputMode", "append", "trigger", Map.of("kind", "processing-time", "interval", "1 second"));
-        com.fasterxml.jackson.databind.ObjectMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder().findAndAddModules().build();
+        Map<String, Object> json = Map.of(
+                "name",
+                name,
+                "source",
+                source,
+                "transform",
+                Map.of("sql", sql),
+                "sink",
+                sink,
+                "outputMode",
+                "append",
+                "trigger",
+                Map.of("kind", "processing-time", "interval", "1 second"));
+        com.fasterxml.jackson.databind.ObjectMapper mapper = com.fasterxml.jackson.databind.json.JsonMapper.builder()
+                .findAndAddModules()
+                .build();
         PipelineDefinition definition = mapper.convertValue(json, PipelineDefinition.class);
-        PipelineEnvironment environment = new PipelineEnvironment(kafka.getBrokersAsString(), Map.of(),
-                Files.createTempDirectory(work, name).toString(), new JdbcTarget(url, "postgres", "postgres", 4), "dead_letter",
+        PipelineEnvironment environment = new PipelineEnvironment(
+                kafka.getBrokersAsString(),
+                Map.of(),
+                Files.createTempDirectory(work, name).toString(),
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                "dead_letter",
                 new MemoryTables());
         AtomicLong written = new AtomicLong();
-        StreamingQuery query = new DefinedPipeline(definition, DefinedPipeline.Origin.API, environment).start(spark, counting(written), null);
+        StreamingQuery query = new DefinedPipeline(definition, DefinedPipeline.Origin.API, environment)
+                .start(spark, counting(written), null);
         awaitRows(written::get, query);
         query.stop();
         return count;
@@ -405,20 +488,32 @@ public final class Benchmark {
     private Supplier<Long> stateful(String topic, String shufflePartitions) throws Exception {
         spark.conf().set("spark.sql.shuffle.partitions", shufflePartitions);
         try {
-            Dataset<Row> events = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(source(topic).load(spark, null))
+            Dataset<Row> events = CarInfoParser.forEvents(CarInfoLimits.DEFAULT)
+                    .parse(source(topic).load(spark, null))
                     .filter(col(CarInfoParser.REJECT_REASON).isNull())
-                    .select(col(CarInfoParser.CAR + ".vhcleTypeCd").as("type"), col(CarInfoParser.CAR + ".vhcleSped").as("speed"),
-                            org.apache.spark.sql.functions.timestamp_seconds(col(CarInfoParser.CAR + ".gpsUtcTime")).as("event_time"));
+                    .select(
+                            col(CarInfoParser.CAR + ".vhcleTypeCd").as("type"),
+                            col(CarInfoParser.CAR + ".vhcleSped").as("speed"),
+                            org.apache
+                                    .spark
+                                    .sql
+                                    .functions
+                                    .timestamp_seconds(col(CarInfoParser.CAR + ".gpsUtcTime"))
+                                    .as("event_time"));
             StreamingQuery query = events.withWatermark("event_time", "2 minutes")
                     .groupBy(org.apache.spark.sql.functions.window(col("event_time"), "1 minute"), col("type"))
-                    .agg(org.apache.spark.sql.functions.count("*").as("events"), org.apache.spark.sql.functions.avg("speed"))
+                    .agg(
+                            org.apache.spark.sql.functions.count("*").as("events"),
+                            org.apache.spark.sql.functions.avg("speed"))
                     .writeStream()
                     .outputMode("update")
                     .option("checkpointLocation", checkpoint("bench-stateful"))
                     .trigger(Trigger.ProcessingTime(1000))
                     .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> batch.count())
                     .start();
-            Supplier<Long> processed = () -> Arrays.stream(query.recentProgress()).mapToLong(p -> p.numInputRows()).sum();
+            Supplier<Long> processed = () -> Arrays.stream(query.recentProgress())
+                    .mapToLong(p -> p.numInputRows())
+                    .sum();
             awaitRows(processed, query);
             query.stop();
             return processed;
@@ -429,9 +524,12 @@ public final class Benchmark {
 
     private static void printFiles(Path folder) {
         try (var files = Files.walk(folder)) {
-            long[] sizes = files.filter(f -> f.getFileName().toString().endsWith(".parquet")).mapToLong(f -> f.toFile().length()).toArray();
-            System.out.printf("    %d Parquet files, %,.1f MiB on average%n", sizes.length,
-                    Arrays.stream(sizes).average().orElse(0) / (1 << 20));
+            long[] sizes = files.filter(f -> f.getFileName().toString().endsWith(".parquet"))
+                    .mapToLong(f -> f.toFile().length())
+                    .toArray();
+            System.out.printf(
+                    "    %d Parquet files, %,.1f MiB on average%n",
+                    sizes.length, Arrays.stream(sizes).average().orElse(0) / (1 << 20));
         } catch (IOException e) {
             throw new java.io.UncheckedIOException(e);
         }
@@ -444,16 +542,29 @@ public final class Benchmark {
         createTopic(topic);
         truncate();
         AtomicLong written = new AtomicLong();
-        Pipeline pipeline = new CarInfoToPostgres(settings("bench-latency", topic, Duration.ofSeconds(1)), CarInfoLimits.DEFAULT,
-                new JdbcTarget(url, "postgres", "postgres", 4), TABLE, "dead_letter");
+        Pipeline pipeline = new CarInfoToPostgres(
+                settings("bench-latency", topic, Duration.ofSeconds(1)),
+                CarInfoLimits.DEFAULT,
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                TABLE,
+                "dead_letter");
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // past the first, empty micro-batch
         int total = LATENCY_RATE * LATENCY_SECONDS;
         long[] sentAt = new long[total];
         List<byte[]> values = new ArrayList<>(total);
         for (int i = 0; i < total; i++) {
-            values.add(CarInfoEvent.of("lat-" + i, "T" + (i % 500), Instant.parse("2026-11-21T12:00:00Z").plusMillis(i),
-                    127.0, 37.5, i % 100, i % 360, "11").toJson().getBytes(StandardCharsets.UTF_8));
+            values.add(CarInfoEvent.of(
+                            "lat-" + i,
+                            "T" + (i % 500),
+                            Instant.parse("2026-11-21T12:00:00Z").plusMillis(i),
+                            127.0,
+                            37.5,
+                            i % 100,
+                            i % 360,
+                            "11")
+                    .toJson()
+                    .getBytes(StandardCharsets.UTF_8));
         }
         produce(topic, values, sentAt);
         awaitRows(written::get, query, total);
@@ -462,18 +573,23 @@ public final class Benchmark {
         int found = 0;
         try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
                 Statement statement = connection.createStatement();
-                ResultSet rows = statement.executeQuery("SELECT data_id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000"
-                        + " FROM " + TABLE + " WHERE data_id LIKE 'lat-%'")) {
+                ResultSet rows = statement.executeQuery(
+                        "SELECT data_id, extract(epoch FROM pg_xact_commit_timestamp(xmin)) * 1000" + " FROM " + TABLE
+                                + " WHERE data_id LIKE 'lat-%'")) {
             while (rows.next()) {
                 int index = Integer.parseInt(rows.getString(1).substring(4));
                 latencies[found++] = rows.getDouble(2) - sentAt[index];
             }
         }
         Arrays.sort(latencies, 0, found);
-        System.out.printf("%nLatency, Kafka record sent -> row committed in PostgreSQL (Sluice, 1 s trigger, %,d events/s for %d s, %,d rows):%n",
+        System.out.printf(
+                "%nLatency, Kafka record sent -> row committed in PostgreSQL (Sluice, 1 s trigger, %,d events/s for %d s, %,d rows):%n",
                 LATENCY_RATE, LATENCY_SECONDS, found);
-        System.out.printf("  p50 %,.0f ms   p95 %,.0f ms   p99 %,.0f ms   max %,.0f ms%n",
-                percentile(latencies, found, 0.50), percentile(latencies, found, 0.95), percentile(latencies, found, 0.99),
+        System.out.printf(
+                "  p50 %,.0f ms   p95 %,.0f ms   p99 %,.0f ms   max %,.0f ms%n",
+                percentile(latencies, found, 0.50),
+                percentile(latencies, found, 0.95),
+                percentile(latencies, found, 0.99),
                 latencies[found - 1]);
     }
 
@@ -492,7 +608,8 @@ public final class Benchmark {
         AtomicLong peakHeap = new AtomicLong();
         Thread sampler = new Thread(() -> {
             while (!Thread.currentThread().isInterrupted()) {
-                peakHeap.accumulateAndGet(ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
+                peakHeap.accumulateAndGet(
+                        ManagementFactory.getMemoryMXBean().getHeapMemoryUsage().getUsed(), Math::max);
                 LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(50));
             }
         });
@@ -512,8 +629,9 @@ public final class Benchmark {
         if (!warmingUp) {
             results.computeIfAbsent(name, key -> new ArrayList<>()).add(run);
         }
-        System.out.printf("  %-40s %,10d rows %7.2f s %,12.0f rows/s   CPU us/row, JVM + PostgreSQL: %s%n", name, rows, seconds,
-                run.rowsPerSecond(), run.cpuPerRow());
+        System.out.printf(
+                "  %-40s %,10d rows %7.2f s %,12.0f rows/s   CPU us/row, JVM + PostgreSQL: %s%n",
+                name, rows, seconds, run.rowsPerSecond(), run.cpuPerRow());
         StringBuilder byThread = new StringBuilder();
         threadCpuNanos().forEach((threads, nanos) -> {
             double perRow = (nanos - threadCpu.getOrDefault(threads, 0L)) / 1e3 / rows;
@@ -528,40 +646,74 @@ public final class Benchmark {
     }
 
     private void printThroughput() {
-        System.out.printf("%n%-40s %s %12s %10s %10s%n", "run", "rows/s per repetition".indent(0).strip(), "median", "peak RSS", "peak heap");
+        System.out.printf(
+                "%n%-40s %s %12s %10s %10s%n",
+                "run", "rows/s per repetition".indent(0).strip(), "median", "peak RSS", "peak heap");
         Map<String, Double> medians = new LinkedHashMap<>();
         results.forEach((name, runs) -> {
-            double[] rates = runs.stream().mapToDouble(Run::rowsPerSecond).sorted().toArray();
+            double[] rates =
+                    runs.stream().mapToDouble(Run::rowsPerSecond).sorted().toArray();
             double median = rates[rates.length / 2];
             medians.put(name, median);
             StringBuilder each = new StringBuilder();
             runs.forEach(run -> each.append(String.format("%,10.0f", run.rowsPerSecond())));
-            System.out.printf("%-40s %s %,12.0f %7d MiB %7d MiB%n", name, each, median,
+            System.out.printf(
+                    "%-40s %s %,12.0f %7d MiB %7d MiB%n",
+                    name,
+                    each,
+                    median,
                     runs.stream().mapToLong(Run::peakRssBytes).max().orElse(0) >> 20,
                     runs.stream().mapToLong(Run::peakHeapBytes).max().orElse(0) >> 20);
         });
         int cores = Runtime.getRuntime().availableProcessors();
         System.out.printf("%nRatios of medians:%n");
-        ratio(medians, SLUICE_POSTGRES, COPY_LIMIT, "  Sluice PostgreSQL / raw COPY limit      %.2f  (target >= 0.8)%n");
-        ratio(medians, SLUICE_POSTGRES, JDBC_BASELINE, "  Sluice PostgreSQL / write.jdbc baseline %.2f  (target >= 5)%n");
+        ratio(
+                medians,
+                SLUICE_POSTGRES,
+                COPY_LIMIT,
+                "  Sluice PostgreSQL / raw COPY limit      %.2f  (target >= 0.8)%n");
+        ratio(
+                medians,
+                SLUICE_POSTGRES,
+                JDBC_BASELINE,
+                "  Sluice PostgreSQL / write.jdbc baseline %.2f  (target >= 5)%n");
         ratio(medians, SLUICE_POSTGRES, PARSE_CEILING, "  Sluice PostgreSQL / read + parse ceiling %.2f%n");
-        ratio(medians, SLUICE_POSTGRES, SLUICE_POSTGRES_SQL, "  Sluice PostgreSQL / same sink with from_json parse %.2f%n");
-        if (medians.containsKey(PARSE_CEILING) && medians.containsKey(COPY_LIMIT) && medians.containsKey(SLUICE_POSTGRES)) {
+        ratio(
+                medians,
+                SLUICE_POSTGRES,
+                SLUICE_POSTGRES_SQL,
+                "  Sluice PostgreSQL / same sink with from_json parse %.2f%n");
+        if (medians.containsKey(PARSE_CEILING)
+                && medians.containsKey(COPY_LIMIT)
+                && medians.containsKey(SLUICE_POSTGRES)) {
             // Both halves on the same cores, one after the other per row: the most the pair can do here.
             double shared = 1 / (1 / medians.get(PARSE_CEILING) + 1 / medians.get(COPY_LIMIT));
-            System.out.printf("  Sluice PostgreSQL / (read + parse, then COPY, on shared cores: %,.0f rows/s) %.2f%n",
+            System.out.printf(
+                    "  Sluice PostgreSQL / (read + parse, then COPY, on shared cores: %,.0f rows/s) %.2f%n",
                     shared, medians.get(SLUICE_POSTGRES) / shared);
         }
         if (medians.containsKey(SLUICE_POSTGRES)) {
-            System.out.printf("  Per core (%d cores): Sluice PostgreSQL %,.0f rows/s%n", cores, medians.get(SLUICE_POSTGRES) / cores);
+            System.out.printf(
+                    "  Per core (%d cores): Sluice PostgreSQL %,.0f rows/s%n",
+                    cores, medians.get(SLUICE_POSTGRES) / cores);
         }
         if (medians.containsKey(SLUICE_PARQUET) && medians.containsKey(BATCH_LIMIT)) {
-            System.out.printf("  Sluice Parquet / batch job limit        %.2f  (target >= 0.8)%n",
+            System.out.printf(
+                    "  Sluice Parquet / batch job limit        %.2f  (target >= 0.8)%n",
                     medians.get(SLUICE_PARQUET) / medians.get(BATCH_LIMIT));
-            System.out.printf("  Per core (%d cores): Sluice Parquet %,.0f rows/s%n", cores, medians.get(SLUICE_PARQUET) / cores);
+            System.out.printf(
+                    "  Per core (%d cores): Sluice Parquet %,.0f rows/s%n", cores, medians.get(SLUICE_PARQUET) / cores);
         }
-        ratio(medians, DEFINED_POSTGRES, SLUICE_POSTGRES, "  Defined pipeline to PostgreSQL / Sluice PostgreSQL %.2f%n");
-        ratio(medians, DEFINED_POSTGRES, JDBC_BASELINE, "  Defined pipeline to PostgreSQL / write.jdbc baseline %.2f%n");
+        ratio(
+                medians,
+                DEFINED_POSTGRES,
+                SLUICE_POSTGRES,
+                "  Defined pipeline to PostgreSQL / Sluice PostgreSQL %.2f%n");
+        ratio(
+                medians,
+                DEFINED_POSTGRES,
+                JDBC_BASELINE,
+                "  Defined pipeline to PostgreSQL / write.jdbc baseline %.2f%n");
         ratio(medians, DEFINED_PARQUET, SLUICE_PARQUET, "  Defined pipeline to Parquet / Sluice Parquet %.2f%n");
         ratio(medians, DEFINED_PARQUET, BATCH_LIMIT, "  Defined pipeline to Parquet / batch job limit %.2f%n");
     }
@@ -595,7 +747,9 @@ public final class Benchmark {
                 try {
                     String stat = Files.readString(task.resolve("stat"));
                     int end = stat.lastIndexOf(')');
-                    String group = stat.substring(stat.indexOf('(') + 1, end).replaceAll("\\d+", "#").strip();
+                    String group = stat.substring(stat.indexOf('(') + 1, end)
+                            .replaceAll("\\d+", "#")
+                            .strip();
                     String[] fields = stat.substring(end + 2).split(" ");
                     long ticks = Long.parseLong(fields[11]) + Long.parseLong(fields[12]);
                     byGroup.merge(group, ticks * 10_000_000L, Long::sum); // USER_HZ ticks to nanoseconds
@@ -610,14 +764,18 @@ public final class Benchmark {
     }
 
     private static double jvmCpuSeconds() {
-        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean()).getProcessCpuTime() / 1e9;
+        return ((com.sun.management.OperatingSystemMXBean) ManagementFactory.getOperatingSystemMXBean())
+                        .getProcessCpuTime()
+                / 1e9;
     }
 
     /** The CPU time of every PostgreSQL process on this machine (the benchmark's server is the only one), or 0 off Linux. */
     private static double postgresCpuSeconds() {
         long ticks = 0;
         try (var processes = Files.list(Path.of("/proc"))) {
-            for (Path process : processes.filter(p -> p.getFileName().toString().matches("\\d+")).toList()) {
+            for (Path process : processes
+                    .filter(p -> p.getFileName().toString().matches("\\d+"))
+                    .toList()) {
                 try {
                     String stat = Files.readString(process.resolve("stat"));
                     int end = stat.lastIndexOf(')');
@@ -626,7 +784,10 @@ public final class Benchmark {
                     }
                     String[] fields = stat.substring(end + 2).split(" ");
                     // utime, stime, and those of ended children (backends of closed connections)
-                    ticks += Long.parseLong(fields[11]) + Long.parseLong(fields[12]) + Long.parseLong(fields[13]) + Long.parseLong(fields[14]);
+                    ticks += Long.parseLong(fields[11])
+                            + Long.parseLong(fields[12])
+                            + Long.parseLong(fields[13])
+                            + Long.parseLong(fields[14]);
                 } catch (IOException | RuntimeException e) {
                     // the process ended meanwhile
                 }
@@ -687,19 +848,27 @@ public final class Benchmark {
 
     private void createTopic(String topic) throws Exception {
         try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", kafka.getBrokersAsString()))) {
-            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1))).all().get(30, TimeUnit.SECONDS);
+            admin.createTopics(List.of(new NewTopic(topic, PARTITIONS, (short) 1)))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
         }
     }
 
     /** Sends the values; with {@code sentAt}, paced at the latency rate, noting when each was sent. */
     private void produce(String topic, List<byte[]> values, long[] sentAt) throws Exception {
         Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, kafka.getBrokersAsString(),
-                ProducerConfig.ACKS_CONFIG, "1",
-                ProducerConfig.LINGER_MS_CONFIG, sentAt == null ? 20 : 0,
-                ProducerConfig.BATCH_SIZE_CONFIG, 256 * 1024,
-                ProducerConfig.COMPRESSION_TYPE_CONFIG, "none");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                kafka.getBrokersAsString(),
+                ProducerConfig.ACKS_CONFIG,
+                "1",
+                ProducerConfig.LINGER_MS_CONFIG,
+                sentAt == null ? 20 : 0,
+                ProducerConfig.BATCH_SIZE_CONFIG,
+                256 * 1024,
+                ProducerConfig.COMPRESSION_TYPE_CONFIG,
+                "none");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             long start = System.nanoTime();
             for (int i = 0; i < values.size(); i++) {
                 if (sentAt != null) {
@@ -725,12 +894,30 @@ public final class Benchmark {
         List<byte[]> values = new ArrayList<>(events);
         StringBuilder csv = new StringBuilder();
         for (int i = 0; i < events; i++) {
-            CarInfoEvent e = CarInfoEvent.of("ev-" + i, String.format("T%05d", i % 2000), Instant.parse("2026-11-21T00:00:00Z").plusMillis(i * 20L),
-                    126.8 + (i % 1000) * 0.0004, 37.4 + (i % 800) * 0.0004, (i % 120) + 0.5, i % 360, "1" + (i % 5));
+            CarInfoEvent e = CarInfoEvent.of(
+                    "ev-" + i,
+                    String.format("T%05d", i % 2000),
+                    Instant.parse("2026-11-21T00:00:00Z").plusMillis(i * 20L),
+                    126.8 + (i % 1000) * 0.0004,
+                    37.4 + (i % 800) * 0.0004,
+                    (i % 120) + 0.5,
+                    i % 360,
+                    "1" + (i % 5));
             values.add(e.toJson().getBytes(StandardCharsets.UTF_8));
-            csv.append(e.dataId()).append(',').append(e.trmnId()).append(',').append(e.vhcleLot()).append(',')
-                    .append(e.vhcleLat()).append(',').append(e.gpsUtcTime()).append(',').append(e.vhcleSped()).append(',')
-                    .append(e.vhcleTypeCd()).append('\n');
+            csv.append(e.dataId())
+                    .append(',')
+                    .append(e.trmnId())
+                    .append(',')
+                    .append(e.vhcleLot())
+                    .append(',')
+                    .append(e.vhcleLat())
+                    .append(',')
+                    .append(e.gpsUtcTime())
+                    .append(',')
+                    .append(e.vhcleSped())
+                    .append(',')
+                    .append(e.vhcleTypeCd())
+                    .append('\n');
         }
         long produceStart = System.nanoTime();
         produce(topic, values, null);

@@ -21,7 +21,10 @@ import org.springframework.web.bind.annotation.RestController;
 @RestController
 @Validated
 @RequestMapping("/api/audit")
-@Tag(name = "Audit", description = "Who started, stopped, reset, created, changed or deleted what, and every refused call (admin role)")
+@Tag(
+        name = "Audit",
+        description =
+                "Who started, stopped, reset, created, changed or deleted what, and every refused call (admin role)")
 class AuditController {
 
     private final AuditStore store;
@@ -33,11 +36,15 @@ class AuditController {
     @GetMapping
     @Operation(summary = "Control actions and refused calls, newest first")
     List<AuditEntry> find(
-            @Parameter(description = "Only this pipeline's entries") @RequestParam(required = false)
-            @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String pipeline,
+            @Parameter(description = "Only this pipeline's entries")
+                    @RequestParam(required = false)
+                    @Pattern(regexp = PipelineDefinition.NAME_PATTERN)
+                    String pipeline,
             @Parameter(description = "Only entries at or after this instant (ISO-8601, such as 2026-11-29T10:00:00Z)")
-            @RequestParam(required = false) Instant since,
-            @Parameter(description = "At most this many entries") @RequestParam(defaultValue = "100") @Min(1) @Max(1000) int limit) {
+                    @RequestParam(required = false)
+                    Instant since,
+            @Parameter(description = "At most this many entries") @RequestParam(defaultValue = "100") @Min(1) @Max(1000)
+                    int limit) {
         return store.find(pipeline, since, limit);
     }
 }

@@ -20,10 +20,10 @@ import java.util.regex.Pattern;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.dao.DataAccessException;
+import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.security.core.Authentication;
 import org.springframework.security.core.context.SecurityContextHolder;
 import org.springframework.security.oauth2.server.resource.authentication.JwtAuthenticationToken;
-import org.springframework.security.authentication.AnonymousAuthenticationToken;
 import org.springframework.stereotype.Component;
 import org.springframework.web.filter.OncePerRequestFilter;
 import org.springframework.web.util.ContentCachingRequestWrapper;
@@ -42,9 +42,11 @@ class AuditTrail {
     private static final Set<String> READS = Set.of("GET", "HEAD", "OPTIONS", "TRACE");
     private static final Set<String> PARAMETERS = Set.of("dryRun", "resetCheckpoint", "deleteCheckpoint");
     private static final int MAX_DEFINITION = 64 * 1024;
-    private static final Pattern QUERY_ACTION = Pattern.compile("/api/queries/(" + PipelineDefinition.NAME_PATTERN + ")/(start|stop|reset)");
+    private static final Pattern QUERY_ACTION =
+            Pattern.compile("/api/queries/(" + PipelineDefinition.NAME_PATTERN + ")/(start|stop|reset)");
     private static final Pattern PIPELINE = Pattern.compile("/api/pipelines/(" + PipelineDefinition.NAME_PATTERN + ")");
-    private static final Pattern ANY_PIPELINE = Pattern.compile("/api/(?:queries|pipelines)/(" + PipelineDefinition.NAME_PATTERN + ")(?:/.*)?");
+    private static final Pattern ANY_PIPELINE =
+            Pattern.compile("/api/(?:queries|pipelines)/(" + PipelineDefinition.NAME_PATTERN + ")(?:/.*)?");
 
     private final AuditStore store;
     private final ObjectMapper json;
@@ -66,7 +68,8 @@ class AuditTrail {
                     return;
                 }
                 boolean action = !READS.contains(request.getMethod());
-                HttpServletRequest recorded = action ? new ContentCachingRequestWrapper(request, MAX_DEFINITION) : request;
+                HttpServletRequest recorded =
+                        action ? new ContentCachingRequestWrapper(request, MAX_DEFINITION) : request;
                 try {
                     chain.doFilter(recorded, response);
                 } finally {
@@ -82,22 +85,44 @@ class AuditTrail {
     private void record(HttpServletRequest request, int status) {
         Authentication caller = SecurityContextHolder.getContext().getAuthentication();
         boolean known = caller != null && caller.isAuthenticated() && !(caller instanceof AnonymousAuthenticationToken);
-        String actor = !known ? "anonymous"
+        String actor = !known
+                ? "anonymous"
                 : caller instanceof JwtAuthenticationToken jwt ? "jwt:" + jwt.getName() : caller.getName();
-        String role = known ? Role.highest(caller.getAuthorities()).map(Role::label).orElse(null) : null;
+        String role =
+                known ? Role.highest(caller.getAuthorities()).map(Role::label).orElse(null) : null;
         String method = request.getMethod();
         String path = request.getRequestURI();
         String definition = definition(request, method, path);
         String pipeline = pipeline(path, definition);
-        AuditEntry entry = new AuditEntry(null, null, clip(actor, 256), role, action(request, method, path), pipeline, clip(method, 16),
-                clip(path, 512), parameters(request), status, status == 401 || status == 403 ? "refused" : status < 400 ? "ok" : "failed",
+        AuditEntry entry = new AuditEntry(
+                null,
+                null,
+                clip(actor, 256),
+                role,
+                action(request, method, path),
+                pipeline,
+                clip(method, 16),
+                clip(path, 512),
+                parameters(request),
+                status,
+                status == 401 || status == 403 ? "refused" : status < 400 ? "ok" : "failed",
                 definition);
-        log.info("audit action={} pipeline={} actor={} role={} status={} outcome={} method={} path={}", entry.action(), entry.pipeline(),
-                entry.actor(), entry.role(), entry.status(), entry.outcome(), entry.method(), entry.path());
+        log.info(
+                "audit action={} pipeline={} actor={} role={} status={} outcome={} method={} path={}",
+                entry.action(),
+                entry.pipeline(),
+                entry.actor(),
+                entry.role(),
+                entry.status(),
+                entry.outcome(),
+                entry.method(),
+                entry.path());
         try {
             store.add(entry);
         } catch (DataAccessException e) {
-            log.warn("audit entry not stored (the database is unavailable): {}", e.getMostSpecificCause().getMessage());
+            log.warn(
+                    "audit entry not stored (the database is unavailable): {}",
+                    e.getMostSpecificCause().getMessage());
         }
     }
 
@@ -140,7 +165,8 @@ class AuditTrail {
 
     /** A create's or change's body: as sent when it is JSON, else as a JSON string; NUL characters replaced. */
     private String definition(HttpServletRequest request, String method, String path) {
-        if (!(request instanceof ContentCachingRequestWrapper cached) || !path.startsWith("/api/pipelines")
+        if (!(request instanceof ContentCachingRequestWrapper cached)
+                || !path.startsWith("/api/pipelines")
                 || !("POST".equals(method) || "PUT".equals(method))) {
             return null;
         }

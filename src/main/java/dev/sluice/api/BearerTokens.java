@@ -51,10 +51,12 @@ final class BearerTokens implements AuthenticationProvider {
 
     @Override
     public Authentication authenticate(Authentication authentication) {
-        byte[] given = ((BearerTokenAuthenticationToken) authentication).getToken().getBytes(StandardCharsets.UTF_8);
+        byte[] given =
+                ((BearerTokenAuthenticationToken) authentication).getToken().getBytes(StandardCharsets.UTF_8);
         Token match = null;
         for (Token token : tokens) {
-            if (MessageDigest.isEqual(token.value(), given) && (match == null || token.role().ordinal() > match.role().ordinal())) {
+            if (MessageDigest.isEqual(token.value(), given)
+                    && (match == null || token.role().ordinal() > match.role().ordinal())) {
                 match = token;
             }
         }
@@ -64,7 +66,8 @@ final class BearerTokens implements AuthenticationProvider {
             }
             return null;
         }
-        return new PreAuthenticatedAuthenticationToken(match.name(), null, match.role().authorities());
+        return new PreAuthenticatedAuthenticationToken(
+                match.name(), null, match.role().authorities());
     }
 
     @Override

@@ -44,8 +44,14 @@ class ContentTypeGuard extends OncePerRequestFilter {
                 problem = "Content-Type is not a media type; send application/json";
             }
             if (problem != null) {
-                ProblemResponses.write(response, json, ProblemResponses.problem(HttpStatus.UNSUPPORTED_MEDIA_TYPE, "invalid-request",
-                        "Unsupported Media Type", problem));
+                ProblemResponses.write(
+                        response,
+                        json,
+                        ProblemResponses.problem(
+                                HttpStatus.UNSUPPORTED_MEDIA_TYPE,
+                                "invalid-request",
+                                "Unsupported Media Type",
+                                problem));
                 return;
             }
         }

@@ -6,6 +6,10 @@ import dev.sluice.query.PipelineException;
 class NoMemoryTableException extends PipelineException {
 
     NoMemoryTableException(String name) {
-        super(name, "Pipeline '" + name + "' has no in-memory rows: its sink is not memory, or it has not started since the service did", null);
+        super(
+                name,
+                "Pipeline '" + name
+                        + "' has no in-memory rows: its sink is not memory, or it has not started since the service did",
+                null);
     }
 }

@@ -29,7 +29,9 @@ import org.springframework.web.bind.annotation.RestController;
  */
 @RestController
 @RequestMapping("/api/pipelines")
-@Tag(name = "Pipelines", description = "Define Structured Streaming pipelines as data; Spark checks each definition before it is taken")
+@Tag(
+        name = "Pipelines",
+        description = "Define Structured Streaming pipelines as data; Spark checks each definition before it is taken")
 class PipelineController {
 
     private final PipelineCatalog catalog;
@@ -51,41 +53,67 @@ class PipelineController {
     }
 
     @PostMapping
-    @Operation(summary = "Create a pipeline",
-            description = "Spark parses and analyses the definition (source schema, SQL, output mode, trigger, sink) without"
-                    + " starting it; a problem is a 400 naming the field, with Spark's message and the SQL position."
-                    + " The pipeline starts now when autoStart is true, else on POST /api/queries/{name}/start.")
+    @Operation(
+            summary = "Create a pipeline",
+            description =
+                    "Spark parses and analyses the definition (source schema, SQL, output mode, trigger, sink) without"
+                            + " starting it; a problem is a 400 naming the field, with Spark's message and the SQL position."
+                            + " The pipeline starts now when autoStart is true, else on POST /api/queries/{name}/start.")
     ResponseEntity<PipelineView> create(
-            @Valid @RequestBody(required = true) @io.swagger.v3.oas.annotations.parameters.RequestBody(content = @Content(examples = {
-                @ExampleObject(name = "kafka-to-postgres-upsert", summary = "car_info: 1-minute windows per vehicle type, upserted",
-                        value = OpenApiExamples.KAFKA_TO_POSTGRES),
-                @ExampleObject(name = "kafka-dedup-to-kafka", summary = "car_info de-duplicated by dataId into another topic",
-                        value = OpenApiExamples.KAFKA_TO_KAFKA),
-                @ExampleObject(name = "kafka-to-memory", summary = "Sliding windows of distinct terminals, readable over REST",
-                        value = OpenApiExamples.KAFKA_TO_MEMORY),
-                @ExampleObject(name = "files-to-parquet", summary = "A folder of JSON log files: counts per reply code per hour",
-                        value = OpenApiExamples.FILES_TO_PARQUET),
-                @ExampleObject(name = "rate-to-console", summary = "Generated rows, for trying things out",
-                        value = OpenApiExamples.RATE_TO_CONSOLE)
-            })) PipelineDefinition definition,
+            @Valid
+                    @RequestBody(required = true)
+                    @io.swagger.v3.oas.annotations.parameters.RequestBody(
+                            content =
+                                    @Content(
+                                            examples = {
+                                                @ExampleObject(
+                                                        name = "kafka-to-postgres-upsert",
+                                                        summary =
+                                                                "car_info: 1-minute windows per vehicle type, upserted",
+                                                        value = OpenApiExamples.KAFKA_TO_POSTGRES),
+                                                @ExampleObject(
+                                                        name = "kafka-dedup-to-kafka",
+                                                        summary = "car_info de-duplicated by dataId into another topic",
+                                                        value = OpenApiExamples.KAFKA_TO_KAFKA),
+                                                @ExampleObject(
+                                                        name = "kafka-to-memory",
+                                                        summary =
+                                                                "Sliding windows of distinct terminals, readable over REST",
+                                                        value = OpenApiExamples.KAFKA_TO_MEMORY),
+                                                @ExampleObject(
+                                                        name = "files-to-parquet",
+                                                        summary =
+                                                                "A folder of JSON log files: counts per reply code per hour",
+                                                        value = OpenApiExamples.FILES_TO_PARQUET),
+                                                @ExampleObject(
+                                                        name = "rate-to-console",
+                                                        summary = "Generated rows, for trying things out",
+                                                        value = OpenApiExamples.RATE_TO_CONSOLE)
+                                            }))
+                    PipelineDefinition definition,
             @Parameter(description = "Only check the definition: nothing is created")
-            @RequestParam(defaultValue = "false") boolean dryRun) {
+                    @RequestParam(defaultValue = "false")
+                    boolean dryRun) {
         if (dryRun) {
             return ResponseEntity.ok(catalog.dryRun(definition));
         }
         PipelineView created = catalog.create(definition);
-        return ResponseEntity.created(URI.create("/api/pipelines/" + created.name())).body(created);
+        return ResponseEntity.created(URI.create("/api/pipelines/" + created.name()))
+                .body(created);
     }
 
     @PutMapping("/{name}")
-    @Operation(summary = "Change a stopped pipeline created over the API",
-            description = "Refused (409) when the query could not resume from its checkpoint with the change (another source,"
-                    + " output mode or sink kind, or a stateful transform changed), unless resetCheckpoint=true.")
+    @Operation(
+            summary = "Change a stopped pipeline created over the API",
+            description =
+                    "Refused (409) when the query could not resume from its checkpoint with the change (another source,"
+                            + " output mode or sink kind, or a stateful transform changed), unless resetCheckpoint=true.")
     PipelineView update(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @Valid @RequestBody PipelineDefinition definition,
             @Parameter(description = "Delete the checkpoint when the change needs it; the query then starts afresh")
-            @RequestParam(defaultValue = "false") boolean resetCheckpoint) {
+                    @RequestParam(defaultValue = "false")
+                    boolean resetCheckpoint) {
         return catalog.update(name, definition, resetCheckpoint);
     }
 
@@ -93,7 +121,8 @@ class PipelineController {
     @Operation(summary = "Stop and remove a pipeline created over the API")
     ResponseEntity<Void> delete(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
-            @Parameter(description = "Also delete its checkpoint") @RequestParam(defaultValue = "false") boolean deleteCheckpoint) {
+            @Parameter(description = "Also delete its checkpoint") @RequestParam(defaultValue = "false")
+                    boolean deleteCheckpoint) {
         catalog.delete(name, deleteCheckpoint);
         return ResponseEntity.noContent().build();
     }

@@ -17,6 +17,7 @@ import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.context.MessageSourceResolvable;
 import org.springframework.http.HttpHeaders;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.HttpStatusCode;
@@ -24,7 +25,6 @@ import org.springframework.http.MediaType;
 import org.springframework.http.ProblemDetail;
 import org.springframework.http.ResponseEntity;
 import org.springframework.http.converter.HttpMessageNotReadableException;
-import org.springframework.context.MessageSourceResolvable;
 import org.springframework.validation.FieldError;
 import org.springframework.validation.ObjectError;
 import org.springframework.validation.method.ParameterValidationResult;
@@ -54,7 +54,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(QueryStateConflictException.class)
     ResponseEntity<ProblemDetail> stateConflict(QueryStateConflictException e) {
-        ProblemDetail problem = problem(HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
+        ProblemDetail problem =
+                problem(HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("state", e.state());
         return respond(problem);
@@ -63,7 +64,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     /** A definition Spark (or Sluice) would not run: every problem, with its field and SQL position. */
     @ExceptionHandler(InvalidDefinitionException.class)
     ResponseEntity<ProblemDetail> invalidDefinition(InvalidDefinitionException e) {
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-definition", "Invalid pipeline definition", e.getMessage());
+        ProblemDetail problem =
+                problem(HttpStatus.BAD_REQUEST, "invalid-definition", "Invalid pipeline definition", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("errors", e.problems());
         return respond(problem);
@@ -71,7 +73,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(PipelineConflictException.class)
     ResponseEntity<ProblemDetail> pipelineConflict(PipelineConflictException e) {
-        ProblemDetail problem = problem(HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
+        ProblemDetail problem =
+                problem(HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
@@ -87,19 +90,25 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> startFailed(QueryStartException e) {
         if (e.getCause() instanceof InvalidDefinitionException invalid) {
             // A stored definition that no longer passes the checks: the caller must change it.
-            ProblemDetail problem = problem(HttpStatus.CONFLICT, "pipeline-invalid", "Pipeline definition no longer valid", invalid.getMessage());
+            ProblemDetail problem = problem(
+                    HttpStatus.CONFLICT,
+                    "pipeline-invalid",
+                    "Pipeline definition no longer valid",
+                    invalid.getMessage());
             problem.setProperty("name", e.name());
             problem.setProperty("errors", invalid.problems());
             return respond(problem);
         }
-        ProblemDetail problem = problem(HttpStatus.INTERNAL_SERVER_ERROR, "query-start-failed", "Pipeline could not start", e.getMessage());
+        ProblemDetail problem = problem(
+                HttpStatus.INTERNAL_SERVER_ERROR, "query-start-failed", "Pipeline could not start", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
 
     @ExceptionHandler(CheckpointAccessException.class)
     ResponseEntity<ProblemDetail> checkpointAccess(CheckpointAccessException e) {
-        ProblemDetail problem = problem(HttpStatus.SERVICE_UNAVAILABLE, "checkpoint-unavailable", "Checkpoint unavailable", e.getMessage());
+        ProblemDetail problem = problem(
+                HttpStatus.SERVICE_UNAVAILABLE, "checkpoint-unavailable", "Checkpoint unavailable", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
@@ -115,7 +124,9 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         } else if (cause instanceof InvalidFormatException invalid) {
             detail = "Invalid value " + quote(invalid.getValue()) + " for '" + path(invalid) + "'";
             if (invalid.getTargetType() != null && invalid.getTargetType().isEnum()) {
-                detail += "; expected one of " + Arrays.toString(invalid.getTargetType().getEnumConstants()).toLowerCase();
+                detail += "; expected one of "
+                        + Arrays.toString(invalid.getTargetType().getEnumConstants())
+                                .toLowerCase();
             }
         } else if (cause instanceof MismatchedInputException mismatched) {
             detail = "Wrong type for '" + path(mismatched) + "'";
@@ -133,12 +144,14 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     protected ResponseEntity<Object> handleMethodArgumentNotValid(
             MethodArgumentNotValidException e, HttpHeaders headers, HttpStatusCode status, WebRequest request) {
         List<String> errors = e.getBindingResult().getAllErrors().stream()
-                .map(error -> error instanceof FieldError field && !field.getField().endsWith("Consistent")
-                        ? field.getField() + ": " + field.getDefaultMessage()
-                        : error.getDefaultMessage())
+                .map(error ->
+                        error instanceof FieldError field && !field.getField().endsWith("Consistent")
+                                ? field.getField() + ": " + field.getDefaultMessage()
+                                : error.getDefaultMessage())
                 .sorted()
                 .toList();
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
+        ProblemDetail problem =
+                problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
         problem.setProperty("errors", errors);
         return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
@@ -151,14 +164,17 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 .flatMap(result -> result.getResolvableErrors().stream().map(error -> describe(result, error)))
                 .sorted()
                 .toList();
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
+        ProblemDetail problem =
+                problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
         problem.setProperty("errors", errors);
         return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
 
     private static String describe(ParameterValidationResult result, MessageSourceResolvable error) {
         if (error instanceof FieldError field) {
-            return field.getField().endsWith("Consistent") ? field.getDefaultMessage() : field.getField() + ": " + field.getDefaultMessage();
+            return field.getField().endsWith("Consistent")
+                    ? field.getDefaultMessage()
+                    : field.getField() + ": " + field.getDefaultMessage();
         }
         if (error instanceof ObjectError) {
             return error.getDefaultMessage();
@@ -168,7 +184,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     private static String path(JsonMappingException e) {
         return e.getPath().stream()
-                .map(reference -> reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]")
+                .map(reference ->
+                        reference.getFieldName() != null ? reference.getFieldName() : "[" + reference.getIndex() + "]")
                 .reduce((a, b) -> a + "." + b)
                 .orElse("body");
     }
@@ -186,7 +203,10 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         log.error("Unexpected error in the control API", e);
-        return respond(problem(HttpStatus.INTERNAL_SERVER_ERROR, "internal-error", "Internal error",
+        return respond(problem(
+                HttpStatus.INTERNAL_SERVER_ERROR,
+                "internal-error",
+                "Internal error",
                 "The request failed on the server; the service log has the details."));
     }
 
@@ -195,7 +215,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
      * {@code Accept} says: a client that asked for HTML still learns what went wrong.
      */
     @Override
-    protected ResponseEntity<Object> createResponseEntity(Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
+    protected ResponseEntity<Object> createResponseEntity(
+            Object body, HttpHeaders headers, HttpStatusCode statusCode, WebRequest request) {
         HttpHeaders problemHeaders = new HttpHeaders();
         problemHeaders.putAll(headers);
         problemHeaders.setContentType(MediaType.APPLICATION_PROBLEM_JSON);
@@ -203,7 +224,9 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     }
 
     private static ResponseEntity<ProblemDetail> respond(ProblemDetail problem) {
-        return ResponseEntity.status(problem.getStatus()).contentType(MediaType.APPLICATION_PROBLEM_JSON).body(problem);
+        return ResponseEntity.status(problem.getStatus())
+                .contentType(MediaType.APPLICATION_PROBLEM_JSON)
+                .body(problem);
     }
 
     private static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {

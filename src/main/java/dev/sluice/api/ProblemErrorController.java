@@ -38,14 +38,21 @@ class ProblemErrorController implements ErrorController {
     @RequestMapping("${server.error.path:${error.path:/error}}")
     void error(HttpServletRequest request, HttpServletResponse response) throws IOException {
         Object code = request.getAttribute(RequestDispatcher.ERROR_STATUS_CODE);
-        HttpStatus status = code instanceof Integer value && HttpStatus.resolve(value) != null ? HttpStatus.valueOf(value) : HttpStatus.NOT_FOUND;
+        HttpStatus status = code instanceof Integer value && HttpStatus.resolve(value) != null
+                ? HttpStatus.valueOf(value)
+                : HttpStatus.NOT_FOUND;
         ProblemDetail problem;
         if (status.is5xxServerError()) {
-            problem = ProblemResponses.problem(status, "internal-error", "Internal error", "The request failed on the server; the service log has the details.");
+            problem = ProblemResponses.problem(
+                    status,
+                    "internal-error",
+                    "Internal error",
+                    "The request failed on the server; the service log has the details.");
         } else if (status == HttpStatus.NOT_FOUND) {
             problem = ProblemResponses.problem(status, "not-found", "Not Found", "No such resource");
         } else {
-            problem = ProblemResponses.problem(status, "invalid-request", status.getReasonPhrase(), "The request cannot be taken as sent");
+            problem = ProblemResponses.problem(
+                    status, "invalid-request", status.getReasonPhrase(), "The request cannot be taken as sent");
         }
         Object uri = request.getAttribute(RequestDispatcher.ERROR_REQUEST_URI);
         problem.setInstance(ProblemResponses.instance(uri instanceof String path ? path : request.getRequestURI()));

@@ -34,7 +34,8 @@ public final class ProblemErrorReportValve extends ErrorReportValve {
         }
         HttpStatus known = HttpStatus.resolve(status);
         String title = known == null ? "Error" : known.getReasonPhrase();
-        String detail = status >= 500 ? "The request failed on the server; the service log has the details."
+        String detail = status >= 500
+                ? "The request failed on the server; the service log has the details."
                 : "The request cannot be taken as sent (for example a backslash, an encoded slash or invalid percent-encoding in the path)";
         String type = status >= 500 ? "internal-error" : "invalid-request";
         String body = "{\"type\":\"urn:sluice:problem:" + type + "\",\"title\":\"" + title + "\",\"status\":" + status

@@ -75,7 +75,9 @@ class QueryController {
 
     /** Discards the checkpoint of a stopped pipeline; its next start reads from the given point. */
     @PostMapping("/{name}/reset")
-    QueryStatus reset(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name, @Valid @RequestBody ResetRequest request) {
+    QueryStatus reset(
+            @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
+            @Valid @RequestBody ResetRequest request) {
         return manager.reset(name, request.startingPoint());
     }
 
@@ -83,7 +85,8 @@ class QueryController {
     @GetMapping("/{name}/progress")
     List<JsonNode> progress(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
-            @RequestParam(defaultValue = "10") @Min(1) @Max(100) int limit) throws JsonProcessingException {
+            @RequestParam(defaultValue = "10") @Min(1) @Max(100) int limit)
+            throws JsonProcessingException {
         List<JsonNode> progress = new ArrayList<>();
         for (String json : manager.progress(name, limit)) {
             progress.add(objectMapper.readTree(json));

@@ -23,7 +23,8 @@ public enum Role {
 
     /** This role's authority and those of every role below it. */
     public List<GrantedAuthority> authorities() {
-        return Arrays.stream(values()).filter(role -> role.ordinal() <= ordinal())
+        return Arrays.stream(values())
+                .filter(role -> role.ordinal() <= ordinal())
                 .map(role -> (GrantedAuthority) new SimpleGrantedAuthority(role.authority()))
                 .toList();
     }
@@ -33,7 +34,9 @@ public enum Role {
     }
 
     public static Optional<Role> named(String name) {
-        return Arrays.stream(values()).filter(role -> role.label().equalsIgnoreCase(name.strip())).findFirst();
+        return Arrays.stream(values())
+                .filter(role -> role.label().equalsIgnoreCase(name.strip()))
+                .findFirst();
     }
 
     /** The highest role among the authorities, if any. */
@@ -41,7 +44,8 @@ public enum Role {
         Role highest = null;
         for (GrantedAuthority authority : authorities) {
             for (Role role : values()) {
-                if (role.authority().equals(authority.getAuthority()) && (highest == null || role.ordinal() > highest.ordinal())) {
+                if (role.authority().equals(authority.getAuthority())
+                        && (highest == null || role.ordinal() > highest.ordinal())) {
                     highest = role;
                 }
             }

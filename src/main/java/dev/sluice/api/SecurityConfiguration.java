@@ -2,7 +2,6 @@ package dev.sluice.api;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.config.SluiceProperties;
-import dev.sluice.config.SluiceProperties.Anonymous;
 import jakarta.servlet.FilterChain;
 import jakarta.servlet.ServletException;
 import jakarta.servlet.http.HttpServletRequest;
@@ -68,15 +67,27 @@ class SecurityConfiguration {
     static final String ANONYMOUS_ADMIN = "anonymous";
 
     @Bean
-    SecurityFilterChain apiSecurity(HttpSecurity http, SluiceProperties properties, ObjectMapper json,
-            ObjectProvider<JwtDecoder> jwtDecoder, AuditTrail audit) throws Exception {
+    SecurityFilterChain apiSecurity(
+            HttpSecurity http,
+            SluiceProperties properties,
+            ObjectMapper json,
+            ObjectProvider<JwtDecoder> jwtDecoder,
+            AuditTrail audit)
+            throws Exception {
         SluiceProperties.Security security = properties.security();
         AuthenticationEntryPoint unauthorized = (request, response, e) -> unauthorized(request, response, e, json);
         AccessDeniedHandler forbidden = (request, response, e) -> {
-            Role role = Role.highest(SecurityContextHolder.getContext().getAuthentication().getAuthorities()).orElse(null);
-            ProblemDetail problem = ProblemResponses.problem(HttpStatus.FORBIDDEN, "forbidden", "Forbidden",
-                    (role == null ? "This caller has no role" : "The " + role.label() + " role may not")
-                            + " call " + request.getMethod() + " " + request.getRequestURI() + "; it needs " + required(request).label());
+            Role role = Role.highest(SecurityContextHolder.getContext()
+                            .getAuthentication()
+                            .getAuthorities())
+                    .orElse(null);
+            ProblemDetail problem = ProblemResponses.problem(
+                    HttpStatus.FORBIDDEN,
+                    "forbidden",
+                    "Forbidden",
+                    (role == null ? "This caller has no role" : "The " + role.label() + " role may not") + " call "
+                            + request.getMethod() + " " + request.getRequestURI() + "; it needs "
+                            + required(request).label());
             problem.setInstance(ProblemResponses.instance(request.getRequestURI()));
             ProblemResponses.write(response, json, problem);
         };
@@ -86,7 +97,8 @@ class SecurityConfiguration {
                 .formLogin(form -> form.disable())
                 .logout(logout -> logout.disable())
                 .requestCache(cache -> cache.disable())
-                .exceptionHandling(exceptions -> exceptions.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
+                .exceptionHandling(exceptions ->
+                        exceptions.authenticationEntryPoint(unauthorized).accessDeniedHandler(forbidden))
                 .addFilterAfter(audit.filter(), SecurityContextHolderFilter.class);
 
         JwtDecoder decoder = jwtDecoder.getIfAvailable();
@@ -102,35 +114,57 @@ class SecurityConfiguration {
                 providers.add(jwt);
             }
             ProviderManager manager = new ProviderManager(providers);
-            http.oauth2ResourceServer(server -> server.authenticationManagerResolver(request -> manager).authenticationEntryPoint(unauthorized));
-            log.info("The control API takes {}{}{}", tokens.isEmpty() ? "" : "role tokens", tokens.isEmpty() || decoder == null ? "" : " and ",
-                    decoder == null ? "" : "JWTs (roles from claim '" + security.jwt().rolesClaim() + "')");
+            http.oauth2ResourceServer(server ->
+                    server.authenticationManagerResolver(request -> manager).authenticationEntryPoint(unauthorized));
+            log.info(
+                    "The control API takes {}{}{}",
+                    tokens.isEmpty() ? "" : "role tokens",
+                    tokens.isEmpty() || decoder == null ? "" : " and ",
+                    decoder == null
+                            ? ""
+                            : "JWTs (roles from claim '" + security.jwt().rolesClaim() + "')");
         } else {
             switch (security.withoutCredentials()) {
                 case LOOPBACK -> {
                     http.addFilterBefore(new LoopbackAdmin(), BearerTokenAuthenticationFilter.class);
-                    log.warn("No credential is configured (sluice.security.admin-tokens, operator-tokens, viewer-tokens or a JWT issuer):"
-                            + " the control API answers only clients on this host. Set tokens before exposing the port.");
+                    log.warn(
+                            "No credential is configured (sluice.security.admin-tokens, operator-tokens, viewer-tokens or a JWT issuer):"
+                                    + " the control API answers only clients on this host. Set tokens before exposing the port.");
                 }
                 case EVERYONE -> {
                     http.addFilterBefore(new EveryoneAdmin(), BearerTokenAuthenticationFilter.class);
                     log.warn("No credential is configured and sluice.security.without-credentials=everyone:"
                             + " every client that reaches the port may change pipelines");
                 }
-                case NOBODY -> log.warn("No credential is configured and sluice.security.without-credentials=nobody: the control API refuses every call");
+                case NOBODY ->
+                    log.warn(
+                            "No credential is configured and sluice.security.without-credentials=nobody: the control API refuses every call");
             }
         }
 
-        http.authorizeHttpRequests(requests -> requests
-                .requestMatchers("/actuator/health", "/actuator/health/**", "/actuator/info", "/actuator/prometheus", "/error",
-                        "/v3/api-docs", "/v3/api-docs/**", "/swagger-ui/**", "/swagger-ui.html").permitAll()
-                .requestMatchers(HttpMethod.GET, "/api/audit", "/api/audit/**").hasRole(Role.ADMIN.name())
-                .requestMatchers(HttpMethod.GET, "/api/**").hasRole(Role.VIEWER.name())
-                .requestMatchers(HttpMethod.HEAD, "/api/**").hasRole(Role.VIEWER.name())
+        http.authorizeHttpRequests(requests -> requests.requestMatchers(
+                        "/actuator/health",
+                        "/actuator/health/**",
+                        "/actuator/info",
+                        "/actuator/prometheus",
+                        "/error",
+                        "/v3/api-docs",
+                        "/v3/api-docs/**",
+                        "/swagger-ui/**",
+                        "/swagger-ui.html")
+                .permitAll()
+                .requestMatchers(HttpMethod.GET, "/api/audit", "/api/audit/**")
+                .hasRole(Role.ADMIN.name())
+                .requestMatchers(HttpMethod.GET, "/api/**")
+                .hasRole(Role.VIEWER.name())
+                .requestMatchers(HttpMethod.HEAD, "/api/**")
+                .hasRole(Role.VIEWER.name())
                 .requestMatchers(HttpMethod.POST, "/api/queries/*/start", "/api/queries/*/stop", "/api/queries/*/reset")
-                        .hasRole(Role.OPERATOR.name())
-                .requestMatchers("/api", "/api/**").hasRole(Role.ADMIN.name())
-                .anyRequest().permitAll());
+                .hasRole(Role.OPERATOR.name())
+                .requestMatchers("/api", "/api/**")
+                .hasRole(Role.ADMIN.name())
+                .anyRequest()
+                .permitAll());
         return http.build();
     }
 
@@ -154,7 +188,10 @@ class SecurityConfiguration {
     @Bean
     RequestRejectedHandler requestRejectedHandler(ObjectMapper json) {
         return (request, response, e) -> {
-            ProblemDetail problem = ProblemResponses.problem(HttpStatus.BAD_REQUEST, "rejected-request", "Request rejected",
+            ProblemDetail problem = ProblemResponses.problem(
+                    HttpStatus.BAD_REQUEST,
+                    "rejected-request",
+                    "Request rejected",
                     "The request's path or headers are not allowed (for example an encoded slash, '..', ';' or '//' in the path)");
             ProblemResponses.write(response, json, problem);
         };
@@ -169,12 +206,17 @@ class SecurityConfiguration {
     /** The roles a JWT's claim names; unknown values give none. */
     private static JwtAuthenticationConverter jwtRoles(SluiceProperties.Jwt settings) {
         Map<String, Role> mapping = new java.util.HashMap<>();
-        settings.roles().forEach((value, role) -> mapping.put(value, Role.named(role).orElseThrow(() -> new IllegalStateException(
-                "sluice.security.jwt.roles." + value + " is '" + role + "'; a role is viewer, operator or admin"))));
+        settings.roles()
+                .forEach((value, role) -> mapping.put(
+                        value,
+                        Role.named(role)
+                                .orElseThrow(() -> new IllegalStateException("sluice.security.jwt.roles." + value
+                                        + " is '" + role + "'; a role is viewer, operator or admin"))));
         JwtAuthenticationConverter converter = new JwtAuthenticationConverter();
         converter.setJwtGrantedAuthoritiesConverter((Jwt jwt) -> {
             Object claim = jwt.getClaims().get(settings.rolesClaim());
-            Collection<?> values = claim instanceof Collection<?> list ? list : claim == null ? List.of() : List.of(claim);
+            Collection<?> values =
+                    claim instanceof Collection<?> list ? list : claim == null ? List.of() : List.of(claim);
             Set<GrantedAuthority> authorities = new LinkedHashSet<>();
             for (Object value : values) {
                 String text = String.valueOf(value);
@@ -188,12 +230,15 @@ class SecurityConfiguration {
         return converter;
     }
 
-    private static void unauthorized(HttpServletRequest request, HttpServletResponse response, AuthenticationException e, ObjectMapper json)
+    private static void unauthorized(
+            HttpServletRequest request, HttpServletResponse response, AuthenticationException e, ObjectMapper json)
             throws IOException {
-        String detail = e instanceof InvalidBearerTokenException || e instanceof org.springframework.security.authentication.BadCredentialsException
+        String detail = e instanceof InvalidBearerTokenException
+                        || e instanceof org.springframework.security.authentication.BadCredentialsException
                 ? "The bearer token is not valid (unknown, expired or not signed by the configured issuer)"
                 : "This call needs 'Authorization: Bearer <token>'";
-        ProblemDetail problem = ProblemResponses.problem(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized", detail);
+        ProblemDetail problem =
+                ProblemResponses.problem(HttpStatus.UNAUTHORIZED, "unauthorized", "Unauthorized", detail);
         problem.setInstance(ProblemResponses.instance(request.getRequestURI()));
         response.setHeader("WWW-Authenticate", "Bearer");
         ProblemResponses.write(response, json, problem);
@@ -207,10 +252,13 @@ class SecurityConfiguration {
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            if (isLoopback(request.getRemoteAddr()) && request.getHeader("Forwarded") == null && request.getHeader("X-Forwarded-For") == null
+            if (isLoopback(request.getRemoteAddr())
+                    && request.getHeader("Forwarded") == null
+                    && request.getHeader("X-Forwarded-For") == null
                     && request.getHeader("X-Real-IP") == null) {
-                SecurityContextHolder.getContext().setAuthentication(
-                        new PreAuthenticatedAuthenticationToken(LOOPBACK_CALLER, null, Role.ADMIN.authorities()));
+                SecurityContextHolder.getContext()
+                        .setAuthentication(new PreAuthenticatedAuthenticationToken(
+                                LOOPBACK_CALLER, null, Role.ADMIN.authorities()));
             }
             chain.doFilter(request, response);
         }
@@ -228,8 +276,9 @@ class SecurityConfiguration {
         @Override
         protected void doFilterInternal(HttpServletRequest request, HttpServletResponse response, FilterChain chain)
                 throws ServletException, IOException {
-            SecurityContextHolder.getContext().setAuthentication(
-                    new PreAuthenticatedAuthenticationToken(ANONYMOUS_ADMIN, null, Role.ADMIN.authorities()));
+            SecurityContextHolder.getContext()
+                    .setAuthentication(
+                            new PreAuthenticatedAuthenticationToken(ANONYMOUS_ADMIN, null, Role.ADMIN.authorities()));
             chain.doFilter(request, response);
         }
     }

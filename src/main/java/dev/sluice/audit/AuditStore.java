@@ -16,16 +16,26 @@ public class AuditStore {
     }
 
     public void add(AuditEntry entry) {
-        jdbc.update("INSERT INTO audit_log (actor, role, action, pipeline, method, path, parameters, status, outcome, definition)"
+        jdbc.update(
+                "INSERT INTO audit_log (actor, role, action, pipeline, method, path, parameters, status, outcome, definition)"
                         + " VALUES (?, ?, ?, ?, ?, ?, ?, ?, ?, ?)",
-                entry.actor(), entry.role(), entry.action(), entry.pipeline(), entry.method(), entry.path(), entry.parameters(),
-                entry.status(), entry.outcome(), entry.definition());
+                entry.actor(),
+                entry.role(),
+                entry.action(),
+                entry.pipeline(),
+                entry.method(),
+                entry.path(),
+                entry.parameters(),
+                entry.status(),
+                entry.outcome(),
+                entry.definition());
     }
 
     /** The newest entries first, of one pipeline or all, at or after {@code since} when given. */
     public List<AuditEntry> find(String pipeline, Instant since, int limit) {
-        StringBuilder sql = new StringBuilder("SELECT id, at, actor, role, action, pipeline, method, path, parameters, status, outcome,"
-                + " definition FROM audit_log WHERE true");
+        StringBuilder sql = new StringBuilder(
+                "SELECT id, at, actor, role, action, pipeline, method, path, parameters, status, outcome,"
+                        + " definition FROM audit_log WHERE true");
         List<Object> arguments = new ArrayList<>();
         if (pipeline != null) {
             sql.append(" AND pipeline = ?");
@@ -37,9 +47,21 @@ public class AuditStore {
         }
         sql.append(" ORDER BY at DESC, id DESC LIMIT ?");
         arguments.add(limit);
-        return jdbc.query(sql.toString(), (row, index) -> new AuditEntry(row.getLong("id"), row.getTimestamp("at").toInstant(),
-                row.getString("actor"), row.getString("role"), row.getString("action"), row.getString("pipeline"),
-                row.getString("method"), row.getString("path"), row.getString("parameters"), row.getInt("status"),
-                row.getString("outcome"), row.getString("definition")), arguments.toArray());
+        return jdbc.query(
+                sql.toString(),
+                (row, index) -> new AuditEntry(
+                        row.getLong("id"),
+                        row.getTimestamp("at").toInstant(),
+                        row.getString("actor"),
+                        row.getString("role"),
+                        row.getString("action"),
+                        row.getString("pipeline"),
+                        row.getString("method"),
+                        row.getString("path"),
+                        row.getString("parameters"),
+                        row.getInt("status"),
+                        row.getString("outcome"),
+                        row.getString("definition")),
+                arguments.toArray());
     }
 }

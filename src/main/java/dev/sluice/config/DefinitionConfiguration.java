@@ -26,8 +26,13 @@ class DefinitionConfiguration {
 
     @Bean
     PipelineEnvironment pipelineEnvironment(SluiceProperties properties, JdbcTarget target, MemoryTables memoryTables) {
-        return new PipelineEnvironment(properties.kafka().bootstrapServers(), properties.kafka().properties(),
-                properties.checkpointRoot(), target, properties.postgres().deadLetterTable(), memoryTables);
+        return new PipelineEnvironment(
+                properties.kafka().bootstrapServers(),
+                properties.kafka().properties(),
+                properties.checkpointRoot(),
+                target,
+                properties.postgres().deadLetterTable(),
+                memoryTables);
     }
 
     @Bean
@@ -37,10 +42,18 @@ class DefinitionConfiguration {
 
     /** Registers every defined pipeline with the manager before the service starts its pipelines. */
     @Bean
-    PipelineCatalog pipelineCatalog(SparkSession spark, StreamingQueryManager manager, PipelineDefinitionStore store,
-            PipelineEnvironment environment, DataSource dataSource, SluiceProperties properties) {
-        FileRoots files = new FileRoots(properties.pipelines().fileRoots(),
-                List.of(properties.checkpointRoot(), properties.pipelines().carInfoToHdfs().path()));
+    PipelineCatalog pipelineCatalog(
+            SparkSession spark,
+            StreamingQueryManager manager,
+            PipelineDefinitionStore store,
+            PipelineEnvironment environment,
+            DataSource dataSource,
+            SluiceProperties properties) {
+        FileRoots files = new FileRoots(
+                properties.pipelines().fileRoots(),
+                List.of(
+                        properties.checkpointRoot(),
+                        properties.pipelines().carInfoToHdfs().path()));
         PipelineCatalog catalog = new PipelineCatalog(spark, manager, store, environment, dataSource, files);
         catalog.load(properties.pipelines().definitions());
         return catalog;

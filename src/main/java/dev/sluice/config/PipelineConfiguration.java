@@ -19,27 +19,50 @@ class PipelineConfiguration {
 
     @Bean
     JdbcTarget sinkJdbcTarget(DataSourceProperties dataSource, SluiceProperties properties) {
-        return new JdbcTarget(dataSource.determineUrl(), dataSource.determineUsername(),
-                dataSource.determinePassword(), properties.postgres().maxConnectionsPerExecutor(),
+        return new JdbcTarget(
+                dataSource.determineUrl(),
+                dataSource.determineUsername(),
+                dataSource.determinePassword(),
+                properties.postgres().maxConnectionsPerExecutor(),
                 properties.postgres().writeMethod());
     }
 
     @Bean
     CarInfoToPostgres carInfoToPostgres(SluiceProperties properties, JdbcTarget target) {
         SluiceProperties.CarInfoToPostgres p = properties.pipelines().carInfoToPostgres();
-        KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
-                p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
+        KafkaSource source = new KafkaSource(
+                properties.kafka().bootstrapServers(),
+                p.topic(),
+                p.startingOffsets(),
+                p.maxOffsetsPerTrigger(),
+                p.failOnDataLoss(),
+                properties.kafka().properties());
         StreamSettings settings = settings(properties, CAR_INFO_TO_POSTGRES, p.autoStart(), source, p.trigger());
-        return new CarInfoToPostgres(settings, p.validation().limits(), target, p.table(), properties.postgres().deadLetterTable());
+        return new CarInfoToPostgres(
+                settings,
+                p.validation().limits(),
+                target,
+                p.table(),
+                properties.postgres().deadLetterTable());
     }
 
     @Bean
     CarInfoToParquet carInfoToHdfs(SluiceProperties properties, JdbcTarget target) {
         SluiceProperties.CarInfoToHdfs p = properties.pipelines().carInfoToHdfs();
-        KafkaSource source = new KafkaSource(properties.kafka().bootstrapServers(), p.topic(),
-                p.startingOffsets(), p.maxOffsetsPerTrigger(), p.failOnDataLoss(), properties.kafka().properties());
+        KafkaSource source = new KafkaSource(
+                properties.kafka().bootstrapServers(),
+                p.topic(),
+                p.startingOffsets(),
+                p.maxOffsetsPerTrigger(),
+                p.failOnDataLoss(),
+                properties.kafka().properties());
         StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger());
-        return new CarInfoToParquet(settings, p.validation().limits(), p.path(), p.rowsPerFile(), target,
+        return new CarInfoToParquet(
+                settings,
+                p.validation().limits(),
+                p.path(),
+                p.rowsPerFile(),
+                target,
                 properties.postgres().deadLetterTable());
     }
 

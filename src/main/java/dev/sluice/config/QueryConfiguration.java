@@ -18,21 +18,29 @@ import org.springframework.context.annotation.Configuration;
 class QueryConfiguration {
 
     @Bean(destroyMethod = "close")
-    KafkaLagMonitor kafkaLagMonitor(MeterRegistry registry, List<Pipeline> pipelines, SparkSession spark,
-            SluiceProperties properties) {
-        KafkaLagMonitor monitor = new KafkaLagMonitor(registry, pipelines, spark.sparkContext().hadoopConfiguration(),
-                Clock.systemUTC());
+    KafkaLagMonitor kafkaLagMonitor(
+            MeterRegistry registry, List<Pipeline> pipelines, SparkSession spark, SluiceProperties properties) {
+        KafkaLagMonitor monitor =
+                new KafkaLagMonitor(registry, pipelines, spark.sparkContext().hadoopConfiguration(), Clock.systemUTC());
         monitor.start(properties.monitoring().lagRefresh());
         return monitor;
     }
 
     @Bean
-    StreamingQueryManager streamingQueryManager(SparkSession spark, List<Pipeline> pipelines,
-            List<BatchListener> batchListeners, DesiredStateStore desiredStates, KafkaLagMonitor lag,
+    StreamingQueryManager streamingQueryManager(
+            SparkSession spark,
+            List<Pipeline> pipelines,
+            List<BatchListener> batchListeners,
+            DesiredStateStore desiredStates,
+            KafkaLagMonitor lag,
             SluiceProperties properties) {
         SluiceProperties.Restart restart = properties.restart();
-        RestartPolicy policy = new RestartPolicy(restart.enabled(), restart.initialBackoff(), restart.maxBackoff(),
-                restart.multiplier(), restart.maxAttempts());
+        RestartPolicy policy = new RestartPolicy(
+                restart.enabled(),
+                restart.initialBackoff(),
+                restart.maxBackoff(),
+                restart.multiplier(),
+                restart.maxAttempts());
         StreamingQueryManager manager = new StreamingQueryManager(
                 spark, pipelines, batchListeners, desiredStates, policy, properties.stopTimeout(), lag);
         manager.addRegistryListener(lag);

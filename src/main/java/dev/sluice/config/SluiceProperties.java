@@ -85,13 +85,18 @@ public record SluiceProperties(
 
         /** Whether any token is configured. */
         public boolean hasTokens() {
-            return apiToken != null && !apiToken.isBlank() || !viewerTokens.isEmpty() || !operatorTokens.isEmpty() || !adminTokens.isEmpty();
+            return apiToken != null && !apiToken.isBlank()
+                    || !viewerTokens.isEmpty()
+                    || !operatorTokens.isEmpty()
+                    || !adminTokens.isEmpty();
         }
 
         @Override
         public String toString() {
-            return "Security[apiToken=" + (apiToken == null ? "unset" : "****") + ", viewerTokens=" + viewerTokens.size()
-                    + ", operatorTokens=" + operatorTokens.size() + ", adminTokens=" + adminTokens.size() + ", jwt=" + jwt
+            return "Security[apiToken=" + (apiToken == null ? "unset" : "****") + ", viewerTokens="
+                    + viewerTokens.size()
+                    + ", operatorTokens=" + operatorTokens.size() + ", adminTokens=" + adminTokens.size() + ", jwt="
+                    + jwt
                     + ", withoutCredentials=" + withoutCredentials + "]";
         }
     }
@@ -260,7 +265,9 @@ public record SluiceProperties(
 
         @AssertTrue(message = "each minimum must not be above its maximum")
         boolean isConsistent() {
-            return minLatitude <= maxLatitude && minLongitude <= maxLongitude && (maxSpeed == null || minSpeed <= maxSpeed);
+            return minLatitude <= maxLatitude
+                    && minLongitude <= maxLongitude
+                    && (maxSpeed == null || minSpeed <= maxSpeed);
         }
 
         public CarInfoLimits limits() {

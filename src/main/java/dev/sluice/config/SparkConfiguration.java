@@ -19,9 +19,7 @@ class SparkConfiguration {
     @Bean(destroyMethod = "stop")
     SparkSession sparkSession(SluiceProperties properties) {
         SluiceProperties.Spark spark = properties.spark();
-        SparkConf conf = new SparkConf()
-                .set("spark.master", spark.master())
-                .setAppName(spark.appName());
+        SparkConf conf = new SparkConf().set("spark.master", spark.master()).setAppName(spark.appName());
         spark.config().forEach(conf::set);
         if (!"false".equals(conf.get(PipelinePlanner.VARIABLE_SUBSTITUTION, "true"))) {
             // ${env:...} and ${system:...} in any SQL text would read the service's environment.

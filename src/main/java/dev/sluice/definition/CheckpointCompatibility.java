@@ -21,7 +21,9 @@ final class CheckpointCompatibility {
         List<String> changes = new ArrayList<>();
         Source a = old.source();
         Source b = next.source();
-        if (a.kind() != b.kind() || !a.topics().equals(b.topics()) || !Objects.equals(a.topicPattern(), b.topicPattern())
+        if (a.kind() != b.kind()
+                || !a.topics().equals(b.topics())
+                || !Objects.equals(a.topicPattern(), b.topicPattern())
                 || !Objects.equals(a.path(), b.path())) {
             changes.add("the source is another one (its offsets are in the checkpoint)");
         }
@@ -31,9 +33,12 @@ final class CheckpointCompatibility {
         if (old.sink().kind() != next.sink().kind()) {
             changes.add("the sink is of another kind");
         }
-        if (stateful && (a.formatOrDefault() != b.formatOrDefault() || !Objects.equals(a.schema(), b.schema())
-                || !Objects.equals(a.schemaName(), b.schemaName()))) {
-            changes.add("the records' schema of a stateful query changes (its state in the checkpoint has the old shape)");
+        if (stateful
+                && (a.formatOrDefault() != b.formatOrDefault()
+                        || !Objects.equals(a.schema(), b.schema())
+                        || !Objects.equals(a.schemaName(), b.schemaName()))) {
+            changes.add(
+                    "the records' schema of a stateful query changes (its state in the checkpoint has the old shape)");
         }
         if (stateful && !old.transform().equals(next.transform())) {
             changes.add("the transform of a stateful query changes (its state in the checkpoint has the old shape)");

@@ -50,7 +50,8 @@ final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
                         try {
                             deadLetters.writeRows(rejected.iterator());
                         } catch (java.sql.SQLException e) {
-                            throw new IllegalStateException("Could not write " + rejected.size() + " dead letters: " + e.getMessage(), e);
+                            throw new IllegalStateException(
+                                    "Could not write " + rejected.size() + " dead letters: " + e.getMessage(), e);
                         }
                         rejected.clear();
                     }

@@ -55,7 +55,11 @@ public final class DefinedPipeline implements Pipeline {
      * @param invalid why a stored definition no longer passes the checks (a later release's rules,
      *     a changed setting): every start is refused with it until the definition is changed
      */
-    DefinedPipeline(PipelineDefinition definition, Origin origin, PipelineEnvironment environment, InvalidDefinitionException invalid) {
+    DefinedPipeline(
+            PipelineDefinition definition,
+            Origin origin,
+            PipelineEnvironment environment,
+            InvalidDefinitionException invalid) {
         this.definition = definition;
         this.origin = origin;
         this.environment = environment;
@@ -92,9 +96,13 @@ public final class DefinedPipeline implements Pipeline {
         if (source.kind() != SourceKind.KAFKA || source.topics().size() != 1) {
             return Optional.empty();
         }
-        return Optional.of(new KafkaSource(environment.kafkaBootstrapServers(), source.topics().get(0),
-                source.startingOffsets() == null ? "latest" : source.startingOffsets(), source.maxOffsetsPerTrigger(),
-                source.failOnDataLoss() == null || source.failOnDataLoss(), environment.kafkaProperties()));
+        return Optional.of(new KafkaSource(
+                environment.kafkaBootstrapServers(),
+                source.topics().get(0),
+                source.startingOffsets() == null ? "latest" : source.startingOffsets(),
+                source.maxOffsetsPerTrigger(),
+                source.failOnDataLoss() == null || source.failOnDataLoss(),
+                environment.kafkaProperties()));
     }
 
     @Override
@@ -103,12 +111,14 @@ public final class DefinedPipeline implements Pipeline {
         if (!sink.isFiles()) {
             return Optional.empty();
         }
-        return Optional.of("Spark's file sink ties " + sink.path() + "/_spark_metadata to this checkpoint: with a new checkpoint it"
+        return Optional.of("Spark's file sink ties " + sink.path()
+                + "/_spark_metadata to this checkpoint: with a new checkpoint it"
                 + " would skip batches it believes written. Point the sink at a new path instead");
     }
 
     @Override
-    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from)
+            throws TimeoutException {
         if (invalid != null) {
             throw invalid;
         }
@@ -117,45 +127,61 @@ public final class DefinedPipeline implements Pipeline {
         String name = name();
         DataStreamWriter<Row> writer = switch (sink.kind()) {
             case POSTGRES -> {
-                List<String> columns = List.of(plan.schema().fieldNames()).stream().map(c -> c.toLowerCase(Locale.ROOT)).toList();
-                List<String> keys = sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList();
+                List<String> columns = List.of(plan.schema().fieldNames()).stream()
+                        .map(c -> c.toLowerCase(Locale.ROOT))
+                        .toList();
+                List<String> keys = sink.keyColumns().stream()
+                        .map(c -> c.toLowerCase(Locale.ROOT))
+                        .toList();
                 if (Boolean.TRUE.equals(sink.createTable())) {
                     createTable(PostgresTables.ddl(sink.table(), plan.schema(), sink.keyColumns()));
                 }
                 UpsertSink upsert = new UpsertSink(environment.target(), sink.table(), columns, keys);
-                yield plan.output().writeStream()
-                        .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> upsert.write(batch));
+                yield plan.output().writeStream().foreachBatch((VoidFunction2<Dataset<Row>, Long>)
+                        (batch, batchId) -> upsert.write(batch));
             }
             case PARQUET, JSON, CSV -> {
-                DataStreamWriter<Row> files = plan.output().writeStream()
+                DataStreamWriter<Row> files = plan.output()
+                        .writeStream()
                         .format(sink.kind().name().toLowerCase(Locale.ROOT))
                         .option("path", sink.path());
                 if (sink.kind() == PipelineDefinition.SinkKind.CSV) {
                     files = files.option("header", true);
                 }
-                yield sink.partitionBy().isEmpty() ? files : files.partitionBy(sink.partitionBy().toArray(String[]::new));
+                yield sink.partitionBy().isEmpty()
+                        ? files
+                        : files.partitionBy(sink.partitionBy().toArray(String[]::new));
             }
             case KAFKA -> {
-                DataStreamWriter<Row> kafka = PipelinePlanner.kafkaRecords(plan.output(), sink).writeStream()
+                DataStreamWriter<Row> kafka = PipelinePlanner.kafkaRecords(plan.output(), sink)
+                        .writeStream()
                         .format("kafka")
                         .option("kafka.bootstrap.servers", environment.kafkaBootstrapServers())
                         .option("topic", sink.topic());
-                for (Map.Entry<String, String> property : environment.kafkaProperties().entrySet()) {
+                for (Map.Entry<String, String> property :
+                        environment.kafkaProperties().entrySet()) {
                     kafka = kafka.option("kafka." + property.getKey(), property.getValue());
                 }
                 yield kafka;
             }
-            case CONSOLE -> plan.output().writeStream()
-                    .format("console")
-                    .option("numRows", sink.maxRows() == null ? 20 : sink.maxRows())
-                    .option("truncate", false);
+            case CONSOLE ->
+                plan.output()
+                        .writeStream()
+                        .format("console")
+                        .option("numRows", sink.maxRows() == null ? 20 : sink.maxRows())
+                        .option("truncate", false);
             case MEMORY -> {
-                environment.memoryTables().create(name, plan.schema(), definition.outputMode(), sink.keyColumns(),
-                        sink.maxRows() == null ? DEFAULT_MEMORY_ROWS : sink.maxRows());
+                environment
+                        .memoryTables()
+                        .create(
+                                name,
+                                plan.schema(),
+                                definition.outputMode(),
+                                sink.keyColumns(),
+                                sink.maxRows() == null ? DEFAULT_MEMORY_ROWS : sink.maxRows());
                 MemoryTables tables = environment.memoryTables();
-                yield plan.output().writeStream()
-                        .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
-                                tables.apply(name, batchId, batch.collectAsList()));
+                yield plan.output().writeStream().foreachBatch((VoidFunction2<Dataset<Row>, Long>)
+                        (batch, batchId) -> tables.apply(name, batchId, batch.collectAsList()));
             }
         };
         ProgressRelay relay = new ProgressRelay(spark, name, plan.rejectReasons(), listener);
@@ -183,7 +209,8 @@ public final class DefinedPipeline implements Pipeline {
                 Statement statement = connection.createStatement()) {
             statement.execute(ddl);
         } catch (SQLException e) {
-            throw new IllegalStateException("Could not create the table " + definition.sink().table() + ": " + e.getMessage(), e);
+            throw new IllegalStateException(
+                    "Could not create the table " + definition.sink().table() + ": " + e.getMessage(), e);
         }
     }
 
@@ -236,7 +263,10 @@ public final class DefinedPipeline implements Pipeline {
                 }
             }
             Long addBatch = progress.durationMs().get("addBatch");
-            listener.onBatch(name, progress.batchId(), new BatchOutcome(rows, 0, rejected),
+            listener.onBatch(
+                    name,
+                    progress.batchId(),
+                    new BatchOutcome(rows, 0, rejected),
                     Duration.ofMillis(addBatch == null ? 0 : addBatch));
         }
 

@@ -19,6 +19,7 @@ public record DefinitionProblem(String field, String message, Integer line, Inte
 
     @Override
     public String toString() {
-        return field + ": " + message + (line == null ? "" : " (line " + line + (position == null ? "" : ", position " + position) + ")");
+        return field + ": " + message
+                + (line == null ? "" : " (line " + line + (position == null ? "" : ", position " + position) + ")");
     }
 }

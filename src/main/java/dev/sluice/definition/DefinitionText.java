@@ -16,6 +16,7 @@ final class DefinitionText {
 
     /** Names, paths, topics, intervals and the like. */
     static final int MAX_SETTING_LENGTH = 1_000;
+
     static final int MAX_DESCRIPTION_LENGTH = 4_000;
     static final int MAX_LIST_SIZE = 100;
 
@@ -47,7 +48,8 @@ final class DefinitionText {
         check(problems, "sink.value", sink.value(), SqlPolicy.MAX_EXPRESSION_LENGTH);
         check(problems, "trigger.interval", definition.trigger().interval(), MAX_SETTING_LENGTH);
         if (definition.rules().size() > MAX_LIST_SIZE) {
-            problems.add(new DefinitionProblem("rules", "has " + definition.rules().size() + " rules; at most " + MAX_LIST_SIZE + " are allowed"));
+            problems.add(new DefinitionProblem(
+                    "rules", "has " + definition.rules().size() + " rules; at most " + MAX_LIST_SIZE + " are allowed"));
         }
         for (int i = 0; i < definition.rules().size(); i++) {
             Rule rule = definition.rules().get(i);
@@ -59,7 +61,8 @@ final class DefinitionText {
 
     private static void checkAll(List<DefinitionProblem> problems, String field, List<String> values) {
         if (values.size() > MAX_LIST_SIZE) {
-            problems.add(new DefinitionProblem(field, "has " + values.size() + " entries; at most " + MAX_LIST_SIZE + " are allowed"));
+            problems.add(new DefinitionProblem(
+                    field, "has " + values.size() + " entries; at most " + MAX_LIST_SIZE + " are allowed"));
             return;
         }
         for (int i = 0; i < values.size(); i++) {
@@ -72,11 +75,14 @@ final class DefinitionText {
             return;
         }
         if (value.indexOf('\0') >= 0) {
-            problems.add(new DefinitionProblem(field, "contains a NUL character (\\u0000), which is not allowed in a definition"));
+            problems.add(new DefinitionProblem(
+                    field, "contains a NUL character (\\u0000), which is not allowed in a definition"));
         } else if (hasUnpairedSurrogate(value)) {
-            problems.add(new DefinitionProblem(field, "contains half of a UTF-16 surrogate pair, which is not a character"));
+            problems.add(
+                    new DefinitionProblem(field, "contains half of a UTF-16 surrogate pair, which is not a character"));
         } else if (value.length() > maxLength) {
-            problems.add(new DefinitionProblem(field, "is " + value.length() + " characters long; at most " + maxLength + " are allowed"));
+            problems.add(new DefinitionProblem(
+                    field, "is " + value.length() + " characters long; at most " + maxLength + " are allowed"));
         }
     }
 
@@ -84,7 +90,9 @@ final class DefinitionText {
     private static boolean hasUnpairedSurrogate(String value) {
         for (int i = 0; i < value.length(); i++) {
             char c = value.charAt(i);
-            if (Character.isHighSurrogate(c) && i + 1 < value.length() && Character.isLowSurrogate(value.charAt(i + 1))) {
+            if (Character.isHighSurrogate(c)
+                    && i + 1 < value.length()
+                    && Character.isLowSurrogate(value.charAt(i + 1))) {
                 i++;
             } else if (Character.isSurrogate(c)) {
                 return true;

@@ -37,7 +37,9 @@ public final class FileRoots {
         } catch (IllegalArgumentException e) {
             return Optional.of("'" + path + "' is not a path or URI: " + e.getMessage());
         }
-        if (location.getPath() == null || location.getPath().contains("/../") || location.getPath().endsWith("/..")) {
+        if (location.getPath() == null
+                || location.getPath().contains("/../")
+                || location.getPath().endsWith("/..")) {
             return Optional.of("'" + path + "' climbs out of its folder");
         }
         for (URI own : reserved) {
@@ -46,8 +48,8 @@ public final class FileRoots {
             }
         }
         if (roots.stream().noneMatch(root -> within(location, root))) {
-            return Optional.of("'" + path + "' is outside the folders pipelines may use: " + String.join(", ",
-                    roots.stream().map(URI::toString).toList()) + " (sluice.pipelines.file-roots)");
+            return Optional.of("'" + path + "' is outside the folders pipelines may use: "
+                    + String.join(", ", roots.stream().map(URI::toString).toList()) + " (sluice.pipelines.file-roots)");
         }
         return Optional.empty();
     }

@@ -23,10 +23,16 @@ final class FileSourceStandIn {
 
     @SuppressWarnings("unchecked")
     static Dataset<Row> of(SparkSession spark, String format, String path, StructType schema) {
-        scala.collection.immutable.Map<String, String> options = scala.collection.immutable.Map$.MODULE$.<String, String>empty()
-                .$plus(scala.Tuple2.apply("path", path));
-        DataSource source = new DataSource(spark, format, JavaConverters.asScalaBuffer(java.util.List.of(path)).toSeq(),
-                Option.apply(schema), JavaConverters.asScalaBuffer(java.util.List.<String>of()).toSeq(), Option.empty(), options,
+        scala.collection.immutable.Map<String, String> options =
+                scala.collection.immutable.Map$.MODULE$.<String, String>empty().$plus(scala.Tuple2.apply("path", path));
+        DataSource source = new DataSource(
+                spark,
+                format,
+                JavaConverters.asScalaBuffer(java.util.List.of(path)).toSeq(),
+                Option.apply(schema),
+                JavaConverters.asScalaBuffer(java.util.List.<String>of()).toSeq(),
+                Option.empty(),
+                options,
                 Option.empty());
         Seq<Attribute> output = (Seq<Attribute>) (Seq<?>) DataTypeUtils.toAttributes(schema);
         return Dataset.ofRows(spark, new StreamingRelation(source, "FileSource[" + path + "]", output));

@@ -10,8 +10,11 @@ public class InvalidDefinitionException extends PipelineException {
     private final List<DefinitionProblem> problems;
 
     public InvalidDefinitionException(String name, List<DefinitionProblem> problems) {
-        super(name, "Pipeline '" + name + "' is not valid: "
-                + problems.stream().map(DefinitionProblem::toString).collect(Collectors.joining("; ")), null);
+        super(
+                name,
+                "Pipeline '" + name + "' is not valid: "
+                        + problems.stream().map(DefinitionProblem::toString).collect(Collectors.joining("; ")),
+                null);
         this.problems = List.copyOf(problems);
     }
 

@@ -25,7 +25,8 @@ import scala.collection.Seq;
 public final class MemoryTables {
 
     /** What {@code GET /api/queries/{name}/rows} returns. */
-    public record Snapshot(String name, List<Column> columns, long batchId, int totalRows, List<Map<String, Object>> rows) {}
+    public record Snapshot(
+            String name, List<Column> columns, long batchId, int totalRows, List<Map<String, Object>> rows) {}
 
     public record Column(String name, String type) {}
 
@@ -128,7 +129,9 @@ public final class MemoryTables {
                 return toMap(nested);
             }
             if (value instanceof Seq<?> seq) {
-                return JavaConverters.seqAsJavaList(seq).stream().map(this::plain).toList();
+                return JavaConverters.seqAsJavaList(seq).stream()
+                        .map(this::plain)
+                        .toList();
             }
             if (value instanceof scala.collection.Map<?, ?> map) {
                 Map<String, Object> plain = new LinkedHashMap<>();

@@ -44,8 +44,13 @@ public class PipelineCatalog {
     private final FileRoots fileRoots;
     private final Map<String, Entry> defined = new ConcurrentHashMap<>();
 
-    public PipelineCatalog(SparkSession spark, StreamingQueryManager manager, PipelineDefinitionStore store,
-            PipelineEnvironment environment, DataSource dataSource, FileRoots fileRoots) {
+    public PipelineCatalog(
+            SparkSession spark,
+            StreamingQueryManager manager,
+            PipelineDefinitionStore store,
+            PipelineEnvironment environment,
+            DataSource dataSource,
+            FileRoots fileRoots) {
         this.fileRoots = fileRoots;
         this.spark = spark;
         this.manager = manager;
@@ -61,7 +66,8 @@ public class PipelineCatalog {
     public void load(Map<String, PipelineDefinition> configured) {
         configured.forEach((key, definition) -> {
             if (definition.name() != null && !definition.name().equals(key)) {
-                throw new IllegalStateException("sluice.pipelines.definitions." + key + " is named '" + definition.name() + "'");
+                throw new IllegalStateException(
+                        "sluice.pipelines.definitions." + key + " is named '" + definition.name() + "'");
             }
             if (!key.matches(PipelineDefinition.NAME_PATTERN)) {
                 throw new IllegalStateException("sluice.pipelines.definitions." + key
@@ -73,7 +79,8 @@ public class PipelineCatalog {
         });
         for (PipelineDefinition definition : store.loadAll()) {
             if (manager.names().contains(definition.name())) {
-                log.error("Pipeline {} was created over the API, but the configuration now defines it too; the configuration's is used",
+                log.error(
+                        "Pipeline {} was created over the API, but the configuration now defines it too; the configuration's is used",
                         definition.name());
                 continue;
             }
@@ -125,12 +132,19 @@ public class PipelineCatalog {
     public synchronized PipelineView update(String name, PipelineDefinition definition, boolean resetCheckpoint) {
         Entry current = editable(name);
         if (definition.name() != null && !definition.name().equals(name)) {
-            throw new InvalidDefinitionException(name, List.of(new DefinitionProblem("name",
-                    "is '" + definition.name() + "' but the path names '" + name + "'; a pipeline cannot be renamed")));
+            throw new InvalidDefinitionException(
+                    name,
+                    List.of(new DefinitionProblem(
+                            "name",
+                            "is '" + definition.name() + "' but the path names '" + name
+                                    + "'; a pipeline cannot be renamed")));
         }
         QueryState state = manager.state(name);
         if (state != QueryState.STOPPED && state != QueryState.FAILED) {
-            throw new PipelineConflictException(name, "running", "Pipeline '" + name + "' must be stopped before it is changed (it is " + state + ")");
+            throw new PipelineConflictException(
+                    name,
+                    "running",
+                    "Pipeline '" + name + "' must be stopped before it is changed (it is " + state + ")");
         }
         PipelineDefinition next = definition.named(name);
         Entry entry = check(next, Origin.API);
@@ -139,12 +153,20 @@ public class PipelineCatalog {
             List<String> breaks = CheckpointCompatibility.changes(old, next, current.stateful() || entry.stateful());
             if (!breaks.isEmpty()) {
                 if (!resetCheckpoint) {
-                    throw new PipelineConflictException(name, "checkpoint-incompatible", "The change cannot resume from the checkpoint of '"
-                            + name + "': " + String.join("; ", breaks) + ". Ask for resetCheckpoint=true to start it afresh");
+                    throw new PipelineConflictException(
+                            name,
+                            "checkpoint-incompatible",
+                            "The change cannot resume from the checkpoint of '" + name + "': "
+                                    + String.join("; ", breaks) + ". Ask for resetCheckpoint=true to start it afresh");
                 }
                 Sink oldSink = old.sink();
-                if (oldSink.isFiles() && next.sink().isFiles() && Objects.equals(oldSink.path(), next.sink().path())) {
-                    throw new PipelineConflictException(name, "checkpoint-incompatible", current.pipeline().resetRefusal().orElseThrow());
+                if (oldSink.isFiles()
+                        && next.sink().isFiles()
+                        && Objects.equals(oldSink.path(), next.sink().path())) {
+                    throw new PipelineConflictException(
+                            name,
+                            "checkpoint-incompatible",
+                            current.pipeline().resetRefusal().orElseThrow());
                 }
                 manager.deleteCheckpoint(name);
                 log.info("Deleted the checkpoint of pipeline {} for its new definition", name);
@@ -162,7 +184,8 @@ public class PipelineCatalog {
     public synchronized void delete(String name, boolean deleteCheckpoint) {
         Entry entry = editable(name);
         QueryState state = manager.state(name);
-        if (state == QueryState.RUNNING || state == QueryState.FAILED && manager.status(name).restart() != null) {
+        if (state == QueryState.RUNNING
+                || state == QueryState.FAILED && manager.status(name).restart() != null) {
             manager.stop(name);
         }
         if (deleteCheckpoint) {
@@ -179,8 +202,11 @@ public class PipelineCatalog {
         Pipeline pipeline = manager.pipeline(name);
         Entry entry = defined.get(name);
         if (entry == null || entry.pipeline().origin() != Origin.API || pipeline != entry.pipeline()) {
-            throw new PipelineConflictException(name, "read-only", "Pipeline '" + name + "' is "
-                    + (entry == null ? "built in" : "defined in the configuration") + "; only pipelines created over the API can be changed");
+            throw new PipelineConflictException(
+                    name,
+                    "read-only",
+                    "Pipeline '" + name + "' is " + (entry == null ? "built in" : "defined in the configuration")
+                            + "; only pipelines created over the API can be changed");
         }
         return entry;
     }
@@ -216,15 +242,22 @@ public class PipelineCatalog {
             String[] parts = sink.table().toLowerCase(java.util.Locale.ROOT).split("\\.");
             String schema = parts.length > 1 ? parts[0] : null;
             String table = parts[parts.length - 1];
-            if (schema != null && (schema.equals("pg_catalog") || schema.equals("information_schema") || schema.startsWith("pg_"))) {
+            if (schema != null
+                    && (schema.equals("pg_catalog")
+                            || schema.equals("information_schema")
+                            || schema.startsWith("pg_"))) {
                 problems.add(new DefinitionProblem("sink.table", "the schema " + schema + " is PostgreSQL's own"));
-            } else if ((schema == null || schema.equals("public")) && ownTables().contains(table)) {
-                problems.add(new DefinitionProblem("sink.table", "the table " + table + " is Sluice's own; write to a table of yours"));
+            } else if ((schema == null || schema.equals("public"))
+                    && ownTables().contains(table)) {
+                problems.add(new DefinitionProblem(
+                        "sink.table", "the table " + table + " is Sluice's own; write to a table of yours"));
             }
         }
         if (origin == Origin.API) {
             if (definition.source().path() != null) {
-                fileRoots.refusal(definition.source().path()).ifPresent(why -> problems.add(new DefinitionProblem("source.path", why)));
+                fileRoots
+                        .refusal(definition.source().path())
+                        .ifPresent(why -> problems.add(new DefinitionProblem("source.path", why)));
             }
             if (sink.path() != null) {
                 fileRoots.refusal(sink.path()).ifPresent(why -> problems.add(new DefinitionProblem("sink.path", why)));
@@ -234,8 +267,12 @@ public class PipelineCatalog {
     }
 
     private java.util.Set<String> ownTables() {
-        return java.util.Set.of(environment.deadLetterTable().toLowerCase(java.util.Locale.ROOT), "pipeline_definition", "pipeline_control",
-                "audit_log", "flyway_schema_history");
+        return java.util.Set.of(
+                environment.deadLetterTable().toLowerCase(java.util.Locale.ROOT),
+                "pipeline_definition",
+                "pipeline_control",
+                "audit_log",
+                "flyway_schema_history");
     }
 
     /** Where it may write, Spark's checks, then the sink's table. */
@@ -264,20 +301,26 @@ public class PipelineCatalog {
         return new Entry(new DefinedPipeline(definition, origin, environment), columns, ddl, plan.stateful());
     }
 
-    private List<DefinitionProblem> tableProblems(PipelineDefinition definition, PipelinePlanner.Plan plan, String ddl) {
+    private List<DefinitionProblem> tableProblems(
+            PipelineDefinition definition, PipelinePlanner.Plan plan, String ddl) {
         Sink sink = definition.sink();
         try (Connection connection = dataSource.getConnection()) {
             Optional<List<String>> problems = PostgresTables.check(connection, sink.table(), plan.schema());
             if (problems.isEmpty()) {
                 return Boolean.TRUE.equals(sink.createTable())
                         ? List.of()
-                        : List.of(new DefinitionProblem("sink.table", "the table " + sink.table()
-                                + " does not exist; set createTable: true, or create it first:\n" + ddl));
+                        : List.of(new DefinitionProblem(
+                                "sink.table",
+                                "the table " + sink.table()
+                                        + " does not exist; set createTable: true, or create it first:\n" + ddl));
             }
-            return problems.get().stream().map(message -> new DefinitionProblem("sink.table", message)).toList();
+            return problems.get().stream()
+                    .map(message -> new DefinitionProblem("sink.table", message))
+                    .toList();
         } catch (SQLException e) {
             // The database is away: the table is checked again when the pipeline starts.
-            log.warn("Could not check the table {} of pipeline {}: {}", sink.table(), definition.name(), e.getMessage());
+            log.warn(
+                    "Could not check the table {} of pipeline {}: {}", sink.table(), definition.name(), e.getMessage());
             return List.of();
         }
     }
@@ -293,7 +336,13 @@ public class PipelineCatalog {
 
     private static PipelineView view(Entry entry, QueryState state) {
         DefinedPipeline pipeline = entry.pipeline();
-        return new PipelineView(pipeline.name(), pipeline.origin() == Origin.API ? "api" : "configuration",
-                pipeline.origin() == Origin.API, state, pipeline.definition(), entry.columns(), entry.ddl());
+        return new PipelineView(
+                pipeline.name(),
+                pipeline.origin() == Origin.API ? "api" : "configuration",
+                pipeline.origin() == Origin.API,
+                state,
+                pipeline.definition(),
+                entry.columns(),
+                entry.ddl());
     }
 }

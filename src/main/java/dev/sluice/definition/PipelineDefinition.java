@@ -34,7 +34,12 @@ import java.util.List;
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PipelineDefinition(
-        @Pattern(regexp = NAME_PATTERN, message = "must be lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters") String name,
+        @Pattern(
+                regexp = NAME_PATTERN,
+                message =
+                        "must be lowercase letters, digits and dashes, starting with a letter or digit, at most 63 characters")
+        String name,
+
         String description,
         Boolean autoStart,
         @NotNull @Valid Source source,
@@ -58,36 +63,54 @@ public record PipelineDefinition(
 
     /** The same definition under another name. */
     public PipelineDefinition named(String newName) {
-        return new PipelineDefinition(newName, description, autoStart, source, transform, sink, outputMode, trigger, rules);
+        return new PipelineDefinition(
+                newName, description, autoStart, source, transform, sink, outputMode, trigger, rules);
     }
 
     public enum SourceKind {
-        @JsonProperty("kafka") KAFKA,
-        @JsonProperty("file") FILE,
-        @JsonProperty("rate") RATE
+        @JsonProperty("kafka")
+        KAFKA,
+        @JsonProperty("file")
+        FILE,
+        @JsonProperty("rate")
+        RATE
     }
 
     public enum RecordFormat {
-        @JsonProperty("json") JSON,
-        @JsonProperty("csv") CSV,
-        @JsonProperty("text") TEXT,
-        @JsonProperty("parquet") PARQUET
+        @JsonProperty("json")
+        JSON,
+        @JsonProperty("csv")
+        CSV,
+        @JsonProperty("text")
+        TEXT,
+        @JsonProperty("parquet")
+        PARQUET
     }
 
     public enum SinkKind {
-        @JsonProperty("postgres") POSTGRES,
-        @JsonProperty("parquet") PARQUET,
-        @JsonProperty("json") JSON,
-        @JsonProperty("csv") CSV,
-        @JsonProperty("kafka") KAFKA,
-        @JsonProperty("console") CONSOLE,
-        @JsonProperty("memory") MEMORY
+        @JsonProperty("postgres")
+        POSTGRES,
+        @JsonProperty("parquet")
+        PARQUET,
+        @JsonProperty("json")
+        JSON,
+        @JsonProperty("csv")
+        CSV,
+        @JsonProperty("kafka")
+        KAFKA,
+        @JsonProperty("console")
+        CONSOLE,
+        @JsonProperty("memory")
+        MEMORY
     }
 
     public enum OutputMode {
-        @JsonProperty("append") APPEND,
-        @JsonProperty("update") UPDATE,
-        @JsonProperty("complete") COMPLETE;
+        @JsonProperty("append")
+        APPEND,
+        @JsonProperty("update")
+        UPDATE,
+        @JsonProperty("complete")
+        COMPLETE;
 
         public org.apache.spark.sql.streaming.OutputMode spark() {
             return switch (this) {
@@ -99,9 +122,12 @@ public record PipelineDefinition(
     }
 
     public enum TriggerKind {
-        @JsonProperty("processing-time") PROCESSING_TIME,
-        @JsonProperty("available-now") AVAILABLE_NOW,
-        @JsonProperty("continuous") CONTINUOUS
+        @JsonProperty("processing-time")
+        PROCESSING_TIME,
+        @JsonProperty("available-now")
+        AVAILABLE_NOW,
+        @JsonProperty("continuous")
+        CONTINUOUS
     }
 
     /**
@@ -165,11 +191,7 @@ public record PipelineDefinition(
      *     {@code SELECT * FROM events}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
-    public record Transform(
-            String eventTime,
-            String watermark,
-            List<@NotBlank String> dropDuplicates,
-            String sql) {
+    public record Transform(String eventTime, String watermark, List<@NotBlank String> dropDuplicates, String sql) {
 
         public Transform {
             dropDuplicates = dropDuplicates == null ? List.of() : List.copyOf(dropDuplicates);
@@ -246,6 +268,9 @@ public record PipelineDefinition(
      */
     @Schema(description = "A record for which `require` is not true goes to the dead letters with `reason`.")
     public record Rule(
-            @NotBlank @Pattern(regexp = "[A-Z][A-Z0-9_]{0,63}", message = "must be UPPER_SNAKE_CASE, at most 64 characters") String reason,
+            @NotBlank
+            @Pattern(regexp = "[A-Z][A-Z0-9_]{0,63}", message = "must be UPPER_SNAKE_CASE, at most 64 characters")
+            String reason,
+
             @NotBlank String require) {}
 }

@@ -18,18 +18,23 @@ public class PipelineDefinitionStore {
 
     /** Every stored definition, oldest first. */
     public List<PipelineDefinition> loadAll() {
-        return jdbc.query("SELECT definition::text FROM pipeline_definition ORDER BY created_at, pipeline",
+        return jdbc.query(
+                "SELECT definition::text FROM pipeline_definition ORDER BY created_at, pipeline",
                 (row, index) -> read(row.getString(1)));
     }
 
     public void insert(PipelineDefinition definition) {
-        jdbc.update("INSERT INTO pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb)",
-                definition.name(), write(definition));
+        jdbc.update(
+                "INSERT INTO pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb)",
+                definition.name(),
+                write(definition));
     }
 
     public void update(PipelineDefinition definition) {
-        jdbc.update("UPDATE pipeline_definition SET definition = ?::jsonb, updated_at = now() WHERE pipeline = ?",
-                write(definition), definition.name());
+        jdbc.update(
+                "UPDATE pipeline_definition SET definition = ?::jsonb, updated_at = now() WHERE pipeline = ?",
+                write(definition),
+                definition.name());
     }
 
     public void delete(String name) {
@@ -40,7 +45,8 @@ public class PipelineDefinitionStore {
         try {
             return json.readValue(text, PipelineDefinition.class);
         } catch (JsonProcessingException e) {
-            throw new IllegalStateException("A stored pipeline definition cannot be read: " + e.getOriginalMessage(), e);
+            throw new IllegalStateException(
+                    "A stored pipeline definition cannot be read: " + e.getOriginalMessage(), e);
         }
     }
 

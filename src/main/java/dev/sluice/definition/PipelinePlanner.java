@@ -1,5 +1,6 @@
 package dev.sluice.definition;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.input_file_name;
@@ -13,7 +14,6 @@ import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.to_json;
 import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
-import static org.apache.spark.sql.functions.coalesce;
 
 import dev.sluice.definition.PipelineDefinition.OutputMode;
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
@@ -36,8 +36,8 @@ import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.concurrent.TimeUnit;
 import java.util.Set;
+import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
@@ -49,13 +49,13 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.analysis.UnsupportedOperationChecker$;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
-import org.apache.spark.sql.catalyst.util.IntervalUtils;
 import org.apache.spark.sql.catalyst.plans.logical.Deduplicate;
 import org.apache.spark.sql.catalyst.plans.logical.DeduplicateWithinWatermark;
 import org.apache.spark.sql.catalyst.plans.logical.Distinct;
 import org.apache.spark.sql.catalyst.plans.logical.FlatMapGroupsWithState;
 import org.apache.spark.sql.catalyst.plans.logical.Join;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.catalyst.util.IntervalUtils;
 import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.BinaryType;
@@ -85,8 +85,8 @@ public final class PipelinePlanner {
     static final String OUTPUT_METRICS = "sluice_output";
 
     private static final String CAR_INFO = "car_info";
-    private static final List<String> ROUTING = List.of(
-            "__topic", "__partition", "__offset", "__timestamp", "__value", "__reason", "__detail");
+    private static final List<String> ROUTING =
+            List.of("__topic", "__partition", "__offset", "__timestamp", "__value", "__reason", "__detail");
     private static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
     /** Spark's {@code ${...}} substitution reads the environment and system properties: off everywhere. */
     public static final String VARIABLE_SUBSTITUTION = "spark.sql.variable.substitute";
@@ -136,7 +136,8 @@ public final class PipelinePlanner {
      * Builds the plan to run; each Spark error becomes a problem of the part of the definition it
      * came from. Every SQL text is checked by the {@link SqlPolicy} before Spark analyses it.
      */
-    static Plan build(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment, StartingPoint from) {
+    static Plan build(
+            SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment, StartingPoint from) {
         Builder builder = new Builder(spark, definition, environment, false);
         return builder.build(from);
     }
@@ -193,32 +194,56 @@ public final class PipelinePlanner {
         boolean continuous = definition.trigger().kind() == TriggerKind.CONTINUOUS;
         switch (source.kind()) {
             case KAFKA -> {
-                if (source.topics().isEmpty() == (source.topicPattern() == null || source.topicPattern().isBlank())) {
+                if (source.topics().isEmpty()
+                        == (source.topicPattern() == null
+                                || source.topicPattern().isBlank())) {
                     problems.add(new DefinitionProblem("source", "a kafka source needs either topics or topicPattern"));
                 }
                 if (source.formatOrDefault() == RecordFormat.PARQUET) {
-                    problems.add(new DefinitionProblem("source.format", "a kafka source's values are json, csv or text"));
+                    problems.add(
+                            new DefinitionProblem("source.format", "a kafka source's values are json, csv or text"));
                 }
-                if (source.path() != null || source.maxFilesPerTrigger() != null || source.latestFirst() != null || source.rowsPerSecond() != null) {
-                    problems.add(new DefinitionProblem("source", "path, maxFilesPerTrigger, latestFirst and rowsPerSecond are not kafka settings"));
+                if (source.path() != null
+                        || source.maxFilesPerTrigger() != null
+                        || source.latestFirst() != null
+                        || source.rowsPerSecond() != null) {
+                    problems.add(new DefinitionProblem(
+                            "source",
+                            "path, maxFilesPerTrigger, latestFirst and rowsPerSecond are not kafka settings"));
                 }
             }
             case FILE -> {
                 if (source.path() == null || source.path().isBlank()) {
                     problems.add(new DefinitionProblem("source.path", "a file source needs the directory to watch"));
                 }
-                if (!source.topics().isEmpty() || source.topicPattern() != null || source.startingOffsets() != null
-                        || source.startingTimestamp() != null || source.maxOffsetsPerTrigger() != null || source.rowsPerSecond() != null) {
-                    problems.add(new DefinitionProblem("source", "topics, topicPattern, startingOffsets, startingTimestamp, maxOffsetsPerTrigger and rowsPerSecond are not file settings"));
+                if (!source.topics().isEmpty()
+                        || source.topicPattern() != null
+                        || source.startingOffsets() != null
+                        || source.startingTimestamp() != null
+                        || source.maxOffsetsPerTrigger() != null
+                        || source.rowsPerSecond() != null) {
+                    problems.add(
+                            new DefinitionProblem(
+                                    "source",
+                                    "topics, topicPattern, startingOffsets, startingTimestamp, maxOffsetsPerTrigger and rowsPerSecond are not file settings"));
                 }
-                if (source.formatOrDefault() == RecordFormat.PARQUET && !definition.rules().isEmpty()) {
-                    problems.add(new DefinitionProblem("rules", "rules need records with a place in a file (json, csv or text lines); Parquet rows have none"));
+                if (source.formatOrDefault() == RecordFormat.PARQUET
+                        && !definition.rules().isEmpty()) {
+                    problems.add(
+                            new DefinitionProblem(
+                                    "rules",
+                                    "rules need records with a place in a file (json, csv or text lines); Parquet rows have none"));
                 }
             }
             case RATE -> {
-                if (!source.topics().isEmpty() || source.topicPattern() != null || source.path() != null || source.format() != null
-                        || source.schema() != null || source.schemaName() != null) {
-                    problems.add(new DefinitionProblem("source", "a rate source takes only rowsPerSecond; its columns are timestamp and value"));
+                if (!source.topics().isEmpty()
+                        || source.topicPattern() != null
+                        || source.path() != null
+                        || source.format() != null
+                        || source.schema() != null
+                        || source.schemaName() != null) {
+                    problems.add(new DefinitionProblem(
+                            "source", "a rate source takes only rowsPerSecond; its columns are timestamp and value"));
                 }
                 if (!definition.rules().isEmpty()) {
                     problems.add(new DefinitionProblem("rules", "a rate source's rows cannot be rejected"));
@@ -228,46 +253,66 @@ public final class PipelinePlanner {
         if (source.kind() != SourceKind.RATE) {
             boolean needsSchema = source.formatOrDefault() != RecordFormat.TEXT;
             boolean hasSchema = source.schema() != null && !source.schema().isBlank();
-            boolean hasName = source.schemaName() != null && !source.schemaName().isBlank();
+            boolean hasName =
+                    source.schemaName() != null && !source.schemaName().isBlank();
             if (hasSchema && hasName) {
                 problems.add(new DefinitionProblem("source.schema", "give schema or schemaName, not both"));
             } else if (needsSchema && !hasSchema && !hasName) {
-                problems.add(new DefinitionProblem("source.schema", "a " + source.formatOrDefault().name().toLowerCase()
-                        + " source needs a schema (Spark DDL such as 'host STRING, bytes BIGINT') or a schemaName"));
+                problems.add(
+                        new DefinitionProblem(
+                                "source.schema",
+                                "a " + source.formatOrDefault().name().toLowerCase()
+                                        + " source needs a schema (Spark DDL such as 'host STRING, bytes BIGINT') or a schemaName"));
             } else if (hasName && !CAR_INFO.equals(source.schemaName())) {
-                problems.add(new DefinitionProblem("source.schemaName", "unknown schema '" + source.schemaName() + "'; the built-in schemas are: car_info"));
+                problems.add(new DefinitionProblem(
+                        "source.schemaName",
+                        "unknown schema '" + source.schemaName() + "'; the built-in schemas are: car_info"));
             } else if (hasName && source.formatOrDefault() != RecordFormat.JSON) {
                 problems.add(new DefinitionProblem("source.schemaName", "car_info events are json"));
             } else if (!needsSchema && (hasSchema || hasName)) {
-                problems.add(new DefinitionProblem("source.schema", "text records have one column, value; they take no schema"));
+                problems.add(new DefinitionProblem(
+                        "source.schema", "text records have one column, value; they take no schema"));
             }
         }
-        if (transform.watermark() != null && (transform.eventTime() == null || transform.eventTime().isBlank())) {
-            problems.add(new DefinitionProblem("transform.watermark", "a watermark needs transform.eventTime, the column it follows"));
+        if (transform.watermark() != null
+                && (transform.eventTime() == null || transform.eventTime().isBlank())) {
+            problems.add(new DefinitionProblem(
+                    "transform.watermark", "a watermark needs transform.eventTime, the column it follows"));
         } else if (transform.watermark() != null) {
             watermarkProblem(transform.watermark()).ifPresent(problems::add);
         }
         if (!transform.dropDuplicates().isEmpty() && transform.watermark() == null) {
-            problems.add(new DefinitionProblem("transform.dropDuplicates",
+            problems.add(new DefinitionProblem(
+                    "transform.dropDuplicates",
                     "de-duplication needs a watermark, or the records it remembers would grow without bound"));
         }
         switch (sink.kind()) {
             case POSTGRES -> {
                 if (sink.table() == null || !sink.table().matches(IDENTIFIER + "(\\." + IDENTIFIER + ")?")) {
-                    problems.add(new DefinitionProblem("sink.table", "a postgres sink needs a table name: letters, digits and _, optionally schema-qualified"));
+                    problems.add(new DefinitionProblem(
+                            "sink.table",
+                            "a postgres sink needs a table name: letters, digits and _, optionally schema-qualified"));
                 }
-                if (definition.outputMode() != OutputMode.APPEND && sink.keyColumns().isEmpty()) {
-                    problems.add(new DefinitionProblem("sink.keyColumns", definition.outputMode().name().toLowerCase()
-                            + " mode rewrites result rows: a postgres sink needs the key columns to upsert them on"));
+                if (definition.outputMode() != OutputMode.APPEND
+                        && sink.keyColumns().isEmpty()) {
+                    problems.add(
+                            new DefinitionProblem(
+                                    "sink.keyColumns",
+                                    definition.outputMode().name().toLowerCase()
+                                            + " mode rewrites result rows: a postgres sink needs the key columns to upsert them on"));
                 }
             }
             case PARQUET, JSON, CSV -> {
                 if (sink.path() == null || sink.path().isBlank()) {
-                    problems.add(new DefinitionProblem("sink.path", "a " + sink.kind().name().toLowerCase() + " sink needs an output directory"));
+                    problems.add(new DefinitionProblem(
+                            "sink.path", "a " + sink.kind().name().toLowerCase() + " sink needs an output directory"));
                 }
                 if (definition.outputMode() != OutputMode.APPEND) {
-                    problems.add(new DefinitionProblem("outputMode", "a " + sink.kind().name().toLowerCase()
-                            + " sink only appends files: it takes append mode (with a watermark for aggregations)"));
+                    problems.add(
+                            new DefinitionProblem(
+                                    "outputMode",
+                                    "a " + sink.kind().name().toLowerCase()
+                                            + " sink only appends files: it takes append mode (with a watermark for aggregations)"));
                 }
             }
             case KAFKA -> {
@@ -275,9 +320,11 @@ public final class PipelinePlanner {
                     problems.add(new DefinitionProblem("sink.topic", "a kafka sink needs a topic"));
                 }
             }
-            case CONSOLE, MEMORY -> { }
+            case CONSOLE, MEMORY -> {}
         }
-        if (sink.kind() != SinkKind.POSTGRES && sink.kind() != SinkKind.MEMORY && !sink.keyColumns().isEmpty()) {
+        if (sink.kind() != SinkKind.POSTGRES
+                && sink.kind() != SinkKind.MEMORY
+                && !sink.keyColumns().isEmpty()) {
             problems.add(new DefinitionProblem("sink.keyColumns", "only postgres and memory sinks take key columns"));
         }
         if (!sink.isFiles() && !sink.partitionBy().isEmpty()) {
@@ -288,24 +335,33 @@ public final class PipelinePlanner {
             try {
                 trigger(trigger);
             } catch (ArithmeticException e) {
-                problems.add(new DefinitionProblem("trigger.interval", "'" + trigger.interval() + "' is longer than an interval can be"));
+                problems.add(new DefinitionProblem(
+                        "trigger.interval", "'" + trigger.interval() + "' is longer than an interval can be"));
             } catch (RuntimeException e) {
-                problems.add(new DefinitionProblem("trigger.interval", e.getMessage() == null ? "is not an interval" : e.getMessage()));
+                problems.add(new DefinitionProblem(
+                        "trigger.interval", e.getMessage() == null ? "is not an interval" : e.getMessage()));
             }
         } else if (trigger.interval() != null) {
             problems.add(new DefinitionProblem("trigger.interval", "an available-now trigger has no interval"));
         }
         if (continuous) {
             if (source.kind() == SourceKind.FILE) {
-                problems.add(new DefinitionProblem("trigger", "Spark's continuous processing reads kafka and rate sources, not files"));
+                problems.add(new DefinitionProblem(
+                        "trigger", "Spark's continuous processing reads kafka and rate sources, not files"));
             }
-            if (source.kind() == SourceKind.KAFKA && (source.formatOrDefault() != RecordFormat.TEXT || !definition.rules().isEmpty())) {
-                problems.add(new DefinitionProblem("trigger", "a continuous query has no micro-batches to write dead letters in:"
-                        + " its kafka source must be format text, without rules"));
+            if (source.kind() == SourceKind.KAFKA
+                    && (source.formatOrDefault() != RecordFormat.TEXT
+                            || !definition.rules().isEmpty())) {
+                problems.add(new DefinitionProblem(
+                        "trigger",
+                        "a continuous query has no micro-batches to write dead letters in:"
+                                + " its kafka source must be format text, without rules"));
             }
             if (sink.kind() != SinkKind.KAFKA && sink.kind() != SinkKind.CONSOLE) {
-                problems.add(new DefinitionProblem("trigger", "Spark's continuous processing writes to kafka and console sinks, not "
-                        + sink.kind().name().toLowerCase()));
+                problems.add(new DefinitionProblem(
+                        "trigger",
+                        "Spark's continuous processing writes to kafka and console sinks, not "
+                                + sink.kind().name().toLowerCase()));
             }
         }
         return problems;
@@ -320,7 +376,8 @@ public final class PipelinePlanner {
             }
             return Optional.empty();
         } catch (ArithmeticException e) {
-            return Optional.of(new DefinitionProblem("transform.watermark", "'" + watermark + "' is longer than an interval can be"));
+            return Optional.of(new DefinitionProblem(
+                    "transform.watermark", "'" + watermark + "' is longer than an interval can be"));
         } catch (RuntimeException e) {
             return Optional.of(sparkProblem("transform.watermark", e));
         }
@@ -331,13 +388,15 @@ public final class PipelinePlanner {
         List<DefinitionProblem> problems = new ArrayList<>();
         LogicalPlan analyzed = plan.output().queryExecution().analyzed();
         try {
-            UnsupportedOperationChecker$.MODULE$.checkForStreaming(analyzed, definition.outputMode().spark());
+            UnsupportedOperationChecker$.MODULE$.checkForStreaming(
+                    analyzed, definition.outputMode().spark());
         } catch (Exception e) {
             problems.add(new DefinitionProblem("outputMode", sparkMessage(e)));
         }
         if (definition.trigger().kind() == TriggerKind.CONTINUOUS && problems.isEmpty()) {
             try {
-                UnsupportedOperationChecker$.MODULE$.checkForContinuous(analyzed, definition.outputMode().spark());
+                UnsupportedOperationChecker$.MODULE$.checkForContinuous(
+                        analyzed, definition.outputMode().spark());
             } catch (Exception e) {
                 problems.add(new DefinitionProblem("trigger", sparkMessage(e)));
             }
@@ -353,29 +412,41 @@ public final class PipelinePlanner {
         Set<String> columns = new LinkedHashSet<>(List.of(schema.fieldNames()));
         for (String key : sink.keyColumns()) {
             if (!columns.contains(key)) {
-                problems.add(new DefinitionProblem("sink.keyColumns", "the result has no column '" + key + "'; its columns are " + columns));
+                problems.add(new DefinitionProblem(
+                        "sink.keyColumns", "the result has no column '" + key + "'; its columns are " + columns));
             }
         }
         for (String partition : sink.partitionBy()) {
             if (!columns.contains(partition)) {
-                problems.add(new DefinitionProblem("sink.partitionBy", "the result has no column '" + partition + "'; its columns are " + columns));
+                problems.add(new DefinitionProblem(
+                        "sink.partitionBy",
+                        "the result has no column '" + partition + "'; its columns are " + columns));
             }
         }
         if (sink.kind() == SinkKind.POSTGRES) {
             for (StructField field : schema.fields()) {
                 if (!field.name().matches(IDENTIFIER)) {
-                    problems.add(new DefinitionProblem("transform.sql", "the result column '" + field.name()
-                            + "' is not a plain name a PostgreSQL column can have; give it an alias (AS name)"));
+                    problems.add(
+                            new DefinitionProblem(
+                                    "transform.sql",
+                                    "the result column '" + field.name()
+                                            + "' is not a plain name a PostgreSQL column can have; give it an alias (AS name)"));
                 } else if (PostgresTables.columnType(field.dataType()) == null) {
-                    problems.add(new DefinitionProblem("transform.sql", "the result column '" + field.name() + "' is a "
-                            + field.dataType().simpleString() + ", which a PostgreSQL column cannot hold; select its fields"
-                            + (field.name().equals("window") ? " (window.start AS window_start, window.end AS window_end)" : "")));
+                    problems.add(new DefinitionProblem(
+                            "transform.sql",
+                            "the result column '" + field.name() + "' is a "
+                                    + field.dataType().simpleString()
+                                    + ", which a PostgreSQL column cannot hold; select its fields"
+                                    + (field.name().equals("window")
+                                            ? " (window.start AS window_start, window.end AS window_end)"
+                                            : "")));
                 }
             }
             Set<String> lower = new LinkedHashSet<>();
             for (String name : columns) {
                 if (!lower.add(name.toLowerCase())) {
-                    problems.add(new DefinitionProblem("transform.sql", "two result columns are both '" + name.toLowerCase() + "' in PostgreSQL"));
+                    problems.add(new DefinitionProblem(
+                            "transform.sql", "two result columns are both '" + name.toLowerCase() + "' in PostgreSQL"));
                 }
             }
         }
@@ -388,10 +459,15 @@ public final class PipelinePlanner {
                 }
             }
             try {
-                Sink valueOnly = new Sink(sink.kind(), null, null, null, null, null, sink.topic(), null, sink.value(), null);
-                DataType value = kafkaRecords(plan.output(), valueOnly).schema().apply("value").dataType();
+                Sink valueOnly =
+                        new Sink(sink.kind(), null, null, null, null, null, sink.topic(), null, sink.value(), null);
+                DataType value = kafkaRecords(plan.output(), valueOnly)
+                        .schema()
+                        .apply("value")
+                        .dataType();
                 if (!(value instanceof StringType) && !(value instanceof BinaryType)) {
-                    problems.add(new DefinitionProblem("sink.value", "a kafka value is a string or binary, not " + value.simpleString()));
+                    problems.add(new DefinitionProblem(
+                            "sink.value", "a kafka value is a string or binary, not " + value.simpleString()));
                 }
             } catch (Exception e) {
                 problems.add(sparkProblem("sink.value", e));
@@ -415,15 +491,21 @@ public final class PipelinePlanner {
         Integer position = null;
         if (e instanceof AnalysisException analysis) {
             line = analysis.line().isDefined() ? (Integer) analysis.line().get() : null;
-            position = analysis.startPosition().isDefined() ? (Integer) analysis.startPosition().get() : null;
+            position = analysis.startPosition().isDefined()
+                    ? (Integer) analysis.startPosition().get()
+                    : null;
         }
         return new DefinitionProblem(field, sparkMessage(e), line, position);
     }
 
     /** Whether the query keeps state between micro-batches. */
     static boolean stateful(LogicalPlan plan) {
-        if (plan instanceof Aggregate || plan instanceof Deduplicate || plan instanceof DeduplicateWithinWatermark
-                || plan instanceof Distinct || plan instanceof Join || plan instanceof FlatMapGroupsWithState) {
+        if (plan instanceof Aggregate
+                || plan instanceof Deduplicate
+                || plan instanceof DeduplicateWithinWatermark
+                || plan instanceof Distinct
+                || plan instanceof Join
+                || plan instanceof FlatMapGroupsWithState) {
             return true;
         }
         for (LogicalPlan child : JavaConverters.seqAsJavaList(plan.children())) {
@@ -470,7 +552,9 @@ public final class PipelinePlanner {
                         : FileSourceStandIn.of(spark, "parquet", source.path(), schema);
             } else if (definition.trigger().kind() == TriggerKind.CONTINUOUS) {
                 // Text values only (checked): nothing to reject, so no dead letters to write.
-                events = step("source", () -> kafka(from).select(col("value").cast("string").as("value")));
+                events = step(
+                        "source",
+                        () -> kafka(from).select(col("value").cast("string").as("value")));
             } else {
                 Dataset<Row> raw = source.kind() == SourceKind.KAFKA ? kafka(from) : lines();
                 Dataset<Row> parsed;
@@ -481,9 +565,13 @@ public final class PipelinePlanner {
                     fields = List.of(CarInfoSchema.SCHEMA.fieldNames());
                     reasons = new ArrayList<>(parser.reasons());
                 } else {
-                    RecordParser parser = RecordParser.of(source.formatOrDefault(), source.formatOrDefault() == RecordFormat.TEXT ? null : schema());
+                    RecordParser parser = RecordParser.of(
+                            source.formatOrDefault(), source.formatOrDefault() == RecordFormat.TEXT ? null : schema());
                     parsed = step("source", () -> parser.parse(raw));
-                    fields = List.of(source.formatOrDefault() == RecordFormat.TEXT ? RecordParser.textSchema().fieldNames() : schema().fieldNames());
+                    fields = List.of(
+                            source.formatOrDefault() == RecordFormat.TEXT
+                                    ? RecordParser.textSchema().fieldNames()
+                                    : schema().fieldNames());
                     reasons = new ArrayList<>(parser.reasons());
                 }
                 events = routeRejected(parsed, fields, reasons);
@@ -499,7 +587,8 @@ public final class PipelinePlanner {
 
         private Dataset<Row> kafka(StartingPoint from) {
             Source source = definition.source();
-            DataStreamReader reader = spark.readStream().format("kafka")
+            DataStreamReader reader = spark.readStream()
+                    .format("kafka")
                     .option("kafka.bootstrap.servers", environment.kafkaBootstrapServers());
             reader = source.topics().isEmpty()
                     ? reader.option("subscribePattern", source.topicPattern())
@@ -509,7 +598,8 @@ public final class PipelinePlanner {
             } else if (from != null) {
                 reader = reader.option("startingOffsets", from.kind().name().toLowerCase());
             } else if (source.startingTimestamp() != null) {
-                reader = reader.option("startingTimestamp", source.startingTimestamp().toEpochMilli());
+                reader = reader.option(
+                        "startingTimestamp", source.startingTimestamp().toEpochMilli());
             } else if (source.startingOffsets() != null) {
                 reader = reader.option("startingOffsets", source.startingOffsets());
             }
@@ -519,11 +609,16 @@ public final class PipelinePlanner {
             if (source.failOnDataLoss() != null) {
                 reader = reader.option("failOnDataLoss", source.failOnDataLoss());
             }
-            for (Map.Entry<String, String> property : environment.kafkaProperties().entrySet()) {
+            for (Map.Entry<String, String> property :
+                    environment.kafkaProperties().entrySet()) {
                 reader = reader.option("kafka." + property.getKey(), property.getValue());
             }
             DataStreamReader configured = reader;
-            return step("source", () -> configured.load().select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value")));
+            return step(
+                    "source",
+                    () -> configured
+                            .load()
+                            .select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value")));
         }
 
         /**
@@ -534,13 +629,23 @@ public final class PipelinePlanner {
         private Dataset<Row> lines() {
             Source source = definition.source();
             Dataset<Row> files = ensureDirectory(source.path())
-                    ? step("source", () -> fileReader().format("text").option("wholetext", true).load(source.path()))
+                    ? step(
+                            "source",
+                            () -> fileReader()
+                                    .format("text")
+                                    .option("wholetext", true)
+                                    .load(source.path()))
                     : FileSourceStandIn.of(spark, "text", source.path(), RecordParser.textSchema());
-            return step("source", () -> files
-                    .select(input_file_name().as("topic"), posexplode(split(col("value"), "\r?\n")))
-                    .where(length(trim(col("col"))).gt(0))
-                    .select(col("topic"), lit(0).as("partition"), col("pos").plus(1).cast("long").as("offset"),
-                            lit(null).cast("timestamp").as("timestamp"), col("col").cast("binary").as("value")));
+            return step(
+                    "source",
+                    () -> files.select(input_file_name().as("topic"), posexplode(split(col("value"), "\r?\n")))
+                            .where(length(trim(col("col"))).gt(0))
+                            .select(
+                                    col("topic"),
+                                    lit(0).as("partition"),
+                                    col("pos").plus(1).cast("long").as("offset"),
+                                    lit(null).cast("timestamp").as("timestamp"),
+                                    col("col").cast("binary").as("value")));
         }
 
         private DataStreamReader fileReader() {
@@ -572,7 +677,8 @@ public final class PipelinePlanner {
                 fs.mkdirs(directory);
                 return true;
             } catch (IOException | IllegalArgumentException e) {
-                throw new InvalidDefinitionException(definition.name(),
+                throw new InvalidDefinitionException(
+                        definition.name(),
                         List.of(new DefinitionProblem("source.path", "cannot open " + path + ": " + e.getMessage())));
             }
         }
@@ -591,9 +697,13 @@ public final class PipelinePlanner {
          */
         private Dataset<Row> routeRejected(Dataset<Row> parsed, List<String> fields, List<String> reasons) {
             List<Column> columns = new ArrayList<>(List.of(
-                    col("topic").as("__topic"), col("partition").as("__partition"), col("offset").as("__offset"),
-                    col("timestamp").as("__timestamp"), col("value").as("__value"),
-                    col(CarInfoParser.REJECT_REASON).as("__reason"), col(CarInfoParser.REJECT_DETAIL).as("__detail")));
+                    col("topic").as("__topic"),
+                    col("partition").as("__partition"),
+                    col("offset").as("__offset"),
+                    col("timestamp").as("__timestamp"),
+                    col("value").as("__value"),
+                    col(CarInfoParser.REJECT_REASON).as("__reason"),
+                    col(CarInfoParser.REJECT_DETAIL).as("__detail")));
             for (String field : fields) {
                 columns.add(col(RecordParser.RECORD + ".`" + field + "`").as(field));
             }
@@ -602,20 +712,29 @@ public final class PipelinePlanner {
             for (int i = 0; i < rules.size(); i++) {
                 Rule rule = rules.get(i);
                 Dataset<Row> current = flat;
-                Column holds = step("rules[" + i + "].require", () -> coalesce(column(current, rule.require()).cast("boolean"), lit(false)));
+                Column holds = step(
+                        "rules[" + i + "].require",
+                        () -> coalesce(column(current, rule.require()).cast("boolean"), lit(false)));
                 Column broken = col("__reason").isNull().and(not(holds));
-                flat = flat.withColumn("__detail", when(broken, lit("breaks the rule: " + rule.require())).otherwise(col("__detail")))
+                flat = flat.withColumn(
+                                "__detail",
+                                when(broken, lit("breaks the rule: " + rule.require()))
+                                        .otherwise(col("__detail")))
                         .withColumn("__reason", when(broken, lit(rule.reason())).otherwise(col("__reason")));
                 if (!reasons.contains(rule.reason())) {
                     reasons.add(rule.reason());
                 }
             }
             Column[] counts = reasons.stream()
-                    .map(reason -> sum(when(col("__reason").equalTo(reason), 1).otherwise(0)).as(reason))
+                    .map(reason -> sum(when(col("__reason").equalTo(reason), 1).otherwise(0))
+                            .as(reason))
                     .toArray(Column[]::new);
-            Dataset<Row> observed = flat.observe(INPUT_METRICS, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
-            PostgresSink deadLetters = new PostgresSink(environment.target(), definition.name(), null, environment.deadLetterTable());
-            Dataset<Row> accepted = observed.mapPartitions(new DeadLetterRouter(deadLetters), Encoders.row(flat.schema()));
+            Dataset<Row> observed =
+                    flat.observe(INPUT_METRICS, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
+            PostgresSink deadLetters =
+                    new PostgresSink(environment.target(), definition.name(), null, environment.deadLetterTable());
+            Dataset<Row> accepted =
+                    observed.mapPartitions(new DeadLetterRouter(deadLetters), Encoders.row(flat.schema()));
             return accepted.drop(ROUTING.toArray(String[]::new));
         }
 
@@ -624,17 +743,27 @@ public final class PipelinePlanner {
             if (transform.eventTime() == null || transform.eventTime().isBlank()) {
                 return events;
             }
-            Dataset<Row> timed = step("transform.eventTime", () -> events.withColumn(PipelineDefinition.EVENT_TIME, column(events, transform.eventTime())));
+            Dataset<Row> timed = step(
+                    "transform.eventTime",
+                    () -> events.withColumn(PipelineDefinition.EVENT_TIME, column(events, transform.eventTime())));
             DataType type = timed.schema().apply(PipelineDefinition.EVENT_TIME).dataType();
             if (!(type instanceof TimestampType)) {
-                throw new InvalidDefinitionException(definition.name(), List.of(new DefinitionProblem("transform.eventTime",
-                        "must give a timestamp; it gives " + type.simpleString() + " (try timestamp_seconds(...) or to_timestamp(...))")));
+                throw new InvalidDefinitionException(
+                        definition.name(),
+                        List.of(new DefinitionProblem(
+                                "transform.eventTime",
+                                "must give a timestamp; it gives " + type.simpleString()
+                                        + " (try timestamp_seconds(...) or to_timestamp(...))")));
             }
             if (transform.watermark() != null) {
-                Dataset<Row> watermarked = step("transform.watermark", () -> timed.withWatermark(PipelineDefinition.EVENT_TIME, transform.watermark()));
+                Dataset<Row> watermarked = step(
+                        "transform.watermark",
+                        () -> timed.withWatermark(PipelineDefinition.EVENT_TIME, transform.watermark()));
                 if (!transform.dropDuplicates().isEmpty()) {
                     List<String> keys = transform.dropDuplicates();
-                    return step("transform.dropDuplicates", () -> watermarked.dropDuplicatesWithinWatermark(keys.toArray(String[]::new)));
+                    return step(
+                            "transform.dropDuplicates",
+                            () -> watermarked.dropDuplicatesWithinWatermark(keys.toArray(String[]::new)));
                 }
                 return watermarked;
             }

@@ -67,10 +67,16 @@ final class PostgresTables {
         List<String> lines = new ArrayList<>();
         for (StructField field : schema.fields()) {
             boolean key = keyColumns.contains(field.name());
-            lines.add("    " + field.name().toLowerCase(Locale.ROOT) + " " + columnType(field.dataType()) + (key ? " NOT NULL" : ""));
+            lines.add("    " + field.name().toLowerCase(Locale.ROOT) + " " + columnType(field.dataType())
+                    + (key ? " NOT NULL" : ""));
         }
         if (!keyColumns.isEmpty()) {
-            lines.add("    PRIMARY KEY (" + String.join(", ", keyColumns.stream().map(k -> k.toLowerCase(Locale.ROOT)).toList()) + ")");
+            lines.add("    PRIMARY KEY ("
+                    + String.join(
+                            ", ",
+                            keyColumns.stream()
+                                    .map(k -> k.toLowerCase(Locale.ROOT))
+                                    .toList()) + ")");
         }
         return "CREATE TABLE IF NOT EXISTS " + table + " (\n" + String.join(",\n", lines) + "\n)";
     }
@@ -101,7 +107,8 @@ final class PostgresTables {
         List<String> missing = new ArrayList<>();
         for (String field : schema.fieldNames()) {
             if (!columns.contains(field.toLowerCase(Locale.ROOT))) {
-                missing.add("the table " + table + " has no column " + field.toLowerCase(Locale.ROOT) + " (its columns are " + columns + ")");
+                missing.add("the table " + table + " has no column " + field.toLowerCase(Locale.ROOT)
+                        + " (its columns are " + columns + ")");
             }
         }
         return Optional.of(missing);

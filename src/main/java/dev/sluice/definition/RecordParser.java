@@ -67,7 +67,8 @@ final class RecordParser {
             case TEXT -> struct(text.as("value"));
             case PARQUET -> throw new IllegalArgumentException("Parquet files are not parsed record by record");
         };
-        Dataset<Row> parsed = raw.select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"), record.as(RECORD));
+        Dataset<Row> parsed = raw.select(
+                col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"), record.as(RECORD));
         List<Column> fields = new ArrayList<>();
         for (String name : schema.fieldNames()) {
             fields.add(col(RECORD + ".`" + name + "`").as(name));
@@ -80,18 +81,25 @@ final class RecordParser {
     private static List<RejectRule> rules(RecordFormat format) {
         Column value = col("value");
         List<RejectRule> rules = new ArrayList<>();
-        rules.add(new RejectRule("EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value")));
+        rules.add(new RejectRule(
+                "EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value")));
         if (format == RecordFormat.JSON) {
             Column corrupt = col(RECORD + "." + CORRUPT);
             // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
-            Column anyObject = from_json(value.cast("string"),
-                    DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), Map.of());
-            rules.add(new RejectRule("MALFORMED_JSON", corrupt.isNotNull().and(anyObject.isNull()),
+            Column anyObject = from_json(
+                    value.cast("string"),
+                    DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
+                    Map.of());
+            rules.add(new RejectRule(
+                    "MALFORMED_JSON",
+                    corrupt.isNotNull().and(anyObject.isNull()),
                     lit("the value is not a JSON object")));
-            rules.add(new RejectRule("SCHEMA_MISMATCH", corrupt.isNotNull(),
-                    lit("a field's value does not have the schema's type")));
+            rules.add(new RejectRule(
+                    "SCHEMA_MISMATCH", corrupt.isNotNull(), lit("a field's value does not have the schema's type")));
         } else if (format == RecordFormat.CSV) {
-            rules.add(new RejectRule("MALFORMED_CSV", col(RECORD + "." + CORRUPT).isNotNull(),
+            rules.add(new RejectRule(
+                    "MALFORMED_CSV",
+                    col(RECORD + "." + CORRUPT).isNotNull(),
                     lit("the line does not have the schema's fields and types")));
         }
         return rules;

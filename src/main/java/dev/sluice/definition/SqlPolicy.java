@@ -51,8 +51,8 @@ import org.apache.spark.sql.catalyst.plans.logical.UnresolvedHint;
 import org.apache.spark.sql.catalyst.plans.logical.UnresolvedWith;
 import org.apache.spark.sql.catalyst.plans.logical.WithWindowDefinition;
 import org.apache.spark.sql.catalyst.streaming.StreamingRelationV2;
-import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.execution.streaming.StreamingRelation;
+import org.apache.spark.sql.types.StructType;
 import scala.Tuple2;
 import scala.collection.JavaConverters;
 
@@ -91,25 +91,74 @@ public final class SqlPolicy {
     public static final Map<String, String> DENIED = denied();
 
     private static final Set<String> ALLOWED = allowed();
-    private static final String ONE_QUERY = "a transform is one query (SELECT or WITH ... SELECT) over the view "
-            + PipelineDefinition.EVENTS_VIEW;
-    private static final Set<String> JOIN_HINTS = Set.of("BROADCAST", "BROADCASTJOIN", "MAPJOIN", "MERGE", "SHUFFLE_MERGE",
-            "MERGEJOIN", "SHUFFLE_HASH", "SHUFFLE_REPLICATE_NL");
-    private static final Set<Class<?>> QUERY_OPERATORS = Set.of(Project.class, Filter.class, Aggregate.class, UnresolvedHaving.class,
-            Join.class, LateralJoin.class, Union.class, Intersect.class, Except.class, Distinct.class, Sort.class, GlobalLimit.class,
-            LocalLimit.class, Offset.class, SubqueryAlias.class, UnresolvedWith.class, WithWindowDefinition.class, Generate.class,
-            Pivot.class, Unpivot.class, Sample.class, RepartitionByExpression.class, UnresolvedHint.class, OneRowRelation.class,
-            UnresolvedRelation.class, UnresolvedInlineTable.class, UnresolvedSubqueryColumnAliases.class);
+    private static final String ONE_QUERY =
+            "a transform is one query (SELECT or WITH ... SELECT) over the view " + PipelineDefinition.EVENTS_VIEW;
+    private static final Set<String> JOIN_HINTS = Set.of(
+            "BROADCAST",
+            "BROADCASTJOIN",
+            "MAPJOIN",
+            "MERGE",
+            "SHUFFLE_MERGE",
+            "MERGEJOIN",
+            "SHUFFLE_HASH",
+            "SHUFFLE_REPLICATE_NL");
+    private static final Set<Class<?>> QUERY_OPERATORS = Set.of(
+            Project.class,
+            Filter.class,
+            Aggregate.class,
+            UnresolvedHaving.class,
+            Join.class,
+            LateralJoin.class,
+            Union.class,
+            Intersect.class,
+            Except.class,
+            Distinct.class,
+            Sort.class,
+            GlobalLimit.class,
+            LocalLimit.class,
+            Offset.class,
+            SubqueryAlias.class,
+            UnresolvedWith.class,
+            WithWindowDefinition.class,
+            Generate.class,
+            Pivot.class,
+            Unpivot.class,
+            Sample.class,
+            RepartitionByExpression.class,
+            UnresolvedHint.class,
+            OneRowRelation.class,
+            UnresolvedRelation.class,
+            UnresolvedInlineTable.class,
+            UnresolvedSubqueryColumnAliases.class);
     /**
      * The leaves an analysed plan may have: the source's streams, inline rows, the empty row, and
      * references to the query's own WITH queries (each checked where it is defined).
      */
-    private static final Set<Class<?>> LEAVES = Set.of(StreamingRelation.class, StreamingRelationV2.class, LocalRelation.class,
-            OneRowRelation.class, CTERelationRef.class);
+    private static final Set<Class<?>> LEAVES = Set.of(
+            StreamingRelation.class,
+            StreamingRelationV2.class,
+            LocalRelation.class,
+            OneRowRelation.class,
+            CTERelationRef.class);
     /** Expression classes behind the denied functions, and user-defined code of any kind. */
-    private static final Set<String> DENIED_EXPRESSIONS = Set.of("CallMethodViaReflection", "TryReflect", "CurrentUser",
-            "CurrentDatabase", "CurrentCatalog", "SparkVersion", "RaiseError", "AssertTrue", "ScalaUDF", "ScalaAggregator",
-            "ScalaUDAF", "PythonUDF", "PythonUDAF", "HiveSimpleUDF", "HiveGenericUDF", "HiveGenericUDTF", "HiveUDAFFunction");
+    private static final Set<String> DENIED_EXPRESSIONS = Set.of(
+            "CallMethodViaReflection",
+            "TryReflect",
+            "CurrentUser",
+            "CurrentDatabase",
+            "CurrentCatalog",
+            "SparkVersion",
+            "RaiseError",
+            "AssertTrue",
+            "ScalaUDF",
+            "ScalaAggregator",
+            "ScalaUDAF",
+            "PythonUDF",
+            "PythonUDAF",
+            "HiveSimpleUDF",
+            "HiveGenericUDF",
+            "HiveGenericUDTF",
+            "HiveUDAFFunction");
 
     /** A text the policy refuses, with what is wrong in the words the API returns. */
     public static final class Refused extends RuntimeException {
@@ -164,8 +213,11 @@ public final class SqlPolicy {
         Deque<QueryPlan<?>> plans = new ArrayDeque<>(List.of(analyzed));
         while (!plans.isEmpty()) {
             QueryPlan<?> plan = plans.pop();
-            if (plan instanceof LogicalPlan logical && logical.children().isEmpty() && !LEAVES.contains(plan.getClass())) {
-                throw new Refused("the query reads " + plan.nodeName() + "; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW);
+            if (plan instanceof LogicalPlan logical
+                    && logical.children().isEmpty()
+                    && !LEAVES.contains(plan.getClass())) {
+                throw new Refused("the query reads " + plan.nodeName() + "; a pipeline reads only the view "
+                        + PipelineDefinition.EVENTS_VIEW);
             }
             if (plan.nodeName().contains("ScriptTransformation")) {
                 throw new Refused("TRANSFORM ... USING runs a program on the server; a pipeline may not");
@@ -183,7 +235,8 @@ public final class SqlPolicy {
         while (!expressions.isEmpty()) {
             Expression expression = expressions.pop();
             String name = expression.getClass().getSimpleName();
-            if (DENIED_EXPRESSIONS.contains(name) || expression.getClass().getPackageName().endsWith(".expressions.xml")) {
+            if (DENIED_EXPRESSIONS.contains(name)
+                    || expression.getClass().getPackageName().endsWith(".expressions.xml")) {
                 throw new Refused("the expression " + expression.prettyName() + " is not allowed in a pipeline");
             }
             if (expression instanceof SubqueryExpression subquery) {
@@ -208,24 +261,30 @@ public final class SqlPolicy {
             if (plan instanceof UnresolvedRelation relation) {
                 List<String> parts = seq(relation.multipartIdentifier());
                 String name = String.join(".", parts);
-                if (parts.size() != 1 || !(name.equalsIgnoreCase(PipelineDefinition.EVENTS_VIEW) || ctes.contains(name.toLowerCase(Locale.ROOT)))) {
-                    throw new Refused("the query reads `" + name + "`; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW
-                            + " (and its own WITH queries), never tables or paths");
+                if (parts.size() != 1
+                        || !(name.equalsIgnoreCase(PipelineDefinition.EVENTS_VIEW)
+                                || ctes.contains(name.toLowerCase(Locale.ROOT)))) {
+                    throw new Refused("the query reads `" + name + "`; a pipeline reads only the view "
+                            + PipelineDefinition.EVENTS_VIEW + " (and its own WITH queries), never tables or paths");
                 }
             }
-            if (plan instanceof UnresolvedHint hint && !JOIN_HINTS.contains(hint.name().toUpperCase(Locale.ROOT))) {
-                throw new Refused("the hint " + hint.name() + " is not allowed; only join hints (" + String.join(", ", JOIN_HINTS.stream().sorted().toList()) + ") are");
+            if (plan instanceof UnresolvedHint hint
+                    && !JOIN_HINTS.contains(hint.name().toUpperCase(Locale.ROOT))) {
+                throw new Refused("the hint " + hint.name() + " is not allowed; only join hints ("
+                        + String.join(", ", JOIN_HINTS.stream().sorted().toList()) + ") are");
             }
             for (Expression expression : SqlPolicy.<Expression>seq(plan.expressions())) {
                 checkParsed(expression, ctes);
             }
             if (plan instanceof UnresolvedWith with) {
-                for (Tuple2<String, SubqueryAlias> cte : SqlPolicy.<Tuple2<String, SubqueryAlias>>seq(with.cteRelations())) {
+                for (Tuple2<String, SubqueryAlias> cte :
+                        SqlPolicy.<Tuple2<String, SubqueryAlias>>seq(with.cteRelations())) {
                     plans.add(cte._2());
                 }
             }
             if (plan instanceof WithWindowDefinition windows) {
-                for (Expression definition : JavaConverters.mapAsJavaMap(windows.windowDefinitions()).values()) {
+                for (Expression definition :
+                        JavaConverters.mapAsJavaMap(windows.windowDefinitions()).values()) {
                     checkParsed(definition, ctes);
                 }
             }
@@ -241,7 +300,9 @@ public final class SqlPolicy {
                 checkFunction(seq(function.nameParts()));
             } else if (expression instanceof UnresolvedGenerator generator) {
                 List<String> parts = generator.name().database().isDefined()
-                        ? List.of(generator.name().database().get(), generator.name().funcName())
+                        ? List.of(
+                                generator.name().database().get(),
+                                generator.name().funcName())
                         : List.of(generator.name().funcName());
                 checkFunction(parts);
             } else if (expression instanceof ExpressionWithUnresolvedIdentifier) {
@@ -260,7 +321,8 @@ public final class SqlPolicy {
             throw new Refused("the function " + name + " is not allowed: it " + reason);
         }
         if (parts.size() != 1 || !ALLOWED.contains(name)) {
-            throw new Refused("the function " + name + " is not one of Spark's built-in functions that a pipeline may call");
+            throw new Refused(
+                    "the function " + name + " is not one of Spark's built-in functions that a pipeline may call");
         }
     }
 
@@ -273,7 +335,8 @@ public final class SqlPolicy {
             return "TRANSFORM ... USING runs a program on the server; a pipeline may not";
         }
         if (plan.nodeName().contains("UnresolvedIdentifier")) {
-            return "IDENTIFIER(...) names a relation at run time; a pipeline reads only the view " + PipelineDefinition.EVENTS_VIEW;
+            return "IDENTIFIER(...) names a relation at run time; a pipeline reads only the view "
+                    + PipelineDefinition.EVENTS_VIEW;
         }
         return "the statement is " + plan.nodeName() + ": " + ONE_QUERY;
     }
@@ -284,7 +347,8 @@ public final class SqlPolicy {
         while (!plans.isEmpty()) {
             LogicalPlan plan = plans.pop();
             if (plan instanceof UnresolvedWith with) {
-                for (Tuple2<String, SubqueryAlias> cte : SqlPolicy.<Tuple2<String, SubqueryAlias>>seq(with.cteRelations())) {
+                for (Tuple2<String, SubqueryAlias> cte :
+                        SqlPolicy.<Tuple2<String, SubqueryAlias>>seq(with.cteRelations())) {
                     names.add(cte._1().toLowerCase(Locale.ROOT));
                     plans.add(cte._2());
                 }
@@ -327,7 +391,8 @@ public final class SqlPolicy {
             }
         }
         if (deepest > MAX_BRACKET_DEPTH) {
-            throw new Refused("nests brackets " + deepest + " deep; at most " + MAX_BRACKET_DEPTH + " levels are allowed");
+            throw new Refused(
+                    "nests brackets " + deepest + " deep; at most " + MAX_BRACKET_DEPTH + " levels are allowed");
         }
     }
 
@@ -407,16 +472,31 @@ public final class SqlPolicy {
         denied.put("java_method", reflection);
         denied.put("try_reflect", reflection);
         String xml = "parses XML with a parser that loads external DTDs, reaching files and the network";
-        for (String name : List.of("xpath", "xpath_boolean", "xpath_double", "xpath_float", "xpath_int", "xpath_long", "xpath_number",
-                "xpath_short", "xpath_string")) {
+        for (String name : List.of(
+                "xpath",
+                "xpath_boolean",
+                "xpath_double",
+                "xpath_float",
+                "xpath_int",
+                "xpath_long",
+                "xpath_number",
+                "xpath_short",
+                "xpath_string")) {
             denied.put(name, xml);
         }
         String identity = "reveals the server's identity rather than the record's data";
-        for (String name : List.of("current_user", "user", "session_user", "current_catalog", "current_database", "current_schema",
+        for (String name : List.of(
+                "current_user",
+                "user",
+                "session_user",
+                "current_catalog",
+                "current_database",
+                "current_schema",
                 "version")) {
             denied.put(name, identity);
         }
-        String failure = "fails the micro-batch on purpose, which would stop the pipeline for good; use a rule to send such records to the dead letters";
+        String failure =
+                "fails the micro-batch on purpose, which would stop the pipeline for good; use a rule to send such records to the dead letters";
         denied.put("raise_error", failure);
         denied.put("assert_true", failure);
         return Map.copyOf(denied);
@@ -427,7 +507,8 @@ public final class SqlPolicy {
             if (in == null) {
                 throw new IllegalStateException("sql-functions-allowed.txt is missing from the class path");
             }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8).lines()
+            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
                     .map(String::strip)
                     .filter(line -> !line.isEmpty() && !line.startsWith("#"))
                     .collect(Collectors.toUnmodifiableSet());

@@ -30,8 +30,10 @@ public final class PipelineHealth {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("state", status.state());
         details.put("desired", status.desired());
-        Instant lastActive = status.lastProgress() != null ? status.lastProgress().timestamp() : status.startedAt();
-        Duration sinceProgress = lastActive == null || status.state() != QueryState.RUNNING ? null : Duration.between(lastActive, now);
+        Instant lastActive =
+                status.lastProgress() != null ? status.lastProgress().timestamp() : status.startedAt();
+        Duration sinceProgress =
+                lastActive == null || status.state() != QueryState.RUNNING ? null : Duration.between(lastActive, now);
         if (sinceProgress != null) {
             details.put("lastProgressAgeSeconds", Math.max(0, sinceProgress.toSeconds()));
         }
@@ -61,9 +63,12 @@ public final class PipelineHealth {
             case FAILED:
                 health = Status.DOWN;
                 QueryStatus.Restart restart = status.restart();
-                String why = status.failure() == null ? "Failed" : "Failed: " + status.failure().message();
+                String why = status.failure() == null
+                        ? "Failed"
+                        : "Failed: " + status.failure().message();
                 if (restart != null && restart.gaveUp()) {
-                    reason = why + " (gave up after " + restart.attempt() + " restarts in a row; start it to try again)";
+                    reason =
+                            why + " (gave up after " + restart.attempt() + " restarts in a row; start it to try again)";
                 } else if (restart != null && restart.nextAttemptAt() != null) {
                     reason = why + " (restart " + restart.attempt() + " at " + restart.nextAttemptAt() + ")";
                 } else {

@@ -22,8 +22,8 @@ class PipelineHealthConfiguration {
     @Bean
     CompositeHealthContributor pipelinesHealthContributor(StreamingQueryManager manager, SluiceProperties properties) {
         Clock clock = Clock.systemUTC();
-        Function<String, HealthIndicator> indicator = name ->
-                () -> PipelineHealth.of(manager.status(name), properties.monitoring().staleAfter(), clock.instant());
+        Function<String, HealthIndicator> indicator = name -> () ->
+                PipelineHealth.of(manager.status(name), properties.monitoring().staleAfter(), clock.instant());
         // Pipelines come and go over the API: the members are read from the manager each time.
         return new CompositeHealthContributor() {
             @Override

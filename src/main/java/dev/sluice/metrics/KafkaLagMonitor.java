@@ -133,7 +133,11 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
         double rate = progress.path("numInputRows").asLong() > 0
                 ? progress.path("processedRowsPerSecond").asDouble(Double.NaN)
                 : Double.NaN;
-        track.progress(processed, latest, rate, Instant.parse(progress.path("timestamp").asText()));
+        track.progress(
+                processed,
+                latest,
+                rate,
+                Instant.parse(progress.path("timestamp").asText()));
     }
 
     /** Reads the latest offsets of every Kafka pipeline's topic, and stopped pipelines' checkpoints. */
@@ -149,7 +153,8 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
                     log.info("Measuring the lag of pipeline {} again", pipeline.name());
                 }
             } catch (Exception e) {
-                String message = (e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e).toString();
+                String message =
+                        (e instanceof ExecutionException && e.getCause() != null ? e.getCause() : e).toString();
                 // Say it once per outage, not every refresh.
                 if (!message.equals(failing.put(pipeline.name(), message))) {
                     log.warn("Could not measure the lag of pipeline {}: {}", pipeline.name(), message);
@@ -161,9 +166,12 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
     }
 
     private void refresh(Pipeline pipeline, KafkaSource source) throws Exception {
-        Admin admin = admins.computeIfAbsent(source.bootstrapServers() + source.kafkaProperties(), key -> admin(source));
+        Admin admin =
+                admins.computeIfAbsent(source.bootstrapServers() + source.kafkaProperties(), key -> admin(source));
         TopicDescription topic = admin.describeTopics(List.of(source.topic()))
-                .allTopicNames().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS).get(source.topic());
+                .allTopicNames()
+                .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
+                .get(source.topic());
         Map<TopicPartition, OffsetSpec> latestSpec = new HashMap<>();
         for (TopicPartitionInfo partition : topic.partitions()) {
             latestSpec.put(new TopicPartition(source.topic(), partition.partition()), OffsetSpec.latest());
@@ -177,13 +185,15 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
     }
 
     /** What a pipeline without a live report has processed: its checkpoint, else where it will start. */
-    private Map<TopicPartition, Long> processedWhileStopped(Admin admin, Pipeline pipeline, KafkaSource source,
-            Map<TopicPartition, Long> latest) throws Exception {
+    private Map<TopicPartition, Long> processedWhileStopped(
+            Admin admin, Pipeline pipeline, KafkaSource source, Map<TopicPartition, Long> latest) throws Exception {
         CheckpointOffsets checkpoint = CheckpointOffsets.read(hadoop, pipeline.checkpointLocation());
         Map<TopicPartition, Long> processed = new HashMap<>();
         if (checkpoint.committedBatchId() != null) {
-            checkpoint.offsets().forEach((topic, partitions) -> partitions.forEach(
-                    (partition, offset) -> processed.put(new TopicPartition(topic, partition), offset)));
+            checkpoint
+                    .offsets()
+                    .forEach((topic, partitions) -> partitions.forEach(
+                            (partition, offset) -> processed.put(new TopicPartition(topic, partition), offset)));
             return processed;
         }
         switch (source.startingOffsets().trim().toLowerCase()) {
@@ -198,7 +208,8 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
         }
     }
 
-    private static Map<TopicPartition, Long> listOffsets(Admin admin, Map<TopicPartition, OffsetSpec> spec) throws Exception {
+    private static Map<TopicPartition, Long> listOffsets(Admin admin, Map<TopicPartition, OffsetSpec> spec)
+            throws Exception {
         Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found =
                 admin.listOffsets(spec).all().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
         Map<TopicPartition, Long> offsets = new HashMap<>();
@@ -234,7 +245,9 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
             }
             for (Iterator<Map.Entry<String, JsonNode>> p = topic.getValue().fields(); p.hasNext(); ) {
                 Map.Entry<String, JsonNode> partition = p.next();
-                into.put(new TopicPartition(topic.getKey(), Integer.parseInt(partition.getKey())), partition.getValue().asLong());
+                into.put(
+                        new TopicPartition(topic.getKey(), Integer.parseInt(partition.getKey())),
+                        partition.getValue().asLong());
             }
         }
     }
@@ -258,14 +271,19 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
             this.query = query;
             gauge("sluice.kafka.lag.max", "The most records waiting in any one partition", max);
             gauge("sluice.kafka.backlog", "Records waiting in all partitions", backlog);
-            Gauge.builder("sluice.kafka.catch.up", catchUp, AtomicReference::get).baseUnit("seconds")
+            Gauge.builder("sluice.kafka.catch.up", catchUp, AtomicReference::get)
+                    .baseUnit("seconds")
                     .description("Time to read the backlog at the last processing rate (NaN while not running)")
-                    .tag("query", query).register(registry);
+                    .tag("query", query)
+                    .register(registry);
         }
 
         private void gauge(String name, String description, AtomicReference<Double> value) {
-            Gauge.builder(name, value, AtomicReference::get).baseUnit("offsets").description(description)
-                    .tag("query", query).register(registry);
+            Gauge.builder(name, value, AtomicReference::get)
+                    .baseUnit("offsets")
+                    .description(description)
+                    .tag("query", query)
+                    .register(registry);
         }
 
         synchronized boolean hasLiveProgress() {
@@ -281,8 +299,8 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
             update();
         }
 
-        synchronized void progress(Map<TopicPartition, Long> processed, Map<TopicPartition, Long> latest, double rate,
-                Instant at) {
+        synchronized void progress(
+                Map<TopicPartition, Long> processed, Map<TopicPartition, Long> latest, double rate, Instant at) {
             this.running = true;
             this.liveProgress = true;
             this.processed.putAll(processed);
@@ -322,8 +340,12 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
                     continue;
                 }
                 long behind = Math.max(0, entry.getValue() - read);
-                partitionGauges.computeIfAbsent(entry.getKey(), this::partitionGauge).set((double) behind);
-                partitions.computeIfAbsent(entry.getKey().topic(), topic -> new TreeMap<>()).put(entry.getKey().partition(), behind);
+                partitionGauges
+                        .computeIfAbsent(entry.getKey(), this::partitionGauge)
+                        .set((double) behind);
+                partitions
+                        .computeIfAbsent(entry.getKey().topic(), topic -> new TreeMap<>())
+                        .put(entry.getKey().partition(), behind);
                 total += behind;
                 most = Math.max(most, behind);
             }
@@ -343,7 +365,10 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
             max.set((double) most);
             backlog.set((double) total);
             catchUp.set(seconds == null ? (running && total > 0 ? Double.POSITIVE_INFINITY : Double.NaN) : seconds);
-            lag = new QueryStatus.Lag(total, most, partitions,
+            lag = new QueryStatus.Lag(
+                    total,
+                    most,
+                    partitions,
                     running && !Double.isNaN(rate) ? rate : null,
                     seconds,
                     seconds == null ? null : clock.instant().plusMillis(Math.round(seconds * 1000)),
@@ -352,9 +377,16 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
 
         private AtomicReference<Double> partitionGauge(TopicPartition partition) {
             AtomicReference<Double> value = new AtomicReference<>(Double.NaN);
-            Gauge.builder("sluice.kafka.lag", value, AtomicReference::get).baseUnit("offsets")
+            Gauge.builder("sluice.kafka.lag", value, AtomicReference::get)
+                    .baseUnit("offsets")
                     .description("Records in the partition the query has not processed yet")
-                    .tags("query", query, "topic", partition.topic(), "partition", Integer.toString(partition.partition()))
+                    .tags(
+                            "query",
+                            query,
+                            "topic",
+                            partition.topic(),
+                            "partition",
+                            Integer.toString(partition.partition()))
                     .register(registry);
             return value;
         }

@@ -102,32 +102,49 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
         QueryGauges gauges = queries.computeIfAbsent(query, this::register);
         long inputRows = progress.path("numInputRows").asLong();
         double processedPerSecond = progress.path("processedRowsPerSecond").asDouble(Double.NaN);
-        Counter.builder("sluice.query.input.rows").description("Rows read by the query").tag("query", query)
-                .register(registry).increment(inputRows);
+        Counter.builder("sluice.query.input.rows")
+                .description("Rows read by the query")
+                .tag("query", query)
+                .register(registry)
+                .increment(inputRows);
         gauges.inputRowsPerSecond.set(progress.path("inputRowsPerSecond").asDouble(Double.NaN));
         gauges.processedRowsPerSecond.set(processedPerSecond);
         gauges.lastBatchId.set((double) progress.path("batchId").asLong());
-        gauges.lastProgress.set(Instant.parse(progress.path("timestamp").asText()).toEpochMilli() / 1000.0);
+        gauges.lastProgress.set(
+                Instant.parse(progress.path("timestamp").asText()).toEpochMilli() / 1000.0);
 
         JsonNode durations = progress.path("durationMs");
         if (durations.has("triggerExecution")) {
-            Timer.builder("sluice.query.batch.duration").description("Time of a whole micro-batch").tag("query", query)
-                    .register(registry).record(Duration.ofMillis(durations.path("triggerExecution").asLong()));
+            Timer.builder("sluice.query.batch.duration")
+                    .description("Time of a whole micro-batch")
+                    .tag("query", query)
+                    .register(registry)
+                    .record(Duration.ofMillis(durations.path("triggerExecution").asLong()));
         }
         for (Iterator<Map.Entry<String, JsonNode>> phases = durations.fields(); phases.hasNext(); ) {
             Map.Entry<String, JsonNode> phase = phases.next();
             if (!phase.getKey().equals("triggerExecution")) {
-                Timer.builder("sluice.query.batch.phase.duration").description("Time of one phase of a micro-batch")
-                        .tag("query", query).tag("phase", phase.getKey())
-                        .register(registry).record(Duration.ofMillis(phase.getValue().asLong()));
+                Timer.builder("sluice.query.batch.phase.duration")
+                        .description("Time of one phase of a micro-batch")
+                        .tag("query", query)
+                        .tag("phase", phase.getKey())
+                        .register(registry)
+                        .record(Duration.ofMillis(phase.getValue().asLong()));
             }
         }
 
         lag.onProgress(query, progress);
 
         String watermark = progress.path("eventTime").path("watermark").asText(null);
-        gauges.watermarkDelay.set(watermark == null ? Double.NaN
-                : Duration.between(Instant.parse(watermark), Instant.parse(progress.path("timestamp").asText())).toMillis() / 1000.0);
+        gauges.watermarkDelay.set(
+                watermark == null
+                        ? Double.NaN
+                        : Duration.between(
+                                                Instant.parse(watermark),
+                                                Instant.parse(progress.path("timestamp")
+                                                        .asText()))
+                                        .toMillis()
+                                / 1000.0);
         double stateRows = 0;
         double stateMemory = 0;
         long dropped = 0;
@@ -139,8 +156,11 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
         boolean stateful = progress.path("stateOperators").size() > 0;
         gauges.stateRows.set(stateful ? stateRows : Double.NaN);
         gauges.stateMemory.set(stateful ? stateMemory : Double.NaN);
-        Counter.builder("sluice.query.rows.dropped.by.watermark").description("Late rows a stateful query ignored")
-                .tag("query", query).register(registry).increment(dropped);
+        Counter.builder("sluice.query.rows.dropped.by.watermark")
+                .description("Late rows a stateful query ignored")
+                .tag("query", query)
+                .register(registry)
+                .increment(dropped);
     }
 
     @Override
@@ -153,10 +173,25 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
     private QueryGauges register(String query) {
         QueryGauges gauges = new QueryGauges();
         gauge("sluice.query.input.rows.per.second", "Rows per second arriving", query, gauges.inputRowsPerSecond, null);
-        gauge("sluice.query.processed.rows.per.second", "Rows per second the query processes", query, gauges.processedRowsPerSecond, null);
+        gauge(
+                "sluice.query.processed.rows.per.second",
+                "Rows per second the query processes",
+                query,
+                gauges.processedRowsPerSecond,
+                null);
         gauge("sluice.query.last.batch.id", "The last micro-batch reported", query, gauges.lastBatchId, null);
-        gauge("sluice.query.last.progress.timestamp", "When the last micro-batch started (epoch)", query, gauges.lastProgress, "seconds");
-        gauge("sluice.query.watermark.delay", "How far the event-time watermark trails the batch time", query, gauges.watermarkDelay, "seconds");
+        gauge(
+                "sluice.query.last.progress.timestamp",
+                "When the last micro-batch started (epoch)",
+                query,
+                gauges.lastProgress,
+                "seconds");
+        gauge(
+                "sluice.query.watermark.delay",
+                "How far the event-time watermark trails the batch time",
+                query,
+                gauges.watermarkDelay,
+                "seconds");
         gauge("sluice.query.state.rows", "Rows kept in state stores", query, gauges.stateRows, null);
         gauge("sluice.query.state.memory", "Memory used by state stores", query, gauges.stateMemory, "bytes");
         return gauges;
@@ -164,7 +199,8 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
 
     private void gauge(String name, String description, String query, AtomicReference<Double> value, String unit) {
         Gauge.Builder<AtomicReference<Double>> builder = Gauge.builder(name, value, AtomicReference::get)
-                .description(description).tag("query", query);
+                .description(description)
+                .tag("query", query);
         if (unit != null) {
             builder = builder.baseUnit(unit);
         }

@@ -1,5 +1,6 @@
 package dev.sluice.metrics;
 
+import dev.sluice.pipeline.Pipeline;
 import dev.sluice.query.DesiredState;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.StreamingQueryManager;
@@ -8,7 +9,6 @@ import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.List;
-import dev.sluice.pipeline.Pipeline;
 import org.springframework.stereotype.Component;
 
 /**
@@ -50,21 +50,29 @@ class QueryStateMetrics implements StreamingQueryManager.RegistryListener {
 
     private void register(String query) {
         for (QueryState state : QueryState.values()) {
-            Gauge.builder("sluice.query.state", manager, m -> m.names().contains(query) && m.state(query) == state ? 1 : 0)
+            Gauge.builder(
+                            "sluice.query.state",
+                            manager,
+                            m -> m.names().contains(query) && m.state(query) == state ? 1 : 0)
                     .description("1 for the state the query is in, 0 for the others")
                     .tag("query", query)
                     .tag("state", state.name())
                     .register(registry);
         }
-        Gauge.builder("sluice.query.desired.running", manager, m -> m.names().contains(query) && m.desired(query) == DesiredState.RUNNING ? 1 : 0)
+        Gauge.builder(
+                        "sluice.query.desired.running",
+                        manager,
+                        m -> m.names().contains(query) && m.desired(query) == DesiredState.RUNNING ? 1 : 0)
                 .description("1 when the operator (or the configuration) wants the query to run")
                 .tag("query", query)
                 .register(registry);
-        FunctionCounter.builder("sluice.query.failures", manager, m -> m.names().contains(query) ? m.failures(query) : 0)
+        FunctionCounter.builder(
+                        "sluice.query.failures", manager, m -> m.names().contains(query) ? m.failures(query) : 0)
                 .description("Runs that failed or could not start")
                 .tag("query", query)
                 .register(registry);
-        FunctionCounter.builder("sluice.query.restarts", manager, m -> m.names().contains(query) ? m.restarts(query) : 0)
+        FunctionCounter.builder(
+                        "sluice.query.restarts", manager, m -> m.names().contains(query) ? m.restarts(query) : 0)
                 .description("Automatic restarts after failures")
                 .tag("query", query)
                 .register(registry);

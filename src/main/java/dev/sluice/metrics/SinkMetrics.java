@@ -34,12 +34,13 @@ class SinkMetrics implements BatchListener {
                 .record(writeTime);
         rows(pipeline, "written").increment(outcome.rowsWritten());
         rows(pipeline, "duplicate").increment(outcome.duplicatesSkipped());
-        outcome.deadLetters().forEach((reason, count) -> Counter.builder("sluice.dead.letters")
-                .description("Records rejected to the dead letters")
-                .tag("query", pipeline)
-                .tag("reason", reason)
-                .register(registry)
-                .increment(count));
+        outcome.deadLetters()
+                .forEach((reason, count) -> Counter.builder("sluice.dead.letters")
+                        .description("Records rejected to the dead letters")
+                        .tag("query", pipeline)
+                        .tag("reason", reason)
+                        .register(registry)
+                        .increment(count));
     }
 
     private Counter rows(String pipeline, String outcome) {

@@ -24,7 +24,6 @@ public record BatchOutcome(long rowsWritten, long duplicatesSkipped, Map<String,
     public BatchOutcome plus(BatchOutcome other) {
         Map<String, Long> reasons = new TreeMap<>(deadLetters);
         other.deadLetters.forEach((reason, count) -> reasons.merge(reason, count, Long::sum));
-        return new BatchOutcome(
-                rowsWritten + other.rowsWritten, duplicatesSkipped + other.duplicatesSkipped, reasons);
+        return new BatchOutcome(rowsWritten + other.rowsWritten, duplicatesSkipped + other.duplicatesSkipped, reasons);
     }
 }

@@ -108,8 +108,10 @@ public final class CarInfoJson implements Serializable {
         if (outside(lat, limits.minLatitude(), limits.maxLatitude())
                 || outside(lot, limits.minLongitude(), limits.maxLongitude())
                 || outside(speed, limits.minSpeed(), limits.speedCeiling())) {
-            return rejected(values, "OUT_OF_RANGE", "vhcleLat=" + lat + " vhcleLot=" + lot + " vhcleSped=" + speed
-                    + " " + limits.describe());
+            return rejected(
+                    values,
+                    "OUT_OF_RANGE",
+                    "vhcleLat=" + lat + " vhcleLot=" + lot + " vhcleSped=" + speed + " " + limits.describe());
         }
         for (int field : TEXT_FIELDS) {
             String text = (String) values[field];
@@ -117,7 +119,9 @@ public final class CarInfoJson implements Serializable {
             if (text != null && text.length() > max) {
                 int characters = text.codePointCount(0, text.length());
                 if (characters > max) {
-                    return rejected(values, "FIELD_TOO_LONG",
+                    return rejected(
+                            values,
+                            "FIELD_TOO_LONG",
                             FIELDS[field].name() + " has " + characters + " characters; the most is " + max);
                 }
             }
@@ -125,7 +129,9 @@ public final class CarInfoJson implements Serializable {
         for (int field : TEXT_FIELDS) {
             String text = (String) values[field];
             if (text != null && text.indexOf('\u0000') >= 0) {
-                return rejected(values, "INVALID_CHARACTER",
+                return rejected(
+                        values,
+                        "INVALID_CHARACTER",
                         "a text field contains a NUL character, which PostgreSQL text cannot store");
             }
         }
@@ -184,7 +190,8 @@ public final class CarInfoJson implements Serializable {
     }
 
     /** A double field takes a JSON number, or a string naming NaN or an infinity; false for anything else. */
-    private static boolean readDouble(JsonParser parser, JsonToken token, Object[] values, int index) throws IOException {
+    private static boolean readDouble(JsonParser parser, JsonToken token, Object[] values, int index)
+            throws IOException {
         switch (token) {
             case VALUE_NUMBER_INT, VALUE_NUMBER_FLOAT -> values[index] = parser.getDoubleValue();
             case VALUE_NULL -> values[index] = null;
@@ -232,7 +239,8 @@ public final class CarInfoJson implements Serializable {
 
     private JsonFactory factory() {
         if (factory == null) {
-            JsonFactory sparks = new JSONOptions(scala.collection.immutable.Map$.MODULE$.<String, String>empty(), "UTC", CORRUPT)
+            JsonFactory sparks = new JSONOptions(
+                            scala.collection.immutable.Map$.MODULE$.<String, String>empty(), "UTC", CORRUPT)
                     .buildJsonFactory();
             sparks.enable(JsonParser.Feature.USE_FAST_DOUBLE_PARSER); // the same doubles, correctly rounded, sooner
             factory = sparks;

@@ -14,7 +14,12 @@ import java.io.Serializable;
  * @param maxSpeed the highest accepted speed, or {@code null} for no limit
  */
 public record CarInfoLimits(
-        double minLatitude, double maxLatitude, double minLongitude, double maxLongitude, double minSpeed, Double maxSpeed)
+        double minLatitude,
+        double maxLatitude,
+        double minLongitude,
+        double maxLongitude,
+        double minSpeed,
+        Double maxSpeed)
         implements Serializable {
 
     /** Anywhere on Earth, any speed from 0. */

@@ -70,7 +70,11 @@ public final class CarInfoParser {
     public Dataset<Row> parse(Dataset<Row> kafkaRecords) {
         Column json = col("value").cast("string");
         Dataset<Row> parsed = kafkaRecords.select(
-                col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"),
+                col("topic"),
+                col("partition"),
+                col("offset"),
+                col("timestamp"),
+                col("value"),
                 from_json(json, parseSchema, PARSE_OPTIONS).as(CAR));
         // The first rule a record breaks decides its reason.
         return parsed.withColumn(REJECT_REASON, RejectRule.firstReason(rules))
@@ -81,29 +85,38 @@ public final class CarInfoParser {
         Column value = col("value");
         Column corrupt = col(CAR + "." + CORRUPT);
         // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
-        Column anyObject = from_json(value.cast("string"),
-                DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), Map.of());
+        Column anyObject = from_json(
+                value.cast("string"), DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), Map.of());
         Column lat = car("vhcleLat");
         Column lot = car("vhcleLot");
         Column speed = car("vhcleSped");
         return List.of(
-                new RejectRule("EMPTY_VALUE",
-                        value.isNull().or(length(value).equalTo(0)),
-                        lit("the record has no value")),
-                new RejectRule("MALFORMED_JSON",
+                new RejectRule(
+                        "EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value")),
+                new RejectRule(
+                        "MALFORMED_JSON",
                         corrupt.isNotNull().and(anyObject.isNull()),
                         lit("the value is not a JSON object")),
-                new RejectRule("SCHEMA_MISMATCH",
+                new RejectRule(
+                        "SCHEMA_MISMATCH",
                         corrupt.isNotNull(),
                         lit("a field's value does not have the car_info schema's type")),
-                new RejectRule("MISSING_DATA_ID",
+                new RejectRule(
+                        "MISSING_DATA_ID",
                         car("dataId").isNull().or(trim(car("dataId")).equalTo("")),
                         lit("dataId is missing or blank")),
-                new RejectRule("OUT_OF_RANGE",
+                new RejectRule(
+                        "OUT_OF_RANGE",
                         outside(lat, limits.minLatitude(), limits.maxLatitude())
                                 .or(outside(lot, limits.minLongitude(), limits.maxLongitude()))
                                 .or(outside(speed, limits.minSpeed(), limits.speedCeiling())),
-                        concat(lit("vhcleLat="), text(lat), lit(" vhcleLot="), text(lot), lit(" vhcleSped="), text(speed),
+                        concat(
+                                lit("vhcleLat="),
+                                text(lat),
+                                lit(" vhcleLot="),
+                                text(lot),
+                                lit(" vhcleSped="),
+                                text(speed),
                                 lit(" " + limits.describe()))));
     }
 
@@ -112,14 +125,17 @@ public final class CarInfoParser {
                 tooLong("dataId", CarInfoSchema.DATA_ID_MAX_LENGTH),
                 tooLong("trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH),
                 tooLong("vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH),
-                new RejectRule("INVALID_CHARACTER",
+                new RejectRule(
+                        "INVALID_CHARACTER",
                         hasNul("dataId").or(hasNul("trmnId")).or(hasNul("vhcleTypeCd")),
                         lit("a text field contains a NUL character, which PostgreSQL text cannot store")));
     }
 
     private static RejectRule tooLong(String field, int maxLength) {
         Column length = length(car(field));
-        return new RejectRule("FIELD_TOO_LONG", length.gt(maxLength),
+        return new RejectRule(
+                "FIELD_TOO_LONG",
+                length.gt(maxLength),
                 concat(lit(field + " has "), length.cast("string"), lit(" characters; the most is " + maxLength)));
     }
 

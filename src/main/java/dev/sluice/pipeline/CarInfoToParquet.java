@@ -44,7 +44,12 @@ public final class CarInfoToParquet implements Pipeline {
      *     allows (at most one per input partition), so small batches make one file each, not one per
      *     Kafka partition
      */
-    public CarInfoToParquet(StreamSettings settings, CarInfoLimits limits, String path, long rowsPerFile, JdbcTarget target,
+    public CarInfoToParquet(
+            StreamSettings settings,
+            CarInfoLimits limits,
+            String path,
+            long rowsPerFile,
+            JdbcTarget target,
             String deadLetterTable) {
         this.settings = settings;
         this.limits = limits;
@@ -65,8 +70,9 @@ public final class CarInfoToParquet implements Pipeline {
 
     @Override
     public Optional<String> resetRefusal() {
-        return Optional.of("Spark's file sink ties " + path + "/_spark_metadata to this checkpoint: with a new checkpoint it"
-                + " would skip batches it believes written. Point the pipeline at a new path (and its old files elsewhere) instead");
+        return Optional.of(
+                "Spark's file sink ties " + path + "/_spark_metadata to this checkpoint: with a new checkpoint it"
+                        + " would skip batches it believes written. Point the pipeline at a new path (and its old files elsewhere) instead");
     }
 
     /** Where the Parquet files go. */
@@ -85,16 +91,18 @@ public final class CarInfoToParquet implements Pipeline {
     }
 
     @Override
-    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
-        Dataset<Row> parsed = CarInfoParser.forEvents(limits).parse(settings.source().load(spark, from));
+    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from)
+            throws TimeoutException {
+        Dataset<Row> parsed =
+                CarInfoParser.forEvents(limits).parse(settings.source().load(spark, from));
         ParquetSink parquet = new ParquetSink(spark, path, List.of(EVENT_DATE));
         String name = settings.name();
         return parsed.writeStream()
                 .queryName(name)
                 .option("checkpointLocation", settings.checkpointLocation())
                 .trigger(settings.sparkTrigger())
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
-                        listener.write(name, batchId, () -> writeBatch(parquet, batch, batchId)))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>)
+                        (batch, batchId) -> listener.write(name, batchId, () -> writeBatch(parquet, batch, batchId)))
                 .start();
     }
 
@@ -114,10 +122,13 @@ public final class CarInfoToParquet implements Pipeline {
                 }
             }
             if (!byReason.isEmpty()) {
-                Column[] columns = PostgresSink.INPUT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new);
-                deadLetters.write(cached.filter(col(CarInfoParser.REJECT_REASON).isNotNull()).select(columns));
+                Column[] columns =
+                        PostgresSink.INPUT_COLUMNS.stream().map(c -> col(c)).toArray(Column[]::new);
+                deadLetters.write(cached.filter(col(CarInfoParser.REJECT_REASON).isNotNull())
+                        .select(columns));
             }
-            Dataset<Row> events = cached.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(eventColumns());
+            Dataset<Row> events =
+                    cached.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(eventColumns());
             int partitions = events.rdd().getNumPartitions();
             int files = (int) Math.max(1, Math.min(partitions, (accepted + rowsPerFile - 1) / rowsPerFile));
             parquet.write(batchId, files < partitions ? events.coalesce(files) : events);

@@ -23,11 +23,12 @@ public final class CarInfoToPostgres implements Pipeline {
     private final CarInfoJson parser;
     private final PostgresSink sink;
 
-    public CarInfoToPostgres(StreamSettings settings, CarInfoLimits limits, JdbcTarget target, String table, String deadLetterTable) {
+    public CarInfoToPostgres(
+            StreamSettings settings, CarInfoLimits limits, JdbcTarget target, String table, String deadLetterTable) {
         this.settings = settings;
         this.parser = new CarInfoJson(limits);
-        PostgresSink.Table spec = new PostgresSink.Table(
-                table, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id"));
+        PostgresSink.Table spec =
+                new PostgresSink.Table(table, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id"));
         this.sink = new PostgresSink(target, settings.name(), spec, deadLetterTable);
     }
 
@@ -53,8 +54,9 @@ public final class CarInfoToPostgres implements Pipeline {
 
     /** The Kafka records this pipeline reads: the columns {@link CarInfoJson#parseAll} takes. */
     public Dataset<Row> records(SparkSession spark, StartingPoint from) {
-        return settings.source().load(spark, from).select(
-                col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"));
+        return settings.source()
+                .load(spark, from)
+                .select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value"));
     }
 
     /**
@@ -66,7 +68,8 @@ public final class CarInfoToPostgres implements Pipeline {
     }
 
     @Override
-    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+    public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from)
+            throws TimeoutException {
         String name = settings.name();
         return records(spark, from)
                 .writeStream()

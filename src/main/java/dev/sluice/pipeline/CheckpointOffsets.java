@@ -45,7 +45,8 @@ public record CheckpointOffsets(Long committedBatchId, Map<String, Map<Integer, 
             String source = reader.readLine();
             if (source != null && source.startsWith("{")) {
                 try {
-                    JSON.readValue(source, KAFKA_OFFSETS).forEach((topic, partitions) -> offsets.put(topic, new TreeMap<>(partitions)));
+                    JSON.readValue(source, KAFKA_OFFSETS)
+                            .forEach((topic, partitions) -> offsets.put(topic, new TreeMap<>(partitions)));
                 } catch (JsonProcessingException e) {
                     // Not a Kafka source (a file or rate source): it has no topic offsets to show.
                 }

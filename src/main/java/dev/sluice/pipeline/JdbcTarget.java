@@ -22,6 +22,7 @@ public record JdbcTarget(String url, String username, String password, int maxPo
 
     @Override
     public String toString() {
-        return "JdbcTarget[url=" + Redaction.redact(url) + ", username=" + username + ", writeMethod=" + writeMethod + "]";
+        return "JdbcTarget[url=" + Redaction.redact(url) + ", username=" + username + ", writeMethod=" + writeMethod
+                + "]";
     }
 }

@@ -21,8 +21,12 @@ public final class ParquetSink {
     private final FileStreamSink sink;
 
     public ParquetSink(SparkSession spark, String path, List<String> partitionColumns) {
-        this.sink = new FileStreamSink(spark, path, new ParquetFileFormat(),
-                JavaConverters.asScalaBuffer(partitionColumns).toList(), new HashMap<>());
+        this.sink = new FileStreamSink(
+                spark,
+                path,
+                new ParquetFileFormat(),
+                JavaConverters.asScalaBuffer(partitionColumns).toList(),
+                new HashMap<>());
     }
 
     public void write(long batchId, Dataset<Row> rows) {

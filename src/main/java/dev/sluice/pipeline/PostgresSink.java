@@ -32,8 +32,13 @@ public final class PostgresSink implements Serializable {
 
     /** The leading columns every input row carries. */
     public static final List<String> INPUT_COLUMNS = List.of(
-            "topic", "partition", "offset", "timestamp", "value",
-            CarInfoParser.REJECT_REASON, CarInfoParser.REJECT_DETAIL);
+            "topic",
+            "partition",
+            "offset",
+            "timestamp",
+            "value",
+            CarInfoParser.REJECT_REASON,
+            CarInfoParser.REJECT_DETAIL);
 
     private static final String DEAD_LETTER_COLUMNS =
             "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value";
@@ -125,9 +130,18 @@ public final class PostgresSink implements Serializable {
 
         BatchOutcome run(Iterator<Row> input) throws SQLException {
             createStagingTables();
-            try (Staging rowStaging = table == null ? null : Staging.openSkippingExisting(target.writeMethod(), connection,
-                            table.name(), stagingName(table.name()), table.columns());
-                    Staging deadStaging = Staging.open(target.writeMethod(), connection, stagingName(deadLetterTable),
+            try (Staging rowStaging = table == null
+                            ? null
+                            : Staging.openSkippingExisting(
+                                    target.writeMethod(),
+                                    connection,
+                                    table.name(),
+                                    stagingName(table.name()),
+                                    table.columns());
+                    Staging deadStaging = Staging.open(
+                            target.writeMethod(),
+                            connection,
+                            stagingName(deadLetterTable),
                             List.of(DEAD_LETTER_COLUMNS.split(", ")))) {
                 rows = rowStaging;
                 dead = deadStaging;
@@ -156,8 +170,8 @@ public final class PostgresSink implements Serializable {
         private void createStagingTables() throws SQLException {
             try (Statement statement = connection.createStatement()) {
                 if (table != null) {
-                    statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(table.name())
-                            + " (LIKE " + table.name() + ") ON COMMIT DELETE ROWS");
+                    statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(table.name()) + " (LIKE "
+                            + table.name() + ") ON COMMIT DELETE ROWS");
                 }
                 statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(deadLetterTable)
                         + " ON COMMIT DELETE ROWS AS SELECT " + DEAD_LETTER_COLUMNS + " FROM " + deadLetterTable
@@ -167,13 +181,17 @@ public final class PostgresSink implements Serializable {
 
         private void appendRow(Row row, int firstColumn) throws SQLException {
             if (rows == null) {
-                throw new IllegalStateException("pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
+                throw new IllegalStateException(
+                        "pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
             }
             rows.add(row, firstColumn);
         }
 
         private void appendDeadLetter(Row row, String reason) throws SQLException {
-            dead.add(RowFactory.create(pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)), 0);
+            dead.add(
+                    RowFactory.create(
+                            pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)),
+                    0);
             deadLetters.merge(reason, 1L, Long::sum);
         }
 

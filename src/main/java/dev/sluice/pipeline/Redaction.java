@@ -5,8 +5,7 @@ import java.util.regex.Pattern;
 /** Removes credentials from text that may reach a log line or an API response. */
 public final class Redaction {
 
-    private static final Pattern URL_PASSWORD =
-            Pattern.compile("(?i)(password|passwd|pwd|secret|token)=([^&;\\s,]*)");
+    private static final Pattern URL_PASSWORD = Pattern.compile("(?i)(password|passwd|pwd|secret|token)=([^&;\\s,]*)");
     private static final Pattern USER_INFO = Pattern.compile("(?i)(://[^/:@\\s]+):([^@/\\s]+)@");
 
     private Redaction() {}

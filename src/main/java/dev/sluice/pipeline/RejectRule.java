@@ -20,7 +20,9 @@ public record RejectRule(String reason, Column violated, Column detail) {
     public static Column firstReason(List<RejectRule> rules) {
         Column reason = null;
         for (RejectRule rule : rules) {
-            reason = reason == null ? when(rule.violated, lit(rule.reason)) : reason.when(rule.violated, lit(rule.reason));
+            reason = reason == null
+                    ? when(rule.violated, lit(rule.reason))
+                    : reason.when(rule.violated, lit(rule.reason));
         }
         return reason;
     }

@@ -24,7 +24,8 @@ abstract sealed class Staging implements AutoCloseable {
 
     private long rows;
 
-    static Staging open(WriteMethod method, Connection connection, String table, List<String> columns) throws SQLException {
+    static Staging open(WriteMethod method, Connection connection, String table, List<String> columns)
+            throws SQLException {
         return method == WriteMethod.BATCH_INSERT
                 ? new BatchInsert(connection, table, columns)
                 : new Copy(connection, table, columns, COPY_FLUSH_BYTES);
@@ -37,8 +38,9 @@ abstract sealed class Staging implements AutoCloseable {
      * savepoint and staged for the merge instead, and so is the rest of the partition after it. The
      * outcome is the merge's, at the cost of a plain {@code COPY} when nothing conflicts.
      */
-    static Staging openSkippingExisting(WriteMethod method, Connection connection, String target, String staging,
-            List<String> columns) throws SQLException {
+    static Staging openSkippingExisting(
+            WriteMethod method, Connection connection, String target, String staging, List<String> columns)
+            throws SQLException {
         return method == WriteMethod.BATCH_INSERT
                 ? new BatchInsert(connection, staging, columns)
                 : new DirectCopy(connection, target, staging, columns);

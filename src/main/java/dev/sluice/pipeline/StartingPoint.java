@@ -11,7 +11,11 @@ import java.util.Objects;
  */
 public record StartingPoint(Kind kind, Instant timestamp) {
 
-    public enum Kind { EARLIEST, LATEST, TIMESTAMP }
+    public enum Kind {
+        EARLIEST,
+        LATEST,
+        TIMESTAMP
+    }
 
     public StartingPoint {
         Objects.requireNonNull(kind, "kind");

@@ -42,7 +42,9 @@ public final class UpsertSink implements Serializable {
 
     /** Writes the batch from Spark tasks; returns the rows inserted or updated. */
     public long write(Dataset<Row> batch) {
-        return batch.javaRDD().mapPartitions(this::writePartition).collect().stream().mapToLong(Long::longValue).sum();
+        return batch.javaRDD().mapPartitions(this::writePartition).collect().stream()
+                .mapToLong(Long::longValue)
+                .sum();
     }
 
     /** The statement that moves the staged rows into the table. */
@@ -52,7 +54,8 @@ public final class UpsertSink implements Serializable {
         if (keyColumns.isEmpty()) {
             return insert;
         }
-        List<String> others = columns.stream().filter(column -> !keyColumns.contains(column)).toList();
+        List<String> others =
+                columns.stream().filter(column -> !keyColumns.contains(column)).toList();
         String conflict = " ON CONFLICT (" + String.join(", ", keyColumns) + ")";
         return others.isEmpty()
                 ? insert + conflict + " DO NOTHING"
@@ -71,7 +74,8 @@ public final class UpsertSink implements Serializable {
         try (Connection connection = PostgresConnections.get(target).getConnection()) {
             try {
                 try (Statement statement = connection.createStatement()) {
-                    statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + staging() + " (LIKE " + table + ") ON COMMIT DELETE ROWS");
+                    statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + staging() + " (LIKE " + table
+                            + ") ON COMMIT DELETE ROWS");
                 }
                 try (Staging staging = Staging.open(target.writeMethod(), connection, staging(), columns)) {
                     while (rows.hasNext()) {

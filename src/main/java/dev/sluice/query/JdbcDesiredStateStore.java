@@ -25,23 +25,29 @@ class JdbcDesiredStateStore implements DesiredStateStore {
 
     @Override
     public void save(String pipeline, DesiredState state) {
-        jdbc.update("INSERT INTO pipeline_control (pipeline, desired_state, updated_at) VALUES (?, ?, now())"
-                + " ON CONFLICT (pipeline) DO UPDATE SET desired_state = EXCLUDED.desired_state, updated_at = now()",
-                pipeline, state.name());
+        jdbc.update(
+                "INSERT INTO pipeline_control (pipeline, desired_state, updated_at) VALUES (?, ?, now())"
+                        + " ON CONFLICT (pipeline) DO UPDATE SET desired_state = EXCLUDED.desired_state, updated_at = now()",
+                pipeline,
+                state.name());
     }
 
     @Override
     public Optional<StartingPoint> nextStart(String pipeline) {
         List<String> points = jdbc.queryForList(
-                "SELECT next_start FROM pipeline_control WHERE pipeline = ? AND next_start IS NOT NULL", String.class, pipeline);
+                "SELECT next_start FROM pipeline_control WHERE pipeline = ? AND next_start IS NOT NULL",
+                String.class,
+                pipeline);
         return points.stream().findFirst().map(StartingPoint::decode);
     }
 
     @Override
     public void saveNextStart(String pipeline, StartingPoint from) {
-        jdbc.update("INSERT INTO pipeline_control (pipeline, desired_state, next_start, updated_at) VALUES (?, 'STOPPED', ?, now())"
-                + " ON CONFLICT (pipeline) DO UPDATE SET next_start = EXCLUDED.next_start, updated_at = now()",
-                pipeline, from == null ? null : from.encode());
+        jdbc.update(
+                "INSERT INTO pipeline_control (pipeline, desired_state, next_start, updated_at) VALUES (?, 'STOPPED', ?, now())"
+                        + " ON CONFLICT (pipeline) DO UPDATE SET next_start = EXCLUDED.next_start, updated_at = now()",
+                pipeline,
+                from == null ? null : from.encode());
     }
 
     @Override

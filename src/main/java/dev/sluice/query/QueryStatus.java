@@ -82,5 +82,6 @@ public record QueryStatus(
             Instant measuredAt) {}
 
     /** Rows the sink handled since the service started, for this pipeline. */
-    public record SinkTotals(long rowsWritten, long duplicatesSkipped, long deadLetters, Map<String, Long> deadLettersByReason) {}
+    public record SinkTotals(
+            long rowsWritten, long duplicatesSkipped, long deadLetters, Map<String, Long> deadLettersByReason) {}
 }

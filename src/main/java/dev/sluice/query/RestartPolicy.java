@@ -8,7 +8,8 @@ import java.util.Optional;
  * times the last, capped at {@code maxBackoff}; after {@code maxAttempts} failures in a row (0:
  * never) it gives up.
  */
-public record RestartPolicy(boolean enabled, Duration initialBackoff, Duration maxBackoff, double multiplier, int maxAttempts) {
+public record RestartPolicy(
+        boolean enabled, Duration initialBackoff, Duration maxBackoff, double multiplier, int maxAttempts) {
 
     public static final RestartPolicy NEVER = new RestartPolicy(false, Duration.ZERO, Duration.ZERO, 1, 0);
 

@@ -57,12 +57,14 @@ public class StreamingQueryManager {
 
     /** Above SparkContext's own shutdown hook (50): queries stop before the context does. */
     private static final int SHUTDOWN_PRIORITY = 60;
+
     private static final int MAX_MESSAGE_LENGTH = 2000;
     private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final SparkSession spark;
     /** In the order pipelines were added; guarded by itself, read through {@link #managed()}. */
     private final Map<String, ManagedQuery> queries = new LinkedHashMap<>();
+
     private final List<RegistryListener> registryListeners = new CopyOnWriteArrayList<>();
     private final List<BatchListener> batchListeners;
     private final DesiredStateStore desiredStates;
@@ -77,8 +79,14 @@ public class StreamingQueryManager {
     private final TerminationListener terminationListener = new TerminationListener();
     private final Object sparkShutdownHook;
 
-    public StreamingQueryManager(SparkSession spark, List<Pipeline> pipelines, List<BatchListener> batchListeners,
-            DesiredStateStore desiredStates, RestartPolicy restartPolicy, Duration stopTimeout, LagSource lagSource) {
+    public StreamingQueryManager(
+            SparkSession spark,
+            List<Pipeline> pipelines,
+            List<BatchListener> batchListeners,
+            DesiredStateStore desiredStates,
+            RestartPolicy restartPolicy,
+            Duration stopTimeout,
+            LagSource lagSource) {
         this.spark = spark;
         this.lagSource = lagSource;
         this.batchListeners = List.copyOf(batchListeners);
@@ -171,9 +179,11 @@ public class StreamingQueryManager {
         synchronized (managed.lifecycle) {
             requireStopped(managed, "reset");
             try {
-                CheckpointOffsets.delete(spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
+                CheckpointOffsets.delete(
+                        spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
             } catch (IOException e) {
-                throw new CheckpointAccessException(name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
+                throw new CheckpointAccessException(
+                        name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
             }
         }
     }
@@ -182,7 +192,8 @@ public class StreamingQueryManager {
         QueryState state = managed.state();
         if (state != QueryState.STOPPED && state != QueryState.FAILED) {
             String name = managed.pipeline.name();
-            throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' must be stopped before it is " + action);
+            throw new QueryStateConflictException(
+                    name, state, "Pipeline '" + name + "' must be stopped before it is " + action);
         }
     }
 
@@ -268,9 +279,11 @@ public class StreamingQueryManager {
     public CheckpointOffsets offsets(String name) {
         ManagedQuery managed = require(name);
         try {
-            return CheckpointOffsets.read(spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
+            return CheckpointOffsets.read(
+                    spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
         } catch (IOException e) {
-            throw new CheckpointAccessException(name, "Could not read the checkpoint of '" + name + "': " + describe(e), e);
+            throw new CheckpointAccessException(
+                    name, "Could not read the checkpoint of '" + name + "': " + describe(e), e);
         }
     }
 
@@ -283,17 +296,21 @@ public class StreamingQueryManager {
         synchronized (managed.lifecycle) {
             QueryState state = managed.state();
             if (state != QueryState.STOPPED) {
-                throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' must be stopped before its checkpoint is reset");
+                throw new QueryStateConflictException(
+                        name, state, "Pipeline '" + name + "' must be stopped before its checkpoint is reset");
             }
             Optional<String> refusal = managed.pipeline.resetRefusal();
             if (refusal.isPresent()) {
-                throw new QueryStateConflictException(name, state, "The checkpoint of '" + name + "' cannot be reset: " + refusal.get());
+                throw new QueryStateConflictException(
+                        name, state, "The checkpoint of '" + name + "' cannot be reset: " + refusal.get());
             }
             desiredStates.saveNextStart(name, from);
             try {
-                CheckpointOffsets.delete(spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
+                CheckpointOffsets.delete(
+                        spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
             } catch (IOException e) {
-                throw new CheckpointAccessException(name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
+                throw new CheckpointAccessException(
+                        name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
             }
             log.info("Reset the checkpoint of pipeline {}; it will start from {}", name, from.encode());
         }
@@ -318,7 +335,8 @@ public class StreamingQueryManager {
         for (ManagedQuery managed : managed()) {
             String name = managed.pipeline.name();
             Optional<DesiredState> stored = desiredStates.load(name);
-            DesiredState desired = stored.orElse(managed.pipeline.autoStart() ? DesiredState.RUNNING : DesiredState.STOPPED);
+            DesiredState desired =
+                    stored.orElse(managed.pipeline.autoStart() ? DesiredState.RUNNING : DesiredState.STOPPED);
             synchronized (managed.lifecycle) {
                 managed.desired = desired;
                 if (desired == DesiredState.RUNNING && managed.state() != QueryState.RUNNING) {
@@ -329,8 +347,13 @@ public class StreamingQueryManager {
                     }
                 }
             }
-            log.info("Pipeline {}: {} ({}){}", name, managed.state(),
-                    stored.isPresent() ? "as an operator last asked" : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"),
+            log.info(
+                    "Pipeline {}: {} ({}){}",
+                    name,
+                    managed.state(),
+                    stored.isPresent()
+                            ? "as an operator last asked"
+                            : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"),
                     lagSource.lag(name).map(StreamingQueryManager::describeLag).orElse(""));
         }
     }
@@ -341,15 +364,17 @@ public class StreamingQueryManager {
         restarts.shutdownNow();
         // One thread per query, so a shutdown takes at most one stop timeout, not one per pipeline.
         List<Thread> stops = managed().stream()
-                .map(managed -> new Thread(() -> {
-                    synchronized (managed.lifecycle) {
-                        managed.resetRestarts();
-                        if (managed.state() == QueryState.RUNNING) {
-                            log.info("Stopping pipeline {}", managed.pipeline.name());
-                            managed.stop(stopTimeout);
-                        }
-                    }
-                }, "sluice-stop-" + managed.pipeline.name()))
+                .map(managed -> new Thread(
+                        () -> {
+                            synchronized (managed.lifecycle) {
+                                managed.resetRestarts();
+                                if (managed.state() == QueryState.RUNNING) {
+                                    log.info("Stopping pipeline {}", managed.pipeline.name());
+                                    managed.stop(stopTimeout);
+                                }
+                            }
+                        },
+                        "sluice-stop-" + managed.pipeline.name()))
                 .toList();
         stops.forEach(Thread::start);
         for (Thread stop : stops) {
@@ -396,13 +421,17 @@ public class StreamingQueryManager {
         if (backoff.isEmpty()) {
             managed.gaveUp = restartPolicy.enabled();
             if (managed.gaveUp) {
-                log.error("Pipeline {} failed {} times in a row; not restarting it again", managed.pipeline.name(), managed.attempt);
+                log.error(
+                        "Pipeline {} failed {} times in a row; not restarting it again",
+                        managed.pipeline.name(),
+                        managed.attempt);
             }
             return;
         }
         managed.attempt = attempt;
         managed.nextRestartAt = Instant.now().plus(backoff.get());
-        managed.pendingRestart = restarts.schedule(() -> restart(managed), backoff.get().toMillis(), TimeUnit.MILLISECONDS);
+        managed.pendingRestart =
+                restarts.schedule(() -> restart(managed), backoff.get().toMillis(), TimeUnit.MILLISECONDS);
         log.warn("Pipeline {} will restart in {} (attempt {})", managed.pipeline.name(), backoff.get(), attempt);
     }
 
@@ -449,7 +478,10 @@ public class StreamingQueryManager {
                 managed.endedAt = Instant.now();
                 if (event.exception().isDefined()) {
                     managed.failures.incrementAndGet();
-                    log.error("Pipeline {} failed: {}", managed.pipeline.name(), describe(current.exception().get()));
+                    log.error(
+                            "Pipeline {} failed: {}",
+                            managed.pipeline.name(),
+                            describe(current.exception().get()));
                     if (!restarts.isShutdown()) {
                         restarts.execute(() -> onQueryFailed(managed, event.runId()));
                     }
@@ -486,7 +518,9 @@ public class StreamingQueryManager {
     static String describeLag(QueryStatus.Lag lag) {
         StringBuilder text = new StringBuilder(", ").append(lag.records()).append(" records behind");
         if (lag.records() > 0 && lag.caughtUpAt() != null) {
-            text.append(", caught up in about ").append(Math.round(lag.catchUpSeconds())).append(" s");
+            text.append(", caught up in about ")
+                    .append(Math.round(lag.catchUpSeconds()))
+                    .append(" s");
         }
         return text.toString();
     }
@@ -519,6 +553,7 @@ public class StreamingQueryManager {
         volatile boolean stopping;
         /** Failures in a row; a batch that reaches its sink sets it back to 0. */
         volatile int attempt;
+
         volatile Instant nextRestartAt;
         volatile boolean gaveUp;
         ScheduledFuture<?> pendingRestart;
@@ -582,7 +617,8 @@ public class StreamingQueryManager {
             if (desired == DesiredState.STOPPED) {
                 return QueryState.STOPPED;
             }
-            boolean failed = current == null ? startFailure != null : current.exception().isDefined();
+            boolean failed =
+                    current == null ? startFailure != null : current.exception().isDefined();
             return failed ? QueryState.FAILED : QueryState.STOPPED;
         }
 
@@ -597,7 +633,8 @@ public class StreamingQueryManager {
 
         private QueryStatus.SinkTotals totals() {
             synchronized (deadLetters) {
-                long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+                long dead =
+                        deadLetters.values().stream().mapToLong(Long::longValue).sum();
                 return new QueryStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
             }
         }
@@ -616,9 +653,8 @@ public class StreamingQueryManager {
                         : new QueryStatus.Failure(describe(current.exception().get()), endedAt);
             }
             int restarts = attempt;
-            QueryStatus.Restart restart = restarts > 0 || gaveUp
-                    ? new QueryStatus.Restart(restarts, nextRestartAt, gaveUp)
-                    : null;
+            QueryStatus.Restart restart =
+                    restarts > 0 || gaveUp ? new QueryStatus.Restart(restarts, nextRestartAt, gaveUp) : null;
             return new QueryStatus(
                     pipeline.name(),
                     state,
@@ -627,7 +663,9 @@ public class StreamingQueryManager {
                     current == null ? null : current.id().toString(),
                     current == null ? null : current.runId().toString(),
                     current == null ? null : startedAt,
-                    current == null || !current.isActive() ? null : current.status().message(),
+                    current == null || !current.isActive()
+                            ? null
+                            : current.status().message(),
                     failure,
                     restart,
                     current == null ? null : summarize(current.lastProgress()),

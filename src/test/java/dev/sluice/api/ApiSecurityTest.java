@@ -34,11 +34,13 @@ import org.springframework.test.web.servlet.MockMvc;
  * without a valid token (a local caller included), 403 problem outside the role, and the legacy
  * {@code api-token} is an admin token.
  */
-@WebMvcTest(controllers = QueryController.class, properties = {
-    "sluice.security.api-token=" + ApiSecurityTest.TOKEN,
-    "sluice.security.viewer-tokens=" + ApiSecurityTest.VIEWER,
-    "sluice.security.operator-tokens=other-operator," + ApiSecurityTest.OPERATOR,
-})
+@WebMvcTest(
+        controllers = QueryController.class,
+        properties = {
+            "sluice.security.api-token=" + ApiSecurityTest.TOKEN,
+            "sluice.security.viewer-tokens=" + ApiSecurityTest.VIEWER,
+            "sluice.security.operator-tokens=other-operator," + ApiSecurityTest.OPERATOR,
+        })
 @Import({SecurityConfiguration.class, AuditTrail.class, MemoryTables.class})
 class ApiSecurityTest {
 
@@ -66,7 +68,13 @@ class ApiSecurityTest {
         verify(manager, never()).stop(anyString());
         ArgumentCaptor<AuditEntry> entry = ArgumentCaptor.forClass(AuditEntry.class);
         verify(auditStore).add(entry.capture());
-        assertThat(entry.getValue()).extracting(AuditEntry::action, AuditEntry::pipeline, AuditEntry::actor, AuditEntry::status, AuditEntry::outcome)
+        assertThat(entry.getValue())
+                .extracting(
+                        AuditEntry::action,
+                        AuditEntry::pipeline,
+                        AuditEntry::actor,
+                        AuditEntry::status,
+                        AuditEntry::outcome)
                 .containsExactly("stop", "car-info-to-postgres", "anonymous", 401, "refused");
     }
 
@@ -91,11 +99,16 @@ class ApiSecurityTest {
         mvc.perform(post("/api/queries/car-info-to-postgres/stop").header("Authorization", "Bearer " + VIEWER))
                 .andExpect(status().isForbidden())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
-                .andExpect(jsonPath("$.detail").value("The viewer role may not call POST /api/queries/car-info-to-postgres/stop; it needs operator"));
+                .andExpect(
+                        jsonPath("$.detail")
+                                .value(
+                                        "The viewer role may not call POST /api/queries/car-info-to-postgres/stop; it needs operator"));
         verify(manager, never()).stop(anyString());
         ArgumentCaptor<AuditEntry> entry = ArgumentCaptor.forClass(AuditEntry.class);
         verify(auditStore).add(entry.capture());
-        assertThat(entry.getValue()).extracting(AuditEntry::actor, AuditEntry::role, AuditEntry::outcome).containsExactly("viewer-1", "viewer", "refused");
+        assertThat(entry.getValue())
+                .extracting(AuditEntry::actor, AuditEntry::role, AuditEntry::outcome)
+                .containsExactly("viewer-1", "viewer", "refused");
     }
 
     @Test
@@ -109,8 +122,10 @@ class ApiSecurityTest {
         verify(manager).start("car-info-to-postgres");
         ArgumentCaptor<AuditEntry> entries = ArgumentCaptor.forClass(AuditEntry.class);
         verify(auditStore, atLeastOnce()).add(entries.capture());
-        assertThat(entries.getAllValues()).extracting(AuditEntry::action, AuditEntry::actor, AuditEntry::role, AuditEntry::outcome)
-                .containsExactly(org.assertj.core.groups.Tuple.tuple("stop", "operator-2", "operator", "ok"),
+        assertThat(entries.getAllValues())
+                .extracting(AuditEntry::action, AuditEntry::actor, AuditEntry::role, AuditEntry::outcome)
+                .containsExactly(
+                        org.assertj.core.groups.Tuple.tuple("stop", "operator-2", "operator", "ok"),
                         org.assertj.core.groups.Tuple.tuple("start", "admin-api-token", "admin", "ok"));
     }
 

@@ -37,7 +37,9 @@ class LoopbackAccessTest {
     void aClientOnThisHostIsAnswered() throws Exception {
         given(manager.list()).willReturn(List.of());
 
-        mvc.perform(get("/api/queries").with(from("127.0.0.1"))).andExpect(status().isOk()).andExpect(content().json("[]"));
+        mvc.perform(get("/api/queries").with(from("127.0.0.1")))
+                .andExpect(status().isOk())
+                .andExpect(content().json("[]"));
         mvc.perform(get("/api/queries").with(from("::1"))).andExpect(status().isOk());
     }
 

@@ -7,6 +7,8 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.jsonPath;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.status;
 
+import dev.sluice.audit.AuditStore;
+import dev.sluice.definition.MemoryTables;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.pipeline.StartingPoint;
 import dev.sluice.query.DesiredState;
@@ -14,8 +16,6 @@ import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.QueryStateConflictException;
 import dev.sluice.query.QueryStatus;
-import dev.sluice.audit.AuditStore;
-import dev.sluice.definition.MemoryTables;
 import dev.sluice.query.StreamingQueryManager;
 import dev.sluice.query.UnknownQueryException;
 import java.util.List;
@@ -70,7 +70,8 @@ class QueryControllerTest {
 
     @Test
     void startingARunningPipelineIs409ProblemWithItsState() throws Exception {
-        given(manager.start("p")).willThrow(new QueryStateConflictException("p", QueryState.RUNNING, "Pipeline 'p' is already running"));
+        given(manager.start("p"))
+                .willThrow(new QueryStateConflictException("p", QueryState.RUNNING, "Pipeline 'p' is already running"));
 
         mvc.perform(post("/api/queries/p/start"))
                 .andExpect(status().isConflict())
@@ -81,7 +82,8 @@ class QueryControllerTest {
 
     @Test
     void stoppingAStoppedPipelineIs409Problem() throws Exception {
-        given(manager.stop("p")).willThrow(new QueryStateConflictException("p", QueryState.STOPPED, "Pipeline 'p' is not running"));
+        given(manager.stop("p"))
+                .willThrow(new QueryStateConflictException("p", QueryState.STOPPED, "Pipeline 'p' is not running"));
 
         mvc.perform(post("/api/queries/p/stop"))
                 .andExpect(status().isConflict())
@@ -101,8 +103,7 @@ class QueryControllerTest {
         mvc.perform(get("/api/queries/p/progress").param("limit", "0"))
                 .andExpect(status().isBadRequest())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
-        mvc.perform(get("/api/queries/p/progress").param("limit", "1000"))
-                .andExpect(status().isBadRequest());
+        mvc.perform(get("/api/queries/p/progress").param("limit", "1000")).andExpect(status().isBadRequest());
         mvc.perform(get("/api/queries/p/progress").param("limit", "ten"))
                 .andExpect(status().isBadRequest())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON));
@@ -130,8 +131,11 @@ class QueryControllerTest {
 
     @Test
     void aStartFailureIsAProblemWithoutStackTrace() throws Exception {
-        given(manager.start("p")).willThrow(new QueryStartException("p", "Pipeline 'p' could not start: checkpoint unreadable",
-                new IllegalStateException("checkpoint unreadable")));
+        given(manager.start("p"))
+                .willThrow(new QueryStartException(
+                        "p",
+                        "Pipeline 'p' could not start: checkpoint unreadable",
+                        new IllegalStateException("checkpoint unreadable")));
 
         mvc.perform(post("/api/queries/p/start"))
                 .andExpect(status().isInternalServerError())
@@ -143,18 +147,31 @@ class QueryControllerTest {
 
     @Test
     void resetTakesAStartingPointAndRefusesMalformedBodiesPrecisely() throws Exception {
-        given(manager.reset(org.mockito.ArgumentMatchers.eq("p"), org.mockito.ArgumentMatchers.any())).willReturn(stopped("p"));
+        given(manager.reset(org.mockito.ArgumentMatchers.eq("p"), org.mockito.ArgumentMatchers.any()))
+                .willReturn(stopped("p"));
 
-        mvc.perform(post("/api/queries/p/reset").contentType(MediaType.APPLICATION_JSON)
+        mvc.perform(post("/api/queries/p/reset")
+                        .contentType(MediaType.APPLICATION_JSON)
                         .content("{\"from\": \"timestamp\", \"timestamp\": \"2026-11-21T00:00:00Z\"}"))
                 .andExpect(status().isOk());
-        org.mockito.Mockito.verify(manager).reset("p", new StartingPoint(StartingPoint.Kind.TIMESTAMP, java.time.Instant.parse("2026-11-21T00:00:00Z")));
+        org.mockito.Mockito.verify(manager)
+                .reset(
+                        "p",
+                        new StartingPoint(
+                                StartingPoint.Kind.TIMESTAMP, java.time.Instant.parse("2026-11-21T00:00:00Z")));
 
         expectBadRequest("{\"from\": \"earliest\", \"force\": true}", "Unknown field 'force'");
-        expectBadRequest("{\"from\": \"yesterday\"}", "Invalid value 'yesterday' for 'from'; expected one of [earliest, latest, timestamp]");
-        expectBadRequest("{\"from\": \"timestamp\", \"timestamp\": \"last tuesday\"}", "Invalid value 'last tuesday' for 'timestamp'");
-        expectBadRequest("{\"from\": \"timestamp\"}", "timestamp is required when from is 'timestamp', and not allowed otherwise");
-        expectBadRequest("{\"from\": \"earliest\", \"timestamp\": \"2026-11-21T00:00:00Z\"}",
+        expectBadRequest(
+                "{\"from\": \"yesterday\"}",
+                "Invalid value 'yesterday' for 'from'; expected one of [earliest, latest, timestamp]");
+        expectBadRequest(
+                "{\"from\": \"timestamp\", \"timestamp\": \"last tuesday\"}",
+                "Invalid value 'last tuesday' for 'timestamp'");
+        expectBadRequest(
+                "{\"from\": \"timestamp\"}",
+                "timestamp is required when from is 'timestamp', and not allowed otherwise");
+        expectBadRequest(
+                "{\"from\": \"earliest\", \"timestamp\": \"2026-11-21T00:00:00Z\"}",
                 "timestamp is required when from is 'timestamp', and not allowed otherwise");
         expectBadRequest("{}", "from: must not be null");
         expectBadRequest("{\"from\": ", "The body is not valid JSON");
@@ -163,7 +180,8 @@ class QueryControllerTest {
 
     @Test
     void offsetsAreTheCheckpointsKafkaPositions() throws Exception {
-        given(manager.offsets("p")).willReturn(new CheckpointOffsets(12L, Map.of("car_info", Map.of(0, 40L, 1, 38L)), 13L));
+        given(manager.offsets("p"))
+                .willReturn(new CheckpointOffsets(12L, Map.of("car_info", Map.of(0, 40L, 1, 38L)), 13L));
 
         mvc.perform(get("/api/queries/p/offsets"))
                 .andExpect(status().isOk())
@@ -173,14 +191,28 @@ class QueryControllerTest {
     }
 
     private void expectBadRequest(String body, String detail) throws Exception {
-        mvc.perform(post("/api/queries/p/reset").contentType(MediaType.APPLICATION_JSON).content(body))
+        mvc.perform(post("/api/queries/p/reset")
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content(body))
                 .andExpect(status().isBadRequest())
                 .andExpect(content().contentTypeCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
                 .andExpect(jsonPath("$.detail").value(detail));
     }
 
     private static QueryStatus stopped(String name) {
-        return new QueryStatus(name, QueryState.STOPPED, DesiredState.STOPPED, true, null, null, null, null, null, null, null, null,
+        return new QueryStatus(
+                name,
+                QueryState.STOPPED,
+                DesiredState.STOPPED,
+                true,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
                 new QueryStatus.SinkTotals(0, 0, 0, Map.of()));
     }
 }

@@ -16,27 +16,51 @@ import com.tngtech.archunit.lang.ArchRule;
 class LayeringTest {
 
     @ArchTest
-    static final ArchRule packagesHaveNoCycles = slices().matching("dev.sluice.(*)..").should().beFreeOfCycles();
+    static final ArchRule packagesHaveNoCycles =
+            slices().matching("dev.sluice.(*)..").should().beFreeOfCycles();
 
     /** Pipelines, their sinks and parsers run inside Spark tasks: testable with a bare SparkSession. */
     @ArchTest
-    static final ArchRule theSparkSideIsFreeOfSpringAndOfTheService = noClasses().that().resideInAPackage("dev.sluice.pipeline..")
-            .should().dependOnClassesThat().resideInAnyPackage("org.springframework..", "dev.sluice.api..", "dev.sluice.config..",
-                    "dev.sluice.definition..", "dev.sluice.query..", "dev.sluice.metrics..", "dev.sluice.health..", "dev.sluice.audit..");
+    static final ArchRule theSparkSideIsFreeOfSpringAndOfTheService = noClasses()
+            .that()
+            .resideInAPackage("dev.sluice.pipeline..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage(
+                    "org.springframework..",
+                    "dev.sluice.api..",
+                    "dev.sluice.config..",
+                    "dev.sluice.definition..",
+                    "dev.sluice.query..",
+                    "dev.sluice.metrics..",
+                    "dev.sluice.health..",
+                    "dev.sluice.audit..");
 
     /** The planner and its SQL policy too; only the stores that keep definitions in PostgreSQL use Spring's JDBC. */
     @ArchTest
-    static final ArchRule thePlannerIsFreeOfSpring = noClasses().that().resideInAPackage("dev.sluice.definition..")
-            .and().haveSimpleNameNotEndingWith("Store")
-            .should().dependOnClassesThat().resideInAPackage("org.springframework..");
+    static final ArchRule thePlannerIsFreeOfSpring = noClasses()
+            .that()
+            .resideInAPackage("dev.sluice.definition..")
+            .and()
+            .haveSimpleNameNotEndingWith("Store")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("org.springframework..");
 
     @ArchTest
-    static final ArchRule onlyTheWebLayerKnowsTheWebLayer = noClasses().that().resideOutsideOfPackage("dev.sluice.api..")
-            .should().dependOnClassesThat().resideInAPackage("dev.sluice.api..");
+    static final ArchRule onlyTheWebLayerKnowsTheWebLayer = noClasses()
+            .that()
+            .resideOutsideOfPackage("dev.sluice.api..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAPackage("dev.sluice.api..");
 
     /** The control plane reaches the engine, never the other way round. */
     @ArchTest
-    static final ArchRule theEngineDoesNotKnowTheControlPlane = noClasses().that()
+    static final ArchRule theEngineDoesNotKnowTheControlPlane = noClasses()
+            .that()
             .resideInAnyPackage("dev.sluice.pipeline..", "dev.sluice.definition..", "dev.sluice.query..")
-            .should().dependOnClassesThat().resideInAnyPackage("dev.sluice.api..", "dev.sluice.config..", "dev.sluice.audit..");
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.sluice.api..", "dev.sluice.config..", "dev.sluice.audit..");
 }

@@ -23,108 +23,231 @@ import org.junit.jupiter.params.provider.MethodSource;
  */
 class PipelineValidationTest {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule()).build();
-    private static final PipelineEnvironment ENVIRONMENT = new PipelineEnvironment("127.0.0.1:9", Map.of(),
-            "target/validation-checkpoints", new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
-            "dead_letter", new MemoryTables());
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().addModule(new JavaTimeModule()).build();
+    private static final PipelineEnvironment ENVIRONMENT = new PipelineEnvironment(
+            "127.0.0.1:9",
+            Map.of(),
+            "target/validation-checkpoints",
+            new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
+            "dead_letter",
+            new MemoryTables());
 
-    private static final String CAR_INFO = "{\"kind\": \"kafka\", \"topics\": [\"car_info\"], \"schemaName\": \"car_info\"}";
-    private static final String TIMED = "\"eventTime\": \"timestamp_seconds(gpsUtcTime)\", \"watermark\": \"2 minutes\"";
-    private static final String BY_TYPE = "SELECT window.start AS window_start, vhcleTypeCd AS vhcle_type_cd, count(*) AS events"
-            + " FROM events GROUP BY window(event_time, '1 minute'), vhcleTypeCd";
+    private static final String CAR_INFO =
+            "{\"kind\": \"kafka\", \"topics\": [\"car_info\"], \"schemaName\": \"car_info\"}";
+    private static final String TIMED =
+            "\"eventTime\": \"timestamp_seconds(gpsUtcTime)\", \"watermark\": \"2 minutes\"";
+    private static final String BY_TYPE =
+            "SELECT window.start AS window_start, vhcleTypeCd AS vhcle_type_cd, count(*) AS events"
+                    + " FROM events GROUP BY window(event_time, '1 minute'), vhcleTypeCd";
 
     static Stream<Arguments> invalidDefinitions() {
         return Stream.of(
-                Arguments.of("kafka source without topics",
+                Arguments.of(
+                        "kafka source without topics",
                         "{\"source\": {\"kind\": \"kafka\", \"schemaName\": \"car_info\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "source", "a kafka source needs either topics or topicPattern", null, null),
-                Arguments.of("unknown built-in schema",
+                        "source",
+                        "a kafka source needs either topics or topicPattern",
+                        null,
+                        null),
+                Arguments.of(
+                        "unknown built-in schema",
                         "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schemaName\": \"truck_info\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "source.schemaName", "unknown schema 'truck_info'; the built-in schemas are: car_info", null, null),
-                Arguments.of("json without a schema",
+                        "source.schemaName",
+                        "unknown schema 'truck_info'; the built-in schemas are: car_info",
+                        null,
+                        null),
+                Arguments.of(
+                        "json without a schema",
                         "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"]}, \"sink\": {\"kind\": \"console\"}}",
-                        "source.schema", "a json source needs a schema", null, null),
-                Arguments.of("schema DDL that does not parse",
+                        "source.schema",
+                        "a json source needs a schema",
+                        null,
+                        null),
+                Arguments.of(
+                        "schema DDL that does not parse",
                         "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"host STRING, bytes BIGNUM\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "source.schema", "[UNSUPPORTED_DATATYPE] Unsupported data type \"BIGNUM\"", 1, 19),
-                Arguments.of("SQL that does not parse",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT dataId\\nFROM events WHERE vhcleSped >\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.sql", "[PARSE_SYNTAX_ERROR] Syntax error at or near end of input", 2, 29),
-                Arguments.of("SQL with an unknown column",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT speed FROM events\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.sql", "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `speed` cannot be resolved", 1, 7),
-                Arguments.of("SQL over another table",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT * FROM cars\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.sql", "the query reads `cars`; a pipeline reads only the view events (and its own WITH queries), never tables or paths", null, null),
-                Arguments.of("complete mode without aggregation",
-                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\"}, \"outputMode\": \"complete\"}",
-                        "outputMode", "Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets", null, null),
-                Arguments.of("append aggregation without watermark",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT vhcleTypeCd, count(*) AS n FROM events GROUP BY vhcleTypeCd\"},"
+                        "source.schema",
+                        "[UNSUPPORTED_DATATYPE] Unsupported data type \"BIGNUM\"",
+                        1,
+                        19),
+                Arguments.of(
+                        "SQL that does not parse",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT dataId\\nFROM events WHERE vhcleSped >\"}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.sql",
+                        "[PARSE_SYNTAX_ERROR] Syntax error at or near end of input",
+                        2,
+                        29),
+                Arguments.of(
+                        "SQL with an unknown column",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT speed FROM events\"}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.sql",
+                        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `speed` cannot be resolved",
+                        1,
+                        7),
+                Arguments.of(
+                        "SQL over another table",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT * FROM cars\"}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.sql",
+                        "the query reads `cars`; a pipeline reads only the view events (and its own WITH queries), never tables or paths",
+                        null,
+                        null),
+                Arguments.of(
+                        "complete mode without aggregation",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"sink\": {\"kind\": \"console\"}, \"outputMode\": \"complete\"}",
+                        "outputMode",
+                        "Complete output mode not supported when there are no streaming aggregations on streaming DataFrames/Datasets",
+                        null,
+                        null),
+                Arguments.of(
+                        "append aggregation without watermark",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT vhcleTypeCd, count(*) AS n FROM events GROUP BY vhcleTypeCd\"},"
                                 + " \"sink\": {\"kind\": \"console\"}}",
-                        "outputMode", "Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark", null, null),
-                Arguments.of("file sink in update mode",
+                        "outputMode",
+                        "Append output mode not supported when there are streaming aggregations on streaming DataFrames/DataSets without watermark",
+                        null,
+                        null),
+                Arguments.of(
+                        "file sink in update mode",
                         "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"" + BY_TYPE + "\"},"
                                 + " \"sink\": {\"kind\": \"parquet\", \"path\": \"target/out\"}, \"outputMode\": \"update\"}",
-                        "outputMode", "a parquet sink only appends files: it takes append mode (with a watermark for aggregations)", null, null),
-                Arguments.of("update mode to postgres without a key",
+                        "outputMode",
+                        "a parquet sink only appends files: it takes append mode (with a watermark for aggregations)",
+                        null,
+                        null),
+                Arguments.of(
+                        "update mode to postgres without a key",
                         "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"" + BY_TYPE + "\"},"
                                 + " \"sink\": {\"kind\": \"postgres\", \"table\": \"speeds\"}, \"outputMode\": \"update\"}",
-                        "sink.keyColumns", "update mode rewrites result rows: a postgres sink needs the key columns to upsert them on", null, null),
-                Arguments.of("key column the result does not have",
+                        "sink.keyColumns",
+                        "update mode rewrites result rows: a postgres sink needs the key columns to upsert them on",
+                        null,
+                        null),
+                Arguments.of(
+                        "key column the result does not have",
                         "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"" + BY_TYPE + "\"},"
                                 + " \"sink\": {\"kind\": \"postgres\", \"table\": \"speeds\", \"keyColumns\": [\"window_start\", \"type\"]}, \"outputMode\": \"update\"}",
-                        "sink.keyColumns", "the result has no column 'type'; its columns are [window_start, vhcle_type_cd, events]", null, null),
-                Arguments.of("postgres column without a name",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT dataId, vhcleSped * 3.6 FROM events\"},"
+                        "sink.keyColumns",
+                        "the result has no column 'type'; its columns are [window_start, vhcle_type_cd, events]",
+                        null,
+                        null),
+                Arguments.of(
+                        "postgres column without a name",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT dataId, vhcleSped * 3.6 FROM events\"},"
                                 + " \"sink\": {\"kind\": \"postgres\", \"table\": \"speeds\"}}",
-                        "transform.sql", "the result column '(vhcleSped * 3.6)' is not a plain name a PostgreSQL column can have; give it an alias (AS name)", null, null),
-                Arguments.of("postgres column of a struct type",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"SELECT window, count(*) AS n FROM events GROUP BY window(event_time, '1 minute')\"},"
+                        "transform.sql",
+                        "the result column '(vhcleSped * 3.6)' is not a plain name a PostgreSQL column can have; give it an alias (AS name)",
+                        null,
+                        null),
+                Arguments.of(
+                        "postgres column of a struct type",
+                        "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED
+                                + ", \"sql\": \"SELECT window, count(*) AS n FROM events GROUP BY window(event_time, '1 minute')\"},"
                                 + " \"sink\": {\"kind\": \"postgres\", \"table\": \"speeds\", \"keyColumns\": [\"window\"]}, \"outputMode\": \"update\"}",
-                        "transform.sql", "the result column 'window' is a struct<start:timestamp,end:timestamp>, which a PostgreSQL column cannot hold", null, null),
-                Arguments.of("continuous trigger to postgres",
+                        "transform.sql",
+                        "the result column 'window' is a struct<start:timestamp,end:timestamp>, which a PostgreSQL column cannot hold",
+                        null,
+                        null),
+                Arguments.of(
+                        "continuous trigger to postgres",
                         "{\"source\": {\"kind\": \"rate\"}, \"sink\": {\"kind\": \"postgres\", \"table\": \"t\"}, \"trigger\": {\"kind\": \"continuous\", \"interval\": \"1 second\"}}",
-                        "trigger", "Spark's continuous processing writes to kafka and console sinks, not postgres", null, null),
-                Arguments.of("continuous trigger with an aggregation",
+                        "trigger",
+                        "Spark's continuous processing writes to kafka and console sinks, not postgres",
+                        null,
+                        null),
+                Arguments.of(
+                        "continuous trigger with an aggregation",
                         "{\"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\": \"SELECT count(*) AS n FROM events\"},"
                                 + " \"sink\": {\"kind\": \"console\"}, \"outputMode\": \"complete\", \"trigger\": {\"kind\": \"continuous\", \"interval\": \"1 second\"}}",
-                        "trigger", "Continuous processing does not support Aggregate operations", null, null),
-                Arguments.of("continuous trigger over parsed json",
-                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\"}, \"trigger\": {\"kind\": \"continuous\", \"interval\": \"1 second\"}}",
-                        "trigger", "a continuous query has no micro-batches to write dead letters in", null, null),
-                Arguments.of("interval that is not one",
+                        "trigger",
+                        "Continuous processing does not support Aggregate operations",
+                        null,
+                        null),
+                Arguments.of(
+                        "continuous trigger over parsed json",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\"}, \"trigger\": {\"kind\": \"continuous\", \"interval\": \"1 second\"}}",
+                        "trigger",
+                        "a continuous query has no micro-batches to write dead letters in",
+                        null,
+                        null),
+                Arguments.of(
+                        "interval that is not one",
                         "{\"source\": {\"kind\": \"rate\"}, \"sink\": {\"kind\": \"console\"}, \"trigger\": {\"interval\": \"soon\"}}",
-                        "trigger.interval", "soon", null, null),
-                Arguments.of("watermark without event time",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"watermark\": \"2 minutes\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.watermark", "a watermark needs transform.eventTime, the column it follows", null, null),
-                Arguments.of("event time that is not a timestamp",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"eventTime\": \"gpsUtcTime\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.eventTime", "must give a timestamp; it gives double", null, null),
-                Arguments.of("de-duplication without watermark",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {\"dropDuplicates\": [\"dataId\"]}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.dropDuplicates", "de-duplication needs a watermark", null, null),
-                Arguments.of("de-duplication on an unknown column",
-                        "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"dropDuplicates\": [\"id\"]}, \"sink\": {\"kind\": \"console\"}}",
-                        "transform.dropDuplicates", "Cannot resolve column name \"id\" among (dataId, trsmDy, ", null, null),
-                Arguments.of("rule over an unknown field",
+                        "trigger.interval",
+                        "soon",
+                        null,
+                        null),
+                Arguments.of(
+                        "watermark without event time",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"watermark\": \"2 minutes\"}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.watermark",
+                        "a watermark needs transform.eventTime, the column it follows",
+                        null,
+                        null),
+                Arguments.of(
+                        "event time that is not a timestamp",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"eventTime\": \"gpsUtcTime\"}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.eventTime",
+                        "must give a timestamp; it gives double",
+                        null,
+                        null),
+                Arguments.of(
+                        "de-duplication without watermark",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"dropDuplicates\": [\"dataId\"]}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.dropDuplicates",
+                        "de-duplication needs a watermark",
+                        null,
+                        null),
+                Arguments.of(
+                        "de-duplication on an unknown column",
+                        "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED
+                                + ", \"dropDuplicates\": [\"id\"]}, \"sink\": {\"kind\": \"console\"}}",
+                        "transform.dropDuplicates",
+                        "Cannot resolve column name \"id\" among (dataId, trsmDy, ",
+                        null,
+                        null),
+                Arguments.of(
+                        "rule over an unknown field",
                         "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"bytes BIGINT\"}, \"rules\": [{\"reason\": \"NEGATIVE\", \"require\": \"size >= 0\"}],"
                                 + " \"sink\": {\"kind\": \"console\"}}",
-                        "rules[0].require", "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `size` cannot be resolved", 1, 0),
-                Arguments.of("kafka value that is not text",
-                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\", \"value\": \"vhcleSped\"}}",
-                        "sink.value", "a kafka value is a string or binary, not double", null, null),
-                Arguments.of("rate source with a schema",
+                        "rules[0].require",
+                        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `size` cannot be resolved",
+                        1,
+                        0),
+                Arguments.of(
+                        "kafka value that is not text",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\", \"value\": \"vhcleSped\"}}",
+                        "sink.value",
+                        "a kafka value is a string or binary, not double",
+                        null,
+                        null),
+                Arguments.of(
+                        "rate source with a schema",
                         "{\"source\": {\"kind\": \"rate\", \"schema\": \"a INT\"}, \"sink\": {\"kind\": \"console\"}}",
-                        "source", "a rate source takes only rowsPerSecond; its columns are timestamp and value", null, null));
+                        "source",
+                        "a rate source takes only rowsPerSecond; its columns are timestamp and value",
+                        null,
+                        null));
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource("invalidDefinitions")
-    void refusesWithTheFieldAndSparksMessage(String description, String json, String field, String message, Integer line, Integer position)
+    void refusesWithTheFieldAndSparksMessage(
+            String description, String json, String field, String message, Integer line, Integer position)
             throws Exception {
-        PipelineDefinition definition = JSON.readValue(json, PipelineDefinition.class).named("invalid");
+        PipelineDefinition definition =
+                JSON.readValue(json, PipelineDefinition.class).named("invalid");
 
         assertThatThrownBy(() -> PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT))
                 .isInstanceOfSatisfying(InvalidDefinitionException.class, e -> {
@@ -139,16 +262,22 @@ class PipelineValidationTest {
 
     @Test
     void aWindowedAggregationIsAcceptedWithItsResultColumns() throws Exception {
-        PipelineDefinition definition = JSON.readValue("{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"" + BY_TYPE + "\"},"
-                + " \"sink\": {\"kind\": \"postgres\", \"table\": \"speeds\", \"keyColumns\": [\"window_start\", \"vhcle_type_cd\"]},"
-                + " \"outputMode\": \"update\"}", PipelineDefinition.class).named("valid");
+        PipelineDefinition definition = JSON.readValue(
+                        "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"" + BY_TYPE + "\"},"
+                                + " \"sink\": {\"kind\": \"postgres\", \"table\": \"speeds\", \"keyColumns\": [\"window_start\", \"vhcle_type_cd\"]},"
+                                + " \"outputMode\": \"update\"}",
+                        PipelineDefinition.class)
+                .named("valid");
 
         PipelinePlanner.Plan plan = PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT);
 
         assertThat(plan.stateful()).isTrue();
-        assertThat(plan.schema().simpleString()).isEqualTo("struct<window_start:timestamp,vhcle_type_cd:string,events:bigint>");
-        assertThat(plan.rejectReasons()).containsExactly("EMPTY_VALUE", "MALFORMED_JSON", "SCHEMA_MISMATCH", "MISSING_DATA_ID", "OUT_OF_RANGE");
-        assertThat(PostgresTables.ddl("speeds", plan.schema(), List.of("window_start", "vhcle_type_cd"))).isEqualTo("""
+        assertThat(plan.schema().simpleString())
+                .isEqualTo("struct<window_start:timestamp,vhcle_type_cd:string,events:bigint>");
+        assertThat(plan.rejectReasons())
+                .containsExactly("EMPTY_VALUE", "MALFORMED_JSON", "SCHEMA_MISMATCH", "MISSING_DATA_ID", "OUT_OF_RANGE");
+        assertThat(PostgresTables.ddl("speeds", plan.schema(), List.of("window_start", "vhcle_type_cd")))
+                .isEqualTo("""
                 CREATE TABLE IF NOT EXISTS speeds (
                     window_start timestamptz NOT NULL,
                     vhcle_type_cd text NOT NULL,
@@ -159,9 +288,15 @@ class PipelineValidationTest {
 
     @Test
     void aProjectionIsStateless() throws Exception {
-        PipelineDefinition definition = JSON.readValue("{\"source\": " + CAR_INFO + ", \"transform\": {\"sql\": \"SELECT dataId FROM events WHERE vhcleSped > 10\"},"
-                + " \"sink\": {\"kind\": \"console\"}}", PipelineDefinition.class).named("projection");
+        PipelineDefinition definition = JSON.readValue(
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT dataId FROM events WHERE vhcleSped > 10\"},"
+                                + " \"sink\": {\"kind\": \"console\"}}",
+                        PipelineDefinition.class)
+                .named("projection");
 
-        assertThat(PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT).stateful()).isFalse();
+        assertThat(PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT)
+                        .stateful())
+                .isFalse();
     }
 }

@@ -13,7 +13,6 @@ import java.io.IOException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.HashSet;
-import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.TreeSet;
@@ -36,11 +35,16 @@ import scala.collection.JavaConverters;
  */
 class SqlPolicyTest {
 
-    private static final ObjectMapper JSON = JsonMapper.builder().addModule(new JavaTimeModule()).build();
+    private static final ObjectMapper JSON =
+            JsonMapper.builder().addModule(new JavaTimeModule()).build();
     private static final Path WORK = Path.of("target/sql-policy");
-    private static final PipelineEnvironment ENVIRONMENT = new PipelineEnvironment("127.0.0.1:9", Map.of(),
-            WORK.resolve("checkpoints").toString(), new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
-            "dead_letter", new MemoryTables());
+    private static final PipelineEnvironment ENVIRONMENT = new PipelineEnvironment(
+            "127.0.0.1:9",
+            Map.of(),
+            WORK.resolve("checkpoints").toString(),
+            new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
+            "dead_letter",
+            new MemoryTables());
     private static final String RATE = "{\"kind\": \"rate\"}";
     private static final String GETENV = "java_method('java.lang.System', 'getenv', 'SPRING_DATASOURCE_PASSWORD')";
     private static Set<String> filesBefore;
@@ -55,8 +59,12 @@ class SqlPolicyTest {
     static Stream<Arguments> hostileSql() {
         return Stream.of(
                 sql("INSERT OVERWRITE DIRECTORY 'probe' USING parquet SELECT 1", "INSERT OVERWRITE DIRECTORY"),
-                sql("CREATE TABLE t USING parquet LOCATION 'probe2' AS SELECT 1", "the statement is CreateTableAsSelect: a transform is one query"),
-                sql("SET spark.sql.session.timeZone=America/Los_Angeles", "the statement is not a query: a transform is one query"),
+                sql(
+                        "CREATE TABLE t USING parquet LOCATION 'probe2' AS SELECT 1",
+                        "the statement is CreateTableAsSelect: a transform is one query"),
+                sql(
+                        "SET spark.sql.session.timeZone=America/Los_Angeles",
+                        "the statement is not a query: a transform is one query"),
                 sql("RESET", "the statement is not a query"),
                 sql("CACHE TABLE events", "the statement is CacheTable: a transform is one query"),
                 sql("ADD JAR /tmp/evil.jar", "the statement is not a query"),
@@ -71,23 +79,49 @@ class SqlPolicyTest {
                 sql("EXPLAIN SELECT * FROM events", "the statement is not a query"),
                 sql("DECLARE VARIABLE v INT", "PARSE_SYNTAX_ERROR"),
                 sql("SELECT * FROM events; DROP TABLE t", "PARSE_SYNTAX_ERROR"),
-                sql("SELECT " + GETENV + " AS p FROM events", "the function java_method is not allowed: it calls any Java method"),
-                sql("SELECT reflect('java.lang.System', 'getenv', 'HOME') AS p FROM events", "the function reflect is not allowed"),
-                sql("SELECT try_reflect('java.lang.System', 'getenv', 'HOME') AS p FROM events", "the function try_reflect is not allowed"),
-                sql("SELECT REFLECT('java.lang.Runtime', 'getRuntime') AS p FROM events", "the function reflect is not allowed"),
-                sql("SELECT transform(array(1), x -> " + GETENV + ") AS p FROM events", "the function java_method is not allowed"),
-                sql("SELECT value FROM events WHERE value IN (SELECT length(" + GETENV + ") FROM events)", "the function java_method is not allowed"),
-                sql("SELECT sum(value) OVER w AS s FROM events WINDOW w AS (PARTITION BY " + GETENV + ")", "the function java_method is not allowed"),
-                sql("SELECT xpath_string('<a>1</a>', 'a') AS p FROM events", "the function xpath_string is not allowed: it parses XML"),
-                sql("SELECT current_user() AS p FROM events", "the function current_user is not allowed: it reveals the server's identity"),
+                sql(
+                        "SELECT " + GETENV + " AS p FROM events",
+                        "the function java_method is not allowed: it calls any Java method"),
+                sql(
+                        "SELECT reflect('java.lang.System', 'getenv', 'HOME') AS p FROM events",
+                        "the function reflect is not allowed"),
+                sql(
+                        "SELECT try_reflect('java.lang.System', 'getenv', 'HOME') AS p FROM events",
+                        "the function try_reflect is not allowed"),
+                sql(
+                        "SELECT REFLECT('java.lang.Runtime', 'getRuntime') AS p FROM events",
+                        "the function reflect is not allowed"),
+                sql(
+                        "SELECT transform(array(1), x -> " + GETENV + ") AS p FROM events",
+                        "the function java_method is not allowed"),
+                sql(
+                        "SELECT value FROM events WHERE value IN (SELECT length(" + GETENV + ") FROM events)",
+                        "the function java_method is not allowed"),
+                sql(
+                        "SELECT sum(value) OVER w AS s FROM events WINDOW w AS (PARTITION BY " + GETENV + ")",
+                        "the function java_method is not allowed"),
+                sql(
+                        "SELECT xpath_string('<a>1</a>', 'a') AS p FROM events",
+                        "the function xpath_string is not allowed: it parses XML"),
+                sql(
+                        "SELECT current_user() AS p FROM events",
+                        "the function current_user is not allowed: it reveals the server's identity"),
                 sql("SELECT current_user AS p FROM events", "the expression current_user is not allowed"),
                 sql("SELECT user() AS p FROM events", "the function user is not allowed"),
                 sql("SELECT version() AS p FROM events", "the function version is not allowed"),
-                sql("SELECT raise_error('stop') AS p FROM events", "the function raise_error is not allowed: it fails the micro-batch"),
+                sql(
+                        "SELECT raise_error('stop') AS p FROM events",
+                        "the function raise_error is not allowed: it fails the micro-batch"),
                 sql("SELECT assert_true(value < 0) AS p FROM events", "the function assert_true is not allowed"),
-                sql("SELECT default.evil(value) AS p FROM events", "the function default.evil is not one of Spark's built-in functions"),
-                sql("SELECT evil(value) AS p FROM events", "the function evil is not one of Spark's built-in functions"),
-                sql("SELECT IDENTIFIER('reflect')('java.lang.System', 'getenv', 'HOME') AS p FROM events", "IDENTIFIER(...) names a function"),
+                sql(
+                        "SELECT default.evil(value) AS p FROM events",
+                        "the function default.evil is not one of Spark's built-in functions"),
+                sql(
+                        "SELECT evil(value) AS p FROM events",
+                        "the function evil is not one of Spark's built-in functions"),
+                sql(
+                        "SELECT IDENTIFIER('reflect')('java.lang.System', 'getenv', 'HOME') AS p FROM events",
+                        "IDENTIFIER(...) names a function"),
                 sql("SELECT * FROM events CROSS JOIN text.`/etc/hostname`", "the query reads `text./etc/hostname`"),
                 sql("SELECT * FROM parquet.`/tmp`", "the query reads `parquet./tmp`"),
                 sql("SELECT * FROM json.`file:///etc/passwd`", "the query reads `json.file:///etc/passwd`"),
@@ -96,41 +130,84 @@ class SqlPolicyTest {
                 sql("SELECT * FROM global_temp.v", "the query reads `global_temp.v`"),
                 sql("SELECT * FROM IDENTIFIER('text.`/etc/hostname`')", "IDENTIFIER(...) names a relation"),
                 sql("SELECT * FROM range(10)", "the query reads the table function range"),
-                sql("SELECT * FROM events WHERE value > (SELECT max(value) FROM text.`/etc`)", "the query reads `text./etc`"),
+                sql(
+                        "SELECT * FROM events WHERE value > (SELECT max(value) FROM text.`/etc`)",
+                        "the query reads `text./etc`"),
                 sql("WITH e AS (SELECT * FROM csv.`/etc/passwd`) SELECT * FROM e", "the query reads `csv./etc/passwd`"),
-                sql("SELECT TRANSFORM(value) USING 'cat' AS (v) FROM events", "TRANSFORM ... USING runs a program on the server; a pipeline may not"),
+                sql(
+                        "SELECT TRANSFORM(value) USING 'cat' AS (v) FROM events",
+                        "TRANSFORM ... USING runs a program on the server; a pipeline may not"),
                 sql("SELECT /*+ REPARTITION(100000) */ * FROM events", "the hint REPARTITION is not allowed"),
-                sql("(".repeat(3000) + "SELECT 1" + ")".repeat(3000), "nests brackets 3000 deep; at most 40 levels are allowed"),
-                sql("SELECT " + "abs(".repeat(41) + "value" + ")".repeat(41) + " AS v FROM events", "nests brackets 41 deep"),
+                sql(
+                        "(".repeat(3000) + "SELECT 1" + ")".repeat(3000),
+                        "nests brackets 3000 deep; at most 40 levels are allowed"),
+                sql(
+                        "SELECT " + "abs(".repeat(41) + "value" + ")".repeat(41) + " AS v FROM events",
+                        "nests brackets 41 deep"),
                 sql("SELECT " + "1 + ".repeat(4000) + "value AS v FROM events", "nest"),
-                sql("SELECT " + "CASE WHEN value > 0 THEN ".repeat(400) + "1" + " END".repeat(400) + " AS v FROM events", "nest"),
-                sql("SELECT value FROM events WHERE " + "value > 0 AND ".repeat(2000) + "true", "characters long; at most 20000 are allowed"),
+                sql(
+                        "SELECT " + "CASE WHEN value > 0 THEN ".repeat(400) + "1" + " END".repeat(400)
+                                + " AS v FROM events",
+                        "nest"),
+                sql(
+                        "SELECT value FROM events WHERE " + "value > 0 AND ".repeat(2000) + "true",
+                        "characters long; at most 20000 are allowed"),
                 sql("SELECT 'a\u0000b' AS v FROM events", "contains a NUL character"));
     }
 
     static Stream<Arguments> hostileFields() {
         return Stream.of(
-                field("transform.eventTime", "{\"source\": " + RATE + ", \"transform\": {\"eventTime\": \"timestamp_seconds(length(" + GETENV + "))\"},"
-                        + " \"sink\": {\"kind\": \"console\"}}", "the function java_method is not allowed"),
-                field("transform.eventTime", "{\"source\": " + RATE + ", \"transform\": {\"eventTime\": \"(SELECT max(timestamp) FROM text.`/etc`)\"},"
-                        + " \"sink\": {\"kind\": \"console\"}}", "the query reads `text./etc`"),
-                field("rules[0].require", "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"bytes BIGINT\"},"
-                        + " \"rules\": [{\"reason\": \"R\", \"require\": \"reflect('java.lang.System', 'exit', 1) IS NULL\"}], \"sink\": {\"kind\": \"console\"}}",
-                        "the function reflect is not allowed"),
-                field("sink.key", "{\"source\": " + RATE + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\", \"key\": \"current_user()\"}}",
-                        "the function current_user is not allowed"),
-                field("sink.value", "{\"source\": " + RATE + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\", \"value\": \"" + GETENV + "\"}}",
+                field(
+                        "transform.eventTime",
+                        "{\"source\": " + RATE + ", \"transform\": {\"eventTime\": \"timestamp_seconds(length(" + GETENV
+                                + "))\"}," + " \"sink\": {\"kind\": \"console\"}}",
                         "the function java_method is not allowed"),
-                field("source.schema", "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"a " + "STRUCT<a: ".repeat(300) + "INT"
-                        + ">".repeat(300) + "\"}, \"sink\": {\"kind\": \"console\"}}", "nests brackets 300 deep"),
-                field("description", "{\"description\": \"a\\u0000b\", \"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}}",
+                field(
+                        "transform.eventTime",
+                        "{\"source\": " + RATE
+                                + ", \"transform\": {\"eventTime\": \"(SELECT max(timestamp) FROM text.`/etc`)\"},"
+                                + " \"sink\": {\"kind\": \"console\"}}",
+                        "the query reads `text./etc`"),
+                field(
+                        "rules[0].require",
+                        "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"bytes BIGINT\"},"
+                                + " \"rules\": [{\"reason\": \"R\", \"require\": \"reflect('java.lang.System', 'exit', 1) IS NULL\"}], \"sink\": {\"kind\": \"console\"}}",
+                        "the function reflect is not allowed"),
+                field(
+                        "sink.key",
+                        "{\"source\": " + RATE
+                                + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\", \"key\": \"current_user()\"}}",
+                        "the function current_user is not allowed"),
+                field(
+                        "sink.value",
+                        "{\"source\": " + RATE + ", \"sink\": {\"kind\": \"kafka\", \"topic\": \"out\", \"value\": \""
+                                + GETENV + "\"}}",
+                        "the function java_method is not allowed"),
+                field(
+                        "source.schema",
+                        "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"a "
+                                + "STRUCT<a: ".repeat(300) + "INT" + ">".repeat(300)
+                                + "\"}, \"sink\": {\"kind\": \"console\"}}",
+                        "nests brackets 300 deep"),
+                field(
+                        "description",
+                        "{\"description\": \"a\\u0000b\", \"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}}",
                         "contains a NUL character"),
-                field("description", "{\"description\": \"a\\ud800b\", \"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}}",
+                field(
+                        "description",
+                        "{\"description\": \"a\\ud800b\", \"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}}",
                         "contains half of a UTF-16 surrogate pair"),
-                field("trigger.interval", "{\"source\": " + RATE + ", \"sink\": {\"kind\": \"console\"}, \"trigger\": {\"interval\": \"1000000000 days\"}}",
+                field(
+                        "trigger.interval",
+                        "{\"source\": " + RATE
+                                + ", \"sink\": {\"kind\": \"console\"}, \"trigger\": {\"interval\": \"1000000000 days\"}}",
                         "'1000000000 days' is longer than an interval can be"),
-                field("transform.watermark", "{\"source\": " + RATE + ", \"transform\": {\"eventTime\": \"timestamp\", \"watermark\": \"1000000000 days\"},"
-                        + " \"sink\": {\"kind\": \"console\"}}", "'1000000000 days' is longer than an interval can be"));
+                field(
+                        "transform.watermark",
+                        "{\"source\": " + RATE
+                                + ", \"transform\": {\"eventTime\": \"timestamp\", \"watermark\": \"1000000000 days\"},"
+                                + " \"sink\": {\"kind\": \"console\"}}",
+                        "'1000000000 days' is longer than an interval can be"));
     }
 
     private static Arguments sql(String sql, String message) {
@@ -138,21 +215,28 @@ class SqlPolicyTest {
         definition.set("source", JSON.createObjectNode().put("kind", "rate"));
         definition.set("transform", JSON.createObjectNode().put("sql", sql));
         definition.set("sink", JSON.createObjectNode().put("kind", "memory"));
-        return Arguments.of(sql.length() > 120 ? sql.substring(0, 120) + "..." : sql, "transform.sql", definition.toString(), message);
+        return Arguments.of(
+                sql.length() > 120 ? sql.substring(0, 120) + "..." : sql,
+                "transform.sql",
+                definition.toString(),
+                message);
     }
 
     private static Arguments field(String field, String json, String message) {
-        return Arguments.of(field + ": " + (json.length() > 120 ? json.substring(0, 120) + "..." : json), field, json, message);
+        return Arguments.of(
+                field + ": " + (json.length() > 120 ? json.substring(0, 120) + "..." : json), field, json, message);
     }
 
     @ParameterizedTest(name = "{0}")
     @MethodSource({"hostileSql", "hostileFields"})
     void isRefusedNamingTheField(String description, String field, String json, String message) throws Exception {
-        PipelineDefinition definition = JSON.readValue(json, PipelineDefinition.class).named("hostile");
+        PipelineDefinition definition =
+                JSON.readValue(json, PipelineDefinition.class).named("hostile");
 
         assertThatThrownBy(() -> PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT))
-                .isInstanceOfSatisfying(InvalidDefinitionException.class, e -> assertThat(e.problems()).as(e.getMessage())
-                        .anySatisfy(problem -> {
+                .isInstanceOfSatisfying(
+                        InvalidDefinitionException.class,
+                        e -> assertThat(e.problems()).as(e.getMessage()).anySatisfy(problem -> {
                             assertThat(problem.field()).isEqualTo(field);
                             assertThat(problem.message()).contains(message);
                         }));
@@ -180,36 +264,53 @@ class SqlPolicyTest {
         definition.set("sink", JSON.createObjectNode().put("kind", "memory"));
         definition.put("outputMode", sql.contains("GROUP BY") ? "complete" : "append");
 
-        PipelinePlanner.validate(TestSpark.session(), JSON.treeToValue(definition, PipelineDefinition.class).named("allowed"), ENVIRONMENT);
+        PipelinePlanner.validate(
+                TestSpark.session(),
+                JSON.treeToValue(definition, PipelineDefinition.class).named("allowed"),
+                ENVIRONMENT);
     }
 
     @Test
     void variablesAreNeverSubstituted() throws Exception {
-        PipelineDefinition definition = JSON.readValue("{\"source\": " + RATE + ", \"transform\": {\"sql\": \"SELECT '${env:HOME}' AS h,"
-                + " '${system:java.home}' AS j, '${spark.app.name}' AS n FROM events\"}, \"sink\": {\"kind\": \"memory\"}}", PipelineDefinition.class)
+        PipelineDefinition definition = JSON.readValue(
+                        "{\"source\": " + RATE + ", \"transform\": {\"sql\": \"SELECT '${env:HOME}' AS h,"
+                                + " '${system:java.home}' AS j, '${spark.app.name}' AS n FROM events\"}, \"sink\": {\"kind\": \"memory\"}}",
+                        PipelineDefinition.class)
                 .named("variables");
 
-        String analyzed = PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT).output().queryExecution().analyzed().toString();
+        String analyzed = PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT)
+                .output()
+                .queryExecution()
+                .analyzed()
+                .toString();
 
-        assertThat(analyzed).contains("${env:HOME}", "${system:java.home}", "${spark.app.name}")
+        assertThat(analyzed)
+                .contains("${env:HOME}", "${system:java.home}", "${spark.app.name}")
                 .doesNotContain(System.getProperty("java.home"), "sluice-unit-tests");
     }
 
     @Test
     void aFileSourceFolderThatDoesNotExistIsCheckedWithoutBeingCreated() throws Exception {
         Path folder = WORK.resolve("not-yet");
-        PipelineDefinition definition = JSON.readValue("{\"source\": {\"kind\": \"file\", \"path\": \"" + folder + "\", \"format\": \"text\"},"
-                + " \"transform\": {\"sql\": \"SELECT upper(value) AS v FROM events\"}, \"sink\": {\"kind\": \"memory\"}}", PipelineDefinition.class)
+        PipelineDefinition definition = JSON.readValue(
+                        "{\"source\": {\"kind\": \"file\", \"path\": \"" + folder + "\", \"format\": \"text\"},"
+                                + " \"transform\": {\"sql\": \"SELECT upper(value) AS v FROM events\"}, \"sink\": {\"kind\": \"memory\"}}",
+                        PipelineDefinition.class)
                 .named("files");
 
-        assertThat(PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT).schema().simpleString()).isEqualTo("struct<v:string>");
+        assertThat(PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT)
+                        .schema()
+                        .simpleString())
+                .isEqualTo("struct<v:string>");
         assertThat(folder).doesNotExist();
     }
 
     /** Every function in Spark's registry is either allowed or denied with a reason; never both, never neither. */
     @Test
     void theAllowListAndTheDenyListCoverSparksRegistryExactly() {
-        Set<String> registry = JavaConverters.seqAsJavaList(FunctionRegistry$.MODULE$.builtin().listFunction()).stream()
+        Set<String> registry = JavaConverters.seqAsJavaList(
+                        FunctionRegistry$.MODULE$.builtin().listFunction())
+                .stream()
                 .map(FunctionIdentifier::funcName)
                 .collect(Collectors.toCollection(TreeSet::new));
         Set<String> denied = new HashSet<>(SqlPolicy.DENIED.keySet());
@@ -237,7 +338,9 @@ class SqlPolicyTest {
 
     private static Set<String> files() throws IOException {
         try (Stream<Path> walk = Files.walk(Path.of("."), 2)) {
-            return walk.filter(path -> !path.startsWith("./target") && !path.startsWith("./.git")).map(Path::toString).collect(Collectors.toSet());
+            return walk.filter(path -> !path.startsWith("./target") && !path.startsWith("./.git"))
+                    .map(Path::toString)
+                    .collect(Collectors.toSet());
         }
     }
 

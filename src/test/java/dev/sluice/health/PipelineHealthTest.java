@@ -22,7 +22,9 @@ class PipelineHealthTest {
         Health health = PipelineHealth.of(running(NOW.minusSeconds(20), 0), STALE_AFTER, NOW);
 
         assertThat(health.getStatus()).isEqualTo(Status.UP);
-        assertThat(health.getDetails()).containsEntry("reason", "Running").containsEntry("lastProgressAgeSeconds", 20L)
+        assertThat(health.getDetails())
+                .containsEntry("reason", "Running")
+                .containsEntry("lastProgressAgeSeconds", 20L)
                 .containsEntry("lagRecords", 0L);
     }
 
@@ -64,23 +66,56 @@ class PipelineHealthTest {
 
     @Test
     void aPipelineStoppedOnPurposeIsNoFault() {
-        QueryStatus stopped = new QueryStatus("p", QueryState.STOPPED, DesiredState.STOPPED, true, null, null, null, null,
-                null, null, null, null, totals());
+        QueryStatus stopped = new QueryStatus(
+                "p",
+                QueryState.STOPPED,
+                DesiredState.STOPPED,
+                true,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                totals());
 
         assertThat(PipelineHealth.of(stopped, STALE_AFTER, NOW).getStatus()).isEqualTo(Status.UP);
     }
 
     private static QueryStatus running(Instant lastProgress, long lag) {
-        return new QueryStatus("p", QueryState.RUNNING, DesiredState.RUNNING, true, "id", "run", NOW.minusSeconds(7200),
-                "Waiting for next trigger", null, null,
+        return new QueryStatus(
+                "p",
+                QueryState.RUNNING,
+                DesiredState.RUNNING,
+                true,
+                "id",
+                "run",
+                NOW.minusSeconds(7200),
+                "Waiting for next trigger",
+                null,
+                null,
                 new QueryStatus.Progress(12, lastProgress, 100, 10, 100, 1000L),
                 new QueryStatus.Lag(lag, lag, Map.of("t", Map.of(0, lag)), 100.0, lag / 100.0, NOW, NOW),
                 totals());
     }
 
     private static QueryStatus failed(QueryStatus.Restart restart) {
-        return new QueryStatus("p", QueryState.FAILED, DesiredState.RUNNING, true, "id", "run", NOW.minusSeconds(60), null,
-                new QueryStatus.Failure("connection refused", NOW.minusSeconds(10)), restart, null, null, totals());
+        return new QueryStatus(
+                "p",
+                QueryState.FAILED,
+                DesiredState.RUNNING,
+                true,
+                "id",
+                "run",
+                NOW.minusSeconds(60),
+                null,
+                new QueryStatus.Failure("connection refused", NOW.minusSeconds(10)),
+                restart,
+                null,
+                null,
+                totals());
     }
 
     private static QueryStatus.SinkTotals totals() {

@@ -42,46 +42,70 @@ class CarInfoHdfsIT extends IntegrationTest {
         String run = "hdfs-" + UUID.randomUUID().toString().substring(0, 8);
         // 7 s apart from 21:00 UTC: the 120 events span two UTC dates.
         List<CarInfoEvent> first = CarInfoPostgresIT.events(run, 0, 120).stream()
-                .map(e -> shifted(e, Instant.parse("2026-11-20T23:50:00Z"))).toList();
+                .map(e -> shifted(e, Instant.parse("2026-11-20T23:50:00Z")))
+                .toList();
         List<byte[]> values = new ArrayList<>(CarInfoPostgresIT.json(first));
         values.add("{\"dataId\": ".getBytes(StandardCharsets.UTF_8));
         values.add("{\"trmnId\": \"T1\"}".getBytes(StandardCharsets.UTF_8));
         produce(HDFS_TOPIC, values);
 
-        assertThat(post("/api/queries/" + HDFS_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(post("/api/queries/" + HDFS_PIPELINE + "/start").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
         // Until the first batch commits there is no Parquet to read yet.
-        await().atMost(DEADLINE).ignoreException(AnalysisException.class)
+        await().atMost(DEADLINE)
+                .ignoreException(AnalysisException.class)
                 .until(() -> parquetRows(run).count() == first.size());
         assertParquetHolds(run, CarInfoPostgresIT.byId(first));
         // One batch of 120 rows from three Kafka partitions: one file per event_date, not one per partition.
-        assertThat(parquetRows(run).select(input_file_name()).distinct().count()).isEqualTo(2);
+        assertThat(parquetRows(run).select(input_file_name()).distinct().count())
+                .isEqualTo(2);
 
         FileSystem hdfs = Infrastructure.hdfs().getFileSystem();
-        assertThat(hdfs.exists(new Path("/sluice/checkpoints/" + HDFS_PIPELINE + "/offsets"))).isTrue();
-        assertThat(hdfs.exists(new Path("/sluice/checkpoints/" + HDFS_PIPELINE + "/commits"))).isTrue();
+        assertThat(hdfs.exists(new Path("/sluice/checkpoints/" + HDFS_PIPELINE + "/offsets")))
+                .isTrue();
+        assertThat(hdfs.exists(new Path("/sluice/checkpoints/" + HDFS_PIPELINE + "/commits")))
+                .isTrue();
         assertThat(hdfs.exists(new Path("/data/car_info/_spark_metadata"))).isTrue();
-        assertThat(hdfs.exists(new Path("/data/car_info/event_date=2026-11-20"))).isTrue();
-        assertThat(hdfs.exists(new Path("/data/car_info/event_date=2026-11-21"))).isTrue();
-        await().atMost(DEADLINE).until(() -> jdbc.queryForObject(
-                "SELECT count(*) FROM dead_letter WHERE pipeline = ? AND topic = ?", Long.class, HDFS_PIPELINE, HDFS_TOPIC) >= 2);
+        assertThat(hdfs.exists(new Path("/data/car_info/event_date=2026-11-20")))
+                .isTrue();
+        assertThat(hdfs.exists(new Path("/data/car_info/event_date=2026-11-21")))
+                .isTrue();
+        await().atMost(DEADLINE)
+                .until(() -> jdbc.queryForObject(
+                                "SELECT count(*) FROM dead_letter WHERE pipeline = ? AND topic = ?",
+                                Long.class,
+                                HDFS_PIPELINE,
+                                HDFS_TOPIC)
+                        >= 2);
         // Each rejected record keeps its raw value, as it came from Kafka.
-        assertThat(jdbc.queryForList("SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
-                + " WHERE pipeline = ? AND topic = ? ORDER BY reason", String.class, HDFS_PIPELINE, HDFS_TOPIC))
+        assertThat(jdbc.queryForList(
+                        "SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
+                                + " WHERE pipeline = ? AND topic = ? ORDER BY reason",
+                        String.class,
+                        HDFS_PIPELINE,
+                        HDFS_TOPIC))
                 .containsExactly("MALFORMED_JSON {\"dataId\": ", "MISSING_DATA_ID {\"trmnId\": \"T1\"}");
 
-        assertThat(post("/api/queries/" + HDFS_PIPELINE + "/stop").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(post("/api/queries/" + HDFS_PIPELINE + "/stop").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
         List<CarInfoEvent> second = CarInfoPostgresIT.events(run, 120, 80).stream()
-                .map(e -> shifted(e, Instant.parse("2026-11-20T23:50:00Z"))).toList();
+                .map(e -> shifted(e, Instant.parse("2026-11-20T23:50:00Z")))
+                .toList();
         produce(HDFS_TOPIC, CarInfoPostgresIT.json(second));
-        assertThat(post("/api/queries/" + HDFS_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(post("/api/queries/" + HDFS_PIPELINE + "/start").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
 
         Map<String, CarInfoEvent> expected = CarInfoPostgresIT.byId(first);
         expected.putAll(CarInfoPostgresIT.byId(second));
         await().atMost(DEADLINE).until(() -> parquetRows(run).count() == expected.size());
         assertParquetHolds(run, expected);
         assertThat(parquetRows(run).select("dataId").distinct().count()).isEqualTo(expected.size());
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = ? AND topic = ?",
-                Long.class, HDFS_PIPELINE, HDFS_TOPIC)).isEqualTo(2);
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM dead_letter WHERE pipeline = ? AND topic = ?",
+                        Long.class,
+                        HDFS_PIPELINE,
+                        HDFS_TOPIC))
+                .isEqualTo(2);
     }
 
     private Dataset<Row> parquetRows(String run) {
@@ -105,15 +129,25 @@ class CarInfoHdfsIT extends IntegrationTest {
             assertThat(row.<String>getAs("trsmTm")).isEqualTo(event.trsmTm());
             assertThat(row.<String>getAs("rgtrId")).isEqualTo(event.rgtrId());
             assertThat(row.<java.sql.Timestamp>getAs("regDt")).isNotNull();
-            LocalDate eventDate = Instant.ofEpochMilli(Math.round(event.gpsUtcTime() * 1000)).atZone(ZoneOffset.UTC).toLocalDate();
-            assertThat(row.<java.sql.Date>getAs(CarInfoToParquet.EVENT_DATE).toLocalDate()).isEqualTo(eventDate);
+            LocalDate eventDate = Instant.ofEpochMilli(Math.round(event.gpsUtcTime() * 1000))
+                    .atZone(ZoneOffset.UTC)
+                    .toLocalDate();
+            assertThat(row.<java.sql.Date>getAs(CarInfoToParquet.EVENT_DATE).toLocalDate())
+                    .isEqualTo(eventDate);
         }
     }
 
     private static CarInfoEvent shifted(CarInfoEvent event, Instant base) {
         int index = Integer.parseInt(event.dataId().substring(event.dataId().lastIndexOf('-') + 1));
         Instant at = base.plusSeconds(index * 7L);
-        return CarInfoEvent.of(event.dataId(), event.trmnId(), at, event.vhcleLot(), event.vhcleLat(),
-                event.vhcleSped(), event.vhcleDrc(), event.vhcleTypeCd());
+        return CarInfoEvent.of(
+                event.dataId(),
+                event.trmnId(),
+                at,
+                event.vhcleLot(),
+                event.vhcleLat(),
+                event.vhcleSped(),
+                event.vhcleDrc(),
+                event.vhcleTypeCd());
     }
 }

@@ -70,8 +70,9 @@ class CarInfoPostgresIT extends IntegrationTest {
         assertThat(started.getStatusCode()).isEqualTo(HttpStatus.OK);
         assertThat(started.getBody().get("state").asText()).isEqualTo("RUNNING");
 
-        await().atMost(DEADLINE).until(() -> rowCount(run) == first.size()
-                && deadLetters(landed).size() == expectedDeadLetters.size());
+        await().atMost(DEADLINE)
+                .until(() ->
+                        rowCount(run) == first.size() && deadLetters(landed).size() == expectedDeadLetters.size());
         assertRowsEqual(run, expected);
         Map<String, DeadLetter> deadLetters = deadLetters(landed);
         assertThat(deadLetters.keySet()).isEqualTo(expectedDeadLetters.keySet());
@@ -83,13 +84,22 @@ class CarInfoPostgresIT extends IntegrationTest {
         });
 
         // The totals are recorded just after the batch's transaction commits.
-        await().atMost(DEADLINE).until(() -> get("/api/queries/" + POSTGRES_PIPELINE).getBody()
-                .at("/sink/rowsWritten").asLong() >= first.size());
+        await().atMost(DEADLINE)
+                .until(() -> get("/api/queries/" + POSTGRES_PIPELINE)
+                                .getBody()
+                                .at("/sink/rowsWritten")
+                                .asLong()
+                        >= first.size());
         JsonNode status = get("/api/queries/" + POSTGRES_PIPELINE).getBody();
         assertThat(status.at("/sink/deadLetters").asLong()).isGreaterThanOrEqualTo(expectedDeadLetters.size());
         // Spark reports a batch's progress just after the sink has committed it.
-        await().atMost(DEADLINE).until(() -> get("/api/queries/" + POSTGRES_PIPELINE + "/progress?limit=5").getBody().size() > 0);
-        JsonNode progress = get("/api/queries/" + POSTGRES_PIPELINE + "/progress?limit=5").getBody();
+        await().atMost(DEADLINE)
+                .until(() -> get("/api/queries/" + POSTGRES_PIPELINE + "/progress?limit=5")
+                                .getBody()
+                                .size()
+                        > 0);
+        JsonNode progress =
+                get("/api/queries/" + POSTGRES_PIPELINE + "/progress?limit=5").getBody();
         assertThat(progress.isArray()).isTrue();
         assertThat(progress.size()).isBetween(1, 5);
         assertThat(progress.get(0).get("name").asText()).isEqualTo(POSTGRES_PIPELINE);
@@ -97,10 +107,14 @@ class CarInfoPostgresIT extends IntegrationTest {
         String prometheus = rest.getForObject("/actuator/prometheus", String.class);
         assertThat(prometheus)
                 .contains("sluice_query_input_rows_total{application=\"sluice\",query=\"car-info-to-postgres\"}")
-                .contains("sluice_kafka_lag_offsets{application=\"sluice\",partition=\"0\",query=\"car-info-to-postgres\",topic=\"" + POSTGRES_TOPIC + "\"}")
+                .contains(
+                        "sluice_kafka_lag_offsets{application=\"sluice\",partition=\"0\",query=\"car-info-to-postgres\",topic=\""
+                                + POSTGRES_TOPIC + "\"}")
                 .contains("sluice_kafka_lag_max_offsets{application=\"sluice\",query=\"car-info-to-postgres\"}")
-                .contains("sluice_sink_rows_total{application=\"sluice\",outcome=\"written\",query=\"car-info-to-postgres\"}")
-                .contains("sluice_dead_letters_total{application=\"sluice\",query=\"car-info-to-postgres\",reason=\"FIELD_TOO_LONG\"}");
+                .contains(
+                        "sluice_sink_rows_total{application=\"sluice\",outcome=\"written\",query=\"car-info-to-postgres\"}")
+                .contains(
+                        "sluice_dead_letters_total{application=\"sluice\",query=\"car-info-to-postgres\",reason=\"FIELD_TOO_LONG\"}");
 
         ResponseEntity<JsonNode> stopped = post("/api/queries/" + POSTGRES_PIPELINE + "/stop");
         assertThat(stopped.getStatusCode()).isEqualTo(HttpStatus.OK);
@@ -114,29 +128,67 @@ class CarInfoPostgresIT extends IntegrationTest {
         more.addAll(json(first.subList(0, 20)));
         produce(POSTGRES_TOPIC, more);
 
-        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
         assertThat(desiredState()).isEqualTo("RUNNING");
-        await().atMost(DEADLINE).until(() -> rowCount(run) == expected.size()
-                && get("/api/queries/" + POSTGRES_PIPELINE).getBody().at("/sink/duplicatesSkipped").asLong() >= 20);
+        await().atMost(DEADLINE)
+                .until(() -> rowCount(run) == expected.size()
+                        && get("/api/queries/" + POSTGRES_PIPELINE)
+                                        .getBody()
+                                        .at("/sink/duplicatesSkipped")
+                                        .asLong()
+                                >= 20);
         assertRowsEqual(run, expected);
-        assertThat(jdbc.queryForObject("SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?",
-                Long.class, run + "%")).isEqualTo(expected.size());
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?",
+                        Long.class,
+                        run + "%"))
+                .isEqualTo(expected.size());
         assertThat(deadLetters(landed)).hasSize(expectedDeadLetters.size());
     }
 
     @Test
     void aReplayedMicroBatchAddsNothingTwice() {
         String run = "replay-" + UUID.randomUUID().toString().substring(0, 8);
-        PostgresSink sink = new PostgresSink(jdbcTarget, "replay-test",
-                new PostgresSink.Table("car_info_table", List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")),
+        PostgresSink sink = new PostgresSink(
+                jdbcTarget,
+                "replay-test",
+                new PostgresSink.Table(
+                        "car_info_table", List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")),
                 "dead_letter");
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
-            rows.add(RowFactory.create("t", i % 3, (long) i, Timestamp.from(START), new byte[] {1}, null, null,
-                    run + "-" + i, "T1", 127.0, 37.5, 1.0, 10.0, "11"));
+            rows.add(RowFactory.create(
+                    "t",
+                    i % 3,
+                    (long) i,
+                    Timestamp.from(START),
+                    new byte[] {1},
+                    null,
+                    null,
+                    run + "-" + i,
+                    "T1",
+                    127.0,
+                    37.5,
+                    1.0,
+                    10.0,
+                    "11"));
         }
-        rows.add(RowFactory.create("t", 0, 999L, Timestamp.from(START), "bad".getBytes(StandardCharsets.UTF_8),
-                "MALFORMED_JSON", "the value is not a JSON object", null, null, null, null, null, null, null));
+        rows.add(RowFactory.create(
+                "t",
+                0,
+                999L,
+                Timestamp.from(START),
+                "bad".getBytes(StandardCharsets.UTF_8),
+                "MALFORMED_JSON",
+                "the value is not a JSON object",
+                null,
+                null,
+                null,
+                null,
+                null,
+                null,
+                null));
         Dataset<Row> batch = spark.createDataFrame(rows, sinkInput()).repartition(3);
 
         var firstWrite = sink.write(batch);
@@ -146,59 +198,83 @@ class CarInfoPostgresIT extends IntegrationTest {
         assertThat(replay.rowsWritten()).isZero();
         assertThat(replay.duplicatesSkipped()).isEqualTo(500);
         assertThat(rowCount(run)).isEqualTo(500);
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'replay-test' AND kafka_offset = 999",
-                Long.class)).isEqualTo(1);
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM dead_letter WHERE pipeline = 'replay-test' AND kafka_offset = 999",
+                        Long.class))
+                .isEqualTo(1);
     }
 
     @Test
     void offsetsComeFromTheCheckpointAndAResetReplaysTheTopicWithoutDuplicates() throws Exception {
         String run = "reset-" + UUID.randomUUID().toString().substring(0, 8);
         produce(POSTGRES_TOPIC, json(events(run, 0, 100)));
-        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
         Map<Integer, Long> endOffsets = endOffsets(POSTGRES_TOPIC);
-        await().atMost(DEADLINE).until(() -> rowCount(run) == 100
-                && endOffsets.equals(committedOffsets()));
+        await().atMost(DEADLINE).until(() -> rowCount(run) == 100 && endOffsets.equals(committedOffsets()));
 
-        ResponseEntity<JsonNode> whileRunning = rest.postForEntity("/api/queries/" + POSTGRES_PIPELINE + "/reset",
-                Map.of("from", "earliest"), JsonNode.class);
+        ResponseEntity<JsonNode> whileRunning = rest.postForEntity(
+                "/api/queries/" + POSTGRES_PIPELINE + "/reset", Map.of("from", "earliest"), JsonNode.class);
         assertThat(whileRunning.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
         assertThat(whileRunning.getBody().get("detail").asText()).contains("must be stopped");
 
         post("/api/queries/" + POSTGRES_PIPELINE + "/stop");
-        long duplicatesBefore = get("/api/queries/" + POSTGRES_PIPELINE).getBody().at("/sink/duplicatesSkipped").asLong();
-        ResponseEntity<JsonNode> reset = rest.postForEntity("/api/queries/" + POSTGRES_PIPELINE + "/reset",
-                Map.of("from", "earliest"), JsonNode.class);
+        long duplicatesBefore = get("/api/queries/" + POSTGRES_PIPELINE)
+                .getBody()
+                .at("/sink/duplicatesSkipped")
+                .asLong();
+        ResponseEntity<JsonNode> reset = rest.postForEntity(
+                "/api/queries/" + POSTGRES_PIPELINE + "/reset", Map.of("from", "earliest"), JsonNode.class);
         assertThat(reset.getStatusCode()).isEqualTo(HttpStatus.OK);
-        assertThat(get("/api/queries/" + POSTGRES_PIPELINE + "/offsets").getBody().get("committedBatchId").isNull()).isTrue();
+        assertThat(get("/api/queries/" + POSTGRES_PIPELINE + "/offsets")
+                        .getBody()
+                        .get("committedBatchId")
+                        .isNull())
+                .isTrue();
 
-        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
-        long topicRecords = endOffsets.values().stream().mapToLong(Long::longValue).sum();
+        assertThat(post("/api/queries/" + POSTGRES_PIPELINE + "/start").getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        long topicRecords =
+                endOffsets.values().stream().mapToLong(Long::longValue).sum();
         await().atMost(DEADLINE).until(() -> endOffsets.equals(committedOffsets()));
         assertThat(rowCount(run)).as("replayed from earliest, stored once").isEqualTo(100);
-        assertThat(get("/api/queries/" + POSTGRES_PIPELINE).getBody().at("/sink/duplicatesSkipped").asLong() - duplicatesBefore)
-                .as("the replay met every earlier valid row again").isPositive().isLessThanOrEqualTo(topicRecords);
+        assertThat(get("/api/queries/" + POSTGRES_PIPELINE)
+                                .getBody()
+                                .at("/sink/duplicatesSkipped")
+                                .asLong()
+                        - duplicatesBefore)
+                .as("the replay met every earlier valid row again")
+                .isPositive()
+                .isLessThanOrEqualTo(topicRecords);
 
-        ResponseEntity<JsonNode> fileSink = rest.postForEntity("/api/queries/" + HDFS_PIPELINE + "/reset",
-                Map.of("from", "latest"), JsonNode.class);
+        ResponseEntity<JsonNode> fileSink = rest.postForEntity(
+                "/api/queries/" + HDFS_PIPELINE + "/reset", Map.of("from", "latest"), JsonNode.class);
         assertThat(fileSink.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
         assertThat(fileSink.getBody().get("detail").asText()).contains("_spark_metadata");
     }
 
     private Map<Integer, Long> committedOffsets() {
-        JsonNode offsets = get("/api/queries/" + POSTGRES_PIPELINE + "/offsets").getBody().at("/offsets/" + POSTGRES_TOPIC);
+        JsonNode offsets =
+                get("/api/queries/" + POSTGRES_PIPELINE + "/offsets").getBody().at("/offsets/" + POSTGRES_TOPIC);
         Map<Integer, Long> committed = new HashMap<>();
-        offsets.fields().forEachRemaining(entry -> committed.put(Integer.parseInt(entry.getKey()), entry.getValue().asLong()));
+        offsets.fields()
+                .forEachRemaining(entry -> committed.put(
+                        Integer.parseInt(entry.getKey()), entry.getValue().asLong()));
         return committed;
     }
 
     private static Map<Integer, Long> endOffsets(String topic) throws Exception {
-        try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", Infrastructure.kafka().getBrokersAsString()))) {
+        try (AdminClient admin = AdminClient.create(
+                Map.of("bootstrap.servers", Infrastructure.kafka().getBrokersAsString()))) {
             Map<TopicPartition, OffsetSpec> request = new HashMap<>();
             for (int partition = 0; partition < 3; partition++) {
                 request.put(new TopicPartition(topic, partition), OffsetSpec.latest());
             }
             Map<Integer, Long> end = new HashMap<>();
-            admin.listOffsets(request).all().get().forEach((partition, info) -> end.put(partition.partition(), info.offset()));
+            admin.listOffsets(request)
+                    .all()
+                    .get()
+                    .forEach((partition, info) -> end.put(partition.partition(), info.offset()));
             return end;
         }
     }
@@ -207,7 +283,8 @@ class CarInfoPostgresIT extends IntegrationTest {
     void controlApiAnswersClientMistakesWithProblems() {
         ResponseEntity<JsonNode> unknown = post("/api/queries/no-such-pipeline/start");
         assertThat(unknown.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
-        assertThat(unknown.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON)).isTrue();
+        assertThat(unknown.getHeaders().getContentType().isCompatibleWith(MediaType.APPLICATION_PROBLEM_JSON))
+                .isTrue();
         assertThat(unknown.getBody().get("title").asText()).isEqualTo("Unknown pipeline");
 
         ResponseEntity<JsonNode> notRunning = post("/api/queries/" + POSTGRES_PIPELINE + "/stop");
@@ -224,13 +301,20 @@ class CarInfoPostgresIT extends IntegrationTest {
 
     private static StructType sinkInput() {
         return new StructType()
-                .add("topic", DataTypes.StringType).add("partition", DataTypes.IntegerType)
-                .add("offset", DataTypes.LongType).add("timestamp", DataTypes.TimestampType)
-                .add("value", DataTypes.BinaryType).add("reject_reason", DataTypes.StringType)
-                .add("reject_detail", DataTypes.StringType).add("data_id", DataTypes.StringType)
-                .add("trmncd", DataTypes.StringType).add("detclot", DataTypes.DoubleType)
-                .add("detclat", DataTypes.DoubleType).add("gpsutctime", DataTypes.DoubleType)
-                .add("vhclesped", DataTypes.DoubleType).add("vhcletypecd", DataTypes.StringType);
+                .add("topic", DataTypes.StringType)
+                .add("partition", DataTypes.IntegerType)
+                .add("offset", DataTypes.LongType)
+                .add("timestamp", DataTypes.TimestampType)
+                .add("value", DataTypes.BinaryType)
+                .add("reject_reason", DataTypes.StringType)
+                .add("reject_detail", DataTypes.StringType)
+                .add("data_id", DataTypes.StringType)
+                .add("trmncd", DataTypes.StringType)
+                .add("detclot", DataTypes.DoubleType)
+                .add("detclat", DataTypes.DoubleType)
+                .add("gpsutctime", DataTypes.DoubleType)
+                .add("vhclesped", DataTypes.DoubleType)
+                .add("vhcletypecd", DataTypes.StringType);
     }
 
     /** Records no pipeline may store, keyed by the reason they must get (a #suffix keeps keys apart). */
@@ -243,13 +327,16 @@ class CarInfoPostgresIT extends IntegrationTest {
         hostile.put("MISSING_DATA_ID#absent", utf8("{\"trmnId\": \"T00001\", \"vhcleSped\": 10.0}"));
         hostile.put("EMPTY_VALUE#empty", new byte[0]);
         hostile.put("OUT_OF_RANGE#lat", utf8("{\"dataId\": \"" + run + "-x2\", \"vhcleLat\": 123.0}"));
-        hostile.put("FIELD_TOO_LONG#trmn", utf8("{\"dataId\": \"" + run + "-x3\", \"trmnId\": \"" + "T".repeat(65_536) + "\"}"));
+        hostile.put(
+                "FIELD_TOO_LONG#trmn",
+                utf8("{\"dataId\": \"" + run + "-x3\", \"trmnId\": \"" + "T".repeat(65_536) + "\"}"));
         hostile.put("INVALID_CHARACTER#nul", utf8("{\"dataId\": \"" + run + "-x4\", \"trmnId\": \"T\\u0000\"}"));
         return hostile;
     }
 
     private String desiredState() {
-        return jdbc.queryForObject("SELECT desired_state FROM pipeline_control WHERE pipeline = ?", String.class, POSTGRES_PIPELINE);
+        return jdbc.queryForObject(
+                "SELECT desired_state FROM pipeline_control WHERE pipeline = ?", String.class, POSTGRES_PIPELINE);
     }
 
     private long rowCount(String run) {
@@ -257,7 +344,8 @@ class CarInfoPostgresIT extends IntegrationTest {
     }
 
     private void assertRowsEqual(String run, Map<String, CarInfoEvent> expected) {
-        List<Map<String, Object>> rows = jdbc.queryForList("SELECT * FROM car_info_table WHERE data_id LIKE ?", run + "%");
+        List<Map<String, Object>> rows =
+                jdbc.queryForList("SELECT * FROM car_info_table WHERE data_id LIKE ?", run + "%");
         assertThat(rows).hasSize(expected.size());
         for (Map<String, Object> row : rows) {
             CarInfoEvent event = expected.get((String) row.get("data_id"));
@@ -275,13 +363,16 @@ class CarInfoPostgresIT extends IntegrationTest {
 
     private Map<String, DeadLetter> deadLetters(List<RecordMetadata> landed) {
         Map<String, DeadLetter> letters = new HashMap<>();
-        jdbc.query("SELECT kafka_partition, kafka_offset, reason, detail, raw_value, kafka_timestamp FROM dead_letter"
+        jdbc.query(
+                "SELECT kafka_partition, kafka_offset, reason, detail, raw_value, kafka_timestamp FROM dead_letter"
                         + " WHERE pipeline = ? AND topic = ? AND kafka_offset BETWEEN ? AND ?",
                 rs -> {
-                    letters.put(rs.getInt(1) + "/" + rs.getLong(2),
+                    letters.put(
+                            rs.getInt(1) + "/" + rs.getLong(2),
                             new DeadLetter(rs.getString(3), rs.getString(4), rs.getBytes(5), rs.getTimestamp(6)));
                 },
-                POSTGRES_PIPELINE, POSTGRES_TOPIC,
+                POSTGRES_PIPELINE,
+                POSTGRES_TOPIC,
                 landed.stream().mapToLong(RecordMetadata::offset).min().orElseThrow(),
                 landed.stream().mapToLong(RecordMetadata::offset).max().orElseThrow());
         // Only this test's records: offsets in range on the partitions that got them.
@@ -298,8 +389,15 @@ class CarInfoPostgresIT extends IntegrationTest {
     static List<CarInfoEvent> events(String run, int from, int count) {
         List<CarInfoEvent> events = new ArrayList<>();
         for (int i = from; i < from + count; i++) {
-            events.add(CarInfoEvent.of(run + "-" + i, String.format("T%05d", i % 37), START.plusSeconds(i * 7L),
-                    126.9 + (i % 100) * 0.0021, 37.5 + (i % 50) * 0.0013, (i % 90) + 0.5, i % 360, "1" + (i % 5)));
+            events.add(CarInfoEvent.of(
+                    run + "-" + i,
+                    String.format("T%05d", i % 37),
+                    START.plusSeconds(i * 7L),
+                    126.9 + (i % 100) * 0.0021,
+                    37.5 + (i % 50) * 0.0013,
+                    (i % 90) + 0.5,
+                    i % 360,
+                    "1" + (i % 5)));
         }
         return events;
     }

@@ -67,7 +67,8 @@ class CrashRecoveryIT extends IntegrationTest {
         String topic = run + "_car_info";
         Infrastructure.ensureTopic(topic);
         jdbc.execute("CREATE DATABASE " + run);
-        String databaseUrl = "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
+        String databaseUrl =
+                "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
         Path parquet = work.resolve("car_info");
 
         Set<String> expectedIds = new HashSet<>();
@@ -75,25 +76,35 @@ class CrashRecoveryIT extends IntegrationTest {
         Instant base = Instant.parse("2026-11-21T00:00:00Z");
         int malformed = 0;
         for (int i = 0; i < VALID_EVENTS; i++) {
-            CarInfoEvent event = CarInfoEvent.of(run + "-" + i, "T" + (i % 500), base.plusMillis(i * 250L),
-                    126.9 + (i % 1000) * 0.0002, 37.5 + (i % 700) * 0.0002, i % 80, i % 360, "1" + (i % 5));
+            CarInfoEvent event = CarInfoEvent.of(
+                    run + "-" + i,
+                    "T" + (i % 500),
+                    base.plusMillis(i * 250L),
+                    126.9 + (i % 1000) * 0.0002,
+                    37.5 + (i % 700) * 0.0002,
+                    i % 80,
+                    i % 360,
+                    "1" + (i % 5));
             expectedIds.add(event.dataId());
             values.add(event.toJson().getBytes(StandardCharsets.UTF_8));
             if (i % MALFORMED_EVERY == 0) {
-                values.add(("{\"dataId\": \"" + run + "-bad-" + i + "\", \"vhcleSped\": ").getBytes(StandardCharsets.UTF_8));
+                values.add(("{\"dataId\": \"" + run + "-bad-" + i + "\", \"vhcleSped\": ")
+                        .getBytes(StandardCharsets.UTF_8));
                 malformed++;
             }
         }
 
         AtomicBoolean producing = new AtomicBoolean(true);
-        Thread producer = new Thread(() -> {
-            // About 300 events a second for 80 s, so the kills land while data is still arriving.
-            for (int from = 0; from < values.size(); from += 300) {
-                produce(topic, values.subList(from, Math.min(values.size(), from + 300)));
-                parkMillis(1000);
-            }
-            producing.set(false);
-        }, "crash-test-producer");
+        Thread producer = new Thread(
+                () -> {
+                    // About 300 events a second for 80 s, so the kills land while data is still arriving.
+                    for (int from = 0; from < values.size(); from += 300) {
+                        produce(topic, values.subList(from, Math.min(values.size(), from + 300)));
+                        parkMillis(1000);
+                    }
+                    producing.set(false);
+                },
+                "crash-test-producer");
         producer.start();
 
         int kills = 0;
@@ -111,21 +122,32 @@ class CrashRecoveryIT extends IntegrationTest {
 
         service = startService(databaseUrl, topic, parquet, kills);
         producer.join(Duration.ofMinutes(3).toMillis());
-        await().atMost(Duration.ofMinutes(4)).until(() -> countRows(databaseUrl, run) == VALID_EVENTS
-                && parquetIds(parquet, run).size() == VALID_EVENTS);
+        await().atMost(Duration.ofMinutes(4))
+                .until(() -> countRows(databaseUrl, run) == VALID_EVENTS
+                        && parquetIds(parquet, run).size() == VALID_EVENTS);
 
-        List<Map<String, Object>> postgres = database(databaseUrl).queryForList("SELECT count(*) AS total, count(DISTINCT data_id) AS distinct_ids FROM car_info_table");
+        List<Map<String, Object>> postgres = database(databaseUrl)
+                .queryForList("SELECT count(*) AS total, count(DISTINCT data_id) AS distinct_ids FROM car_info_table");
         long total = ((Number) postgres.get(0).get("total")).longValue();
         long distinct = ((Number) postgres.get(0).get("distinct_ids")).longValue();
         List<String> parquetIds = parquetIds(parquet, run);
         // A malformed record at the end of a partition may be committed after the last valid row.
         int malformedSent = malformed;
         await().atMost(DEADLINE).until(() -> countDeadLetters(databaseUrl) == 2L * malformedSent);
-        long deadLetters = database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
+        long deadLetters = database(databaseUrl)
+                .queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
 
-        log.info("Crash test: {} valid + {} malformed events produced, {} kills; PostgreSQL {} rows ({} distinct),"
-                        + " Parquet {} rows ({} distinct), dead letters per pipeline {}", VALID_EVENTS, malformed, kills,
-                total, distinct, parquetIds.size(), new HashSet<>(parquetIds).size(), deadLetters);
+        log.info(
+                "Crash test: {} valid + {} malformed events produced, {} kills; PostgreSQL {} rows ({} distinct),"
+                        + " Parquet {} rows ({} distinct), dead letters per pipeline {}",
+                VALID_EVENTS,
+                malformed,
+                kills,
+                total,
+                distinct,
+                parquetIds.size(),
+                new HashSet<>(parquetIds).size(),
+                deadLetters);
         assertThat(total).isEqualTo(VALID_EVENTS);
         assertThat(distinct).isEqualTo(VALID_EVENTS);
         assertThat(parquetIds).hasSize(VALID_EVENTS);
@@ -136,19 +158,26 @@ class CrashRecoveryIT extends IntegrationTest {
         assertThat(status.get("state").asText()).isEqualTo("RUNNING");
     }
 
-    private ServiceProcess startService(String databaseUrl, String topic, Path parquet, int generation) throws IOException {
-        return ServiceProcess.start(work.resolve("service-" + generation + ".log"), "postgres", List.of(
-                "--spring.datasource.url=" + databaseUrl,
-                "--spring.datasource.username=postgres",
-                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
-                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
-                "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
-                "--sluice.pipelines.car-info-to-postgres.trigger=1s",
-                "--sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=3000",
-                "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
-                "--sluice.pipelines.car-info-to-hdfs.trigger=1s",
-                "--sluice.pipelines.car-info-to-hdfs.max-offsets-per-trigger=3000",
-                "--sluice.pipelines.car-info-to-hdfs.path=" + parquet.toUri()), DEADLINE);
+    private ServiceProcess startService(String databaseUrl, String topic, Path parquet, int generation)
+            throws IOException {
+        return ServiceProcess.start(
+                work.resolve("service-" + generation + ".log"),
+                "postgres",
+                List.of(
+                        "--spring.datasource.url=" + databaseUrl,
+                        "--spring.datasource.username=postgres",
+                        "--sluice.kafka.bootstrap-servers="
+                                + Infrastructure.kafka().getBrokersAsString(),
+                        "--sluice.checkpoint-root="
+                                + work.resolve("checkpoints").toUri(),
+                        "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                        "--sluice.pipelines.car-info-to-postgres.trigger=1s",
+                        "--sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=3000",
+                        "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
+                        "--sluice.pipelines.car-info-to-hdfs.trigger=1s",
+                        "--sluice.pipelines.car-info-to-hdfs.max-offsets-per-trigger=3000",
+                        "--sluice.pipelines.car-info-to-hdfs.path=" + parquet.toUri()),
+                DEADLINE);
     }
 
     private List<String> parquetIds(Path parquet, String run) {
@@ -166,7 +195,8 @@ class CrashRecoveryIT extends IntegrationTest {
     }
 
     private static long countRows(String databaseUrl, String run) {
-        return database(databaseUrl).queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
+        return database(databaseUrl)
+                .queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
     }
 
     private static long countDeadLetters(String databaseUrl) {

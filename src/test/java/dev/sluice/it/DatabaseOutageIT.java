@@ -61,16 +61,22 @@ class DatabaseOutageIT extends IntegrationTest {
         String url = database.getJdbcUrl("postgres", "postgres");
 
         produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 0, 300)));
-        service = ServiceProcess.start(work.resolve("service.log"), "postgres", List.of(
-                "--spring.datasource.url=" + url,
-                "--spring.datasource.username=postgres",
-                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
-                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
-                "--sluice.restart.initial-backoff=1s",
-                "--sluice.restart.max-backoff=4s",
-                "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
-                "--sluice.pipelines.car-info-to-postgres.trigger=1s",
-                "--sluice.pipelines.car-info-to-hdfs.auto-start=false"), DEADLINE);
+        service = ServiceProcess.start(
+                work.resolve("service.log"),
+                "postgres",
+                List.of(
+                        "--spring.datasource.url=" + url,
+                        "--spring.datasource.username=postgres",
+                        "--sluice.kafka.bootstrap-servers="
+                                + Infrastructure.kafka().getBrokersAsString(),
+                        "--sluice.checkpoint-root="
+                                + work.resolve("checkpoints").toUri(),
+                        "--sluice.restart.initial-backoff=1s",
+                        "--sluice.restart.max-backoff=4s",
+                        "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                        "--sluice.pipelines.car-info-to-postgres.trigger=1s",
+                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false"),
+                DEADLINE);
         await().atMost(DEADLINE).until(() -> rowCount(url, run) == 300);
 
         database.close();
@@ -85,18 +91,28 @@ class DatabaseOutageIT extends IntegrationTest {
         JsonNode failing = status();
         assertThat(states).contains("FAILED");
         assertThat(failing.at("/failure/message").asText()).isNotBlank();
-        log.info("Database down for {} ms: {} (restart attempt {}, next at {}): {}",
-                Duration.between(down, Instant.now()).toMillis(), failing.path("state").asText(),
-                failing.at("/restart/attempt").asInt(), failing.at("/restart/nextAttemptAt").asText(),
+        log.info(
+                "Database down for {} ms: {} (restart attempt {}, next at {}): {}",
+                Duration.between(down, Instant.now()).toMillis(),
+                failing.path("state").asText(),
+                failing.at("/restart/attempt").asInt(),
+                failing.at("/restart/nextAttemptAt").asText(),
                 failing.at("/failure/message").asText().lines().findFirst().orElse(""));
 
         database = startDatabase(port, data);
         Instant up = Instant.now();
-        await().atMost(DEADLINE).until(() -> rowCount(url, run) == 600 && "RUNNING".equals(status().path("state").asText()));
-        log.info("Recovered {} ms after the database server came back", Duration.between(up, Instant.now()).toMillis());
+        await().atMost(DEADLINE)
+                .until(() -> rowCount(url, run) == 600
+                        && "RUNNING".equals(status().path("state").asText()));
+        log.info(
+                "Recovered {} ms after the database server came back",
+                Duration.between(up, Instant.now()).toMillis());
 
         assertThat(new JdbcTemplate(new DriverManagerDataSource(url, "postgres", "postgres"))
-                .queryForObject("SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%"))
+                        .queryForObject(
+                                "SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?",
+                                Long.class,
+                                run + "%"))
                 .isEqualTo(600);
         await().atMost(DEADLINE).until(() -> status().path("restart").isMissingNode());
     }
@@ -107,7 +123,11 @@ class DatabaseOutageIT extends IntegrationTest {
     }
 
     private static EmbeddedPostgres startDatabase(int port, Path data) throws IOException {
-        return EmbeddedPostgres.builder().setPort(port).setDataDirectory(data).setCleanDataDirectory(false).start();
+        return EmbeddedPostgres.builder()
+                .setPort(port)
+                .setDataDirectory(data)
+                .setCleanDataDirectory(false)
+                .start();
     }
 
     private static long rowCount(String url, String run) {

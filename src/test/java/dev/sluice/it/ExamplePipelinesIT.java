@@ -61,36 +61,49 @@ class ExamplePipelinesIT extends IntegrationTest {
         jdbc.execute("DROP TABLE IF EXISTS vehicle_speed_by_type_1m");
         createRunning(withSource(example, topic));
 
-        produce(topic, events(
-                event("s1", "T1", T0.plusSeconds(10), 10, "A"),
-                event("s2", "T2", T0.plusSeconds(20), 20, "A"),
-                event("s3", "T3", T0.plusSeconds(30), 30, "B"),
-                event("s4", "T1", T0.plusSeconds(65), 40, "A")));
+        produce(
+                topic,
+                events(
+                        event("s1", "T1", T0.plusSeconds(10), 10, "A"),
+                        event("s2", "T2", T0.plusSeconds(20), 20, "A"),
+                        event("s3", "T3", T0.plusSeconds(30), 30, "B"),
+                        event("s4", "T1", T0.plusSeconds(65), 40, "A")));
         produce(topic, List.of("{\"dataId\": \"s5\", \"vhcleSped\": ".getBytes(StandardCharsets.UTF_8)));
 
         awaitRows("SELECT count(*) FROM vehicle_speed_by_type_1m", 3);
-        assertThat(speedRows()).containsExactly(
-                "10:00 A events=2 avg=15.0 max=20.0",
-                "10:00 B events=1 avg=30.0 max=30.0",
-                "10:01 A events=1 avg=40.0 max=40.0");
-        awaitRows("SELECT count(*) FROM dead_letter WHERE pipeline = 'vehicle-speed-by-type-1m' AND reason = 'MALFORMED_JSON'"
-                + " AND topic = '" + topic + "'", 1);
+        assertThat(speedRows())
+                .containsExactly(
+                        "10:00 A events=2 avg=15.0 max=20.0",
+                        "10:00 B events=1 avg=30.0 max=30.0",
+                        "10:01 A events=1 avg=40.0 max=40.0");
+        awaitRows(
+                "SELECT count(*) FROM dead_letter WHERE pipeline = 'vehicle-speed-by-type-1m' AND reason = 'MALFORMED_JSON'"
+                        + " AND topic = '" + topic + "'",
+                1);
 
         // 10:05 moves the watermark to 10:03; the 10:00 window is closed after that batch.
         produce(topic, events(event("s6", "T1", T0.plusSeconds(300), 50, "A")));
         awaitWatermark("vehicle-speed-by-type-1m", "2026-11-21T10:03:00.000Z");
-        produce(topic, events(
-                event("s7", "T2", T0.plusSeconds(40), 100, "A"),
-                event("s8", "T2", T0.plusSeconds(330), 70, "A")));
+        produce(
+                topic,
+                events(
+                        event("s7", "T2", T0.plusSeconds(40), 100, "A"),
+                        event("s8", "T2", T0.plusSeconds(330), 70, "A")));
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(speedRows()).containsExactly(
-                "10:00 A events=2 avg=15.0 max=20.0",
-                "10:00 B events=1 avg=30.0 max=30.0",
-                "10:01 A events=1 avg=40.0 max=40.0",
-                "10:05 A events=2 avg=60.0 max=70.0"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(speedRows())
+                        .containsExactly(
+                                "10:00 A events=2 avg=15.0 max=20.0",
+                                "10:00 B events=1 avg=30.0 max=30.0",
+                                "10:01 A events=1 avg=40.0 max=40.0",
+                                "10:05 A events=2 avg=60.0 max=70.0"));
         await().atMost(DEADLINE).until(() -> droppedByWatermark("vehicle-speed-by-type-1m") == 1);
         JsonNode status = get("/api/queries/vehicle-speed-by-type-1m").getBody();
-        assertThat(status.path("sink").path("deadLettersByReason").path("MALFORMED_JSON").asLong()).isEqualTo(1);
+        assertThat(status.path("sink")
+                        .path("deadLettersByReason")
+                        .path("MALFORMED_JSON")
+                        .asLong())
+                .isEqualTo(1);
     }
 
     @Test
@@ -98,21 +111,29 @@ class ExamplePipelinesIT extends IntegrationTest {
         String topic = newTopic("example_terminals");
         createRunning(withSource(example("active-terminals-5m"), topic));
 
-        produce(topic, events(
-                event("a1", "T1", T0.plusSeconds(30), 10, "A"),
-                event("a2", "T2", T0.plusSeconds(90), 10, "A"),
-                event("a3", "T1", T0.plusSeconds(150), 10, "B")));
+        produce(
+                topic,
+                events(
+                        event("a1", "T1", T0.plusSeconds(30), 10, "A"),
+                        event("a2", "T2", T0.plusSeconds(90), 10, "A"),
+                        event("a3", "T1", T0.plusSeconds(150), 10, "B")));
         // 10:20 moves the watermark to 10:18: every window holding the first three closes.
         awaitInputRows("active-terminals-5m", 3);
         produce(topic, events(event("a4", "T3", T0.plusSeconds(1200), 10, "A")));
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(windows()).containsExactly(
-                "09:56=1", "09:57=2", "09:58=2", "09:59=2", "10:00=2", "10:01=2", "10:02=1"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(windows())
+                        .containsExactly("09:56=1", "09:57=2", "09:58=2", "09:59=2", "10:00=2", "10:01=2", "10:02=1"));
         awaitWatermark("active-terminals-5m", "2026-11-21T10:18:00.000Z");
         // Late by 17 minutes: each of its five windows is dropped.
-        produce(topic, events(event("a5", "T9", T0.plusSeconds(180), 10, "A"), event("a6", "T3", T0.plusSeconds(1210), 10, "A")));
+        produce(
+                topic,
+                events(
+                        event("a5", "T9", T0.plusSeconds(180), 10, "A"),
+                        event("a6", "T3", T0.plusSeconds(1210), 10, "A")));
         await().atMost(DEADLINE).until(() -> droppedByWatermark("active-terminals-5m") > 0);
-        assertThat(windows()).containsExactly("09:56=1", "09:57=2", "09:58=2", "09:59=2", "10:00=2", "10:01=2", "10:02=1");
+        assertThat(windows())
+                .containsExactly("09:56=1", "09:57=2", "09:58=2", "09:59=2", "10:00=2", "10:01=2", "10:02=1");
 
         ResponseEntity<JsonNode> notMemory = get("/api/queries/" + POSTGRES_PIPELINE + "/rows");
         assertThat(notMemory.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
@@ -126,22 +147,40 @@ class ExamplePipelinesIT extends IntegrationTest {
         Infrastructure.ensureTopic(clean);
         PipelineDefinition example = withSource(example("car-info-dedup-to-kafka"), topic);
         Sink sink = example.sink();
-        createRunning(with(example, new Sink(sink.kind(), sink.table(), sink.keyColumns(), sink.createTable(), sink.path(),
-                sink.partitionBy(), clean, sink.key(), sink.value(), sink.maxRows())));
+        createRunning(with(
+                example,
+                new Sink(
+                        sink.kind(),
+                        sink.table(),
+                        sink.keyColumns(),
+                        sink.createTable(),
+                        sink.path(),
+                        sink.partitionBy(),
+                        clean,
+                        sink.key(),
+                        sink.value(),
+                        sink.maxRows())));
 
-        produce(topic, events(
-                event("d1", "T1", T0.plusSeconds(10), 10, "A"),
-                event("d2", "T2", T0.plusSeconds(20), 20, "A"),
-                event("d1", "T1", T0.plusSeconds(10), 10, "A"),
-                event("d3", "T3", T0.plusSeconds(30), 30, "B")));
+        produce(
+                topic,
+                events(
+                        event("d1", "T1", T0.plusSeconds(10), 10, "A"),
+                        event("d2", "T2", T0.plusSeconds(20), 20, "A"),
+                        event("d1", "T1", T0.plusSeconds(10), 10, "A"),
+                        event("d3", "T3", T0.plusSeconds(30), 30, "B")));
         awaitInputRows("car-info-dedup-to-kafka", 4);
         // 10:20 moves the watermark to 10:10; d1 and d4 from 10:00 are then late, even d4's first time.
         produce(topic, events(event("d5", "T1", T0.plusSeconds(1200), 10, "A")));
         awaitWatermark("car-info-dedup-to-kafka", "2026-11-21T10:10:00.000Z");
-        produce(topic, events(event("d1", "T1", T0.plusSeconds(10), 10, "A"), event("d4", "T4", T0.plusSeconds(40), 40, "A"),
-                event("d6", "T1", T0.plusSeconds(1210), 10, "A")));
+        produce(
+                topic,
+                events(
+                        event("d1", "T1", T0.plusSeconds(10), 10, "A"),
+                        event("d4", "T4", T0.plusSeconds(40), 40, "A"),
+                        event("d6", "T1", T0.plusSeconds(1210), 10, "A")));
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(keys(clean)).containsExactly("d1", "d2", "d3", "d5", "d6"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(keys(clean)).containsExactly("d1", "d2", "d3", "d5", "d6"));
         await().atMost(DEADLINE).until(() -> droppedByWatermark("car-info-dedup-to-kafka") == 2);
         Map<String, JsonNode> values = values(clean);
         assertThat(values.get("d2").path("vhcleSped").asDouble()).isEqualTo(20.0);
@@ -155,14 +194,40 @@ class ExamplePipelinesIT extends IntegrationTest {
         PipelineDefinition example = example("weblog-status-counts");
         Source source = example.source();
         Sink sink = example.sink();
-        PipelineDefinition moved = new PipelineDefinition(example.name(), example.description(), example.autoStart(),
-                new Source(source.kind(), source.topics(), source.topicPattern(), source.startingOffsets(), source.startingTimestamp(),
-                        source.maxOffsetsPerTrigger(), source.failOnDataLoss(), source.format(), source.schema(), source.schemaName(),
-                        logs.toUri().toString(), source.maxFilesPerTrigger(), source.latestFirst(), source.rowsPerSecond()),
+        PipelineDefinition moved = new PipelineDefinition(
+                example.name(),
+                example.description(),
+                example.autoStart(),
+                new Source(
+                        source.kind(),
+                        source.topics(),
+                        source.topicPattern(),
+                        source.startingOffsets(),
+                        source.startingTimestamp(),
+                        source.maxOffsetsPerTrigger(),
+                        source.failOnDataLoss(),
+                        source.format(),
+                        source.schema(),
+                        source.schemaName(),
+                        logs.toUri().toString(),
+                        source.maxFilesPerTrigger(),
+                        source.latestFirst(),
+                        source.rowsPerSecond()),
                 example.transform(),
-                new Sink(sink.kind(), sink.table(), sink.keyColumns(), sink.createTable(), counts.toUri().toString(), sink.partitionBy(),
-                        sink.topic(), sink.key(), sink.value(), sink.maxRows()),
-                example.outputMode(), fastTrigger(), example.rules());
+                new Sink(
+                        sink.kind(),
+                        sink.table(),
+                        sink.keyColumns(),
+                        sink.createTable(),
+                        counts.toUri().toString(),
+                        sink.partitionBy(),
+                        sink.topic(),
+                        sink.key(),
+                        sink.value(),
+                        sink.maxRows()),
+                example.outputMode(),
+                fastTrigger(),
+                example.rules());
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = 'weblog-status-counts'");
         createRunning(moved);
 
@@ -171,32 +236,59 @@ class ExamplePipelinesIT extends IntegrationTest {
             sample = drop(logs, "access-2026-11-21.json", in.readAllBytes());
         }
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(hourCounts(counts)).containsExactly(
-                "10:00 200=5", "10:00 304=2", "10:00 404=1", "10:00 500=1",
-                "11:00 200=3", "11:00 304=1", "11:00 404=1"));
-        assertThat(jdbc.queryForList("SELECT reason || ' line ' || kafka_offset FROM dead_letter"
-                + " WHERE pipeline = 'weblog-status-counts' AND topic = ? ORDER BY kafka_offset", String.class, sample.toUri().toString()))
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(hourCounts(counts))
+                        .containsExactly(
+                                "10:00 200=5",
+                                "10:00 304=2",
+                                "10:00 404=1",
+                                "10:00 500=1",
+                                "11:00 200=3",
+                                "11:00 304=1",
+                                "11:00 404=1"));
+        assertThat(jdbc.queryForList(
+                        "SELECT reason || ' line ' || kafka_offset FROM dead_letter"
+                                + " WHERE pipeline = 'weblog-status-counts' AND topic = ? ORDER BY kafka_offset",
+                        String.class,
+                        sample.toUri().toString()))
                 .containsExactly("MALFORMED_JSON line 13", "NEGATIVE_BYTES line 14");
 
         // 11:45 is late (the watermark is past 12:00); 13:40 closes the 12:00 hour.
-        drop(logs, "access-late.json", ("{\"host\": \"late\", \"timestamp\": \"2026-11-21T11:45:00Z\", \"request\": \"GET /\", \"http_reply\": 200, \"bytes\": 1}\n"
-                + "{\"host\": \"next\", \"timestamp\": \"2026-11-21T13:40:00Z\", \"request\": \"GET /\", \"http_reply\": 200, \"bytes\": 1}\n")
-                .getBytes(StandardCharsets.UTF_8));
+        drop(
+                logs,
+                "access-late.json",
+                ("{\"host\": \"late\", \"timestamp\": \"2026-11-21T11:45:00Z\", \"request\": \"GET /\", \"http_reply\": 200, \"bytes\": 1}\n"
+                                + "{\"host\": \"next\", \"timestamp\": \"2026-11-21T13:40:00Z\", \"request\": \"GET /\", \"http_reply\": 200, \"bytes\": 1}\n")
+                        .getBytes(StandardCharsets.UTF_8));
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(hourCounts(counts)).containsExactly(
-                "10:00 200=5", "10:00 304=2", "10:00 404=1", "10:00 500=1",
-                "11:00 200=3", "11:00 304=1", "11:00 404=1", "12:00 200=1"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(hourCounts(counts))
+                        .containsExactly(
+                                "10:00 200=5",
+                                "10:00 304=2",
+                                "10:00 404=1",
+                                "10:00 500=1",
+                                "11:00 200=3",
+                                "11:00 304=1",
+                                "11:00 404=1",
+                                "12:00 200=1"));
         await().atMost(DEADLINE).until(() -> droppedByWatermark("weblog-status-counts") == 1);
         JsonNode status = get("/api/queries/weblog-status-counts").getBody();
-        assertThat(status.path("sink").path("deadLettersByReason").path("NEGATIVE_BYTES").asLong()).isEqualTo(1);
+        assertThat(status.path("sink")
+                        .path("deadLettersByReason")
+                        .path("NEGATIVE_BYTES")
+                        .asLong())
+                .isEqualTo(1);
     }
 
     private PipelineDefinition example(String name) {
         try {
-            Binder binder = new Binder(ConfigurationPropertySources.from(
-                    new YamlPropertySourceLoader().load("examples", new ClassPathResource("application-examples.yml"))));
+            Binder binder = new Binder(ConfigurationPropertySources.from(new YamlPropertySourceLoader()
+                    .load("examples", new ClassPathResource("application-examples.yml"))));
             return binder.bind("sluice.pipelines.definitions", Bindable.mapOf(String.class, PipelineDefinition.class))
-                    .get().get(name).named(name);
+                    .get()
+                    .get(name)
+                    .named(name);
         } catch (IOException e) {
             throw new IllegalStateException(e);
         }
@@ -208,19 +300,45 @@ class ExamplePipelinesIT extends IntegrationTest {
 
     private static PipelineDefinition withSource(PipelineDefinition example, String topic) {
         Source s = example.source();
-        Source source = new Source(s.kind(), List.of(topic), s.topicPattern(), s.startingOffsets(), s.startingTimestamp(),
-                s.maxOffsetsPerTrigger(), s.failOnDataLoss(), s.format(), s.schema(), s.schemaName(), s.path(),
-                s.maxFilesPerTrigger(), s.latestFirst(), s.rowsPerSecond());
-        return new PipelineDefinition(example.name(), example.description(), example.autoStart(), source, example.transform(),
-                example.sink(), example.outputMode(), fastTrigger(), example.rules());
+        Source source = new Source(
+                s.kind(),
+                List.of(topic),
+                s.topicPattern(),
+                s.startingOffsets(),
+                s.startingTimestamp(),
+                s.maxOffsetsPerTrigger(),
+                s.failOnDataLoss(),
+                s.format(),
+                s.schema(),
+                s.schemaName(),
+                s.path(),
+                s.maxFilesPerTrigger(),
+                s.latestFirst(),
+                s.rowsPerSecond());
+        return new PipelineDefinition(
+                example.name(),
+                example.description(),
+                example.autoStart(),
+                source,
+                example.transform(),
+                example.sink(),
+                example.outputMode(),
+                fastTrigger(),
+                example.rules());
     }
 
     private static PipelineDefinition with(PipelineDefinition example, Sink sink) {
-        return new PipelineDefinition(example.name(), example.description(), example.autoStart(), example.source(),
-                example.transform(), sink, example.outputMode(), example.trigger(), example.rules());
+        return new PipelineDefinition(
+                example.name(),
+                example.description(),
+                example.autoStart(),
+                example.source(),
+                example.transform(),
+                sink,
+                example.outputMode(),
+                example.trigger(),
+                example.rules());
     }
-
-
 
     private static CarInfoEvent event(String dataId, String terminal, Instant at, double speed, String type) {
         return CarInfoEvent.of(dataId, terminal, at, 127.0, 37.5, speed, 90, type);
@@ -239,7 +357,11 @@ class ExamplePipelinesIT extends IntegrationTest {
     }
 
     private void awaitInputRows(String pipeline, long expected) {
-        await().atMost(DEADLINE).until(() -> progress(pipeline).stream().mapToLong(p -> p.path("numInputRows").asLong()).sum() >= expected);
+        await().atMost(DEADLINE)
+                .until(() -> progress(pipeline).stream()
+                                .mapToLong(p -> p.path("numInputRows").asLong())
+                                .sum()
+                        >= expected);
     }
 
     /**
@@ -247,22 +369,26 @@ class ExamplePipelinesIT extends IntegrationTest {
      * watermark of the batch before its own, so records sent after this one are judged by it.
      */
     private void awaitWatermark(String pipeline, String watermark) {
-        await().atMost(DEADLINE).until(() -> progress(pipeline).stream()
-                .anyMatch(report -> watermark.equals(report.path("eventTime").path("watermark").asText())));
+        await().atMost(DEADLINE)
+                .until(() -> progress(pipeline).stream()
+                        .anyMatch(report -> watermark.equals(
+                                report.path("eventTime").path("watermark").asText())));
     }
 
     private List<String> speedRows() {
-        return jdbc.query("SELECT to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS w, vhcle_type_cd, events, avg_speed, max_speed"
-                + " FROM vehicle_speed_by_type_1m ORDER BY window_start, vhcle_type_cd",
-                (row, i) -> row.getString(1) + " " + row.getString(2) + " events=" + row.getLong(3)
-                        + " avg=" + row.getDouble(4) + " max=" + row.getDouble(5));
+        return jdbc.query(
+                "SELECT to_char(window_start AT TIME ZONE 'UTC', 'HH24:MI') AS w, vhcle_type_cd, events, avg_speed, max_speed"
+                        + " FROM vehicle_speed_by_type_1m ORDER BY window_start, vhcle_type_cd",
+                (row, i) -> row.getString(1) + " " + row.getString(2) + " events=" + row.getLong(3) + " avg="
+                        + row.getDouble(4) + " max=" + row.getDouble(5));
     }
 
     private List<String> windows() {
         JsonNode body = get("/api/queries/active-terminals-5m/rows?limit=100").getBody();
         List<String> windows = new ArrayList<>();
         for (JsonNode row : body.path("rows")) {
-            windows.add(row.path("window_start").asText().substring(11, 16) + "=" + row.path("active_terminals").asInt());
+            windows.add(row.path("window_start").asText().substring(11, 16) + "="
+                    + row.path("active_terminals").asInt());
         }
         windows.sort(null);
         return windows;
@@ -285,7 +411,10 @@ class ExamplePipelinesIT extends IntegrationTest {
     }
 
     private static List<String> keys(String topic) {
-        return consume(topic).stream().map(r -> new String(r.key(), StandardCharsets.UTF_8)).sorted().toList();
+        return consume(topic).stream()
+                .map(r -> new String(r.key(), StandardCharsets.UTF_8))
+                .sorted()
+                .toList();
     }
 
     private Map<String, JsonNode> values(String topic) {
@@ -311,7 +440,8 @@ class ExamplePipelinesIT extends IntegrationTest {
             return List.of();
         }
         return spark.read().parquet(counts.toUri().toString()).orderBy("hour", "http_reply").collectAsList().stream()
-                .map((Row row) -> row.getTimestamp(0).toInstant().toString().substring(11, 16) + " " + row.getInt(1) + "=" + row.getLong(2))
+                .map((Row row) -> row.getTimestamp(0).toInstant().toString().substring(11, 16) + " " + row.getInt(1)
+                        + "=" + row.getLong(2))
                 .toList();
     }
 

@@ -81,26 +81,44 @@ class KubernetesExecutorsIT extends IntegrationTest {
 
         // The chart's rendering for Kubernetes executors, pointed at this API server.
         Path values = Path.of("helm", "sluice", "ci", "kubernetes-executors-values.yaml");
-        Helm.Result rendered = Helm.run("template", "sluice", Path.of("helm", "sluice").toString(), "-f", values.toString(),
-                "--namespace", NAMESPACE, "--set", "spark.kubernetesExecutors.apiServer=" + apiUrl);
+        Helm.Result rendered = Helm.run(
+                "template",
+                "sluice",
+                Path.of("helm", "sluice").toString(),
+                "-f",
+                values.toString(),
+                "--namespace",
+                NAMESPACE,
+                "--set",
+                "spark.kubernetesExecutors.apiServer=" + apiUrl);
         assertThat(rendered.exitCode()).as(rendered.stderr()).isZero();
         List<Map<String, Object>> manifests = Helm.manifests(rendered.stdout());
         Map<String, String> configMap = chartConfigMap(manifests);
         Map<String, Object> application = new Yaml().load(configMap.get("application.yml"));
         @SuppressWarnings("unchecked")
-        Map<String, Object> sparkSettings = (Map<String, Object>) ((Map<String, Object>) application.get("sluice")).get("spark");
+        Map<String, Object> sparkSettings =
+                (Map<String, Object>) ((Map<String, Object>) application.get("sluice")).get("spark");
         @SuppressWarnings("unchecked")
         Map<String, String> chartSpark = (Map<String, String>) sparkSettings.get("config");
-        Path podTemplate = Files.writeString(work.resolve("executor-pod-template.yaml"), configMap.get("executor-pod-template.yaml"));
+        Path podTemplate = Files.writeString(
+                work.resolve("executor-pod-template.yaml"), configMap.get("executor-pod-template.yaml"));
 
         ClusterRun run = ClusterRun.create("k8s", EVENTS, jdbc);
 
         Path app = work.resolve("app");
         ServiceProcess.extractImageLayout(app);
         Path entrypoint = Path.of("src", "main", "docker", "entrypoint.sh").toAbsolutePath();
-        Map<String, String> imageEnvironment = Map.of("APP_HOME", app.toString(), "JAVA_HOME", System.getProperty("java.home"),
-                "SPARK_USER", "sluice", "HADOOP_USER_NAME", System.getProperty("user.name"));
-        kubelet = new LocalKubelet(apiUrl, NAMESPACE, entrypoint, imageEnvironment, Files.createDirectories(work.resolve("pods")));
+        Map<String, String> imageEnvironment = Map.of(
+                "APP_HOME",
+                app.toString(),
+                "JAVA_HOME",
+                System.getProperty("java.home"),
+                "SPARK_USER",
+                "sluice",
+                "HADOOP_USER_NAME",
+                System.getProperty("user.name"));
+        kubelet = new LocalKubelet(
+                apiUrl, NAMESPACE, entrypoint, imageEnvironment, Files.createDirectories(work.resolve("pods")));
 
         // The chart's Spark settings, but for what one host cannot share: every process here is on
         // 127.0.0.1, so ports are chosen freely and the driver is reached there; smaller executors.
@@ -119,9 +137,16 @@ class KubernetesExecutorsIT extends IntegrationTest {
         sparkConfig.forEach((key, value) -> arguments.add("--sluice.spark.config." + key + "=" + value));
 
         long start = System.nanoTime();
-        service = ServiceProcess.start(List.of("bash", entrypoint.toString(), "driver"), Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"),
-                work.resolve("service.log"), "postgres", arguments, Duration.ofMinutes(3));
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> run.arrived(spark));
+        service = ServiceProcess.start(
+                List.of("bash", entrypoint.toString(), "driver"),
+                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"),
+                work.resolve("service.log"),
+                "postgres",
+                arguments,
+                Duration.ofMinutes(3));
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> run.arrived(spark));
         double delivered = (System.nanoTime() - start) / 1e9;
         run.assertEveryEventOnce(spark);
 
@@ -135,33 +160,57 @@ class KubernetesExecutorsIT extends IntegrationTest {
             assertThat(labels.path("app.kubernetes.io/component").asText()).isEqualTo("executor");
             assertThat(labels.path("app.kubernetes.io/name").asText()).isEqualTo("sluice");
             assertThat(pod.path("metadata").path("name").asText()).startsWith("sluice-exec-");
-            assertThat(pod.path("spec").path("securityContext").path("runAsNonRoot").asBoolean()).isTrue();
+            assertThat(pod.path("spec")
+                            .path("securityContext")
+                            .path("runAsNonRoot")
+                            .asBoolean())
+                    .isTrue();
             JsonNode container = pod.path("spec").path("containers").path(0);
             assertThat(container.path("image").asText()).isEqualTo(chartSpark.get("spark.kubernetes.container.image"));
             assertThat(container.path("args").toString()).isEqualTo("[\"executor\"]");
-            assertThat(container.path("securityContext").path("readOnlyRootFilesystem").asBoolean()).isTrue();
-            assertThat(container.path("securityContext").path("allowPrivilegeEscalation").asBoolean(true)).isFalse();
-            assertThat(container.path("volumeMounts").findValuesAsText("mountPath")).contains("/tmp");
-            assertThat(container.path("resources").path("requests").path("cpu").asText()).isEqualTo("1500m");
+            assertThat(container
+                            .path("securityContext")
+                            .path("readOnlyRootFilesystem")
+                            .asBoolean())
+                    .isTrue();
+            assertThat(container
+                            .path("securityContext")
+                            .path("allowPrivilegeEscalation")
+                            .asBoolean(true))
+                    .isFalse();
+            assertThat(container.path("volumeMounts").findValuesAsText("mountPath"))
+                    .contains("/tmp");
+            assertThat(container.path("resources").path("requests").path("cpu").asText())
+                    .isEqualTo("1500m");
         }
 
         // The work ran in those executor processes, not in the driver.
         int busyExecutors = 0;
         long finishedTasks = 0;
         for (JsonNode pod : pods) {
-            long tasks = ClusterRun.finishedTasks(kubelet.log(pod.path("metadata").path("name").asText()));
+            long tasks = ClusterRun.finishedTasks(
+                    kubelet.log(pod.path("metadata").path("name").asText()));
             finishedTasks += tasks;
             busyExecutors += tasks > 0 ? 1 : 0;
         }
-        assertThat(busyExecutors).as("executors that ran tasks; logs under %s", work.resolve("pods")).isEqualTo(EXECUTORS);
+        assertThat(busyExecutors)
+                .as("executors that ran tasks; logs under %s", work.resolve("pods"))
+                .isEqualTo(EXECUTORS);
         assertThat(Files.readString(work.resolve("service.log"))).doesNotContain("local[");
-        log.info("Kubernetes executors: {} events delivered to PostgreSQL and Parquet {} s after the service started, by {} executor pods"
-                + " running {} tasks", EVENTS, String.format("%.1f", delivered), busyExecutors, finishedTasks);
+        log.info(
+                "Kubernetes executors: {} events delivered to PostgreSQL and Parquet {} s after the service started, by {} executor pods"
+                        + " running {} tasks",
+                EVENTS,
+                String.format("%.1f", delivered),
+                busyExecutors,
+                finishedTasks);
 
         // Stopped as Kubernetes stops its pod, the driver deletes its executor pods; their containers go.
         service.terminate(Duration.ofMinutes(2));
         service = null;
-        await().atMost(Duration.ofMinutes(1)).until(() -> kubelet.podsNow().isEmpty() && kubelet.runningContainers().isEmpty());
+        await().atMost(Duration.ofMinutes(1))
+                .until(() -> kubelet.podsNow().isEmpty()
+                        && kubelet.runningContainers().isEmpty());
 
         // Everything the driver asked of the API server, the chart's Role allows.
         Set<String> allowed = new TreeSet<>();
@@ -187,14 +236,20 @@ class KubernetesExecutorsIT extends IntegrationTest {
     @SuppressWarnings("unchecked")
     private static Map<String, String> chartConfigMap(List<Map<String, Object>> manifests) {
         return manifests.stream()
-                .filter(m -> "ConfigMap".equals(m.get("kind")) && m.get("data") instanceof Map<?, ?> data && data.containsKey("application.yml"))
+                .filter(m -> "ConfigMap".equals(m.get("kind"))
+                        && m.get("data") instanceof Map<?, ?> data
+                        && data.containsKey("application.yml"))
                 .map(m -> (Map<String, String>) m.get("data"))
-                .findFirst().orElseThrow(() -> new AssertionError("the chart rendered no application.yml"));
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the chart rendered no application.yml"));
     }
 
     @SuppressWarnings("unchecked")
     private static List<Map<String, Object>> roleRules(List<Map<String, Object>> manifests) {
-        return manifests.stream().filter(m -> "Role".equals(m.get("kind"))).map(m -> (List<Map<String, Object>>) m.get("rules"))
-                .findFirst().orElseThrow(() -> new AssertionError("the chart rendered no Role"));
+        return manifests.stream()
+                .filter(m -> "Role".equals(m.get("kind")))
+                .map(m -> (List<Map<String, Object>>) m.get("rules"))
+                .findFirst()
+                .orElseThrow(() -> new AssertionError("the chart rendered no Role"));
     }
 }

@@ -45,15 +45,20 @@ class PipelineApiIT extends IntegrationTest {
         assertThat(body.path("type").asText()).isEqualTo("urn:sluice:problem:invalid-definition");
         JsonNode error = body.path("errors").get(0);
         assertThat(error.path("field").asText()).isEqualTo("transform.sql");
-        assertThat(error.path("message").asText()).startsWith("[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `vlaue` cannot be resolved");
+        assertThat(error.path("message").asText())
+                .startsWith(
+                        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `vlaue` cannot be resolved");
         assertThat(error.path("line").asInt()).isEqualTo(2);
         assertThat(error.path("position").asInt()).isEqualTo(2);
         assertThat(get("/api/pipelines/bad-sql").getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
 
-        ResponseEntity<JsonNode> unknownKind = send(HttpMethod.POST, "/api/pipelines",
+        ResponseEntity<JsonNode> unknownKind = send(
+                HttpMethod.POST,
+                "/api/pipelines",
                 "{\"name\": \"bad-kind\", \"source\": {\"kind\": \"kinesis\"}, \"sink\": {\"kind\": \"console\"}}");
         assertThat(unknownKind.getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
-        assertThat(unknownKind.getBody().path("detail").asText()).isEqualTo("Invalid value 'kinesis' for 'source.kind'; expected one of [kafka, file, rate]");
+        assertThat(unknownKind.getBody().path("detail").asText())
+                .isEqualTo("Invalid value 'kinesis' for 'source.kind'; expected one of [kafka, file, rate]");
     }
 
     @Test
@@ -66,22 +71,39 @@ class PipelineApiIT extends IntegrationTest {
         assertThat(paths.path("/api/pipelines/{name}").has("put")).isTrue();
         assertThat(paths.path("/api/pipelines/{name}").has("delete")).isTrue();
         assertThat(paths.path("/api/queries/{name}/rows").has("get")).isTrue();
-        JsonNode examples = paths.path("/api/pipelines").path("post").path("requestBody")
-                .path("content").path("application/json").path("examples");
-        assertThat(examples.fieldNames()).toIterable().containsExactlyInAnyOrder(
-                "kafka-to-postgres-upsert", "kafka-dedup-to-kafka", "kafka-to-memory", "files-to-parquet", "rate-to-console");
+        JsonNode examples = paths.path("/api/pipelines")
+                .path("post")
+                .path("requestBody")
+                .path("content")
+                .path("application/json")
+                .path("examples");
+        assertThat(examples.fieldNames())
+                .toIterable()
+                .containsExactlyInAnyOrder(
+                        "kafka-to-postgres-upsert",
+                        "kafka-dedup-to-kafka",
+                        "kafka-to-memory",
+                        "files-to-parquet",
+                        "rate-to-console");
         Path logs = Files.createDirectories(work.resolve("weblogs"));
         for (var example : (Iterable<java.util.Map.Entry<String, JsonNode>>) examples::fields) {
             // The file example reads a folder relative to the working directory; point it at one that exists.
             JsonNode value = example.getValue().path("value");
-            String body = (value.isTextual() ? value.asText() : value.toString()).replace("./data/weblogs", logs.toUri().toString());
+            String body = (value.isTextual() ? value.asText() : value.toString())
+                    .replace("./data/weblogs", logs.toUri().toString());
 
             ResponseEntity<JsonNode> dryRun = send(HttpMethod.POST, "/api/pipelines?dryRun=true", body);
 
-            assertThat(dryRun.getStatusCode()).as(example.getKey() + ": " + dryRun.getBody()).isEqualTo(HttpStatus.OK);
-            assertThat(dryRun.getBody().path("columns").size()).as(example.getKey()).isPositive();
-            assertThat(get("/api/pipelines/" + json.readTree(body).path("name").asText()).getStatusCode())
-                    .as("a dry run creates nothing").isEqualTo(HttpStatus.NOT_FOUND);
+            assertThat(dryRun.getStatusCode())
+                    .as(example.getKey() + ": " + dryRun.getBody())
+                    .isEqualTo(HttpStatus.OK);
+            assertThat(dryRun.getBody().path("columns").size())
+                    .as(example.getKey())
+                    .isPositive();
+            assertThat(get("/api/pipelines/" + json.readTree(body).path("name").asText())
+                            .getStatusCode())
+                    .as("a dry run creates nothing")
+                    .isEqualTo(HttpStatus.NOT_FOUND);
         }
     }
 
@@ -91,7 +113,11 @@ class PipelineApiIT extends IntegrationTest {
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
         assertThat(response.getBody().path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-read-only");
-        assertThat(get("/api/pipelines/" + POSTGRES_PIPELINE).getBody().path("origin").asText()).isEqualTo("built-in");
+        assertThat(get("/api/pipelines/" + POSTGRES_PIPELINE)
+                        .getBody()
+                        .path("origin")
+                        .asText())
+                .isEqualTo("built-in");
     }
 
     @Test
@@ -100,7 +126,8 @@ class PipelineApiIT extends IntegrationTest {
         String topic = run + "_readings";
         Infrastructure.ensureTopic(topic);
         jdbc.execute("CREATE DATABASE " + run);
-        String databaseUrl = "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
+        String databaseUrl =
+                "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + run;
         JdbcTemplate database = new JdbcTemplate(new DriverManagerDataSource(databaseUrl, "postgres", "postgres"));
         String definition = """
                 {"name": "readings", "autoStart": true,
@@ -121,13 +148,18 @@ class PipelineApiIT extends IntegrationTest {
                         PRIMARY KEY (id)
                     )""");
             // "latest" is fixed by the first micro-batch: only records after it are read.
-            await().atMost(DEADLINE).until(() -> json.readTree(service.get("/api/queries/readings")).path("lastProgress").has("batchId"));
+            await().atMost(DEADLINE)
+                    .until(() -> json.readTree(service.get("/api/queries/readings"))
+                            .path("lastProgress")
+                            .has("batchId"));
             produce(topic, readings(0, 3));
-            await().atMost(DEADLINE).until(() -> database.queryForObject("SELECT count(*) FROM readings", Long.class) == 3);
+            await().atMost(DEADLINE)
+                    .until(() -> database.queryForObject("SELECT count(*) FROM readings", Long.class) == 3);
 
             HttpResponse<String> whileRunning = service.send("PUT", "/api/pipelines/readings", definition);
             assertThat(whileRunning.statusCode()).isEqualTo(409);
-            assertThat(json.readTree(whileRunning.body()).path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-running");
+            assertThat(json.readTree(whileRunning.body()).path("type").asText())
+                    .isEqualTo("urn:sluice:problem:pipeline-running");
         } finally {
             service.kill();
         }
@@ -136,62 +168,93 @@ class PipelineApiIT extends IntegrationTest {
         produce(topic, readings(3, 6));
         produce(topic, List.of("{\"id\": \"r-bad\", \"reading\": -1}".getBytes(StandardCharsets.UTF_8)));
         // Kept by an earlier release that had no SQL policy or file roots: never run by this one.
-        database.update("INSERT INTO pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb), (?, ?::jsonb)",
-                "leaky", "{\"name\": \"leaky\", \"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\":"
+        database.update(
+                "INSERT INTO pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb), (?, ?::jsonb)",
+                "leaky",
+                "{\"name\": \"leaky\", \"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\":"
                         + " \"SELECT java_method('java.lang.System', 'getenv', 'SPRING_DATASOURCE_PASSWORD') AS p FROM events\"},"
                         + " \"sink\": {\"kind\": \"memory\"}}",
-                "etc-reader", "{\"name\": \"etc-reader\", \"source\": {\"kind\": \"file\", \"path\": \"/etc\", \"format\": \"text\"},"
+                "etc-reader",
+                "{\"name\": \"etc-reader\", \"source\": {\"kind\": \"file\", \"path\": \"/etc\", \"format\": \"text\"},"
                         + " \"sink\": {\"kind\": \"memory\"}}");
         ServiceProcess restarted = startService(databaseUrl, run, 2);
         try {
-            for (String[] stored : List.of(new String[] {"leaky", "transform.sql", "the function java_method is not allowed"},
+            for (String[] stored : List.of(
+                    new String[] {"leaky", "transform.sql", "the function java_method is not allowed"},
                     new String[] {"etc-reader", "source.path", "'/etc' is outside the folders pipelines may use"})) {
-                assertThat(restarted.send("GET", "/api/pipelines/" + stored[0], null).statusCode()).isEqualTo(200);
+                assertThat(restarted
+                                .send("GET", "/api/pipelines/" + stored[0], null)
+                                .statusCode())
+                        .isEqualTo(200);
                 HttpResponse<String> start = restarted.send("POST", "/api/queries/" + stored[0] + "/start", null);
                 assertThat(start.statusCode()).as(start.body()).isEqualTo(409);
                 JsonNode problem = json.readTree(start.body());
                 assertThat(problem.path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-invalid");
                 assertThat(problem.path("errors").get(0).path("field").asText()).isEqualTo(stored[1]);
-                assertThat(problem.path("errors").get(0).path("message").asText()).contains(stored[2]);
+                assertThat(problem.path("errors").get(0).path("message").asText())
+                        .contains(stored[2]);
                 assertThat(restarted.get("/api/queries/" + stored[0] + "/rows")).doesNotContain("\"p\"");
-                assertThat(restarted.send("POST", "/api/queries/" + stored[0] + "/stop", null).statusCode()).isIn(200, 409);
+                assertThat(restarted
+                                .send("POST", "/api/queries/" + stored[0] + "/stop", null)
+                                .statusCode())
+                        .isIn(200, 409);
             }
 
             JsonNode view = json.readTree(restarted.get("/api/pipelines/readings"));
             assertThat(view.path("origin").asText()).isEqualTo("api");
-            assertThat(view.path("definition").path("transform").path("sql").asText()).isEqualTo("SELECT id, reading * 10 AS scaled FROM events");
-            await().atMost(DEADLINE).until(() -> database.queryForObject("SELECT count(*) FROM readings", Long.class) == 6);
+            assertThat(view.path("definition").path("transform").path("sql").asText())
+                    .isEqualTo("SELECT id, reading * 10 AS scaled FROM events");
+            await().atMost(DEADLINE)
+                    .until(() -> database.queryForObject("SELECT count(*) FROM readings", Long.class) == 6);
             assertThat(database.queryForList("SELECT scaled FROM readings ORDER BY id", Integer.class))
                     .containsExactly(0, 10, 20, 30, 40, 50);
-            await().atMost(DEADLINE).until(() -> database.queryForObject(
-                    "SELECT count(*) FROM dead_letter WHERE pipeline = 'readings' AND reason = 'NEGATIVE_READING'", Long.class) == 1);
+            await().atMost(DEADLINE)
+                    .until(() -> database.queryForObject(
+                                    "SELECT count(*) FROM dead_letter WHERE pipeline = 'readings' AND reason = 'NEGATIVE_READING'",
+                                    Long.class)
+                            == 1);
 
             // A stateless query may change its projection and keep its checkpoint; a new source may not.
-            assertThat(restarted.send("POST", "/api/queries/readings/stop", null).statusCode()).isEqualTo(200);
-            HttpResponse<String> newSource = restarted.send("PUT", "/api/pipelines/readings", definition.replace(topic, topic + "_v2"));
+            assertThat(restarted
+                            .send("POST", "/api/queries/readings/stop", null)
+                            .statusCode())
+                    .isEqualTo(200);
+            HttpResponse<String> newSource =
+                    restarted.send("PUT", "/api/pipelines/readings", definition.replace(topic, topic + "_v2"));
             assertThat(newSource.statusCode()).isEqualTo(409);
             assertThat(json.readTree(newSource.body()).path("detail").asText())
                     .contains("the source is another one (its offsets are in the checkpoint)");
-            HttpResponse<String> newProjection = restarted.send("PUT", "/api/pipelines/readings",
-                    definition.replace("reading * 10", "reading * 100"));
+            HttpResponse<String> newProjection = restarted.send(
+                    "PUT", "/api/pipelines/readings", definition.replace("reading * 10", "reading * 100"));
             assertThat(newProjection.statusCode()).as(newProjection.body()).isEqualTo(200);
 
-            assertThat(restarted.send("DELETE", "/api/pipelines/readings?deleteCheckpoint=true", null).statusCode()).isEqualTo(204);
-            assertThat(restarted.send("GET", "/api/pipelines/readings", null).statusCode()).isEqualTo(404);
+            assertThat(restarted
+                            .send("DELETE", "/api/pipelines/readings?deleteCheckpoint=true", null)
+                            .statusCode())
+                    .isEqualTo(204);
+            assertThat(restarted.send("GET", "/api/pipelines/readings", null).statusCode())
+                    .isEqualTo(404);
         } finally {
             restarted.kill();
         }
     }
 
     private ServiceProcess startService(String databaseUrl, String run, int generation) throws Exception {
-        return ServiceProcess.start(work.resolve("service-" + generation + ".log"), "postgres", List.of(
-                "--spring.datasource.url=" + databaseUrl,
-                "--spring.datasource.username=postgres",
-                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
-                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
-                "--sluice.pipelines.car-info-to-postgres.topic=" + run + "_car_info",
-                "--sluice.pipelines.car-info-to-hdfs.topic=" + run + "_car_info",
-                "--sluice.pipelines.car-info-to-hdfs.path=" + work.resolve("car_info").toUri()), DEADLINE);
+        return ServiceProcess.start(
+                work.resolve("service-" + generation + ".log"),
+                "postgres",
+                List.of(
+                        "--spring.datasource.url=" + databaseUrl,
+                        "--spring.datasource.username=postgres",
+                        "--sluice.kafka.bootstrap-servers="
+                                + Infrastructure.kafka().getBrokersAsString(),
+                        "--sluice.checkpoint-root="
+                                + work.resolve("checkpoints").toUri(),
+                        "--sluice.pipelines.car-info-to-postgres.topic=" + run + "_car_info",
+                        "--sluice.pipelines.car-info-to-hdfs.topic=" + run + "_car_info",
+                        "--sluice.pipelines.car-info-to-hdfs.path="
+                                + work.resolve("car_info").toUri()),
+                DEADLINE);
     }
 
     private static List<byte[]> readings(int from, int to) {

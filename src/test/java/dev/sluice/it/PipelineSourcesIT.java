@@ -28,16 +28,23 @@ class PipelineSourcesIT extends IntegrationTest {
                  "sink": {"kind": "memory", "maxRows": 100},
                  "trigger": {"kind": "processing-time", "interval": "1 second"}}""".formatted(topic));
 
-        produce(topic, Stream.of("T1,12.5,A", "T2,fast,B", "T3,30,A", "T4", "T5,-1,A", "T6,7,\"quoted, kind\"")
-                .map(line -> line.getBytes(StandardCharsets.UTF_8)).toList());
+        produce(
+                topic,
+                Stream.of("T1,12.5,A", "T2,fast,B", "T3,30,A", "T4", "T5,-1,A", "T6,7,\"quoted, kind\"")
+                        .map(line -> line.getBytes(StandardCharsets.UTF_8))
+                        .toList());
 
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(deadLetters(topic)).containsExactlyInAnyOrder(
-                "MALFORMED_CSV T2,fast,B", "MALFORMED_CSV T4", "NEGATIVE_SPEED T5,-1,A"));
-        await().atMost(DEADLINE).untilAsserted(() -> assertThat(rows("csv-readings")).containsExactlyInAnyOrder(
-                "T1 25.0 A", "T3 60.0 A", "T6 14.0 quoted, kind"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(deadLetters(topic))
+                        .containsExactlyInAnyOrder(
+                                "MALFORMED_CSV T2,fast,B", "MALFORMED_CSV T4", "NEGATIVE_SPEED T5,-1,A"));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(rows("csv-readings"))
+                        .containsExactlyInAnyOrder("T1 25.0 A", "T3 60.0 A", "T6 14.0 quoted, kind"));
         // Counted from the progress reports, which arrive just after the batch.
         await().atMost(DEADLINE).untilAsserted(() -> {
-            JsonNode byReason = get("/api/queries/csv-readings").getBody().path("sink").path("deadLettersByReason");
+            JsonNode byReason =
+                    get("/api/queries/csv-readings").getBody().path("sink").path("deadLettersByReason");
             assertThat(byReason.path("MALFORMED_CSV").asLong()).isEqualTo(2);
             assertThat(byReason.path("NEGATIVE_SPEED").asLong()).isEqualTo(1);
         });
@@ -56,28 +63,33 @@ class PipelineSourcesIT extends IntegrationTest {
         List<ConsumerRecord<byte[], byte[]>> records = consume(out);
         Map<Long, Long> doubled = new HashMap<>();
         for (ConsumerRecord<byte[], byte[]> record : records) {
-            doubled.put(Long.parseLong(new String(record.key(), StandardCharsets.UTF_8)),
+            doubled.put(
+                    Long.parseLong(new String(record.key(), StandardCharsets.UTF_8)),
                     Long.parseLong(new String(record.value(), StandardCharsets.UTF_8)));
         }
         assertThat(doubled).as("each generated value once").hasSize(records.size());
         doubled.forEach((value, twice) -> assertThat(twice).isEqualTo(value * 2));
         // One partition: values arrive 0, 1, 2, ... with none missing.
         assertThat(doubled.keySet()).allMatch(value -> value < records.size());
-        assertThat(get("/api/queries/rate-continuous").getBody().path("state").asText()).isEqualTo("RUNNING");
+        assertThat(get("/api/queries/rate-continuous").getBody().path("state").asText())
+                .isEqualTo("RUNNING");
     }
 
-
     private List<String> deadLetters(String topic) {
-        return jdbc.queryForList("SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
-                + " WHERE pipeline = 'csv-readings' AND topic = ?", String.class, topic);
+        return jdbc.queryForList(
+                "SELECT reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
+                        + " WHERE pipeline = 'csv-readings' AND topic = ?",
+                String.class,
+                topic);
     }
 
     private List<String> rows(String pipeline) {
         List<String> rows = new ArrayList<>();
-        for (JsonNode row : get("/api/queries/" + pipeline + "/rows?limit=100").getBody().path("rows")) {
-            rows.add(row.path("terminal").asText() + " " + row.path("doubled").asDouble() + " " + row.path("kind").asText());
+        for (JsonNode row :
+                get("/api/queries/" + pipeline + "/rows?limit=100").getBody().path("rows")) {
+            rows.add(row.path("terminal").asText() + " " + row.path("doubled").asDouble() + " "
+                    + row.path("kind").asText());
         }
         return rows;
     }
-
 }

@@ -64,12 +64,20 @@ class PostgresSinkIT extends IntegrationTest {
         assertThat(first).isEqualTo(new BatchOutcome(3_000, 0, Map.of("BAD_SPEED", 2L)));
         assertThat(replayed).isEqualTo(new BatchOutcome(0, 3_000, Map.of("BAD_SPEED", 2L)));
         assertThat(overlapping).isEqualTo(new BatchOutcome(2_000, 1_000, Map.of()));
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class)).isEqualTo(5_000);
-        assertThat(jdbc.queryForObject("SELECT count(DISTINCT data_id) FROM " + table, Long.class)).isEqualTo(5_000);
-        assertThat(jdbc.queryForObject("SELECT speed || ' ' || to_char(seen_at AT TIME ZONE 'UTC', 'HH24:MI:SS')"
-                + " FROM " + table + " WHERE data_id = 'k4321'", String.class)).isEqualTo("43.21 11:12:01");
-        assertThat(jdbc.queryForList("SELECT kafka_offset || ' ' || reason || ' ' || convert_from(raw_value, 'UTF8')"
-                + " FROM dead_letter WHERE pipeline = ? ORDER BY kafka_offset", String.class, pipeline))
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class))
+                .isEqualTo(5_000);
+        assertThat(jdbc.queryForObject("SELECT count(DISTINCT data_id) FROM " + table, Long.class))
+                .isEqualTo(5_000);
+        assertThat(jdbc.queryForObject(
+                        "SELECT speed || ' ' || to_char(seen_at AT TIME ZONE 'UTC', 'HH24:MI:SS')" + " FROM " + table
+                                + " WHERE data_id = 'k4321'",
+                        String.class))
+                .isEqualTo("43.21 11:12:01");
+        assertThat(jdbc.queryForList(
+                        "SELECT kafka_offset || ' ' || reason || ' ' || convert_from(raw_value, 'UTF8')"
+                                + " FROM dead_letter WHERE pipeline = ? ORDER BY kafka_offset",
+                        String.class,
+                        pipeline))
                 .containsExactly("3000 BAD_SPEED raw-3000", "3001 BAD_SPEED raw-3001");
     }
 
@@ -88,9 +96,12 @@ class PostgresSinkIT extends IntegrationTest {
         assertThat(first).isEqualTo(new BatchOutcome(100_000, 0, Map.of("BAD_SPEED", 50_000L)));
         assertThat(replayed).isEqualTo(new BatchOutcome(0, 100_000, Map.of("BAD_SPEED", 50_000L)));
         assertThat(overlapping).isEqualTo(new BatchOutcome(20_000, 20_000, Map.of("BAD_SPEED", 20_000L)));
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class)).isEqualTo(120_000);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class))
+                .isEqualTo(120_000);
         assertThat(jdbc.queryForObject("SELECT sum(speed * 100)::bigint FROM " + table, Long.class))
-                .isEqualTo(java.util.stream.LongStream.range(0, 180_000).filter(i -> i % 3 != 2).sum());
+                .isEqualTo(java.util.stream.LongStream.range(0, 180_000)
+                        .filter(i -> i % 3 != 2)
+                        .sum());
         assertThat(jdbc.queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = ?", Long.class, pipeline))
                 .isEqualTo(60_000);
     }
@@ -101,12 +112,17 @@ class PostgresSinkIT extends IntegrationTest {
         String table = freshTable("upsert_" + method.name().toLowerCase());
         UpsertSink sink = new UpsertSink(target(method), table, COLUMNS, List.of("data_id"));
 
-        assertThat(sink.write(batch(0, 2_000, 0).select("data_id", "speed", "seen_at"))).isEqualTo(2_000);
-        assertThat(sink.write(batch(1_000, 3_000, 0).selectExpr("data_id", "speed * 2 AS speed", "seen_at"))).isEqualTo(2_000);
+        assertThat(sink.write(batch(0, 2_000, 0).select("data_id", "speed", "seen_at")))
+                .isEqualTo(2_000);
+        assertThat(sink.write(batch(1_000, 3_000, 0).selectExpr("data_id", "speed * 2 AS speed", "seen_at")))
+                .isEqualTo(2_000);
 
-        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class)).isEqualTo(3_000);
-        assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k999'", Double.class)).isEqualTo(9.99);
-        assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k1500'", Double.class)).isEqualTo(30.0);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class))
+                .isEqualTo(3_000);
+        assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k999'", Double.class))
+                .isEqualTo(9.99);
+        assertThat(jdbc.queryForObject("SELECT speed FROM " + table + " WHERE data_id = 'k1500'", Double.class))
+                .isEqualTo(30.0);
     }
 
     /** A sink into a fresh table, as a pipeline with no dead letters left from an earlier run. */
@@ -117,14 +133,21 @@ class PostgresSinkIT extends IntegrationTest {
         String table = freshTable(name + "_" + suffix);
         String pipeline = "sink-it-" + name + "-" + suffix;
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
-        return new Fixture(table, pipeline, new PostgresSink(target(method), pipeline,
-                new PostgresSink.Table(table, COLUMNS, List.of("data_id")), "dead_letter"));
+        return new Fixture(
+                table,
+                pipeline,
+                new PostgresSink(
+                        target(method),
+                        pipeline,
+                        new PostgresSink.Table(table, COLUMNS, List.of("data_id")),
+                        "dead_letter"));
     }
 
     /** Creates the table afresh, keyed on {@code data_id}, with {@link #COLUMNS}. */
     private String freshTable(String table) {
         jdbc.execute("DROP TABLE IF EXISTS " + table);
-        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
+        jdbc.execute("CREATE TABLE " + table
+                + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
         return table;
     }
 
@@ -140,10 +163,30 @@ class PostgresSinkIT extends IntegrationTest {
         List<Row> rows = new ArrayList<>();
         for (int i = from; i < to; i++) {
             byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
-            rows.add(i % 3 == 2
-                    ? RowFactory.create("t", 0, (long) i, Timestamp.from(AT), raw, "BAD_SPEED", "speed is bad", null, null, null)
-                    : RowFactory.create("t", 0, (long) i, Timestamp.from(AT), raw, null, null, "k" + i, i / 100.0,
-                            Timestamp.from(AT.plusSeconds(i))));
+            rows.add(
+                    i % 3 == 2
+                            ? RowFactory.create(
+                                    "t",
+                                    0,
+                                    (long) i,
+                                    Timestamp.from(AT),
+                                    raw,
+                                    "BAD_SPEED",
+                                    "speed is bad",
+                                    null,
+                                    null,
+                                    null)
+                            : RowFactory.create(
+                                    "t",
+                                    0,
+                                    (long) i,
+                                    Timestamp.from(AT),
+                                    raw,
+                                    null,
+                                    null,
+                                    "k" + i,
+                                    i / 100.0,
+                                    Timestamp.from(AT.plusSeconds(i))));
         }
         return spark.createDataFrame(rows, INPUT).repartition(2);
     }
@@ -152,12 +195,30 @@ class PostgresSinkIT extends IntegrationTest {
     private Dataset<Row> batch(int from, int to, int rejected) {
         List<Row> rows = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            rows.add(RowFactory.create("t", 0, (long) i, Timestamp.from(AT), ("raw-" + i).getBytes(StandardCharsets.UTF_8),
-                    null, null, "k" + i, i / 100.0, Timestamp.from(AT.plusSeconds(i))));
+            rows.add(RowFactory.create(
+                    "t",
+                    0,
+                    (long) i,
+                    Timestamp.from(AT),
+                    ("raw-" + i).getBytes(StandardCharsets.UTF_8),
+                    null,
+                    null,
+                    "k" + i,
+                    i / 100.0,
+                    Timestamp.from(AT.plusSeconds(i))));
         }
         for (int i = to; i < to + rejected; i++) {
-            rows.add(RowFactory.create("t", 0, (long) i, Timestamp.from(AT), ("raw-" + i).getBytes(StandardCharsets.UTF_8),
-                    "BAD_SPEED", "speed is bad", null, null, null));
+            rows.add(RowFactory.create(
+                    "t",
+                    0,
+                    (long) i,
+                    Timestamp.from(AT),
+                    ("raw-" + i).getBytes(StandardCharsets.UTF_8),
+                    "BAD_SPEED",
+                    "speed is bad",
+                    null,
+                    null,
+                    null));
         }
         return spark.createDataFrame(rows, INPUT).repartition(3);
     }

@@ -67,22 +67,47 @@ class StandaloneClusterIT extends IntegrationTest {
         Files.createSymbolicLink(sparkHome.resolve("jars"), app.resolve("lib"));
         // SPARK_HOME/conf is on executors' classpath: their logging configuration, from the jar.
         try (JarFile jar = new JarFile(appJar.toFile())) {
-            Files.copy(jar.getInputStream(jar.getEntry("executor-logback.xml")),
+            Files.copy(
+                    jar.getInputStream(jar.getEntry("executor-logback.xml")),
                     Files.createDirectories(sparkHome.resolve("conf")).resolve("executor-logback.xml"));
         }
 
         long clusterStart = System.nanoTime();
         int masterPort = ServiceProcess.freePort();
-        daemon("master", appJar, sparkHome, List.of("org.apache.spark.deploy.master.Master",
-                "--host", "127.0.0.1", "--port", Integer.toString(masterPort), "--webui-port", Integer.toString(ServiceProcess.freePort())));
+        daemon(
+                "master",
+                appJar,
+                sparkHome,
+                List.of(
+                        "org.apache.spark.deploy.master.Master",
+                        "--host",
+                        "127.0.0.1",
+                        "--port",
+                        Integer.toString(masterPort),
+                        "--webui-port",
+                        Integer.toString(ServiceProcess.freePort())));
         await().atMost(Duration.ofMinutes(1)).until(() -> listening(masterPort));
         List<Path> workDirs = new ArrayList<>();
         for (int w = 0; w < WORKERS; w++) {
             Path workDir = Files.createDirectories(work.resolve("worker-" + w));
             workDirs.add(workDir);
-            daemon("worker-" + w, appJar, sparkHome, List.of("org.apache.spark.deploy.worker.Worker",
-                    "--host", "127.0.0.1", "--cores", "1", "--memory", "1536m", "--work-dir", workDir.toString(),
-                    "--webui-port", Integer.toString(ServiceProcess.freePort()), "spark://127.0.0.1:" + masterPort));
+            daemon(
+                    "worker-" + w,
+                    appJar,
+                    sparkHome,
+                    List.of(
+                            "org.apache.spark.deploy.worker.Worker",
+                            "--host",
+                            "127.0.0.1",
+                            "--cores",
+                            "1",
+                            "--memory",
+                            "1536m",
+                            "--work-dir",
+                            workDir.toString(),
+                            "--webui-port",
+                            Integer.toString(ServiceProcess.freePort()),
+                            "spark://127.0.0.1:" + masterPort));
         }
         await().atMost(Duration.ofMinutes(1)).until(() -> registeredWorkers() == WORKERS);
         double clusterUp = (System.nanoTime() - clusterStart) / 1e9;
@@ -90,18 +115,29 @@ class StandaloneClusterIT extends IntegrationTest {
         long serviceStart = System.nanoTime();
         List<String> arguments = new ArrayList<>(run.serviceArguments());
         arguments.addAll(List.of(
-                        "--sluice.spark.master=spark://127.0.0.1:" + masterPort,
-                        "--sluice.spark.config.spark.driver.host=127.0.0.1",
-                        "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
-                        "--sluice.spark.config.spark.executor.memory=1g",
-                        "--sluice.spark.config.spark.executor.cores=1",
-                        "--sluice.spark.config.spark.cores.max=" + WORKERS,
-                        "--sluice.spark.config.spark.jars=" + appJar.toUri(),
-                        "--sluice.spark.config.spark.sql.shuffle.partitions=2"));
-        service = ServiceProcess.start(List.of("bash", Path.of("src/main/docker/entrypoint.sh").toAbsolutePath().toString(), "driver"),
-                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"), work.resolve("service.log"), "postgres", arguments,
+                "--sluice.spark.master=spark://127.0.0.1:" + masterPort,
+                "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
+                "--sluice.spark.config.spark.executor.memory=1g",
+                "--sluice.spark.config.spark.executor.cores=1",
+                "--sluice.spark.config.spark.cores.max=" + WORKERS,
+                "--sluice.spark.config.spark.jars=" + appJar.toUri(),
+                "--sluice.spark.config.spark.sql.shuffle.partitions=2"));
+        service = ServiceProcess.start(
+                List.of(
+                        "bash",
+                        Path.of("src/main/docker/entrypoint.sh")
+                                .toAbsolutePath()
+                                .toString(),
+                        "driver"),
+                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"),
+                work.resolve("service.log"),
+                "postgres",
+                arguments,
                 Duration.ofMinutes(3));
-        await().atMost(Duration.ofMinutes(5)).pollInterval(Duration.ofSeconds(1)).until(() -> run.arrived(spark));
+        await().atMost(Duration.ofMinutes(5))
+                .pollInterval(Duration.ofSeconds(1))
+                .until(() -> run.arrived(spark));
         double delivered = (System.nanoTime() - serviceStart) / 1e9;
         run.assertEveryEventOnce(spark);
 
@@ -109,7 +145,8 @@ class StandaloneClusterIT extends IntegrationTest {
         List<Path> executorLogs = new ArrayList<>();
         for (Path workDir : workDirs) {
             try (Stream<Path> files = Files.walk(workDir)) {
-                files.filter(file -> file.getFileName().toString().equals("stderr")).forEach(executorLogs::add);
+                files.filter(file -> file.getFileName().toString().equals("stderr"))
+                        .forEach(executorLogs::add);
             }
         }
         long finishedTasks = 0;
@@ -119,19 +156,31 @@ class StandaloneClusterIT extends IntegrationTest {
             finishedTasks += tasks;
             busyExecutors += tasks > 0 ? 1 : 0;
         }
-        assertThat(busyExecutors).as("executors that ran tasks; first log %s:%n%s", executorLogs,
-                executorLogs.isEmpty() ? "" : tail(executorLogs.get(0))).isEqualTo(WORKERS);
+        assertThat(busyExecutors)
+                .as(
+                        "executors that ran tasks; first log %s:%n%s",
+                        executorLogs, executorLogs.isEmpty() ? "" : tail(executorLogs.get(0)))
+                .isEqualTo(WORKERS);
         assertThat(Files.readString(work.resolve("service.log"))).doesNotContain("local[");
-        log.info("Standalone cluster: master + {} workers up in {} s; {} events delivered to PostgreSQL and Parquet {} s after the"
-                        + " service started, by {} executor JVMs running {} tasks", WORKERS, String.format("%.1f", clusterUp), EVENTS,
-                String.format("%.1f", delivered), busyExecutors, finishedTasks);
+        log.info(
+                "Standalone cluster: master + {} workers up in {} s; {} events delivered to PostgreSQL and Parquet {} s after the"
+                        + " service started, by {} executor JVMs running {} tasks",
+                WORKERS,
+                String.format("%.1f", clusterUp),
+                EVENTS,
+                String.format("%.1f", delivered),
+                busyExecutors,
+                finishedTasks);
     }
 
     private void daemon(String name, Path appJar, Path sparkHome, List<String> arguments) throws IOException {
-        List<String> command = new ArrayList<>(List.of(ServiceProcess.java(), "-Xmx512m", "-cp", appJar.getParent().resolve("lib") + "/*"));
+        List<String> command = new ArrayList<>(List.of(
+                ServiceProcess.java(), "-Xmx512m", "-cp", appJar.getParent().resolve("lib") + "/*"));
         command.addAll(moduleFlags(appJar));
         command.addAll(arguments);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(work.resolve(name + ".log").toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(work.resolve(name + ".log").toFile());
         builder.environment().put("SPARK_HOME", sparkHome.toString());
         builder.environment().put("SPARK_SCALA_VERSION", "2.12");
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");

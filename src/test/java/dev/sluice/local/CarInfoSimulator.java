@@ -46,21 +46,29 @@ public final class CarInfoSimulator implements AutoCloseable {
     private final AtomicLong sent = new AtomicLong();
     private double owed;
 
-    public CarInfoSimulator(String bootstrapServers, String topic, int vehicles, int eventsPerSecond, double malformedRatio) {
+    public CarInfoSimulator(
+            String bootstrapServers, String topic, int vehicles, int eventsPerSecond, double malformedRatio) {
         this.topic = topic;
         this.eventsPerSecond = eventsPerSecond;
         this.malformedRatio = malformedRatio;
-        this.producer = new KafkaProducer<>(Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers,
-                ProducerConfig.LINGER_MS_CONFIG, 20,
-                ProducerConfig.ACKS_CONFIG, "all"),
-                new StringSerializer(), new ByteArraySerializer());
+        this.producer = new KafkaProducer<>(
+                Map.of(
+                        ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                        bootstrapServers,
+                        ProducerConfig.LINGER_MS_CONFIG,
+                        20,
+                        ProducerConfig.ACKS_CONFIG,
+                        "all"),
+                new StringSerializer(),
+                new ByteArraySerializer());
         for (int i = 0; i < vehicles; i++) {
-            this.vehicles.add(new Vehicle(String.format("T%05d", i + 1),
+            this.vehicles.add(new Vehicle(
+                    String.format("T%05d", i + 1),
                     VEHICLE_TYPES[random.nextInt(VEHICLE_TYPES.length)],
                     MIN_LAT + random.nextDouble() * (MAX_LAT - MIN_LAT),
                     MIN_LON + random.nextDouble() * (MAX_LON - MIN_LON),
-                    random.nextDouble() * 360, 20 + random.nextDouble() * 40));
+                    random.nextDouble() * 360,
+                    20 + random.nextDouble() * 40));
         }
     }
 
@@ -80,7 +88,9 @@ public final class CarInfoSimulator implements AutoCloseable {
         for (int i = 0; i < due; i++) {
             Vehicle vehicle = vehicles.get(random.nextInt(vehicles.size()));
             vehicle.drive(random, (double) vehicles.size() / Math.max(1, eventsPerSecond));
-            String json = random.nextDouble() < malformedRatio ? malformed(vehicle) : vehicle.report(now).toJson();
+            String json = random.nextDouble() < malformedRatio
+                    ? malformed(vehicle)
+                    : vehicle.report(now).toJson();
             producer.send(new ProducerRecord<>(topic, vehicle.trmnId, json.getBytes(StandardCharsets.UTF_8)));
             sent.incrementAndGet();
         }
@@ -132,8 +142,15 @@ public final class CarInfoSimulator implements AutoCloseable {
         }
 
         CarInfoEvent report(Instant at) {
-            return CarInfoEvent.of(UUID.randomUUID().toString(), trmnId, at, round(lon), round(lat),
-                    Math.round(speedKmh * 10) / 10.0, Math.round(heading), type);
+            return CarInfoEvent.of(
+                    UUID.randomUUID().toString(),
+                    trmnId,
+                    at,
+                    round(lon),
+                    round(lat),
+                    Math.round(speedKmh * 10) / 10.0,
+                    Math.round(heading),
+                    type);
         }
 
         private static double round(double degrees) {

@@ -43,7 +43,8 @@ public final class LocalSluice {
         EmbeddedKafkaBroker kafka = Infrastructure.kafka();
         kafka.addTopics(new NewTopic("car_info", 3, (short) 1));
         EmbeddedPostgres postgres = Infrastructure.postgres(postgresPort);
-        CarInfoSimulator simulator = new CarInfoSimulator(kafka.getBrokersAsString(), "car_info", vehicles, eventsPerSecond, 0.01);
+        CarInfoSimulator simulator =
+                new CarInfoSimulator(kafka.getBrokersAsString(), "car_info", vehicles, eventsPerSecond, 0.01);
         simulator.start();
 
         List<String> arguments = new ArrayList<>(List.of(
@@ -56,34 +57,46 @@ public final class LocalSluice {
                 "--spring.datasource.username=postgres",
                 "--spring.datasource.password=postgres",
                 "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
-                "--sluice.pipelines.car-info-to-hdfs.path=" + work.resolve("car_info").toUri()));
+                "--sluice.pipelines.car-info-to-hdfs.path="
+                        + work.resolve("car_info").toUri()));
         arguments.addAll(List.of(args));
-        ConfigurableApplicationContext context = SpringApplication.run(SluiceApplication.class, arguments.toArray(String[]::new));
+        ConfigurableApplicationContext context =
+                SpringApplication.run(SluiceApplication.class, arguments.toArray(String[]::new));
 
-        Runtime.getRuntime().addShutdownHook(new Thread(() -> {
-            context.close();
-            simulator.close();
-            kafka.destroy();
-            try {
-                postgres.close();
-            } catch (IOException e) {
-                log.warn("PostgreSQL did not stop cleanly: {}", e.getMessage());
-            }
-        }, "sluice-local-shutdown"));
+        Runtime.getRuntime()
+                .addShutdownHook(new Thread(
+                        () -> {
+                            context.close();
+                            simulator.close();
+                            kafka.destroy();
+                            try {
+                                postgres.close();
+                            } catch (IOException e) {
+                                log.warn("PostgreSQL did not stop cleanly: {}", e.getMessage());
+                            }
+                        },
+                        "sluice-local-shutdown"));
 
-        log.info("""
+        log.info(
+                """
 
                 Sluice is running on the embedded default.
                   Pipelines:  curl -s http://127.0.0.1:{}/api/queries
                   Kafka:      {} (topic car_info, {} events/s from {} simulated vehicles)
                   PostgreSQL: psql postgresql://postgres:postgres@127.0.0.1:{}/postgres
                   Parquet:    {}
-                """, context.getEnvironment().getProperty("local.server.port"), kafka.getBrokersAsString(),
-                eventsPerSecond, vehicles, postgres.getPort(), work.resolve("car_info"));
+                """,
+                context.getEnvironment().getProperty("local.server.port"),
+                kafka.getBrokersAsString(),
+                eventsPerSecond,
+                vehicles,
+                postgres.getPort(),
+                work.resolve("car_info"));
     }
 
     private static int setting(String name, int defaultValue) {
-        String value = System.getProperty(name, System.getenv(name.toUpperCase().replace('.', '_').replace('-', '_')));
+        String value = System.getProperty(
+                name, System.getenv(name.toUpperCase().replace('.', '_').replace('-', '_')));
         return value == null ? defaultValue : Integer.parseInt(value);
     }
 

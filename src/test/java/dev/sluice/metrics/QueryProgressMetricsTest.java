@@ -7,13 +7,13 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.query.QueryStatus;
 import dev.sluice.support.TestSpark;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
 import java.io.InputStream;
 import java.nio.file.Files;
 import java.nio.file.Path;
-import dev.sluice.query.QueryStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.List;
@@ -45,9 +45,12 @@ class QueryProgressMetricsTest {
         assertThat(gauge("sluice.kafka.lag", "partition", "0")).isEqualTo(2249 - 646);
         assertThat(gauge("sluice.kafka.lag", "partition", "1")).isEqualTo(2193 - 635);
         assertThat(gauge("sluice.kafka.lag", "partition", "2")).isEqualTo(1758 - 509);
-        assertThat(registry.get("sluice.kafka.lag").tag("topic", "car_info").gauges()).hasSize(3);
-        assertThat(gauge("sluice.kafka.lag.max")).isEqualTo(1603).isEqualTo(
-                progress.at("/sources/0/metrics/maxOffsetsBehindLatest").asDouble());
+        assertThat(registry.get("sluice.kafka.lag").tag("topic", "car_info").gauges())
+                .hasSize(3);
+        assertThat(gauge("sluice.kafka.lag.max"))
+                .isEqualTo(1603)
+                .isEqualTo(
+                        progress.at("/sources/0/metrics/maxOffsetsBehindLatest").asDouble());
         assertThat(gauge("sluice.kafka.backlog")).isEqualTo(4410);
         assertThat(gauge("sluice.kafka.catch.up")).isCloseTo(4410 / 515.5709342560554, within(1e-9));
         QueryStatus.Lag status = lag.lag("car-info-to-postgres").orElseThrow();
@@ -61,11 +64,23 @@ class QueryProgressMetricsTest {
         assertThat(gauge("sluice.query.last.batch.id")).isEqualTo(5);
         assertThat(gauge("sluice.query.last.progress.timestamp"))
                 .isEqualTo(Instant.parse("2026-11-21T16:59:20.001Z").toEpochMilli() / 1000.0);
-        assertThat(registry.get("sluice.query.input.rows").tag("query", "car-info-to-postgres").counter().count()).isEqualTo(298);
-        assertThat(registry.get("sluice.query.batch.duration").timer().totalTime(TimeUnit.MILLISECONDS)).isEqualTo(578);
-        assertThat(registry.get("sluice.query.batch.phase.duration").tag("phase", "addBatch").timer().totalTime(TimeUnit.MILLISECONDS))
+        assertThat(registry.get("sluice.query.input.rows")
+                        .tag("query", "car-info-to-postgres")
+                        .counter()
+                        .count())
+                .isEqualTo(298);
+        assertThat(registry.get("sluice.query.batch.duration").timer().totalTime(TimeUnit.MILLISECONDS))
+                .isEqualTo(578);
+        assertThat(registry.get("sluice.query.batch.phase.duration")
+                        .tag("phase", "addBatch")
+                        .timer()
+                        .totalTime(TimeUnit.MILLISECONDS))
                 .isEqualTo(299);
-        assertThat(registry.get("sluice.query.batch.phase.duration").tag("phase", "walCommit").timer().count()).isEqualTo(1);
+        assertThat(registry.get("sluice.query.batch.phase.duration")
+                        .tag("phase", "walCommit")
+                        .timer()
+                        .count())
+                .isEqualTo(1);
         assertThat(gauge("sluice.query.state.rows")).as("not stateful").isNaN();
         assertThat(gauge("sluice.query.watermark.delay")).as("no event time").isNaN();
     }
@@ -90,18 +105,22 @@ class QueryProgressMetricsTest {
 
         assertThat(gauge("sluice.kafka.backlog")).isEqualTo(4410);
         assertThat(gauge("sluice.kafka.catch.up")).isNaN();
-        assertThat(lag.lag("car-info-to-postgres").orElseThrow().catchUpSeconds()).isNull();
+        assertThat(lag.lag("car-info-to-postgres").orElseThrow().catchUpSeconds())
+                .isNull();
 
         lag.onRunStarted("car-info-to-postgres");
 
-        assertThat(gauge("sluice.kafka.catch.up")).as("running, with no rate measured yet").isInfinite();
+        assertThat(gauge("sluice.kafka.catch.up"))
+                .as("running, with no rate measured yet")
+                .isInfinite();
         assertThat(lag.lag("car-info-to-postgres").orElseThrow().caughtUpAt()).isNull();
     }
 
     @Test
     void aCaughtUpQueryHasNoLagAndNeedsNoTime() throws IOException {
         JsonNode progress = sample("kafka-postgres-lagging.json").deepCopy();
-        ((com.fasterxml.jackson.databind.node.ObjectNode) progress.at("/sources/0")).set("latestOffset", progress.at("/sources/0/endOffset"));
+        ((com.fasterxml.jackson.databind.node.ObjectNode) progress.at("/sources/0"))
+                .set("latestOffset", progress.at("/sources/0/endOffset"));
 
         metrics.record(progress);
 
@@ -140,16 +159,40 @@ class QueryProgressMetricsTest {
 
         // The last report is the no-data batch after the watermark moved to 10:02 (latest event less
         // one minute): the three windows that ended by then were emitted and evicted, T3's remains.
-        assertThat(registry.get("sluice.query.state.rows").tag("query", "windowed_counts").gauge().value()).isEqualTo(1);
-        assertThat(registry.get("sluice.query.state.memory").tag("query", "windowed_counts").gauge().value()).isPositive();
-        assertThat(registry.get("sluice.query.watermark.delay").tag("query", "windowed_counts").gauge().value()).isNotNaN();
-        assertThat(registry.get("sluice.query.rows.dropped.by.watermark").tag("query", "windowed_counts").counter().count()).isZero();
-        assertThat(registry.find("sluice.kafka.lag.max").tag("query", "windowed_counts").gauge()).as("no Kafka source").isNull();
+        assertThat(registry.get("sluice.query.state.rows")
+                        .tag("query", "windowed_counts")
+                        .gauge()
+                        .value())
+                .isEqualTo(1);
+        assertThat(registry.get("sluice.query.state.memory")
+                        .tag("query", "windowed_counts")
+                        .gauge()
+                        .value())
+                .isPositive();
+        assertThat(registry.get("sluice.query.watermark.delay")
+                        .tag("query", "windowed_counts")
+                        .gauge()
+                        .value())
+                .isNotNaN();
+        assertThat(registry.get("sluice.query.rows.dropped.by.watermark")
+                        .tag("query", "windowed_counts")
+                        .counter()
+                        .count())
+                .isZero();
+        assertThat(registry.find("sluice.kafka.lag.max")
+                        .tag("query", "windowed_counts")
+                        .gauge())
+                .as("no Kafka source")
+                .isNull();
         assertThat(lag.lag("windowed_counts")).isEmpty();
     }
 
     private double gauge(String name, String... tags) {
-        return registry.get(name).tag("query", "car-info-to-postgres").tags(tags).gauge().value();
+        return registry.get(name)
+                .tag("query", "car-info-to-postgres")
+                .tags(tags)
+                .gauge()
+                .value();
     }
 
     private static JsonNode sample(String name) throws IOException {

@@ -38,8 +38,32 @@ class CarInfoJsonTest {
         values.add(null);
         values.add(new byte[] {'{', '"', 'd', 'a', 't', 'a', 'I', 'd', '"', ':', '"', (byte) 0xC3, '"', '}'});
         values.add(new byte[] {'{', '"', 'd', 'a', 't', 'a', 'I', 'd', '"', ':', '"', 'a', (byte) 0xFF, 'b', '"', '}'});
-        values.add(new byte[] {'{', '"', 'x', '"', ':', '"', (byte) 0xED, (byte) 0xA0, (byte) 0x80, '"', ',',
-            '"', 'd', 'a', 't', 'a', 'I', 'd', '"', ':', '"', 'a', '"', '}'});
+        values.add(new byte[] {
+            '{',
+            '"',
+            'x',
+            '"',
+            ':',
+            '"',
+            (byte) 0xED,
+            (byte) 0xA0,
+            (byte) 0x80,
+            '"',
+            ',',
+            '"',
+            'd',
+            'a',
+            't',
+            'a',
+            'I',
+            'd',
+            '"',
+            ':',
+            '"',
+            'a',
+            '"',
+            '}'
+        });
 
         assertSameDecisions(values, CarInfoLimits.DEFAULT);
         assertSameDecisions(values, SEOUL);
@@ -50,12 +74,31 @@ class CarInfoJsonTest {
         Random random = new Random(20261121);
         List<byte[]> values = new ArrayList<>();
         String alphabet = "{}[]\",:\\ 0-.eE+tfnul'/\t\u0000\u00e9\ud83d\ude97";
-        List<String> tokens = List.of("\"x\"", "\"\"", "true", "null", "12", "-0.5", "1e400", "\"NaN\"", "[1]",
-                "{\"a\": 1}", "\"" + "Z".repeat(70) + "\"", "\"a\\u0000\"");
+        List<String> tokens = List.of(
+                "\"x\"",
+                "\"\"",
+                "true",
+                "null",
+                "12",
+                "-0.5",
+                "1e400",
+                "\"NaN\"",
+                "[1]",
+                "{\"a\": 1}",
+                "\"" + "Z".repeat(70) + "\"",
+                "\"a\\u0000\"");
         String[] fields = CarInfoSchema.SCHEMA.fieldNames();
         for (int i = 0; i < 1_500; i++) {
-            String event = CarInfoEvent.of("ev-" + i, "T" + (i % 40), AT.plusSeconds(i), 126.5 + random.nextDouble(),
-                    37.3 + random.nextDouble() * 0.6, random.nextDouble() * 240 - 10, i % 360, "1" + (i % 5)).toJson();
+            String event = CarInfoEvent.of(
+                            "ev-" + i,
+                            "T" + (i % 40),
+                            AT.plusSeconds(i),
+                            126.5 + random.nextDouble(),
+                            37.3 + random.nextDouble() * 0.6,
+                            random.nextDouble() * 240 - 10,
+                            i % 360,
+                            "1" + (i % 5))
+                    .toJson();
             StringBuilder mutated = new StringBuilder(event);
             int edits = 1 + random.nextInt(3);
             for (int e = 0; e < edits && mutated.length() > 0; e++) {
@@ -64,8 +107,12 @@ class CarInfoJsonTest {
                     case 4 -> {
                         String field = fields[random.nextInt(fields.length)];
                         String token = tokens.get(random.nextInt(tokens.size()));
-                        mutated.replace(0, mutated.length(), mutated.toString().replaceFirst(
-                                "(\"" + field + "\":)[^,}]*", "$1" + Matcher.quoteReplacement(token)));
+                        mutated.replace(
+                                0,
+                                mutated.length(),
+                                mutated.toString()
+                                        .replaceFirst(
+                                                "(\"" + field + "\":)[^,}]*", "$1" + Matcher.quoteReplacement(token)));
                     }
                     case 0 -> mutated.deleteCharAt(at);
                     case 1 -> mutated.insert(at, alphabet.charAt(random.nextInt(alphabet.length())));
@@ -79,25 +126,45 @@ class CarInfoJsonTest {
 
         List<String> reasons = assertSameDecisions(values, SEOUL);
 
-        assertThat(reasons).contains(null, "EMPTY_VALUE", "MALFORMED_JSON", "SCHEMA_MISMATCH", "MISSING_DATA_ID",
-                "OUT_OF_RANGE", "FIELD_TOO_LONG", "INVALID_CHARACTER");
+        assertThat(reasons)
+                .contains(
+                        null,
+                        "EMPTY_VALUE",
+                        "MALFORMED_JSON",
+                        "SCHEMA_MISMATCH",
+                        "MISSING_DATA_ID",
+                        "OUT_OF_RANGE",
+                        "FIELD_TOO_LONG",
+                        "INVALID_CHARACTER");
     }
 
     @Test
     void turnsKafkaRecordsIntoTheSinksRows() {
-        byte[] valid = CarInfoEvent.of("d-1", "T00001", AT, 127.0276, 37.4979, 42.5, 90, "11").toJson().getBytes(StandardCharsets.UTF_8);
+        byte[] valid = CarInfoEvent.of("d-1", "T00001", AT, 127.0276, 37.4979, 42.5, 90, "11")
+                .toJson()
+                .getBytes(StandardCharsets.UTF_8);
         byte[] bad = "{\"dataId\": \"d-2\", \"vhcleSped\": -3}".getBytes(StandardCharsets.UTF_8);
         Timestamp at = Timestamp.from(AT);
 
-        Iterator<Row> rows = new CarInfoJson(CarInfoLimits.DEFAULT).parseAll(List.of(
-                RowFactory.create("car_info", 2, 40L, at, valid), RowFactory.create("car_info", 2, 41L, at, bad)).iterator());
+        Iterator<Row> rows = new CarInfoJson(CarInfoLimits.DEFAULT)
+                .parseAll(List.of(
+                                RowFactory.create("car_info", 2, 40L, at, valid),
+                                RowFactory.create("car_info", 2, 41L, at, bad))
+                        .iterator());
 
         Row accepted = rows.next();
-        assertThat(accepted.size()).isEqualTo(PostgresSink.INPUT_COLUMNS.size() + CarInfoSchema.POSTGRES_COLUMNS.size());
+        assertThat(accepted.size())
+                .isEqualTo(PostgresSink.INPUT_COLUMNS.size() + CarInfoSchema.POSTGRES_COLUMNS.size());
         assertThat(Arrays.asList(accepted.get(0), accepted.get(1), accepted.get(2), accepted.get(3), accepted.get(5)))
                 .containsExactly("car_info", 2, 40L, at, null);
-        assertThat(Arrays.asList(accepted.get(7), accepted.get(8), accepted.get(9), accepted.get(10), accepted.get(11),
-                        accepted.get(12), accepted.get(13)))
+        assertThat(Arrays.asList(
+                        accepted.get(7),
+                        accepted.get(8),
+                        accepted.get(9),
+                        accepted.get(10),
+                        accepted.get(11),
+                        accepted.get(12),
+                        accepted.get(13)))
                 .containsExactly("d-1", "T00001", 127.0276, 37.4979, AT.toEpochMilli() / 1000.0, 42.5, "11");
         Row rejected = rows.next();
         assertThat(rejected.<byte[]>getAs(4)).isEqualTo(bad);
@@ -108,7 +175,8 @@ class CarInfoJsonTest {
 
     /** Asserts both parsers decide alike on every value; returns the reasons, in order. */
     private static List<String> assertSameDecisions(List<byte[]> values, CarInfoLimits limits) {
-        List<Column> columns = new ArrayList<>(List.of(col("offset"), col(CarInfoParser.REJECT_REASON), col(CarInfoParser.REJECT_DETAIL)));
+        List<Column> columns = new ArrayList<>(
+                List.of(col("offset"), col(CarInfoParser.REJECT_REASON), col(CarInfoParser.REJECT_DETAIL)));
         CarInfoSchema.POSTGRES_COLUMNS.keySet().forEach(field -> columns.add(col(CarInfoParser.CAR + "." + field)));
         List<Row> expected = CarInfoParser.forPostgres(limits)
                 .parse(TestSpark.kafkaRecords(AT, values))
@@ -125,7 +193,9 @@ class CarInfoJsonTest {
             assertThat(parsed.detail()).as("detail for %s", shown).isEqualTo(spark.getString(2));
             if (parsed.reason() == null) {
                 for (int field = 0; field < parsed.values().length; field++) {
-                    assertThat(parsed.values()[field]).as("field %d of %s", field, shown).isEqualTo(spark.get(3 + field));
+                    assertThat(parsed.values()[field])
+                            .as("field %d of %s", field, shown)
+                            .isEqualTo(spark.get(3 + field));
                 }
             }
             reasons.add(parsed.reason());
@@ -136,36 +206,79 @@ class CarInfoJsonTest {
     private static List<String> hostile() {
         String valid = CarInfoEvent.of("ok", "T1", AT, 127.0, 37.5, 10, 0, "11").toJson();
         return List.of(
-                valid, "", "   ", "\n", "null", "42", "\"text\"", "true", "not json at all", "[1, 2, 3]",
-                "[" + valid + "]", valid + " trailing", valid + valid, "{\"dataId\": \"x\", \"trmnId\": \"T",
-                "{\"dataId\": \"x\",}", "{'dataId': 'single'}", "{dataId: \"unquoted\"}", "/* c */ {\"dataId\": \"x\"}",
-                "{\"dataId\": \"x\", \"vhcleSped\": \"fast\"}", "{\"dataId\": \"x\", \"gpsUtcTime\": \"noon\"}",
-                "{\"dataId\": \"x\", \"vhcleSped\": \"\"}", "{\"dataId\": \"x\", \"vhcleSped\": \"12\"}",
-                "{\"dataId\": \"x\", \"vhcleSped\": true}", "{\"dataId\": \"x\", \"vhcleSped\": [1]}",
-                "{\"dataId\": \"x\", \"vhcleSped\": {\"v\": 1}}", "{\"dataId\": \"x\", \"vhcleSped\": {\"v\": tru}}",
-                "{\"dataId\": \"x\", \"vhcleSped\": NaN}", "{\"dataId\": \"x\", \"vhcleSped\": \"NaN\"}",
-                "{\"dataId\": \"x\", \"gpsUtcTime\": \"NaN\"}", "{\"dataId\": \"x\", \"gpsUtcTime\": \"+INF\"}",
-                "{\"dataId\": \"x\", \"gpsUtcTime\": \"-Infinity\"}", "{\"dataId\": \"x\", \"gpsUtcTime\": Infinity}",
-                "{\"dataId\": \"x\", \"gpsUtcTime\": 1e400}", "{\"dataId\": \"x\", \"vhcleSped\": 1e400}",
+                valid,
+                "",
+                "   ",
+                "\n",
+                "null",
+                "42",
+                "\"text\"",
+                "true",
+                "not json at all",
+                "[1, 2, 3]",
+                "[" + valid + "]",
+                valid + " trailing",
+                valid + valid,
+                "{\"dataId\": \"x\", \"trmnId\": \"T",
+                "{\"dataId\": \"x\",}",
+                "{'dataId': 'single'}",
+                "{dataId: \"unquoted\"}",
+                "/* c */ {\"dataId\": \"x\"}",
+                "{\"dataId\": \"x\", \"vhcleSped\": \"fast\"}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": \"noon\"}",
+                "{\"dataId\": \"x\", \"vhcleSped\": \"\"}",
+                "{\"dataId\": \"x\", \"vhcleSped\": \"12\"}",
+                "{\"dataId\": \"x\", \"vhcleSped\": true}",
+                "{\"dataId\": \"x\", \"vhcleSped\": [1]}",
+                "{\"dataId\": \"x\", \"vhcleSped\": {\"v\": 1}}",
+                "{\"dataId\": \"x\", \"vhcleSped\": {\"v\": tru}}",
+                "{\"dataId\": \"x\", \"vhcleSped\": NaN}",
+                "{\"dataId\": \"x\", \"vhcleSped\": \"NaN\"}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": \"NaN\"}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": \"+INF\"}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": \"-Infinity\"}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": Infinity}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": 1e400}",
+                "{\"dataId\": \"x\", \"vhcleSped\": 1e400}",
                 "{\"dataId\": \"x\", \"gpsUtcTime\": 123456789012345678901234567890}",
-                "{\"dataId\": \"x\", \"gpsUtcTime\": 01}", "{\"dataId\": \"x\", \"gpsUtcTime\": -0.0}",
-                "{\"dataId\": \"x\", \"vhcleLat\": 1e-5, \"vhcleLot\": 0.1}", "{\"dataId\": \"x\", \"vhcleLat\": 123456789.0}",
-                "{\"dataId\": \"x\", \"vhcleLat\": 91.0}", "{\"dataId\": \"x\", \"vhcleLot\": -180.5}",
-                "{\"dataId\": \"x\", \"vhcleSped\": -1}", "{\"dataId\": \"x\", \"vhcleSped\": 250}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": 01}",
+                "{\"dataId\": \"x\", \"gpsUtcTime\": -0.0}",
+                "{\"dataId\": \"x\", \"vhcleLat\": 1e-5, \"vhcleLot\": 0.1}",
+                "{\"dataId\": \"x\", \"vhcleLat\": 123456789.0}",
+                "{\"dataId\": \"x\", \"vhcleLat\": 91.0}",
+                "{\"dataId\": \"x\", \"vhcleLot\": -180.5}",
+                "{\"dataId\": \"x\", \"vhcleSped\": -1}",
+                "{\"dataId\": \"x\", \"vhcleSped\": 250}",
                 "{\"dataId\": \"x\", \"vhcleLat\": 37.5, \"vhcleLot\": 127.0, \"vhcleSped\": 60}",
-                "{\"trmnId\": \"T1\", \"vhcleSped\": 12.5}", "{\"dataId\": \"   \"}", "{\"dataId\": \" \\t \"}",
-                "{\"dataId\": null}", "{\"dataId\": \"\"}", "{\"DataId\": \"case\"}",
-                "{\"dataId\": 12345}", "{\"dataId\": 1.50}", "{\"dataId\": 1e2}", "{\"dataId\": true}",
-                "{\"dataId\": {\"x\": [1, 2.0, \"y\\n\", null]}}", "{\"dataId\": [\"a\", {\"b\": false}]}",
-                "{\"dataId\": \"x\", \"trmnId\": \"" + "A".repeat(65_536) + "\"}", "{\"dataId\": \"" + "B".repeat(65) + "\"}",
-                "{\"dataId\": \"" + "\ud83d\ude97".repeat(64) + "\"}", "{\"dataId\": \"" + "\ud83d\ude97".repeat(65) + "\"}",
+                "{\"trmnId\": \"T1\", \"vhcleSped\": 12.5}",
+                "{\"dataId\": \"   \"}",
+                "{\"dataId\": \" \\t \"}",
+                "{\"dataId\": null}",
+                "{\"dataId\": \"\"}",
+                "{\"DataId\": \"case\"}",
+                "{\"dataId\": 12345}",
+                "{\"dataId\": 1.50}",
+                "{\"dataId\": 1e2}",
+                "{\"dataId\": true}",
+                "{\"dataId\": {\"x\": [1, 2.0, \"y\\n\", null]}}",
+                "{\"dataId\": [\"a\", {\"b\": false}]}",
+                "{\"dataId\": \"x\", \"trmnId\": \"" + "A".repeat(65_536) + "\"}",
+                "{\"dataId\": \"" + "B".repeat(65) + "\"}",
+                "{\"dataId\": \"" + "\ud83d\ude97".repeat(64) + "\"}",
+                "{\"dataId\": \"" + "\ud83d\ude97".repeat(65) + "\"}",
                 "{\"dataId\": \"x\", \"vhcleTypeCd\": \"" + "C".repeat(33) + "\"}",
-                "{\"dataId\": \"x\", \"trmnId\": \"a\\u0000b\"}", "{\"dataId\": \"a\\u0000\"}",
-                "{\"dataId\": \"x\", \"trmnId\": \"raw\u0000nul\"}", "{\"dataId\": \"tab\tinside\"}",
-                "{\"dataId\": \"\\q\"}", "{\"dataId\": \"x\", \"other\": \"\\q\"}", "{\"dataId\": \"x\", \"other\": [1, }",
-                "{\"dataId\": \"x\", \"_corrupt_record\": \"mine\"}", "{\"dataId\": \"x\", \"_corrupt_record\": null}",
+                "{\"dataId\": \"x\", \"trmnId\": \"a\\u0000b\"}",
+                "{\"dataId\": \"a\\u0000\"}",
+                "{\"dataId\": \"x\", \"trmnId\": \"raw\u0000nul\"}",
+                "{\"dataId\": \"tab\tinside\"}",
+                "{\"dataId\": \"\\q\"}",
+                "{\"dataId\": \"x\", \"other\": \"\\q\"}",
+                "{\"dataId\": \"x\", \"other\": [1, }",
+                "{\"dataId\": \"x\", \"_corrupt_record\": \"mine\"}",
+                "{\"dataId\": \"x\", \"_corrupt_record\": null}",
                 "{\"dataId\": \"x\", \"_corrupt_record\": 7, \"_corrupt_record\": null}",
-                "{\"dataId\": \"first\", \"dataId\": \"second\"}", "{\"dataId\": \"x\", \"vhcleSped\": \"no\", \"vhcleSped\": 5}",
+                "{\"dataId\": \"first\", \"dataId\": \"second\"}",
+                "{\"dataId\": \"x\", \"vhcleSped\": \"no\", \"vhcleSped\": 5}",
                 "{\"dataId\": \"x\", \"vhcleSped\": 5, \"vhcleSped\": null}",
                 "{\"dataId\": \"차량-1\", \"trmnId\": \"단말\", \"vhcleTypeCd\": \"승용\", \"vhcleSped\": 30.5}",
                 "{\"dataId\": \"x\", \"nested\": " + "[".repeat(1_200) + "]".repeat(1_200) + "}",

@@ -27,7 +27,8 @@ class CarInfoParserTest {
     void parsesAValidEventWithEveryField() {
         CarInfoEvent event = CarInfoEvent.of("d-1", "T00001", AT, 127.0276, 37.4979, 42.5, 90, "11");
 
-        Row row = parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), event.toJson()).get(0);
+        Row row = parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), event.toJson())
+                .get(0);
 
         assertThat(row.<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
         Row car = row.getAs(CarInfoParser.CAR);
@@ -82,7 +83,10 @@ class CarInfoParserTest {
         Dataset<Row> records = spark.createDataFrame(
                 List.of(RowFactory.create("car_info", 0, 7L, Timestamp.from(AT), null)), TestSpark.KAFKA_RECORD);
 
-        Row row = CarInfoParser.forEvents(CarInfoLimits.DEFAULT).parse(records).collectAsList().get(0);
+        Row row = CarInfoParser.forEvents(CarInfoLimits.DEFAULT)
+                .parse(records)
+                .collectAsList()
+                .get(0);
 
         assertThat(row.<String>getAs(CarInfoParser.REJECT_REASON)).isEqualTo("EMPTY_VALUE");
         assertThat(row.<Long>getAs("offset")).isEqualTo(7L);
@@ -92,20 +96,31 @@ class CarInfoParserTest {
     void thePostgresParserChecksTheTypesOfTheFieldsItStoresAndNoOthers() {
         String badAltitude = "{\"dataId\": \"x\", \"vhcleEvt\": \"high\", \"vhcleSped\": 10}";
 
-        assertThat(parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), badAltitude).get(0).<String>getAs(CarInfoParser.REJECT_REASON))
+        assertThat(parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), badAltitude)
+                        .get(0)
+                        .<String>getAs(CarInfoParser.REJECT_REASON))
                 .isEqualTo("SCHEMA_MISMATCH");
-        Row stored = parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), badAltitude).get(0);
+        Row stored = parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), badAltitude)
+                .get(0);
         assertThat(stored.<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
-        assertThat(stored.<Row>getAs(CarInfoParser.CAR).<Double>getAs("vhcleSped")).isEqualTo(10.0);
-        assertThat(stored.<Row>getAs(CarInfoParser.CAR).schema().fieldNames()).contains("dataId", "vhcleTypeCd").doesNotContain("vhcleEvt");
+        assertThat(stored.<Row>getAs(CarInfoParser.CAR).<Double>getAs("vhcleSped"))
+                .isEqualTo(10.0);
+        assertThat(stored.<Row>getAs(CarInfoParser.CAR).schema().fieldNames())
+                .contains("dataId", "vhcleTypeCd")
+                .doesNotContain("vhcleEvt");
     }
 
     @Test
     void onlyThePostgresParserCaresAboutColumnWidths() {
         String longTerminal = "{\"dataId\": \"x\", \"trmnId\": \"" + "A".repeat(100) + "\"}";
 
-        assertThat(parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), longTerminal).get(0).<String>getAs(CarInfoParser.REJECT_REASON)).isNull();
-        assertThat(parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), longTerminal).get(0).<String>getAs(CarInfoParser.REJECT_REASON))
+        assertThat(parse(CarInfoParser.forEvents(CarInfoLimits.DEFAULT), longTerminal)
+                        .get(0)
+                        .<String>getAs(CarInfoParser.REJECT_REASON))
+                .isNull();
+        assertThat(parse(CarInfoParser.forPostgres(CarInfoLimits.DEFAULT), longTerminal)
+                        .get(0)
+                        .<String>getAs(CarInfoParser.REJECT_REASON))
                 .isEqualTo("FIELD_TOO_LONG");
     }
 
@@ -114,13 +129,15 @@ class CarInfoParserTest {
         CarInfoLimits seoul = new CarInfoLimits(37.4, 37.8, 126.7, 127.3, 0, 200.0);
         CarInfoParser parser = CarInfoParser.forEvents(seoul);
 
-        List<Row> rows = parse(parser,
+        List<Row> rows = parse(
+                parser,
                 "{\"dataId\": \"in\", \"vhcleLat\": 37.5, \"vhcleLot\": 127.0, \"vhcleSped\": 60}",
                 "{\"dataId\": \"busan\", \"vhcleLat\": 35.1, \"vhcleLot\": 129.0}",
                 "{\"dataId\": \"fast\", \"vhcleLat\": 37.5, \"vhcleLot\": 127.0, \"vhcleSped\": 250}",
                 "{\"dataId\": \"no-position\"}");
 
-        assertThat(rows).extracting(row -> row.<String>getAs(CarInfoParser.REJECT_REASON))
+        assertThat(rows)
+                .extracting(row -> row.<String>getAs(CarInfoParser.REJECT_REASON))
                 .containsExactly(null, "OUT_OF_RANGE", "OUT_OF_RANGE", null);
         assertThat(rows.get(1).<String>getAs(CarInfoParser.REJECT_DETAIL)).contains("latitude in [37.4, 37.8]");
     }

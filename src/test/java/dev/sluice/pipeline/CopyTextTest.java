@@ -26,7 +26,8 @@ class CopyTextTest {
 
     @Test
     void writesTimestampsAsUtcInstants() {
-        assertThat(encode(Timestamp.from(Instant.parse("2026-11-21T06:30:15.250Z")))).isEqualTo("2026-11-21T06:30:15.250Z");
+        assertThat(encode(Timestamp.from(Instant.parse("2026-11-21T06:30:15.250Z"))))
+                .isEqualTo("2026-11-21T06:30:15.250Z");
     }
 
     @Test

@@ -20,7 +20,8 @@ class RedactionTest {
 
     @Test
     void leavesOtherTextAlone() {
-        assertThat(Redaction.redact("Connection refused: 127.0.0.1:5432")).isEqualTo("Connection refused: 127.0.0.1:5432");
+        assertThat(Redaction.redact("Connection refused: 127.0.0.1:5432"))
+                .isEqualTo("Connection refused: 127.0.0.1:5432");
         assertThat(Redaction.redact(null)).isNull();
     }
 }

@@ -63,20 +63,27 @@ class StreamingQueryManagerTest {
     }
 
     private StreamingQueryManager manager(RestartPolicy restarts, boolean autoStart) {
-        return new StreamingQueryManager(spark, List.of(
-                new RatePipeline("counting", checkpoints, autoStart, batchId -> {}),
-                new RatePipeline("sink-fails", checkpoints, false, batchId -> {
-                    if (batchId >= 1) {
-                        throw new IllegalStateException("the sink is down");
-                    }
-                }),
-                new RatePipeline("flaky-sink", checkpoints, false, batchId -> {
-                    if (sinkDown.get()) {
-                        throw new IllegalStateException("connection refused");
-                    }
-                }),
-                new RatePipeline("slow-sink", checkpoints, false, holdBatch(batchEntered)),
-                new RatePipeline("other-slow-sink", checkpoints, false, holdBatch(otherBatchEntered))), List.of(BatchListener.NONE), desiredStates, restarts, Duration.ofSeconds(20), LagSource.NONE);
+        return new StreamingQueryManager(
+                spark,
+                List.of(
+                        new RatePipeline("counting", checkpoints, autoStart, batchId -> {}),
+                        new RatePipeline("sink-fails", checkpoints, false, batchId -> {
+                            if (batchId >= 1) {
+                                throw new IllegalStateException("the sink is down");
+                            }
+                        }),
+                        new RatePipeline("flaky-sink", checkpoints, false, batchId -> {
+                            if (sinkDown.get()) {
+                                throw new IllegalStateException("connection refused");
+                            }
+                        }),
+                        new RatePipeline("slow-sink", checkpoints, false, holdBatch(batchEntered)),
+                        new RatePipeline("other-slow-sink", checkpoints, false, holdBatch(otherBatchEntered))),
+                List.of(BatchListener.NONE),
+                desiredStates,
+                restarts,
+                Duration.ofSeconds(20),
+                LagSource.NONE);
     }
 
     @AfterEach
@@ -101,23 +108,30 @@ class StreamingQueryManagerTest {
         await().atMost(DEADLINE).until(() -> manager.status("counting").lastProgress() != null);
         List<String> progress = manager.progress("counting", 3);
         assertThat(progress).isNotEmpty().hasSizeLessThanOrEqualTo(3);
-        assertThat(new ObjectMapper().readTree(progress.get(0)).get("name").asText()).isEqualTo("counting");
+        assertThat(new ObjectMapper().readTree(progress.get(0)).get("name").asText())
+                .isEqualTo("counting");
 
         QueryStatus stopped = manager.stop("counting");
         assertThat(stopped.state()).isEqualTo(QueryState.STOPPED);
         assertThat(stopped.activity()).isNull();
-        assertThat(manager.progress("counting", 3)).as("progress of the last run stays visible").isNotEmpty();
+        assertThat(manager.progress("counting", 3))
+                .as("progress of the last run stays visible")
+                .isNotEmpty();
     }
 
     @Test
     void refusesToStartARunningQueryOrStopAStoppedOne() {
         manager.start("counting");
         assertThatThrownBy(() -> manager.start("counting"))
-                .isInstanceOfSatisfying(QueryStateConflictException.class, e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
+                .isInstanceOfSatisfying(
+                        QueryStateConflictException.class,
+                        e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
 
         manager.stop("counting");
         assertThatThrownBy(() -> manager.stop("counting"))
-                .isInstanceOfSatisfying(QueryStateConflictException.class, e -> assertThat(e.state()).isEqualTo(QueryState.STOPPED));
+                .isInstanceOfSatisfying(
+                        QueryStateConflictException.class,
+                        e -> assertThat(e.state()).isEqualTo(QueryState.STOPPED));
     }
 
     @Test
@@ -133,7 +147,8 @@ class StreamingQueryManagerTest {
         List<Outcome> starts = race(8, () -> manager.start("counting"));
         assertThat(starts).filteredOn(o -> o == Outcome.OK).hasSize(1);
         assertThat(starts).filteredOn(o -> o == Outcome.CONFLICT).hasSize(7);
-        assertThat(Arrays.stream(spark.streams().active()).filter(q -> "counting".equals(q.name()))).hasSize(1);
+        assertThat(Arrays.stream(spark.streams().active()).filter(q -> "counting".equals(q.name())))
+                .hasSize(1);
 
         List<Outcome> stops = race(8, () -> manager.stop("counting"));
         assertThat(stops).filteredOn(o -> o == Outcome.OK).hasSize(1);
@@ -144,7 +159,9 @@ class StreamingQueryManagerTest {
         assertThat(mixed).doesNotContain(Outcome.ERROR);
         QueryState state = manager.status("counting").state();
         assertThat(state).isIn(QueryState.RUNNING, QueryState.STOPPED);
-        long active = Arrays.stream(spark.streams().active()).filter(q -> "counting".equals(q.name())).count();
+        long active = Arrays.stream(spark.streams().active())
+                .filter(q -> "counting".equals(q.name()))
+                .count();
         assertThat(active).isEqualTo(state == QueryState.RUNNING ? 1 : 0);
     }
 
@@ -180,7 +197,8 @@ class StreamingQueryManagerTest {
         String firstRun = manager.start("sink-fails").runId();
 
         await().atMost(DEADLINE).until(() -> restartAttempt("sink-fails") >= 2);
-        await().atMost(DEADLINE).until(() -> !firstRun.equals(manager.status("sink-fails").runId()));
+        await().atMost(DEADLINE)
+                .until(() -> !firstRun.equals(manager.status("sink-fails").runId()));
         await().atMost(DEADLINE).until(() -> manager.status("sink-fails").state() == QueryState.FAILED);
         QueryStatus failing = manager.status("sink-fails");
         assertThat(failing.failure().message()).contains("the sink is down");
@@ -190,7 +208,8 @@ class StreamingQueryManagerTest {
         assertThat(stopped.state()).isEqualTo(QueryState.STOPPED);
         assertThat(stopped.desired()).isEqualTo(DesiredState.STOPPED);
         assertThat(stopped.restart()).isNull();
-        await().during(Duration.ofMillis(1500)).atMost(Duration.ofSeconds(5))
+        await().during(Duration.ofMillis(1500))
+                .atMost(Duration.ofSeconds(5))
                 .until(() -> manager.status("sink-fails").state() == QueryState.STOPPED);
     }
 
@@ -224,9 +243,10 @@ class StreamingQueryManagerTest {
 
         sinkDown.set(false);
 
-        await().atMost(DEADLINE).until(() -> manager.status("flaky-sink").state() == QueryState.RUNNING
-                && manager.status("flaky-sink").restart() == null
-                && manager.status("flaky-sink").sink().rowsWritten() > 0);
+        await().atMost(DEADLINE)
+                .until(() -> manager.status("flaky-sink").state() == QueryState.RUNNING
+                        && manager.status("flaky-sink").restart() == null
+                        && manager.status("flaky-sink").sink().rowsWritten() > 0);
     }
 
     @Test
@@ -242,9 +262,12 @@ class StreamingQueryManagerTest {
         manager = manager(RestartPolicy.NEVER, true);
         manager.startAutomatically();
 
-        assertThat(manager.status("counting").state()).as("stopped by the operator, despite auto-start").isEqualTo(QueryState.STOPPED);
+        assertThat(manager.status("counting").state())
+                .as("stopped by the operator, despite auto-start")
+                .isEqualTo(QueryState.STOPPED);
         assertThat(manager.status("counting").desired()).isEqualTo(DesiredState.STOPPED);
-        assertThat(manager.status("sink-fails").state()).as("started by the operator, despite no auto-start")
+        assertThat(manager.status("sink-fails").state())
+                .as("started by the operator, despite no auto-start")
                 .isIn(QueryState.RUNNING, QueryState.FAILED);
         assertThat(manager.status("sink-fails").desired()).isEqualTo(DesiredState.RUNNING);
     }
@@ -263,7 +286,9 @@ class StreamingQueryManagerTest {
             releaseBatch.countDown();
 
             assertThat(stop.get(60, TimeUnit.SECONDS).state()).isEqualTo(QueryState.STOPPED);
-            assertThat(manager.status("slow-sink").sink().rowsWritten()).as("the batch completed, not interrupted").isPositive();
+            assertThat(manager.status("slow-sink").sink().rowsWritten())
+                    .as("the batch completed, not interrupted")
+                    .isPositive();
         } finally {
             stopper.shutdownNow();
         }
@@ -274,13 +299,17 @@ class StreamingQueryManagerTest {
         QueryStatus first = manager.start("counting");
         await().atMost(DEADLINE).until(() -> manager.status("counting").lastProgress() != null);
         assertThatThrownBy(() -> manager.reset("counting", new StartingPoint(StartingPoint.Kind.LATEST, null)))
-                .isInstanceOfSatisfying(QueryStateConflictException.class, e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
+                .isInstanceOfSatisfying(
+                        QueryStateConflictException.class,
+                        e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
         manager.stop("counting");
         assertThat(manager.offsets("counting").committedBatchId()).isNotNull();
 
         manager.reset("counting", new StartingPoint(StartingPoint.Kind.LATEST, null));
 
-        assertThat(manager.offsets("counting").committedBatchId()).as("checkpoint gone").isNull();
+        assertThat(manager.offsets("counting").committedBatchId())
+                .as("checkpoint gone")
+                .isNull();
         assertThat(desiredStates.nextStart("counting")).contains(new StartingPoint(StartingPoint.Kind.LATEST, null));
         QueryStatus second = manager.start("counting");
         assertThat(second.id()).as("a new checkpoint is a new query").isNotEqualTo(first.id());
@@ -298,8 +327,9 @@ class StreamingQueryManagerTest {
         shutdown.start();
         try {
             // Stopped one after the other, the second would still be RUNNING while the first waits.
-            await().atMost(DEADLINE).until(() -> manager.status("slow-sink").state() == QueryState.STOPPING
-                    && manager.status("other-slow-sink").state() == QueryState.STOPPING);
+            await().atMost(DEADLINE)
+                    .until(() -> manager.status("slow-sink").state() == QueryState.STOPPING
+                            && manager.status("other-slow-sink").state() == QueryState.STOPPING);
         } finally {
             releaseBatch.countDown();
             shutdown.join(60_000);
@@ -324,7 +354,11 @@ class StreamingQueryManagerTest {
         return restart == null ? 0 : restart.attempt();
     }
 
-    private enum Outcome { OK, CONFLICT, ERROR }
+    private enum Outcome {
+        OK,
+        CONFLICT,
+        ERROR
+    }
 
     private static List<Outcome> race(int threads, Callable<QueryStatus> call) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
@@ -362,7 +396,8 @@ class StreamingQueryManagerTest {
     }
 
     /** Rows from Spark's rate source, counted by a "sink" that behaves as the test says. */
-    private record RatePipeline(String name, Path checkpoints, boolean autoStart, SinkBehaviour sink) implements Pipeline {
+    private record RatePipeline(String name, Path checkpoints, boolean autoStart, SinkBehaviour sink)
+            implements Pipeline {
 
         @Override
         public String checkpointLocation() {
@@ -370,17 +405,22 @@ class StreamingQueryManagerTest {
         }
 
         @Override
-        public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from) throws TimeoutException {
+        public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from)
+                throws TimeoutException {
             String pipeline = name;
             SinkBehaviour behaviour = sink;
-            return spark.readStream().format("rate").option("rowsPerSecond", 100).load()
+            return spark.readStream()
+                    .format("rate")
+                    .option("rowsPerSecond", 100)
+                    .load()
                     .writeStream()
                     .queryName(name)
                     .option("checkpointLocation", checkpointLocation())
                     .trigger(Trigger.ProcessingTime(200))
                     .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> {
                         behaviour.onBatch(batchId);
-                        listener.onBatch(pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()), Duration.ZERO);
+                        listener.onBatch(
+                                pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()), Duration.ZERO);
                     })
                     .start();
         }

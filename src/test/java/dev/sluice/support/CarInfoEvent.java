@@ -32,20 +32,45 @@ public record CarInfoEvent(
         String regDt) {
 
     private static final ObjectMapper JSON = new ObjectMapper();
-    private static final DateTimeFormatter REG_DT = DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter DAY = DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
-    private static final DateTimeFormatter TIME = DateTimeFormatter.ofPattern("HHmmss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter REG_DT =
+            DateTimeFormatter.ofPattern("yyyy-MM-dd HH:mm:ss").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter DAY =
+            DateTimeFormatter.ofPattern("yyyyMMdd").withZone(ZoneOffset.UTC);
+    private static final DateTimeFormatter TIME =
+            DateTimeFormatter.ofPattern("HHmmss").withZone(ZoneOffset.UTC);
 
     /** An event of a vehicle at a place and time, with the other fields filled in as a terminal would. */
-    public static CarInfoEvent of(String dataId, String trmnId, Instant at, double lon, double lat,
-            double speed, double direction, String vehicleType) {
+    public static CarInfoEvent of(
+            String dataId,
+            String trmnId,
+            Instant at,
+            double lon,
+            double lat,
+            double speed,
+            double direction,
+            String vehicleType) {
         double epochSeconds = at.toEpochMilli() / 1000.0;
-        return new CarInfoEvent(dataId, Integer.parseInt(DAY.format(at)), trmnId, epochSeconds,
+        return new CarInfoEvent(
+                dataId,
+                Integer.parseInt(DAY.format(at)),
+                trmnId,
+                epochSeconds,
                 String.valueOf(at.atZone(ZoneOffset.UTC).getYear()),
                 String.format("%02d", at.atZone(ZoneOffset.UTC).getMonthValue()),
-                TIME.format(at), String.format("%03d", at.toEpochMilli() % 1000),
-                lon, lat, 38.5, "OBU", epochSeconds, direction, speed, "D", "1", vehicleType,
-                "sluice-simulator", REG_DT.format(at));
+                TIME.format(at),
+                String.format("%03d", at.toEpochMilli() % 1000),
+                lon,
+                lat,
+                38.5,
+                "OBU",
+                epochSeconds,
+                direction,
+                speed,
+                "D",
+                "1",
+                vehicleType,
+                "sluice-simulator",
+                REG_DT.format(at));
     }
 
     public String toJson() {

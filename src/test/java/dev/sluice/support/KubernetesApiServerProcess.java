@@ -23,8 +23,10 @@ import java.util.concurrent.TimeUnit;
  */
 public final class KubernetesApiServerProcess implements AutoCloseable {
 
-    private static final Path SOURCE = Path.of("src", "test", "kubernetes-api-server").toAbsolutePath();
-    private static final Path TOOLS = Path.of("target", "tools", "kubernetes-api-server").toAbsolutePath();
+    private static final Path SOURCE =
+            Path.of("src", "test", "kubernetes-api-server").toAbsolutePath();
+    private static final Path TOOLS =
+            Path.of("target", "tools", "kubernetes-api-server").toAbsolutePath();
 
     private final Process process;
     private final String url;
@@ -41,14 +43,28 @@ public final class KubernetesApiServerProcess implements AutoCloseable {
         Path log = Files.createDirectories(TOOLS).resolve("server-" + port + ".log");
         Path audit = TOOLS.resolve("server-" + port + ".requests");
         Files.deleteIfExists(audit);
-        Process process = new ProcessBuilder(ServiceProcess.java(), "-cp", classpath(), SOURCE.resolve("KubernetesApiServer.java").toString(),
-                Integer.toString(port), audit.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        Process process = new ProcessBuilder(
+                        ServiceProcess.java(),
+                        "-cp",
+                        classpath(),
+                        SOURCE.resolve("KubernetesApiServer.java").toString(),
+                        Integer.toString(port),
+                        audit.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
         KubernetesApiServerProcess server = new KubernetesApiServerProcess(process, "http://127.0.0.1:" + port, audit);
         HttpClient http = HttpClient.newHttpClient();
         await().atMost(Duration.ofMinutes(1)).ignoreExceptions().until(() -> {
-            assertThat(process.isAlive()).as("the API server stand-in is alive (see %s)", log).isTrue();
-            return http.send(HttpRequest.newBuilder(URI.create(server.url + "/api/v1/namespaces/default/pods")).build(),
-                    HttpResponse.BodyHandlers.discarding()).statusCode() == 200;
+            assertThat(process.isAlive())
+                    .as("the API server stand-in is alive (see %s)", log)
+                    .isTrue();
+            return http.send(
+                                    HttpRequest.newBuilder(URI.create(server.url + "/api/v1/namespaces/default/pods"))
+                                            .build(),
+                                    HttpResponse.BodyHandlers.discarding())
+                            .statusCode()
+                    == 200;
         });
         return server;
     }
@@ -86,19 +102,30 @@ public final class KubernetesApiServerProcess implements AutoCloseable {
         if (!Files.exists(audit)) {
             return List.of();
         }
-        return Files.readAllLines(audit).stream().map(line -> line.split(" ", 3))
-                .map(parts -> new Request(parts[0], parts[1], parts.length > 2 ? parts[2] : "")).toList();
+        return Files.readAllLines(audit).stream()
+                .map(line -> line.split(" ", 3))
+                .map(parts -> new Request(parts[0], parts[1], parts.length > 2 ? parts[2] : ""))
+                .toList();
     }
 
     private static synchronized String classpath() throws IOException, InterruptedException {
         Path classpath = TOOLS.resolve("classpath.txt");
         if (!Files.exists(classpath)) {
             Path log = Files.createDirectories(TOOLS).resolve("resolve.log");
-            Process maven = new ProcessBuilder(Path.of("mvnw").toAbsolutePath().toString(), "-q", "-f", SOURCE.resolve("pom.xml").toString(),
-                    "dependency:build-classpath", "-Dmdep.outputFile=" + classpath)
-                    .redirectErrorStream(true).redirectOutput(log.toFile()).start();
+            Process maven = new ProcessBuilder(
+                            Path.of("mvnw").toAbsolutePath().toString(),
+                            "-q",
+                            "-f",
+                            SOURCE.resolve("pom.xml").toString(),
+                            "dependency:build-classpath",
+                            "-Dmdep.outputFile=" + classpath)
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
             boolean finished = maven.waitFor(10, TimeUnit.MINUTES);
-            assertThat(finished && maven.exitValue() == 0).as("resolving the API server stand-in's classpath: %s", Files.readString(log)).isTrue();
+            assertThat(finished && maven.exitValue() == 0)
+                    .as("resolving the API server stand-in's classpath: %s", Files.readString(log))
+                    .isTrue();
         }
         return Files.readString(classpath).strip();
     }

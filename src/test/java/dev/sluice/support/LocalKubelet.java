@@ -52,7 +52,8 @@ public final class LocalKubelet implements AutoCloseable {
      * @param apiServer the API server's URL
      * @param imageEnvironment the image's {@code ENV}, which the pod's environment overrides
      */
-    public LocalKubelet(String apiServer, String namespace, Path entrypoint, Map<String, String> imageEnvironment, Path root) {
+    public LocalKubelet(
+            String apiServer, String namespace, Path entrypoint, Map<String, String> imageEnvironment, Path root) {
         this.namespaceUrl = apiServer + "/api/v1/namespaces/" + namespace;
         this.entrypoint = entrypoint;
         this.imageEnvironment = Map.copyOf(imageEnvironment);
@@ -68,7 +69,9 @@ public final class LocalKubelet implements AutoCloseable {
     /** The pods the API server has now, by name. */
     public Set<String> podsNow() throws IOException, InterruptedException {
         Set<String> names = new HashSet<>();
-        get("/pods").path("items").forEach(pod -> names.add(pod.path("metadata").path("name").asText()));
+        get("/pods")
+                .path("items")
+                .forEach(pod -> names.add(pod.path("metadata").path("name").asText()));
         return names;
     }
 
@@ -88,7 +91,8 @@ public final class LocalKubelet implements AutoCloseable {
             for (JsonNode pod : get("/pods").path("items")) {
                 String name = pod.path("metadata").path("name").asText();
                 present.add(name);
-                if (!started.containsKey(name) && pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
+                if (!started.containsKey(name)
+                        && pod.path("metadata").path("deletionTimestamp").isMissingNode()) {
                     started.put(name, pod);
                     start(pod);
                 }
@@ -146,7 +150,9 @@ public final class LocalKubelet implements AutoCloseable {
             container.path("command").forEach(part -> command.add(part.asText()));
         }
         container.path("args").forEach(argument -> command.add(argument.asText()));
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log(name).toFile());
+        ProcessBuilder builder = new ProcessBuilder(command)
+                .redirectErrorStream(true)
+                .redirectOutput(log(name).toFile());
         builder.environment().putAll(environment);
         log.info("Starting pod {}: {}", name, command);
         processes.put(name, builder.start());
@@ -156,7 +162,9 @@ public final class LocalKubelet implements AutoCloseable {
     private void writeConfigMap(JsonNode source, Path directory) throws IOException, InterruptedException {
         JsonNode configMap = get("/configmaps/" + source.path("name").asText());
         Map<String, String> paths = new HashMap<>();
-        source.path("items").forEach(item -> paths.put(item.path("key").asText(), item.path("path").asText()));
+        source.path("items")
+                .forEach(item ->
+                        paths.put(item.path("key").asText(), item.path("path").asText()));
         for (Iterator<Map.Entry<String, JsonNode>> data = configMap.path("data").fields(); data.hasNext(); ) {
             Map.Entry<String, JsonNode> entry = data.next();
             Path file = directory.resolve(paths.getOrDefault(entry.getKey(), entry.getKey()));
@@ -169,37 +177,47 @@ public final class LocalKubelet implements AutoCloseable {
         if (!variable.has("valueFrom")) {
             return variable.path("value").asText("");
         }
-        String field = variable.path("valueFrom").path("fieldRef").path("fieldPath").asText();
+        String field =
+                variable.path("valueFrom").path("fieldRef").path("fieldPath").asText();
         return switch (field) {
             case "status.podIP", "status.hostIP" -> "127.0.0.1";
             case "metadata.name" -> pod.path("metadata").path("name").asText();
             case "metadata.namespace" -> pod.path("metadata").path("namespace").asText();
-            default -> throw new IllegalStateException("pod " + pod.path("metadata").path("name").asText() + ": no stand-in for " + variable);
+            default ->
+                throw new IllegalStateException(
+                        "pod " + pod.path("metadata").path("name").asText() + ": no stand-in for " + variable);
         };
     }
 
     /** The value with each mount path (the longest first) replaced by its directory here. */
     private static String mounted(String value, Map<String, Path> mounts) {
         String result = value;
-        for (String mountPath : mounts.keySet().stream().sorted(Comparator.comparingInt(String::length).reversed()).toList()) {
+        for (String mountPath : mounts.keySet().stream()
+                .sorted(Comparator.comparingInt(String::length).reversed())
+                .toList()) {
             result = result.replace(mountPath, mounts.get(mountPath).toString());
         }
         return result;
     }
 
     private void setPhase(String name, String phase) throws IOException, InterruptedException {
-        String patch = JSON.writeValueAsString(Map.of("status", Map.of("phase", phase, "podIP", "127.0.0.1", "hostIP", "127.0.0.1")));
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(namespaceUrl + "/pods/" + name + "/status"))
-                .header("Content-Type", "application/merge-patch+json")
-                .method("PATCH", HttpRequest.BodyPublishers.ofString(patch)).build(), HttpResponse.BodyHandlers.ofString());
+        String patch = JSON.writeValueAsString(
+                Map.of("status", Map.of("phase", phase, "podIP", "127.0.0.1", "hostIP", "127.0.0.1")));
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(namespaceUrl + "/pods/" + name + "/status"))
+                        .header("Content-Type", "application/merge-patch+json")
+                        .method("PATCH", HttpRequest.BodyPublishers.ofString(patch))
+                        .build(),
+                HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
-            throw new IllegalStateException("setting pod " + name + " " + phase + ": HTTP " + response.statusCode() + " " + response.body());
+            throw new IllegalStateException(
+                    "setting pod " + name + " " + phase + ": HTTP " + response.statusCode() + " " + response.body());
         }
     }
 
     private JsonNode get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(URI.create(namespaceUrl + path)).build(),
-                HttpResponse.BodyHandlers.ofString());
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(URI.create(namespaceUrl + path)).build(), HttpResponse.BodyHandlers.ofString());
         if (response.statusCode() != 200) {
             throw new IllegalStateException("GET " + path + ": HTTP " + response.statusCode());
         }

@@ -29,7 +29,8 @@ public final class Prometheus implements AutoCloseable {
 
     private final Process process;
     private final URI base;
-    private final HttpClient http = HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
+    private final HttpClient http =
+            HttpClient.newBuilder().connectTimeout(Duration.ofSeconds(5)).build();
 
     private Prometheus(Process process, URI base) {
         this.process = process;
@@ -37,7 +38,8 @@ public final class Prometheus implements AutoCloseable {
     }
 
     /** Starts Prometheus scraping {@code http://target/metricsPath} as job {@code sluice}, with the rule files loaded. */
-    public static Prometheus start(String target, String metricsPath, List<Path> ruleFiles, Path workDir) throws Exception {
+    public static Prometheus start(String target, String metricsPath, List<Path> ruleFiles, Path workDir)
+            throws Exception {
         int port;
         try (ServerSocket socket = new ServerSocket(0)) {
             port = socket.getLocalPort();
@@ -60,11 +62,12 @@ public final class Prometheus implements AutoCloseable {
         }
         Path configFile = workDir.resolve("prometheus.yml");
         Files.writeString(configFile, config);
-        Process process = new ProcessBuilder(binary().toString(),
-                "--config.file=" + configFile,
-                "--storage.tsdb.path=" + workDir.resolve("data"),
-                "--web.listen-address=127.0.0.1:" + port,
-                "--log.level=warn")
+        Process process = new ProcessBuilder(
+                        binary().toString(),
+                        "--config.file=" + configFile,
+                        "--storage.tsdb.path=" + workDir.resolve("data"),
+                        "--web.listen-address=127.0.0.1:" + port,
+                        "--log.level=warn")
                 .redirectErrorStream(true)
                 .redirectOutput(workDir.resolve("prometheus.log").toFile())
                 .start();
@@ -82,13 +85,17 @@ public final class Prometheus implements AutoCloseable {
     public JsonNode query(String promql) throws IOException, InterruptedException {
         JsonNode answer = get("/api/v1/query?query=" + URLEncoder.encode(promql, StandardCharsets.UTF_8));
         if (!"success".equals(answer.path("status").asText())) {
-            throw new IllegalArgumentException(answer.path("errorType").asText() + ": " + answer.path("error").asText());
+            throw new IllegalArgumentException(answer.path("errorType").asText() + ": "
+                    + answer.path("error").asText());
         }
         return answer.path("data");
     }
 
     public JsonNode get(String path) throws IOException, InterruptedException {
-        HttpResponse<String> response = http.send(HttpRequest.newBuilder(base.resolve(path)).timeout(Duration.ofSeconds(10)).build(),
+        HttpResponse<String> response = http.send(
+                HttpRequest.newBuilder(base.resolve(path))
+                        .timeout(Duration.ofSeconds(10))
+                        .build(),
                 HttpResponse.BodyHandlers.ofString());
         return JSON.readTree(response.body());
     }
@@ -100,8 +107,8 @@ public final class Prometheus implements AutoCloseable {
                 throw new IllegalStateException("Prometheus exited: " + Files.readString(log));
             }
             try {
-                HttpResponse<String> ready = http.send(HttpRequest.newBuilder(base.resolve("/-/ready")).build(),
-                        HttpResponse.BodyHandlers.ofString());
+                HttpResponse<String> ready = http.send(
+                        HttpRequest.newBuilder(base.resolve("/-/ready")).build(), HttpResponse.BodyHandlers.ofString());
                 if (ready.statusCode() == 200) {
                     return;
                 }
@@ -133,19 +140,25 @@ public final class Prometheus implements AutoCloseable {
         }
         Files.createDirectories(TOOLS);
         run(TOOLS, "apt-get", "download", "prometheus");
-        File[] packages = TOOLS.toFile().listFiles((dir, name) -> name.startsWith("prometheus_") && name.endsWith(".deb"));
+        File[] packages =
+                TOOLS.toFile().listFiles((dir, name) -> name.startsWith("prometheus_") && name.endsWith(".deb"));
         if (packages == null || packages.length == 0) {
-            throw new IllegalStateException("No prometheus package was downloaded; install it: apt-get install prometheus");
+            throw new IllegalStateException(
+                    "No prometheus package was downloaded; install it: apt-get install prometheus");
         }
         run(TOOLS, "dpkg-deb", "-x", packages[0].getName(), ".");
         return TOOLS.resolve("usr/bin/prometheus");
     }
 
     private static void run(Path dir, String... command) throws IOException, InterruptedException {
-        Process process = new ProcessBuilder(command).directory(dir.toFile()).redirectErrorStream(true).start();
+        Process process = new ProcessBuilder(command)
+                .directory(dir.toFile())
+                .redirectErrorStream(true)
+                .start();
         String output = new String(process.getInputStream().readAllBytes(), StandardCharsets.UTF_8);
         if (!process.waitFor(5, TimeUnit.MINUTES) || process.exitValue() != 0) {
-            throw new IllegalStateException(String.join(" ", command) + " failed (install Debian's prometheus package): " + output);
+            throw new IllegalStateException(
+                    String.join(" ", command) + " failed (install Debian's prometheus package): " + output);
         }
     }
 }

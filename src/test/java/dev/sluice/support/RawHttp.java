@@ -27,7 +27,8 @@ public final class RawHttp {
     private RawHttp() {}
 
     /** Sends one request ({@code Connection: close}) and reads the whole answer. */
-    public static Answer send(int port, String method, String target, Map<String, String> headers, byte[] body) throws IOException {
+    public static Answer send(int port, String method, String target, Map<String, String> headers, byte[] body)
+            throws IOException {
         try (Socket socket = new Socket()) {
             socket.connect(new InetSocketAddress("127.0.0.1", port), 5_000);
             socket.setSoTimeout(60_000);
@@ -63,7 +64,9 @@ public final class RawHttp {
         for (int i = 1; i < lines.length; i++) {
             int colon = lines[i].indexOf(':');
             if (colon > 0) {
-                headers.put(lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT), lines[i].substring(colon + 1).trim());
+                headers.put(
+                        lines[i].substring(0, colon).trim().toLowerCase(Locale.ROOT),
+                        lines[i].substring(colon + 1).trim());
             }
         }
         byte[] rest = java.util.Arrays.copyOfRange(all, end + 4, all.length);

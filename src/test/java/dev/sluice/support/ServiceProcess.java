@@ -42,27 +42,49 @@ public final class ServiceProcess implements AutoCloseable {
      * Starts the service with {@code arguments} (Spring properties as {@code --key=value}) and
      * waits until its pipelines run.
      */
-    public static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline) throws IOException {
-        return start(log, databasePassword, arguments, deadline, service -> service.get("/api/queries").contains("\"RUNNING\""));
+    public static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline)
+            throws IOException {
+        return start(
+                log,
+                databasePassword,
+                arguments,
+                deadline,
+                service -> service.get("/api/queries").contains("\"RUNNING\""));
     }
 
     /**
      * Starts the service with {@code arguments} and waits until it answers (liveness UP), for a
      * service whose API needs credentials or whose pipelines do not start by themselves.
      */
-    public static ServiceProcess startAnswering(Path log, String databasePassword, List<String> arguments, Duration deadline)
-            throws IOException {
-        return start(log, databasePassword, arguments, deadline, service -> service.get("/actuator/health/liveness").contains("\"UP\""));
+    public static ServiceProcess startAnswering(
+            Path log, String databasePassword, List<String> arguments, Duration deadline) throws IOException {
+        return start(
+                log,
+                databasePassword,
+                arguments,
+                deadline,
+                service -> service.get("/actuator/health/liveness").contains("\"UP\""));
     }
 
-    private static ServiceProcess start(Path log, String databasePassword, List<String> arguments, Duration deadline,
-            Predicate<ServiceProcess> ready) throws IOException {
+    private static ServiceProcess start(
+            Path log,
+            String databasePassword,
+            List<String> arguments,
+            Duration deadline,
+            Predicate<ServiceProcess> ready)
+            throws IOException {
         List<String> withLocalSpark = new ArrayList<>(List.of(
                 "--sluice.spark.master=local[2]",
                 "--sluice.spark.config.spark.driver.host=127.0.0.1",
                 "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
         withLocalSpark.addAll(arguments);
-        return start(List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()), Map.of(), log, databasePassword, withLocalSpark, deadline,
+        return start(
+                List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()),
+                Map.of(),
+                log,
+                databasePassword,
+                withLocalSpark,
+                deadline,
                 ready);
     }
 
@@ -70,26 +92,48 @@ public final class ServiceProcess implements AutoCloseable {
      * Starts the service with {@code launcher} (the command up to the Spring arguments) in the
      * given extra environment, and waits until its pipelines run.
      */
-    public static ServiceProcess start(List<String> launcher, Map<String, String> environment, Path log, String databasePassword,
-            List<String> arguments, Duration deadline) throws IOException {
-        return start(launcher, environment, log, databasePassword, arguments, deadline,
+    public static ServiceProcess start(
+            List<String> launcher,
+            Map<String, String> environment,
+            Path log,
+            String databasePassword,
+            List<String> arguments,
+            Duration deadline)
+            throws IOException {
+        return start(
+                launcher,
+                environment,
+                log,
+                databasePassword,
+                arguments,
+                deadline,
                 service -> service.get("/api/queries").contains("\"RUNNING\""));
     }
 
-    private static ServiceProcess start(List<String> launcher, Map<String, String> environment, Path log, String databasePassword,
-            List<String> arguments, Duration deadline, Predicate<ServiceProcess> ready) throws IOException {
+    private static ServiceProcess start(
+            List<String> launcher,
+            Map<String, String> environment,
+            Path log,
+            String databasePassword,
+            List<String> arguments,
+            Duration deadline,
+            Predicate<ServiceProcess> ready)
+            throws IOException {
         int port = freePort();
         List<String> command = new ArrayList<>(launcher);
         command.add("--server.port=" + port);
         command.add("--server.address=127.0.0.1");
         command.addAll(arguments);
-        ProcessBuilder builder = new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
         builder.environment().put("SPRING_DATASOURCE_PASSWORD", databasePassword);
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         builder.environment().putAll(environment);
         ServiceProcess service = new ServiceProcess(builder.start(), port);
         await().atMost(deadline).until(() -> {
-            assertThat(service.process.isAlive()).as("the service is alive (see %s)", log).isTrue();
+            assertThat(service.process.isAlive())
+                    .as("the service is alive (see %s)", log)
+                    .isTrue();
             return ready.test(service);
         });
         return service;
@@ -109,7 +153,9 @@ public final class ServiceProcess implements AutoCloseable {
     public String get(String path) {
         try {
             HttpResponse<String> response = HTTP.send(
-                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path)).timeout(Duration.ofSeconds(5)).build(),
+                    HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+                            .timeout(Duration.ofSeconds(5))
+                            .build(),
                     HttpResponse.BodyHandlers.ofString());
             return response.body();
         } catch (IOException e) {
@@ -122,10 +168,15 @@ public final class ServiceProcess implements AutoCloseable {
 
     /** A request with a JSON body (or none) on the service. */
     public HttpResponse<String> send(String method, String path, String json) throws IOException, InterruptedException {
-        return HTTP.send(HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
+        return HTTP.send(
+                HttpRequest.newBuilder(URI.create("http://127.0.0.1:" + port + path))
                         .timeout(Duration.ofSeconds(30))
                         .header("Content-Type", "application/json")
-                        .method(method, json == null ? HttpRequest.BodyPublishers.noBody() : HttpRequest.BodyPublishers.ofString(json))
+                        .method(
+                                method,
+                                json == null
+                                        ? HttpRequest.BodyPublishers.noBody()
+                                        : HttpRequest.BodyPublishers.ofString(json))
                         .build(),
                 HttpResponse.BodyHandlers.ofString());
     }
@@ -137,7 +188,9 @@ public final class ServiceProcess implements AutoCloseable {
     /** SIGTERM, as Kubernetes stops a pod: the service shuts down in order. */
     public void terminate(Duration deadline) throws InterruptedException {
         process.destroy();
-        assertThat(process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)).as("the service stopped").isTrue();
+        assertThat(process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS))
+                .as("the service stopped")
+                .isTrue();
     }
 
     /** SIGKILL: no shutdown hook runs. */
@@ -158,12 +211,25 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static Path extractImageLayout(Path destination) throws IOException, InterruptedException {
         Path log = Files.createTempFile("extract", ".log");
-        Process extract = new ProcessBuilder(java(), "-Djarmode=tools", "-jar", jar().getAbsolutePath(),
-                "extract", "--destination", destination.toString()).redirectErrorStream(true).redirectOutput(log.toFile()).start();
-        assertThat(extract.waitFor(2, TimeUnit.MINUTES) && extract.exitValue() == 0).as(Files.readString(log)).isTrue();
+        Process extract = new ProcessBuilder(
+                        java(),
+                        "-Djarmode=tools",
+                        "-jar",
+                        jar().getAbsolutePath(),
+                        "extract",
+                        "--destination",
+                        destination.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        assertThat(extract.waitFor(2, TimeUnit.MINUTES) && extract.exitValue() == 0)
+                .as(Files.readString(log))
+                .isTrue();
         Files.delete(log);
         try (Stream<Path> jars = Files.list(destination)) {
-            return jars.filter(file -> file.getFileName().toString().endsWith(".jar")).findFirst().orElseThrow();
+            return jars.filter(file -> file.getFileName().toString().endsWith(".jar"))
+                    .findFirst()
+                    .orElseThrow();
         }
     }
 
