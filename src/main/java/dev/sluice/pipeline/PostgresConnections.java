@@ -2,6 +2,8 @@ package dev.sluice.pipeline;
 
 import com.zaxxer.hikari.HikariConfig;
 import com.zaxxer.hikari.HikariDataSource;
+import java.sql.Connection;
+import java.sql.SQLException;
 import java.util.Map;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
@@ -39,5 +41,18 @@ final class PostgresConnections {
         config.setConnectionTimeout(5_000);
         config.setAutoCommit(false);
         return new HikariDataSource(config);
+    }
+
+    /**
+     * Rolls back after {@code failure}, for the caller to rethrow it. A rollback that fails too (the
+     * connection is gone) is added to it as suppressed: the first error is the one that says what
+     * happened.
+     */
+    static void rollBack(Connection connection, Exception failure) {
+        try {
+            connection.rollback();
+        } catch (SQLException | RuntimeException rollback) {
+            failure.addSuppressed(rollback);
+        }
     }
 }

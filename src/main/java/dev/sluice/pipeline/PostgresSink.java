@@ -107,7 +107,7 @@ public final class PostgresSink implements Serializable {
                 connection.commit();
                 return List.of(outcome).iterator();
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                PostgresConnections.rollBack(connection, e);
                 throw e;
             }
         }

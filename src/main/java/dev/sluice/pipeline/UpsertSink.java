@@ -90,7 +90,7 @@ public final class UpsertSink implements Serializable {
                 connection.commit();
                 return List.of(merged).iterator();
             } catch (SQLException | RuntimeException e) {
-                connection.rollback();
+                PostgresConnections.rollBack(connection, e);
                 throw e;
             }
         }
