@@ -1,6 +1,7 @@
 package dev.sluice.definition;
 
-import dev.sluice.pipeline.PostgresSink;
+import java.io.Serializable;
+import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
@@ -10,21 +11,36 @@ import org.apache.spark.sql.Row;
 
 /**
  * Passes on a partition's accepted records and writes its rejected ones to the dead letters, in
- * one transaction once the partition is read, before the task ends. A failed write fails the task,
- * so the micro-batch cannot commit past a record that is neither in the result nor a dead letter;
- * a replayed batch writes the same dead letters, which the table's key keeps once.
+ * chunks of at most {@link #CHUNK} as they come (so a partition of bad records never sits in
+ * memory whole), all before the task ends. A failed write fails the task, so the micro-batch
+ * cannot commit past a record that is neither in the result nor a dead letter; a replayed batch
+ * writes the same dead letters, which the table's key keeps once.
  *
  * <p>Rows carry the routing columns first: topic, partition, offset, timestamp, value, reason,
  * detail (reason null for an accepted record).
  */
 final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
 
+    /** The most rejected records held before they are written. */
+    static final int CHUNK = 10_000;
+
     private static final int REASON = 5;
 
-    private final PostgresSink deadLetters;
+    /** Writes rejected records in one transaction. */
+    interface Writer extends Serializable {
+        void write(Iterator<Row> rejected) throws SQLException;
+    }
 
-    DeadLetterRouter(PostgresSink deadLetters) {
+    private final Writer deadLetters;
+    private final int chunk;
+
+    DeadLetterRouter(Writer deadLetters) {
+        this(deadLetters, CHUNK);
+    }
+
+    DeadLetterRouter(Writer deadLetters, int chunk) {
         this.deadLetters = deadLetters;
+        this.chunk = chunk;
     }
 
     @Override
@@ -32,7 +48,6 @@ final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
         return new Iterator<>() {
             private final List<Row> rejected = new ArrayList<>();
             private Row next;
-            private boolean flushed;
 
             @Override
             public boolean hasNext() {
@@ -42,19 +57,13 @@ final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
                         next = row;
                     } else {
                         rejected.add(row);
+                        if (rejected.size() >= chunk) {
+                            flush();
+                        }
                     }
                 }
-                if (next == null && !flushed) {
-                    flushed = true;
-                    if (!rejected.isEmpty()) {
-                        try {
-                            deadLetters.writeRows(rejected.iterator());
-                        } catch (java.sql.SQLException e) {
-                            throw new IllegalStateException(
-                                    "Could not write " + rejected.size() + " dead letters: " + e.getMessage(), e);
-                        }
-                        rejected.clear();
-                    }
+                if (next == null) {
+                    flush();
                 }
                 return next != null;
             }
@@ -67,6 +76,19 @@ final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
                 Row row = next;
                 next = null;
                 return row;
+            }
+
+            private void flush() {
+                if (rejected.isEmpty()) {
+                    return;
+                }
+                try {
+                    deadLetters.write(rejected.iterator());
+                } catch (SQLException e) {
+                    throw new IllegalStateException(
+                            "Could not write " + rejected.size() + " dead letters: " + e.getMessage(), e);
+                }
+                rejected.clear();
             }
         };
     }

@@ -171,9 +171,13 @@ public final class DefinedPipeline implements Pipeline {
                         .option("numRows", sink.maxRows() == null ? 20 : sink.maxRows())
                         .option("truncate", false);
             case MEMORY -> {
+                if (from != null) {
+                    // The checkpoint was reset: batch numbers start again, and so does the table.
+                    environment.memoryTables().remove(name);
+                }
                 environment
                         .memoryTables()
-                        .create(
+                        .ensure(
                                 name,
                                 plan.schema(),
                                 definition.outputMode(),

@@ -38,9 +38,17 @@ public final class MemoryTables {
         return table == null ? Optional.empty() : Optional.of(table.snapshot(pipeline, limit));
     }
 
-    /** Creates (or clears) the table of a pipeline. */
-    void create(String pipeline, StructType schema, OutputMode mode, List<String> keyColumns, int maxRows) {
-        tables.put(pipeline, new Table(schema, mode, keyColumns, maxRows));
+    /**
+     * Gives a pipeline its table for a run. A table of the same shape is kept, rows and last batch
+     * included: a restarted run resumes from its checkpoint, so the table must keep what earlier
+     * batches wrote (an {@code update} table its keys not updated since).
+     */
+    void ensure(String pipeline, StructType schema, OutputMode mode, List<String> keyColumns, int maxRows) {
+        tables.compute(
+                pipeline,
+                (name, table) -> table != null && table.hasShape(schema, mode, keyColumns, maxRows)
+                        ? table
+                        : new Table(schema, mode, keyColumns, maxRows));
     }
 
     /** Applies one micro-batch; a batch already applied (replayed after a failure) changes nothing. */
@@ -73,6 +81,13 @@ public final class MemoryTables {
             for (StructField field : schema.fields()) {
                 columns.add(new Column(field.name(), field.dataType().simpleString()));
             }
+        }
+
+        boolean hasShape(StructType otherSchema, OutputMode otherMode, List<String> otherKeys, int otherMaxRows) {
+            return schema.equals(otherSchema)
+                    && mode == otherMode
+                    && keyColumns.equals(otherKeys)
+                    && maxRows == otherMaxRows;
         }
 
         synchronized void apply(long batchId, List<Row> batch) {

@@ -734,7 +734,7 @@ public final class PipelinePlanner {
             PostgresSink deadLetters =
                     new PostgresSink(environment.target(), definition.name(), null, environment.deadLetterTable());
             Dataset<Row> accepted =
-                    observed.mapPartitions(new DeadLetterRouter(deadLetters), Encoders.row(flat.schema()));
+                    observed.mapPartitions(new DeadLetterRouter(deadLetters::writeRows), Encoders.row(flat.schema()));
             return accepted.drop(ROUTING.toArray(String[]::new));
         }
 
