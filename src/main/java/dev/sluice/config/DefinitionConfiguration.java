@@ -11,6 +11,7 @@ import dev.sluice.query.StreamingQueryManager;
 import java.util.List;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 import org.springframework.jdbc.core.JdbcTemplate;
@@ -40,7 +41,6 @@ class DefinitionConfiguration {
         return new PipelineDefinitionStore(jdbc, json);
     }
 
-    /** Registers every defined pipeline with the manager before the service starts its pipelines. */
     @Bean
     PipelineCatalog pipelineCatalog(
             SparkSession spark,
@@ -54,8 +54,19 @@ class DefinitionConfiguration {
                 List.of(
                         properties.checkpointRoot(),
                         properties.pipelines().carInfoToHdfs().path()));
-        PipelineCatalog catalog = new PipelineCatalog(spark, manager, store, environment, dataSource, files);
-        catalog.load(properties.pipelines().definitions());
-        return catalog;
+        return new PipelineCatalog(spark, manager, store, environment, dataSource, files);
+    }
+
+    /**
+     * Registers every defined pipeline with the manager at the service's start (configured ones
+     * checked first: an invalid one stops the service), before it takes requests or starts its
+     * pipelines.
+     */
+    @Bean
+    SmartLifecycle pipelineCatalogLoading(PipelineCatalog catalog, SluiceProperties properties) {
+        return new StartupStep(
+                StartupStep.BEFORE_WEB_SERVER,
+                () -> catalog.load(properties.pipelines().definitions()),
+                () -> {});
     }
 }

@@ -10,6 +10,7 @@ import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
 import org.apache.spark.sql.SparkSession;
+import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
 
@@ -17,13 +18,18 @@ import org.springframework.context.annotation.Configuration;
 @Configuration(proxyBeanMethods = false)
 class QueryConfiguration {
 
-    @Bean(destroyMethod = "close")
-    KafkaLagMonitor kafkaLagMonitor(
-            MeterRegistry registry, List<Pipeline> pipelines, SparkSession spark, SluiceProperties properties) {
-        KafkaLagMonitor monitor =
-                new KafkaLagMonitor(registry, pipelines, spark.sparkContext().hadoopConfiguration(), Clock.systemUTC());
-        monitor.start(properties.monitoring().lagRefresh());
-        return monitor;
+    @Bean
+    KafkaLagMonitor kafkaLagMonitor(MeterRegistry registry, List<Pipeline> pipelines, SparkSession spark) {
+        return new KafkaLagMonitor(registry, pipelines, spark.sparkContext().hadoopConfiguration(), Clock.systemUTC());
+    }
+
+    /** The lag monitor reads the brokers and checkpoints from the start on, not while beans are wired. */
+    @Bean
+    SmartLifecycle kafkaLagMonitoring(KafkaLagMonitor monitor, SluiceProperties properties) {
+        return new StartupStep(
+                StartupStep.BEFORE_WEB_SERVER,
+                () -> monitor.start(properties.monitoring().lagRefresh()),
+                monitor::close);
     }
 
     @Bean
