@@ -96,13 +96,22 @@ public final class DefinedPipeline implements Pipeline {
         if (source.kind() != SourceKind.KAFKA || source.topics().size() != 1) {
             return Optional.empty();
         }
-        return Optional.of(new KafkaSource(
+        return Optional.of(kafkaSource(source, environment));
+    }
+
+    /** The Kafka reader of a kafka source. */
+    static KafkaSource kafkaSource(PipelineDefinition.Source source, PipelineEnvironment environment) {
+        return new KafkaSource(
                 environment.kafkaBootstrapServers(),
-                source.topics().get(0),
-                source.startingOffsets() == null ? "latest" : source.startingOffsets(),
+                source.topics(),
+                source.topics().isEmpty() ? source.topicPattern() : null,
+                source.startingOffsets() == null && source.startingTimestamp() == null
+                        ? "latest"
+                        : source.startingOffsets(),
+                source.startingTimestamp(),
                 source.maxOffsetsPerTrigger(),
                 source.failOnDataLoss() == null || source.failOnDataLoss(),
-                environment.kafkaProperties()));
+                environment.kafkaProperties());
     }
 
     @Override
@@ -156,12 +165,9 @@ public final class DefinedPipeline implements Pipeline {
                 DataStreamWriter<Row> kafka = PipelinePlanner.kafkaRecords(plan.output(), sink)
                         .writeStream()
                         .format("kafka")
-                        .option("kafka.bootstrap.servers", environment.kafkaBootstrapServers())
+                        .options(KafkaSource.clientOptions(
+                                environment.kafkaBootstrapServers(), environment.kafkaProperties()))
                         .option("topic", sink.topic());
-                for (Map.Entry<String, String> property :
-                        environment.kafkaProperties().entrySet()) {
-                    kafka = kafka.option("kafka." + property.getKey(), property.getValue());
-                }
                 yield kafka;
             }
             case CONSOLE ->

@@ -27,6 +27,7 @@ import dev.sluice.definition.PipelineDefinition.TriggerKind;
 import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.CarInfoSchema;
+import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
 import java.io.IOException;
@@ -34,7 +35,6 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
@@ -586,38 +586,10 @@ public final class PipelinePlanner {
         }
 
         private Dataset<Row> kafka(StartingPoint from) {
-            Source source = definition.source();
-            DataStreamReader reader = spark.readStream()
-                    .format("kafka")
-                    .option("kafka.bootstrap.servers", environment.kafkaBootstrapServers());
-            reader = source.topics().isEmpty()
-                    ? reader.option("subscribePattern", source.topicPattern())
-                    : reader.option("subscribe", String.join(",", source.topics()));
-            if (from != null && from.kind() == StartingPoint.Kind.TIMESTAMP) {
-                reader = reader.option("startingTimestamp", from.timestamp().toEpochMilli());
-            } else if (from != null) {
-                reader = reader.option("startingOffsets", from.kind().name().toLowerCase());
-            } else if (source.startingTimestamp() != null) {
-                reader = reader.option(
-                        "startingTimestamp", source.startingTimestamp().toEpochMilli());
-            } else if (source.startingOffsets() != null) {
-                reader = reader.option("startingOffsets", source.startingOffsets());
-            }
-            if (source.maxOffsetsPerTrigger() != null) {
-                reader = reader.option("maxOffsetsPerTrigger", source.maxOffsetsPerTrigger());
-            }
-            if (source.failOnDataLoss() != null) {
-                reader = reader.option("failOnDataLoss", source.failOnDataLoss());
-            }
-            for (Map.Entry<String, String> property :
-                    environment.kafkaProperties().entrySet()) {
-                reader = reader.option("kafka." + property.getKey(), property.getValue());
-            }
-            DataStreamReader configured = reader;
+            KafkaSource source = DefinedPipeline.kafkaSource(definition.source(), environment);
             return step(
                     "source",
-                    () -> configured
-                            .load()
+                    () -> source.load(spark, from)
                             .select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value")));
         }
 

@@ -196,6 +196,9 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
                             (partition, offset) -> processed.put(new TopicPartition(topic, partition), offset)));
             return processed;
         }
+        if (source.startingOffsets() == null) {
+            return Map.of(); // from a timestamp: not worth guessing either
+        }
         switch (source.startingOffsets().trim().toLowerCase()) {
             case "latest":
                 return latest;
