@@ -198,6 +198,18 @@ public final class PipelinePlanner {
                         == (source.topicPattern() == null
                                 || source.topicPattern().isBlank())) {
                     problems.add(new DefinitionProblem("source", "a kafka source needs either topics or topicPattern"));
+                } else if (source.topics().isEmpty()) {
+                    // Spark compiles it only when the query starts, where a bad one would fail every start.
+                    try {
+                        java.util.regex.Pattern.compile(source.topicPattern());
+                    } catch (java.util.regex.PatternSyntaxException | StackOverflowError e) {
+                        problems.add(new DefinitionProblem(
+                                "source.topicPattern",
+                                "is not a Java regular expression"
+                                        + (e instanceof java.util.regex.PatternSyntaxException syntax
+                                                ? ": " + syntax.getDescription()
+                                                : "")));
+                    }
                 }
                 if (source.formatOrDefault() == RecordFormat.PARQUET) {
                     problems.add(

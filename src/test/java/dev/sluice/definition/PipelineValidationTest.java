@@ -233,6 +233,14 @@ class PipelineValidationTest {
                         null,
                         null),
                 Arguments.of(
+                        "topic pattern that is not a regular expression",
+                        "{\"source\": {\"kind\": \"kafka\", \"topicPattern\": \"car_(info\", \"schemaName\": \"car_info\"},"
+                                + " \"sink\": {\"kind\": \"console\"}}",
+                        "source.topicPattern",
+                        "is not a Java regular expression: Unclosed group",
+                        null,
+                        null),
+                Arguments.of(
                         "rate source with a schema",
                         "{\"source\": {\"kind\": \"rate\", \"schema\": \"a INT\"}, \"sink\": {\"kind\": \"console\"}}",
                         "source",
