@@ -14,6 +14,7 @@ import java.io.IOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Set;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
@@ -142,7 +143,7 @@ class AuditTrail {
                 return "delete";
             }
         }
-        return READS.contains(method) ? "read" : clip(method.toLowerCase(java.util.Locale.ROOT), 64);
+        return READS.contains(method) ? "read" : clip(method.toLowerCase(Locale.ROOT), 64);
     }
 
     private String pipeline(String path, String definition) {

@@ -11,6 +11,7 @@ import java.net.InetAddress;
 import java.net.UnknownHostException;
 import java.util.ArrayList;
 import java.util.Collection;
+import java.util.HashMap;
 import java.util.LinkedHashSet;
 import java.util.List;
 import java.util.Map;
@@ -25,6 +26,7 @@ import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
 import org.springframework.security.authentication.AuthenticationProvider;
+import org.springframework.security.authentication.BadCredentialsException;
 import org.springframework.security.authentication.ProviderManager;
 import org.springframework.security.config.annotation.web.builders.HttpSecurity;
 import org.springframework.security.config.http.SessionCreationPolicy;
@@ -205,7 +207,7 @@ class SecurityConfiguration {
 
     /** The roles a JWT's claim names; unknown values give none. */
     private static JwtAuthenticationConverter jwtRoles(SluiceProperties.Jwt settings) {
-        Map<String, Role> mapping = new java.util.HashMap<>();
+        Map<String, Role> mapping = new HashMap<>();
         settings.roles()
                 .forEach((value, role) -> mapping.put(
                         value,
@@ -233,8 +235,7 @@ class SecurityConfiguration {
     private static void unauthorized(
             HttpServletRequest request, HttpServletResponse response, AuthenticationException e, ObjectMapper json)
             throws IOException {
-        String detail = e instanceof InvalidBearerTokenException
-                        || e instanceof org.springframework.security.authentication.BadCredentialsException
+        String detail = e instanceof InvalidBearerTokenException || e instanceof BadCredentialsException
                 ? "The bearer token is not valid (unknown, expired or not signed by the configured issuer)"
                 : "This call needs 'Authorization: Bearer <token>'";
         ProblemDetail problem =

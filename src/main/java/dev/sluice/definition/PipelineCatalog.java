@@ -11,9 +11,11 @@ import java.sql.Connection;
 import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
 import java.util.Optional;
+import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
@@ -239,7 +241,7 @@ public class PipelineCatalog {
         List<DefinitionProblem> problems = new ArrayList<>();
         Sink sink = definition.sink();
         if (sink.kind() == SinkKind.POSTGRES && sink.table() != null) {
-            String[] parts = sink.table().toLowerCase(java.util.Locale.ROOT).split("\\.");
+            String[] parts = sink.table().toLowerCase(Locale.ROOT).split("\\.");
             String schema = parts.length > 1 ? parts[0] : null;
             String table = parts[parts.length - 1];
             if (schema != null
@@ -266,9 +268,9 @@ public class PipelineCatalog {
         return problems;
     }
 
-    private java.util.Set<String> ownTables() {
-        return java.util.Set.of(
-                environment.deadLetterTable().toLowerCase(java.util.Locale.ROOT),
+    private Set<String> ownTables() {
+        return Set.of(
+                environment.deadLetterTable().toLowerCase(Locale.ROOT),
                 "pipeline_definition",
                 "pipeline_control",
                 "audit_log",

@@ -39,6 +39,8 @@ import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
 import java.util.function.Supplier;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
 import org.apache.hadoop.fs.FileSystem;
 import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.AnalysisException;
@@ -201,12 +203,12 @@ public final class PipelinePlanner {
                 } else if (source.topics().isEmpty()) {
                     // Spark compiles it only when the query starts, where a bad one would fail every start.
                     try {
-                        java.util.regex.Pattern.compile(source.topicPattern());
-                    } catch (java.util.regex.PatternSyntaxException | StackOverflowError e) {
+                        Pattern.compile(source.topicPattern());
+                    } catch (PatternSyntaxException | StackOverflowError e) {
                         problems.add(new DefinitionProblem(
                                 "source.topicPattern",
                                 "is not a Java regular expression"
-                                        + (e instanceof java.util.regex.PatternSyntaxException syntax
+                                        + (e instanceof PatternSyntaxException syntax
                                                 ? ": " + syntax.getDescription()
                                                 : "")));
                     }
