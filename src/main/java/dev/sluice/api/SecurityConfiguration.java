@@ -22,6 +22,7 @@ import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
+import org.springframework.core.env.Environment;
 import org.springframework.http.HttpMethod;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.ProblemDetail;
@@ -74,7 +75,8 @@ class SecurityConfiguration {
             SluiceProperties properties,
             ObjectMapper json,
             ObjectProvider<JwtDecoder> jwtDecoder,
-            AuditTrail audit)
+            AuditTrail audit,
+            Environment environment)
             throws Exception {
         SluiceProperties.Security security = properties.security();
         AuthenticationEntryPoint unauthorized = (request, response, e) -> unauthorized(request, response, e, json);
@@ -128,6 +130,12 @@ class SecurityConfiguration {
         } else {
             switch (security.withoutCredentials()) {
                 case LOOPBACK -> {
+                    if (!"none".equalsIgnoreCase(environment.getProperty("server.forward-headers-strategy", ""))) {
+                        // With forwarded headers applied, a caller could claim 127.0.0.1 as its address.
+                        log.warn("server.forward-headers-strategy is not 'none' and no credential is configured:"
+                                + " the control API refuses every call; configure tokens or a JWT issuer");
+                        break;
+                    }
                     http.addFilterBefore(new LoopbackAdmin(), BearerTokenAuthenticationFilter.class);
                     log.warn(
                             "No credential is configured (sluice.security.admin-tokens, operator-tokens, viewer-tokens or a JWT issuer):"
