@@ -784,6 +784,10 @@ public final class PipelinePlanner {
                 throw e;
             } catch (Exception e) {
                 throw new InvalidDefinitionException(definition.name(), List.of(sparkProblem(field, e)));
+            } catch (StackOverflowError e) {
+                // A type or pattern nested inside a string literal, which only analysis parses.
+                throw new InvalidDefinitionException(
+                        definition.name(), List.of(new DefinitionProblem(field, "is nested too deeply to analyse")));
             }
         }
     }

@@ -152,7 +152,15 @@ class SqlPolicyTest {
                 sql(
                         "SELECT value FROM events WHERE " + "value > 0 AND ".repeat(2000) + "true",
                         "characters long; at most 20000 are allowed"),
-                sql("SELECT 'a\u0000b' AS v FROM events", "contains a NUL character"));
+                sql("SELECT 'a\u0000b' AS v FROM events", "contains a NUL character"),
+                sql(
+                        "SELECT from_json(CAST(value AS STRING), 'a " + "STRUCT<a: ".repeat(1500) + "INT"
+                                + ">".repeat(1500) + "') AS v FROM events",
+                        "[FAILED_FUNCTION_CALL] Failed preparing of the function `from_json`"),
+                sql(
+                        "SELECT CAST(NULL AS " + "STRUCT<a: ".repeat(1500) + "INT" + ">".repeat(1500)
+                                + ") AS v FROM events",
+                        "nest"));
     }
 
     static Stream<Arguments> hostileFields() {
