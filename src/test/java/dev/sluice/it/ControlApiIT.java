@@ -104,7 +104,8 @@ class ControlApiIT extends IntegrationTest {
                         "--sluice.security.viewer-tokens=" + VIEWER,
                         "--sluice.security.operator-tokens=" + OPERATOR,
                         "--sluice.security.admin-tokens=" + ADMIN,
-                        "--spring.security.oauth2.resourceserver.jwt.public-key-location=" + publicKey.toUri()),
+                        "--spring.security.oauth2.resourceserver.jwt.public-key-location=" + publicKey.toUri(),
+                        "--spring.security.oauth2.resourceserver.jwt.audiences=sluice"),
                 DEADLINE);
     }
 
@@ -134,6 +135,12 @@ class ControlApiIT extends IntegrationTest {
                 new Caller(
                         "expired JWT",
                         "Bearer " + jwt("alice", List.of("admin"), Instant.now().minusSeconds(600)),
+                        null,
+                        "anonymous"),
+                new Caller(
+                        "JWT for another audience",
+                        "Bearer "
+                                + jwt("mallory", List.of("admin"), Instant.now().plusSeconds(600), "billing"),
                         null,
                         "anonymous"),
                 new Caller("viewer token", "Bearer " + VIEWER, "viewer", "viewer-1"),
@@ -647,12 +654,17 @@ class ControlApiIT extends IntegrationTest {
     }
 
     private static String jwt(String subject, List<String> roles, Instant expires) throws Exception {
+        return jwt(subject, roles, expires, "sluice");
+    }
+
+    private static String jwt(String subject, List<String> roles, Instant expires, String audience) throws Exception {
         SignedJWT jwt = new SignedJWT(
                 new JWSHeader.Builder(JWSAlgorithm.RS256)
                         .type(JOSEObjectType.JWT)
                         .build(),
                 new JWTClaimsSet.Builder()
                         .subject(subject)
+                        .audience(audience)
                         .claim("roles", roles)
                         .issueTime(Date.from(expires.minus(Duration.ofHours(1))))
                         .expirationTime(Date.from(expires))
