@@ -44,7 +44,7 @@ class AuditTrail {
     private static final Set<String> PARAMETERS = Set.of("dryRun", "resetCheckpoint", "deleteCheckpoint");
     private static final int MAX_DEFINITION = 64 * 1024;
     private static final Pattern QUERY_ACTION =
-            Pattern.compile("/api/queries/(" + PipelineDefinition.NAME_PATTERN + ")/(start|stop|reset)");
+            Pattern.compile("/api/(?:queries|pipelines)/(" + PipelineDefinition.NAME_PATTERN + ")/(start|stop|reset)");
     private static final Pattern PIPELINE = Pattern.compile("/api/pipelines/(" + PipelineDefinition.NAME_PATTERN + ")");
     private static final Pattern ANY_PIPELINE =
             Pattern.compile("/api/(?:queries|pipelines)/(" + PipelineDefinition.NAME_PATTERN + ")(?:/.*)?");

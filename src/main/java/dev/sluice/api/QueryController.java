@@ -18,14 +18,17 @@ import org.springframework.web.bind.annotation.GetMapping;
 import org.springframework.web.bind.annotation.PathVariable;
 import org.springframework.web.bind.annotation.PostMapping;
 import org.springframework.web.bind.annotation.RequestBody;
-import org.springframework.web.bind.annotation.RequestMapping;
 import org.springframework.web.bind.annotation.RequestParam;
 import org.springframework.web.bind.annotation.RestController;
 
 /** Lists, starts, stops and inspects the pipelines' streaming queries. */
 @RestController
-@RequestMapping("/api/queries")
 class QueryController {
+
+    /** Where a pipeline's runs are controlled; {@code /api/queries/{name}} is the older name of the same. */
+    static final String PIPELINE = "/api/pipelines/{name}";
+
+    static final String QUERY = "/api/queries/{name}";
 
     private final StreamingQueryManager manager;
     private final ObjectMapper objectMapper;
@@ -39,7 +42,7 @@ class QueryController {
     }
 
     /** The newest rows of a pipeline with a memory sink. */
-    @GetMapping("/{name}/rows")
+    @GetMapping({PIPELINE + "/rows", QUERY + "/rows"})
     MemoryTables.Snapshot rows(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @RequestParam(defaultValue = "100") @Min(1) @Max(10000) int limit) {
@@ -47,34 +50,34 @@ class QueryController {
         return memoryTables.read(name, limit).orElseThrow(() -> new NoMemoryTableException(name));
     }
 
-    @GetMapping
+    @GetMapping("/api/queries")
     List<QueryStatus> list() {
         return manager.list();
     }
 
-    @GetMapping("/{name}")
+    @GetMapping({PIPELINE + "/status", QUERY})
     QueryStatus status(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.status(name);
     }
 
-    @PostMapping("/{name}/start")
+    @PostMapping({PIPELINE + "/start", QUERY + "/start"})
     QueryStatus start(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.start(name);
     }
 
-    @PostMapping("/{name}/stop")
+    @PostMapping({PIPELINE + "/stop", QUERY + "/stop"})
     QueryStatus stop(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.stop(name);
     }
 
     /** The Kafka offsets committed in the pipeline's checkpoint. */
-    @GetMapping("/{name}/offsets")
+    @GetMapping({PIPELINE + "/offsets", QUERY + "/offsets"})
     CheckpointOffsets offsets(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.offsets(name);
     }
 
     /** Discards the checkpoint of a stopped pipeline; its next start reads from the given point. */
-    @PostMapping("/{name}/reset")
+    @PostMapping({PIPELINE + "/reset", QUERY + "/reset"})
     QueryStatus reset(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @Valid @RequestBody ResetRequest request) {
@@ -82,7 +85,7 @@ class QueryController {
     }
 
     /** Spark's own progress reports, oldest first. */
-    @GetMapping("/{name}/progress")
+    @GetMapping({PIPELINE + "/progress", QUERY + "/progress"})
     List<JsonNode> progress(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @RequestParam(defaultValue = "10") @Min(1) @Max(100) int limit)

@@ -169,7 +169,14 @@ class SecurityConfiguration {
                 .hasRole(Role.VIEWER.name())
                 .requestMatchers(HttpMethod.HEAD, "/api/**")
                 .hasRole(Role.VIEWER.name())
-                .requestMatchers(HttpMethod.POST, "/api/queries/*/start", "/api/queries/*/stop", "/api/queries/*/reset")
+                .requestMatchers(
+                        HttpMethod.POST,
+                        "/api/pipelines/*/start",
+                        "/api/pipelines/*/stop",
+                        "/api/pipelines/*/reset",
+                        "/api/queries/*/start",
+                        "/api/queries/*/stop",
+                        "/api/queries/*/reset")
                 .hasRole(Role.OPERATOR.name())
                 .requestMatchers("/api", "/api/**")
                 .hasRole(Role.ADMIN.name())
@@ -188,7 +195,7 @@ class SecurityConfiguration {
         if ("GET".equals(method) || "HEAD".equals(method)) {
             return Role.VIEWER;
         }
-        if ("POST".equals(method) && path.matches("/api/queries/[^/]+/(start|stop|reset)")) {
+        if ("POST".equals(method) && path.matches("/api/(queries|pipelines)/[^/]+/(start|stop|reset)")) {
             return Role.OPERATOR;
         }
         return Role.ADMIN;

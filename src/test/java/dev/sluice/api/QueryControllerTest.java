@@ -1,6 +1,7 @@
 package dev.sluice.api;
 
 import static org.mockito.BDDMockito.given;
+import static org.mockito.Mockito.verify;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.get;
 import static org.springframework.test.web.servlet.request.MockMvcRequestBuilders.post;
 import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.content;
@@ -52,6 +53,27 @@ class QueryControllerTest {
                 .andExpect(jsonPath("$[0].name").value("car-info-to-postgres"))
                 .andExpect(jsonPath("$[0].state").value("STOPPED"))
                 .andExpect(jsonPath("$[0].sink.rowsWritten").value(0));
+    }
+
+    /** "Pipeline" is the noun: each call also answers under /api/pipelines/{name}, as under /api/queries/{name}. */
+    @Test
+    void everyCallAnswersUnderThePipelinesPathToo() throws Exception {
+        given(manager.stop("p"))
+                .willThrow(new QueryStateConflictException("p", QueryState.STOPPED, "Pipeline 'p' is not running"));
+        given(manager.status("nope")).willThrow(new UnknownQueryException("nope"));
+
+        mvc.perform(post("/api/pipelines/p/start")).andExpect(status().isOk());
+        mvc.perform(post("/api/pipelines/p/stop"))
+                .andExpect(status().isConflict())
+                .andExpect(jsonPath("$.state").value("STOPPED"));
+        mvc.perform(get("/api/pipelines/nope/status"))
+                .andExpect(status().isNotFound())
+                .andExpect(jsonPath("$.instance").value("/api/pipelines/nope/status"));
+        mvc.perform(get("/api/pipelines/p/progress").param("limit", "1000")).andExpect(status().isBadRequest());
+        mvc.perform(get("/api/pipelines/p/offsets")).andExpect(status().isOk());
+
+        verify(manager).start("p");
+        verify(manager).offsets("p");
     }
 
     @Test
