@@ -87,16 +87,11 @@ class ControlApiIT extends IntegrationTest {
         service = ServiceProcess.startAnswering(
                 serviceLog,
                 "postgres",
-                List.of(
-                        "--spring.datasource.url=" + databaseUrl,
-                        "--spring.datasource.username=postgres",
-                        "--sluice.kafka.bootstrap-servers="
-                                + Infrastructure.kafka().getBrokersAsString(),
-                        "--sluice.checkpoint-root="
-                                + work.resolve("checkpoints").toUri(),
-                        "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                serviceArguments(
+                        databaseUrl,
+                        work,
+                        topic,
                         "--sluice.pipelines.car-info-to-postgres.auto-start=false",
-                        "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
                         "--sluice.pipelines.car-info-to-hdfs.auto-start=false",
                         "--sluice.pipelines.car-info-to-hdfs.path="
                                 + work.resolve("car_info").toUri(),

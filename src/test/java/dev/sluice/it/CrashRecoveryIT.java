@@ -163,17 +163,12 @@ class CrashRecoveryIT extends IntegrationTest {
         return ServiceProcess.start(
                 work.resolve("service-" + generation + ".log"),
                 "postgres",
-                List.of(
-                        "--spring.datasource.url=" + databaseUrl,
-                        "--spring.datasource.username=postgres",
-                        "--sluice.kafka.bootstrap-servers="
-                                + Infrastructure.kafka().getBrokersAsString(),
-                        "--sluice.checkpoint-root="
-                                + work.resolve("checkpoints").toUri(),
-                        "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                serviceArguments(
+                        databaseUrl,
+                        work,
+                        topic,
                         "--sluice.pipelines.car-info-to-postgres.trigger=1s",
                         "--sluice.pipelines.car-info-to-postgres.max-offsets-per-trigger=3000",
-                        "--sluice.pipelines.car-info-to-hdfs.topic=" + topic,
                         "--sluice.pipelines.car-info-to-hdfs.trigger=1s",
                         "--sluice.pipelines.car-info-to-hdfs.max-offsets-per-trigger=3000",
                         "--sluice.pipelines.car-info-to-hdfs.path=" + parquet.toUri()),

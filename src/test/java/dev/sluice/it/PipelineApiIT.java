@@ -243,15 +243,10 @@ class PipelineApiIT extends IntegrationTest {
         return ServiceProcess.start(
                 work.resolve("service-" + generation + ".log"),
                 "postgres",
-                List.of(
-                        "--spring.datasource.url=" + databaseUrl,
-                        "--spring.datasource.username=postgres",
-                        "--sluice.kafka.bootstrap-servers="
-                                + Infrastructure.kafka().getBrokersAsString(),
-                        "--sluice.checkpoint-root="
-                                + work.resolve("checkpoints").toUri(),
-                        "--sluice.pipelines.car-info-to-postgres.topic=" + run + "_car_info",
-                        "--sluice.pipelines.car-info-to-hdfs.topic=" + run + "_car_info",
+                serviceArguments(
+                        databaseUrl,
+                        work,
+                        run + "_car_info",
                         "--sluice.pipelines.car-info-to-hdfs.path="
                                 + work.resolve("car_info").toUri()),
                 DEADLINE);

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.StreamingQueryManager;
+import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
@@ -114,6 +115,22 @@ public abstract class IntegrationTest {
         assertThat(response.getStatusCode()).as("%s", response.getBody()).isEqualTo(HttpStatus.CREATED);
         createdPipelines.add(response.getBody().path("name").asText());
         assertThat(response.getBody().path("state").asText()).isEqualTo("RUNNING");
+    }
+
+    /**
+     * The arguments of a packaged service on this test's broker and a database of its own:
+     * checkpoints under {@code work}, both built-ins on {@code topic}, then {@code more}.
+     */
+    protected static List<String> serviceArguments(String databaseUrl, Path work, String topic, String... more) {
+        List<String> arguments = new ArrayList<>(List.of(
+                "--spring.datasource.url=" + databaseUrl,
+                "--spring.datasource.username=postgres",
+                "--sluice.kafka.bootstrap-servers=" + Infrastructure.kafka().getBrokersAsString(),
+                "--sluice.checkpoint-root=" + work.resolve("checkpoints").toUri(),
+                "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
+                "--sluice.pipelines.car-info-to-hdfs.topic=" + topic));
+        arguments.addAll(List.of(more));
+        return arguments;
     }
 
     /** A new topic of its own for one test, named {@code it_<prefix>_<random>}. */
