@@ -16,16 +16,11 @@ import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
-import java.util.TreeMap;
 import java.util.UUID;
 import java.util.concurrent.CopyOnWriteArrayList;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.ScheduledFuture;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.TimeoutException;
-import java.util.concurrent.atomic.AtomicLong;
-import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryException;
@@ -59,11 +54,10 @@ public class StreamingQueryManager {
     private static final int SHUTDOWN_PRIORITY = 60;
 
     private static final int MAX_MESSAGE_LENGTH = 2000;
-    private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     private final SparkSession spark;
     /** In the order pipelines were added; guarded by itself, read through {@link #managed()}. */
-    private final Map<String, ManagedQuery> queries = new LinkedHashMap<>();
+    private final Map<String, ManagedPipeline> queries = new LinkedHashMap<>();
 
     private final List<RegistryListener> registryListeners = new CopyOnWriteArrayList<>();
     private final List<BatchListener> batchListeners;
@@ -94,7 +88,7 @@ public class StreamingQueryManager {
         this.restartPolicy = restartPolicy;
         this.stopTimeout = stopTimeout;
         for (Pipeline pipeline : pipelines) {
-            if (queries.putIfAbsent(pipeline.name(), new ManagedQuery(pipeline)) != null) {
+            if (queries.putIfAbsent(pipeline.name(), new ManagedPipeline(pipeline)) != null) {
                 throw new IllegalStateException("Two pipelines are named " + pipeline.name());
             }
         }
@@ -123,7 +117,7 @@ public class StreamingQueryManager {
      */
     public void register(Pipeline pipeline) {
         synchronized (queries) {
-            if (queries.putIfAbsent(pipeline.name(), new ManagedQuery(pipeline)) != null) {
+            if (queries.putIfAbsent(pipeline.name(), new ManagedPipeline(pipeline)) != null) {
                 throw new IllegalStateException("A pipeline is already named " + pipeline.name());
             }
         }
@@ -132,11 +126,11 @@ public class StreamingQueryManager {
 
     /** Replaces a stopped pipeline's definition; what is desired of it stays. */
     public void replace(Pipeline pipeline) {
-        ManagedQuery old = require(pipeline.name());
+        ManagedPipeline old = require(pipeline.name());
         synchronized (old.lifecycle) {
             requireStopped(old, "changed");
             old.resetRestarts();
-            ManagedQuery replacement = new ManagedQuery(pipeline);
+            ManagedPipeline replacement = new ManagedPipeline(pipeline);
             replacement.desired = old.desired;
             synchronized (queries) {
                 queries.put(pipeline.name(), replacement);
@@ -150,7 +144,7 @@ public class StreamingQueryManager {
 
     /** Removes a stopped pipeline, and what operators asked of it. */
     public void unregister(String name) {
-        ManagedQuery managed = require(name);
+        ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
             requireStopped(managed, "removed");
             managed.resetRestarts();
@@ -175,7 +169,7 @@ public class StreamingQueryManager {
 
     /** Discards a stopped pipeline's checkpoint, whatever its sink; for a redefinition or removal. */
     public void deleteCheckpoint(String name) {
-        ManagedQuery managed = require(name);
+        ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
             requireStopped(managed, "reset");
             try {
@@ -188,7 +182,7 @@ public class StreamingQueryManager {
         }
     }
 
-    private static void requireStopped(ManagedQuery managed, String action) {
+    private static void requireStopped(ManagedPipeline managed, String action) {
         QueryState state = managed.state();
         if (state != QueryState.STOPPED && state != QueryState.FAILED) {
             String name = managed.pipeline.name();
@@ -197,7 +191,7 @@ public class StreamingQueryManager {
         }
     }
 
-    private List<ManagedQuery> managed() {
+    private List<ManagedPipeline> managed() {
         synchronized (queries) {
             return List.copyOf(queries.values());
         }
@@ -240,7 +234,7 @@ public class StreamingQueryManager {
 
     /** An operator's start: stored as desired, resets the restart backoff, returns once Spark started it. */
     public QueryStatus start(String name) {
-        ManagedQuery managed = require(name);
+        ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
             QueryState state = managed.state();
             if (state == QueryState.RUNNING || state == QueryState.STOPPING) {
@@ -259,7 +253,7 @@ public class StreamingQueryManager {
      * is done (or the stop timeout passes), a failed one is no longer restarted.
      */
     public QueryStatus stop(String name) {
-        ManagedQuery managed = require(name);
+        ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
             QueryState state = managed.state();
             if (state == QueryState.STOPPED || state == QueryState.STOPPING) {
@@ -277,7 +271,7 @@ public class StreamingQueryManager {
 
     /** The Kafka offsets the pipeline's checkpoint has committed. */
     public CheckpointOffsets offsets(String name) {
-        ManagedQuery managed = require(name);
+        ManagedPipeline managed = require(name);
         try {
             return CheckpointOffsets.read(
                     spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
@@ -292,7 +286,7 @@ public class StreamingQueryManager {
      * Refused while it runs, and for pipelines whose sink is bound to the checkpoint.
      */
     public QueryStatus reset(String name, StartingPoint from) {
-        ManagedQuery managed = require(name);
+        ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
             QueryState state = managed.state();
             if (state != QueryState.STOPPED) {
@@ -332,7 +326,7 @@ public class StreamingQueryManager {
     /** Starts the pipelines that should run: as last asked by an operator, else as configured. */
     @EventListener(ApplicationReadyEvent.class)
     public void startAutomatically() {
-        for (ManagedQuery managed : managed()) {
+        for (ManagedPipeline managed : managed()) {
             String name = managed.pipeline.name();
             Optional<DesiredState> stored = desiredStates.load(name);
             DesiredState desired =
@@ -391,7 +385,7 @@ public class StreamingQueryManager {
     }
 
     /** Starts a run; on failure records it, schedules a retry when one is due, and throws. Holds the lock. */
-    private void run(ManagedQuery managed) {
+    private void run(ManagedPipeline managed) {
         String name = managed.pipeline.name();
         try {
             StartingPoint from = desiredStates.nextStart(name).orElse(null);
@@ -412,7 +406,7 @@ public class StreamingQueryManager {
     }
 
     /** After a failure: plans the next restart, or gives up. Holds the lock. */
-    private void scheduleRestart(ManagedQuery managed) {
+    private void scheduleRestart(ManagedPipeline managed) {
         if (managed.desired != DesiredState.RUNNING || restarts.isShutdown()) {
             return;
         }
@@ -435,7 +429,7 @@ public class StreamingQueryManager {
         log.warn("Pipeline {} will restart in {} (attempt {})", managed.pipeline.name(), backoff.get(), attempt);
     }
 
-    private void restart(ManagedQuery managed) {
+    private void restart(ManagedPipeline managed) {
         synchronized (managed.lifecycle) {
             managed.pendingRestart = null;
             managed.nextRestartAt = null;
@@ -451,7 +445,7 @@ public class StreamingQueryManager {
         }
     }
 
-    private void onQueryFailed(ManagedQuery managed, UUID runId) {
+    private void onQueryFailed(ManagedPipeline managed, UUID runId) {
         synchronized (managed.lifecycle) {
             StreamingQuery current = managed.query;
             if (current != null && current.runId().equals(runId) && managed.state() == QueryState.FAILED) {
@@ -470,7 +464,7 @@ public class StreamingQueryManager {
 
         @Override
         public void onQueryTerminated(QueryTerminatedEvent event) {
-            for (ManagedQuery managed : managed()) {
+            for (ManagedPipeline managed : managed()) {
                 StreamingQuery current = managed.query;
                 if (current == null || !current.runId().equals(event.runId())) {
                     continue;
@@ -491,7 +485,7 @@ public class StreamingQueryManager {
     }
 
     private void onBatch(String pipeline, long batchId, BatchOutcome outcome, Duration writeTime) {
-        ManagedQuery managed;
+        ManagedPipeline managed;
         synchronized (queries) {
             managed = queries.get(pipeline);
         }
@@ -503,8 +497,8 @@ public class StreamingQueryManager {
         }
     }
 
-    private ManagedQuery require(String name) {
-        ManagedQuery managed;
+    private ManagedPipeline require(String name) {
+        ManagedPipeline managed;
         synchronized (queries) {
             managed = queries.get(name);
         }
@@ -535,156 +529,5 @@ public class StreamingQueryManager {
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
         message = Redaction.redact(message.strip());
         return message.length() > MAX_MESSAGE_LENGTH ? message.substring(0, MAX_MESSAGE_LENGTH) + "..." : message;
-    }
-
-    /**
-     * One pipeline and its current (or last) run. Start, stop and restart planning hold
-     * {@link #lifecycle}; the sink totals have their own lock, because the query thread records
-     * them while a stop waits for that very thread.
-     */
-    private static final class ManagedQuery {
-        final Object lifecycle = new Object();
-        final Pipeline pipeline;
-        volatile DesiredState desired = DesiredState.STOPPED;
-        volatile StreamingQuery query;
-        volatile Instant startedAt;
-        volatile Instant endedAt;
-        volatile QueryStatus.Failure startFailure;
-        volatile boolean stopping;
-        /** Failures in a row; a batch that reaches its sink sets it back to 0. */
-        volatile int attempt;
-
-        volatile Instant nextRestartAt;
-        volatile boolean gaveUp;
-        ScheduledFuture<?> pendingRestart;
-        final AtomicLong failures = new AtomicLong();
-        final AtomicLong restarts = new AtomicLong();
-        private long rowsWritten;
-        private long duplicatesSkipped;
-        private final Map<String, Long> deadLetters = new TreeMap<>();
-
-        ManagedQuery(Pipeline pipeline) {
-            this.pipeline = pipeline;
-        }
-
-        void started(StreamingQuery query) {
-            this.query = query;
-            this.startedAt = Instant.now();
-            this.endedAt = null;
-            this.startFailure = null;
-        }
-
-        void failedToStart(String message) {
-            this.query = null;
-            this.startFailure = new QueryStatus.Failure(message, Instant.now());
-        }
-
-        void resetRestarts() {
-            if (pendingRestart != null) {
-                pendingRestart.cancel(false);
-                pendingRestart = null;
-            }
-            attempt = 0;
-            nextRestartAt = null;
-            gaveUp = false;
-        }
-
-        /** Lets the running micro-batch finish (up to the timeout), then stops the query. */
-        void stop(Duration timeout) {
-            stopping = true;
-            try {
-                StreamingQuery current = query;
-                long deadline = System.nanoTime() + timeout.toNanos();
-                while (current.isActive() && current.status().isTriggerActive() && System.nanoTime() < deadline) {
-                    LockSupport.parkNanos(STOP_POLL_NANOS);
-                }
-                current.stop();
-            } catch (TimeoutException e) {
-                log.warn("Pipeline {} did not stop in time: {}", pipeline.name(), e.getMessage());
-            } finally {
-                stopping = false;
-            }
-        }
-
-        QueryState state() {
-            if (stopping) {
-                return QueryState.STOPPING;
-            }
-            StreamingQuery current = query;
-            if (current != null && current.isActive()) {
-                return QueryState.RUNNING;
-            }
-            if (desired == DesiredState.STOPPED) {
-                return QueryState.STOPPED;
-            }
-            boolean failed =
-                    current == null ? startFailure != null : current.exception().isDefined();
-            return failed ? QueryState.FAILED : QueryState.STOPPED;
-        }
-
-        void record(BatchOutcome outcome) {
-            attempt = 0;
-            synchronized (deadLetters) {
-                rowsWritten += outcome.rowsWritten();
-                duplicatesSkipped += outcome.duplicatesSkipped();
-                outcome.deadLetters().forEach((reason, count) -> deadLetters.merge(reason, count, Long::sum));
-            }
-        }
-
-        private QueryStatus.SinkTotals totals() {
-            synchronized (deadLetters) {
-                long dead =
-                        deadLetters.values().stream().mapToLong(Long::longValue).sum();
-                return new QueryStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
-            }
-        }
-
-        QueryStatus status(QueryStatus.Lag lag) {
-            StreamingQuery current = query;
-            QueryState state = state();
-            QueryStatus.Failure failure = null;
-            if (state == QueryState.FAILED) {
-                if (current != null && endedAt == null) {
-                    // Seen before Spark's listener bus delivered the termination.
-                    endedAt = Instant.now();
-                }
-                failure = current == null
-                        ? startFailure
-                        : new QueryStatus.Failure(describe(current.exception().get()), endedAt);
-            }
-            int restarts = attempt;
-            QueryStatus.Restart restart =
-                    restarts > 0 || gaveUp ? new QueryStatus.Restart(restarts, nextRestartAt, gaveUp) : null;
-            return new QueryStatus(
-                    pipeline.name(),
-                    state,
-                    desired,
-                    pipeline.autoStart(),
-                    current == null ? null : current.id().toString(),
-                    current == null ? null : current.runId().toString(),
-                    current == null ? null : startedAt,
-                    current == null || !current.isActive()
-                            ? null
-                            : current.status().message(),
-                    failure,
-                    restart,
-                    current == null ? null : summarize(current.lastProgress()),
-                    lag,
-                    totals());
-        }
-
-        private static QueryStatus.Progress summarize(StreamingQueryProgress progress) {
-            if (progress == null) {
-                return null;
-            }
-            Long duration = progress.durationMs().get("triggerExecution");
-            return new QueryStatus.Progress(
-                    progress.batchId(),
-                    Instant.parse(progress.timestamp()),
-                    progress.numInputRows(),
-                    progress.inputRowsPerSecond(),
-                    progress.processedRowsPerSecond(),
-                    duration);
-        }
     }
 }

@@ -1,0 +1,170 @@
+package dev.sluice.query;
+
+import dev.sluice.pipeline.BatchOutcome;
+import dev.sluice.pipeline.Pipeline;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Map;
+import java.util.TreeMap;
+import java.util.concurrent.ScheduledFuture;
+import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
+import java.util.concurrent.atomic.AtomicLong;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * One pipeline and its current (or last) run. Start, stop and restart planning hold
+ * {@link #lifecycle}; the sink totals have their own lock, because the query thread records
+ * them while a stop waits for that very thread.
+ */
+final class ManagedPipeline {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamingQueryManager.class);
+    private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+
+    final Object lifecycle = new Object();
+    final Pipeline pipeline;
+    volatile DesiredState desired = DesiredState.STOPPED;
+    volatile StreamingQuery query;
+    volatile Instant startedAt;
+    volatile Instant endedAt;
+    volatile QueryStatus.Failure startFailure;
+    volatile boolean stopping;
+    /** Failures in a row; a batch that reaches its sink sets it back to 0. */
+    volatile int attempt;
+
+    volatile Instant nextRestartAt;
+    volatile boolean gaveUp;
+    ScheduledFuture<?> pendingRestart;
+    final AtomicLong failures = new AtomicLong();
+    final AtomicLong restarts = new AtomicLong();
+    private long rowsWritten;
+    private long duplicatesSkipped;
+    private final Map<String, Long> deadLetters = new TreeMap<>();
+
+    ManagedPipeline(Pipeline pipeline) {
+        this.pipeline = pipeline;
+    }
+
+    void started(StreamingQuery query) {
+        this.query = query;
+        this.startedAt = Instant.now();
+        this.endedAt = null;
+        this.startFailure = null;
+    }
+
+    void failedToStart(String message) {
+        this.query = null;
+        this.startFailure = new QueryStatus.Failure(message, Instant.now());
+    }
+
+    void resetRestarts() {
+        if (pendingRestart != null) {
+            pendingRestart.cancel(false);
+            pendingRestart = null;
+        }
+        attempt = 0;
+        nextRestartAt = null;
+        gaveUp = false;
+    }
+
+    /** Lets the running micro-batch finish (up to the timeout), then stops the query. */
+    void stop(Duration timeout) {
+        stopping = true;
+        try {
+            StreamingQuery current = query;
+            long deadline = System.nanoTime() + timeout.toNanos();
+            while (current.isActive() && current.status().isTriggerActive() && System.nanoTime() < deadline) {
+                LockSupport.parkNanos(STOP_POLL_NANOS);
+            }
+            current.stop();
+        } catch (TimeoutException e) {
+            log.warn("Pipeline {} did not stop in time: {}", pipeline.name(), e.getMessage());
+        } finally {
+            stopping = false;
+        }
+    }
+
+    QueryState state() {
+        if (stopping) {
+            return QueryState.STOPPING;
+        }
+        StreamingQuery current = query;
+        if (current != null && current.isActive()) {
+            return QueryState.RUNNING;
+        }
+        if (desired == DesiredState.STOPPED) {
+            return QueryState.STOPPED;
+        }
+        boolean failed =
+                current == null ? startFailure != null : current.exception().isDefined();
+        return failed ? QueryState.FAILED : QueryState.STOPPED;
+    }
+
+    void record(BatchOutcome outcome) {
+        attempt = 0;
+        synchronized (deadLetters) {
+            rowsWritten += outcome.rowsWritten();
+            duplicatesSkipped += outcome.duplicatesSkipped();
+            outcome.deadLetters().forEach((reason, count) -> deadLetters.merge(reason, count, Long::sum));
+        }
+    }
+
+    private QueryStatus.SinkTotals totals() {
+        synchronized (deadLetters) {
+            long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
+            return new QueryStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
+        }
+    }
+
+    QueryStatus status(QueryStatus.Lag lag) {
+        StreamingQuery current = query;
+        QueryState state = state();
+        QueryStatus.Failure failure = null;
+        if (state == QueryState.FAILED) {
+            if (current != null && endedAt == null) {
+                // Seen before Spark's listener bus delivered the termination.
+                endedAt = Instant.now();
+            }
+            failure = current == null
+                    ? startFailure
+                    : new QueryStatus.Failure(
+                            StreamingQueryManager.describe(current.exception().get()), endedAt);
+        }
+        int restarts = attempt;
+        QueryStatus.Restart restart =
+                restarts > 0 || gaveUp ? new QueryStatus.Restart(restarts, nextRestartAt, gaveUp) : null;
+        return new QueryStatus(
+                pipeline.name(),
+                state,
+                desired,
+                pipeline.autoStart(),
+                current == null ? null : current.id().toString(),
+                current == null ? null : current.runId().toString(),
+                current == null ? null : startedAt,
+                current == null || !current.isActive() ? null : current.status().message(),
+                failure,
+                restart,
+                current == null ? null : summarize(current.lastProgress()),
+                lag,
+                totals());
+    }
+
+    private static QueryStatus.Progress summarize(StreamingQueryProgress progress) {
+        if (progress == null) {
+            return null;
+        }
+        Long duration = progress.durationMs().get("triggerExecution");
+        return new QueryStatus.Progress(
+                progress.batchId(),
+                Instant.parse(progress.timestamp()),
+                progress.numInputRows(),
+                progress.inputRowsPerSecond(),
+                progress.processedRowsPerSecond(),
+                duration);
+    }
+}
