@@ -177,7 +177,7 @@ class AuditTrail {
         }
         String text = new String(body, StandardCharsets.UTF_8).replace('\0', '\uFFFD');
         try {
-            return json.writeValueAsString(json.readTree(text)).replace("\\u0000", "\\uFFFD");
+            return json.writeValueAsString(json.readTree(text));
         } catch (JsonProcessingException e) {
             try {
                 return json.writeValueAsString(text);

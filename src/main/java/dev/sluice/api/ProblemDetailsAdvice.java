@@ -12,7 +12,6 @@ import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryStateConflictException;
 import dev.sluice.query.UnknownQueryException;
 import jakarta.validation.ConstraintViolationException;
-import java.net.URI;
 import java.util.Arrays;
 import java.util.List;
 import org.slf4j.Logger;
@@ -47,15 +46,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(UnknownQueryException.class)
     ResponseEntity<ProblemDetail> unknownQuery(UnknownQueryException e) {
-        ProblemDetail problem = problem(HttpStatus.NOT_FOUND, "unknown-query", "Unknown pipeline", e.getMessage());
+        ProblemDetail problem =
+                ProblemResponses.problem(HttpStatus.NOT_FOUND, "unknown-query", "Unknown pipeline", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
 
     @ExceptionHandler(QueryStateConflictException.class)
     ResponseEntity<ProblemDetail> stateConflict(QueryStateConflictException e) {
-        ProblemDetail problem =
-                problem(HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
+        ProblemDetail problem = ProblemResponses.problem(
+                HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("state", e.state());
         return respond(problem);
@@ -64,8 +64,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     /** A definition Spark (or Sluice) would not run: every problem, with its field and SQL position. */
     @ExceptionHandler(InvalidDefinitionException.class)
     ResponseEntity<ProblemDetail> invalidDefinition(InvalidDefinitionException e) {
-        ProblemDetail problem =
-                problem(HttpStatus.BAD_REQUEST, "invalid-definition", "Invalid pipeline definition", e.getMessage());
+        ProblemDetail problem = ProblemResponses.problem(
+                HttpStatus.BAD_REQUEST, "invalid-definition", "Invalid pipeline definition", e.getMessage());
         problem.setProperty("name", e.name());
         problem.setProperty("errors", e.problems());
         return respond(problem);
@@ -73,15 +73,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(PipelineConflictException.class)
     ResponseEntity<ProblemDetail> pipelineConflict(PipelineConflictException e) {
-        ProblemDetail problem =
-                problem(HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
+        ProblemDetail problem = ProblemResponses.problem(
+                HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
 
     @ExceptionHandler(NoMemoryTableException.class)
     ResponseEntity<ProblemDetail> noMemoryTable(NoMemoryTableException e) {
-        ProblemDetail problem = problem(HttpStatus.NOT_FOUND, "no-memory-table", "No in-memory table", e.getMessage());
+        ProblemDetail problem =
+                ProblemResponses.problem(HttpStatus.NOT_FOUND, "no-memory-table", "No in-memory table", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
@@ -90,7 +91,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
     ResponseEntity<ProblemDetail> startFailed(QueryStartException e) {
         if (e.getCause() instanceof InvalidDefinitionException invalid) {
             // A stored definition that no longer passes the checks: the caller must change it.
-            ProblemDetail problem = problem(
+            ProblemDetail problem = ProblemResponses.problem(
                     HttpStatus.CONFLICT,
                     "pipeline-invalid",
                     "Pipeline definition no longer valid",
@@ -99,7 +100,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
             problem.setProperty("errors", invalid.problems());
             return respond(problem);
         }
-        ProblemDetail problem = problem(
+        ProblemDetail problem = ProblemResponses.problem(
                 HttpStatus.INTERNAL_SERVER_ERROR, "query-start-failed", "Pipeline could not start", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
@@ -107,7 +108,7 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(CheckpointAccessException.class)
     ResponseEntity<ProblemDetail> checkpointAccess(CheckpointAccessException e) {
-        ProblemDetail problem = problem(
+        ProblemDetail problem = ProblemResponses.problem(
                 HttpStatus.SERVICE_UNAVAILABLE, "checkpoint-unavailable", "Checkpoint unavailable", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
@@ -135,7 +136,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         } else {
             detail = "The request body is missing or unreadable";
         }
-        ProblemDetail problem = problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail);
+        ProblemDetail problem =
+                ProblemResponses.problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", detail);
         return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
 
@@ -150,8 +152,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                                 : error.getDefaultMessage())
                 .sorted()
                 .toList();
-        ProblemDetail problem =
-                problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
+        ProblemDetail problem = ProblemResponses.problem(
+                HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
         problem.setProperty("errors", errors);
         return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
@@ -164,8 +166,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 .flatMap(result -> result.getResolvableErrors().stream().map(error -> describe(result, error)))
                 .sorted()
                 .toList();
-        ProblemDetail problem =
-                problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
+        ProblemDetail problem = ProblemResponses.problem(
+                HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", String.join("; ", errors));
         problem.setProperty("errors", errors);
         return handleExceptionInternal(e, problem, headers, HttpStatus.BAD_REQUEST, request);
     }
@@ -197,13 +199,14 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     @ExceptionHandler(ConstraintViolationException.class)
     ResponseEntity<ProblemDetail> constraintViolation(ConstraintViolationException e) {
-        return respond(problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", e.getMessage()));
+        return respond(
+                ProblemResponses.problem(HttpStatus.BAD_REQUEST, "invalid-request", "Invalid request", e.getMessage()));
     }
 
     @ExceptionHandler(Exception.class)
     ResponseEntity<ProblemDetail> unexpected(Exception e) {
         log.error("Unexpected error in the control API", e);
-        return respond(problem(
+        return respond(ProblemResponses.problem(
                 HttpStatus.INTERNAL_SERVER_ERROR,
                 "internal-error",
                 "Internal error",
@@ -227,12 +230,5 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return ResponseEntity.status(problem.getStatus())
                 .contentType(MediaType.APPLICATION_PROBLEM_JSON)
                 .body(problem);
-    }
-
-    private static ProblemDetail problem(HttpStatus status, String type, String title, String detail) {
-        ProblemDetail problem = ProblemDetail.forStatusAndDetail(status, detail);
-        problem.setType(URI.create("urn:sluice:problem:" + type));
-        problem.setTitle(title);
-        return problem;
     }
 }

@@ -25,8 +25,8 @@ public final class FileRoots {
      * @param reserved places inside them that are the service's own
      */
     public FileRoots(List<String> roots, List<String> reserved) {
-        this.roots = roots.stream().map(FileRoots::folder).toList();
-        this.reserved = reserved.stream().map(FileRoots::folder).toList();
+        this.roots = roots.stream().map(FileRoots::location).toList();
+        this.reserved = reserved.stream().map(FileRoots::location).toList();
     }
 
     /** Why a path is not allowed, if it is not. */
@@ -64,10 +64,6 @@ public final class FileRoots {
 
     private static String lower(String text) {
         return text == null ? null : text.toLowerCase(Locale.ROOT);
-    }
-
-    private static URI folder(String path) {
-        return location(path);
     }
 
     /** A path as an absolute, normalised URI: local paths as {@code file:} URIs. */

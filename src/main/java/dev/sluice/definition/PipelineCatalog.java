@@ -279,14 +279,8 @@ public class PipelineCatalog {
 
     /** Where it may write, Spark's checks, then the sink's table. */
     private Entry check(PipelineDefinition definition, Origin origin) {
-        List<DefinitionProblem> places = DefinitionText.problems(definition);
-        if (places.isEmpty()) {
-            places.addAll(placeProblems(definition, origin));
-        }
-        if (!places.isEmpty()) {
-            throw new InvalidDefinitionException(definition.name(), places);
-        }
-        PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
+        PipelinePlanner.Plan plan =
+                PipelinePlanner.validate(spark, definition, environment, checked -> placeProblems(checked, origin));
         String ddl = null;
         Sink sink = definition.sink();
         if (sink.kind() == SinkKind.POSTGRES) {

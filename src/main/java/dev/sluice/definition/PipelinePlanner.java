@@ -38,6 +38,7 @@ import java.util.List;
 import java.util.Optional;
 import java.util.Set;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Function;
 import java.util.function.Supplier;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
@@ -118,8 +119,22 @@ public final class PipelinePlanner {
      * holds reaches the service's session, and nothing is created (no folder, table or file).
      */
     public static Plan validate(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment) {
+        return validate(spark, definition, environment, unchecked -> List.of());
+    }
+
+    /**
+     * As {@link #validate(SparkSession, PipelineDefinition, PipelineEnvironment)}, with {@code places}:
+     * where the definition may not reach, checked with its settings once its texts are sound, before
+     * Spark sees it.
+     */
+    static Plan validate(
+            SparkSession spark,
+            PipelineDefinition definition,
+            PipelineEnvironment environment,
+            Function<PipelineDefinition, List<DefinitionProblem>> places) {
         List<DefinitionProblem> problems = DefinitionText.problems(definition);
         if (problems.isEmpty()) {
+            problems.addAll(places.apply(definition));
             problems.addAll(structuralProblems(definition));
         }
         if (!problems.isEmpty()) {

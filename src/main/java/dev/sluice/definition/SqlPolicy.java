@@ -182,7 +182,7 @@ public final class SqlPolicy {
             }
             throw SqlPolicy.<RuntimeException>unchecked(e);
         }
-        checkDepth(plan);
+        requireShallow(depth(plan, 0));
         if (!QUERY_OPERATORS.contains(plan.getClass())) {
             throw new Refused(describe(plan));
         }
@@ -194,7 +194,7 @@ public final class SqlPolicy {
     public static Expression expression(String text) {
         bound(text, MAX_EXPRESSION_LENGTH, false);
         Expression expression = parse(() -> CatalystSqlParser$.MODULE$.parseExpression(text));
-        checkDepth(expression);
+        requireShallow(depth(expression, 0));
         checkParsed(expression, Set.of());
         return expression;
     }
@@ -246,7 +246,7 @@ public final class SqlPolicy {
         }
     }
 
-    /** The functions and statement kinds a definition may use, for the documentation and the API. */
+    /** The built-in functions a definition may call (the allow-list). */
     public static Set<String> allowedFunctions() {
         return ALLOWED;
     }
@@ -416,14 +416,8 @@ public final class SqlPolicy {
         throw (E) e;
     }
 
-    private static void checkDepth(QueryPlan<?> plan) {
-        if (depth(plan, 0) > MAX_TREE_DEPTH) {
-            throw new Refused("nests its operators and expressions more than " + MAX_TREE_DEPTH + " levels deep");
-        }
-    }
-
-    private static void checkDepth(Expression expression) {
-        if (depth(expression, 0) > MAX_TREE_DEPTH) {
+    private static void requireShallow(int depth) {
+        if (depth > MAX_TREE_DEPTH) {
             throw new Refused("nests its operators and expressions more than " + MAX_TREE_DEPTH + " levels deep");
         }
     }
