@@ -269,7 +269,11 @@ public final class Benchmark {
         PostgresSink sink = new PostgresSink(
                 new JdbcTarget(url, "postgres", "postgres", 4),
                 "bench-pg-sql",
-                new PostgresSink.Table(TABLE, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")),
+                new PostgresSink.Table(
+                        TABLE,
+                        List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()),
+                        List.of("data_id"),
+                        PostgresSink.Conflict.IGNORE),
                 "dead_letter");
         List<Column> columns = new ArrayList<>();
         PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));

@@ -26,6 +26,9 @@ class SparkConfiguration {
             log.info("{} is always false in Sluice", PipelinePlanner.VARIABLE_SUBSTITUTION);
         }
         conf.set(PipelinePlanner.VARIABLE_SUBSTITUTION, "false");
+        // Spark's default (EXCEPTION) fails the query on a date the old and new parsers read
+        // differently: one record would stop a pipeline for good. Read it with the new one.
+        conf.setIfMissing(PipelinePlanner.TIME_PARSER_POLICY, "CORRECTED");
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }

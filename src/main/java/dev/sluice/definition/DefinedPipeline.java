@@ -4,11 +4,12 @@ import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.SourceKind;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
+import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
-import dev.sluice.pipeline.UpsertSink;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.SQLException;
@@ -28,6 +29,7 @@ import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.apache.spark.sql.types.StructType;
 
 /** A pipeline built from its {@link PipelineDefinition}. */
 public final class DefinedPipeline implements Pipeline {
@@ -131,23 +133,18 @@ public final class DefinedPipeline implements Pipeline {
         if (invalid != null) {
             throw invalid;
         }
+        FusedShape.Decision shape = FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition);
+        if (shape.fused()) {
+            return startFused(spark, listener, from, shape.records());
+        }
         PipelinePlanner.Plan plan = PipelinePlanner.build(spark, definition, environment, from);
         Sink sink = definition.sink();
         String name = name();
         DataStreamWriter<Row> writer = switch (sink.kind()) {
             case POSTGRES -> {
-                List<String> columns = List.of(plan.schema().fieldNames()).stream()
-                        .map(c -> c.toLowerCase(Locale.ROOT))
-                        .toList();
-                List<String> keys = sink.keyColumns().stream()
-                        .map(c -> c.toLowerCase(Locale.ROOT))
-                        .toList();
-                if (Boolean.TRUE.equals(sink.createTable())) {
-                    createTable(PostgresTables.ddl(sink.table(), plan.schema(), sink.keyColumns()));
-                }
-                UpsertSink upsert = new UpsertSink(environment.target(), sink.table(), columns, keys);
+                PostgresSink postgres = postgresSink(plan.schema());
                 yield plan.output().writeStream().foreachBatch((VoidFunction2<Dataset<Row>, Long>)
-                        (batch, batchId) -> upsert.write(batch));
+                        (batch, batchId) -> postgres.writeResults(batch));
             }
             case PARQUET, JSON, CSV -> {
                 DataStreamWriter<Row> files = plan.output()
@@ -206,6 +203,52 @@ public final class DefinedPipeline implements Pipeline {
             spark.streams().removeListener(relay);
             throw e;
         }
+    }
+
+    /**
+     * The fused shape: the Kafka records themselves are the query; each micro-batch's records are
+     * decided and written in the tasks that read them, and the batch's outcome (rows, duplicates,
+     * dead letters by reason, the time the write took) goes to the listener as the built-in
+     * pipelines' does.
+     */
+    private StreamingQuery startFused(
+            SparkSession spark, BatchListener listener, StartingPoint from, FusedRecords fused)
+            throws TimeoutException {
+        String name = name();
+        PostgresSink sink = postgresSink(fused.output());
+        return kafkaSource(definition.source(), environment)
+                .load(spark, from)
+                .select("topic", "partition", "offset", "timestamp", "value")
+                .writeStream()
+                .queryName(name)
+                .option("checkpointLocation", checkpointLocation())
+                .outputMode(definition.outputMode().spark())
+                .trigger(PipelinePlanner.trigger(definition.trigger()))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> listener.write(
+                        name,
+                        batchId,
+                        () -> sink.write(
+                                batch.queryExecution().toRdd().toJavaRDD().mapPartitions(fused::decideAll))))
+                .start();
+    }
+
+    /**
+     * The postgres sink of rows with the given columns: upserted on the key columns, or inserted
+     * when there are none; the table made first when the definition asks for it.
+     */
+    private PostgresSink postgresSink(StructType columns) {
+        Sink sink = definition.sink();
+        if (Boolean.TRUE.equals(sink.createTable())) {
+            createTable(PostgresTables.ddl(sink.table(), columns, sink.keyColumns()));
+        }
+        PostgresSink.Table table = new PostgresSink.Table(
+                sink.table(),
+                List.of(columns.fieldNames()).stream()
+                        .map(c -> c.toLowerCase(Locale.ROOT))
+                        .toList(),
+                sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList(),
+                PostgresSink.Conflict.UPDATE);
+        return new PostgresSink(environment.target(), name(), table, environment.deadLetterTable());
     }
 
     /** Removes what the pipeline keeps outside its checkpoint and sink: its in-memory rows. */

@@ -36,7 +36,12 @@ public class PipelineCatalog {
      * @param stateful whether the query keeps state between micro-batches (true when unknown:
      *     a stored definition that no longer validates)
      */
-    private record Entry(DefinedPipeline pipeline, List<MemoryTables.Column> columns, String ddl, boolean stateful) {}
+    private record Entry(
+            DefinedPipeline pipeline,
+            List<MemoryTables.Column> columns,
+            String ddl,
+            boolean stateful,
+            PipelineView.Engine engine) {}
 
     private final SparkSession spark;
     private final StreamingQueryManager manager;
@@ -91,7 +96,7 @@ public class PipelineCatalog {
                 entry = check(definition, Origin.API);
             } catch (InvalidDefinitionException e) {
                 log.error("{} It stays defined; it fails when started until it is changed.", e.getMessage());
-                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment, e), null, null, true);
+                entry = new Entry(new DefinedPipeline(definition, Origin.API, environment, e), null, null, true, null);
             }
             add(entry);
         }
@@ -294,7 +299,13 @@ public class PipelineCatalog {
         for (StructField field : plan.schema().fields()) {
             columns.add(new MemoryTables.Column(field.name(), field.dataType().simpleString()));
         }
-        return new Entry(new DefinedPipeline(definition, origin, environment), columns, ddl, plan.stateful());
+        FusedShape.Decision shape = plan.shape();
+        return new Entry(
+                new DefinedPipeline(definition, origin, environment),
+                columns,
+                ddl,
+                plan.stateful(),
+                new PipelineView.Engine(shape.shape(), shape.generalBecause()));
     }
 
     private List<DefinitionProblem> tableProblems(
@@ -325,7 +336,7 @@ public class PipelineCatalog {
         Entry entry = defined.get(name);
         QueryState state = manager.state(name);
         if (entry == null || manager.pipeline(name) != entry.pipeline()) {
-            return new PipelineView(name, "built-in", false, state, null, null, null);
+            return new PipelineView(name, "built-in", false, state, null, null, null, null);
         }
         return view(entry, state);
     }
@@ -339,6 +350,7 @@ public class PipelineCatalog {
                 state,
                 pipeline.definition(),
                 entry.columns(),
-                entry.ddl());
+                entry.ddl(),
+                entry.engine());
     }
 }

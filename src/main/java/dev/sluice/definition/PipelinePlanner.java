@@ -93,6 +93,8 @@ public final class PipelinePlanner {
     private static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
     /** Spark's {@code ${...}} substitution reads the environment and system properties: off everywhere. */
     public static final String VARIABLE_SUBSTITUTION = "spark.sql.variable.substitute";
+    /** How dates and times in records are read: {@code CORRECTED} by default (never an exception). */
+    public static final String TIME_PARSER_POLICY = "spark.sql.legacy.timeParserPolicy";
     /** Temp views are per session; the view of one plan lives only while its SQL is analysed. */
     private static final Object VIEW_LOCK = new Object();
 
@@ -103,8 +105,9 @@ public final class PipelinePlanner {
      * @param rejectReasons the reasons records can be rejected with, observed per batch
      * @param stateful whether the query keeps state between micro-batches (aggregation,
      *     de-duplication, join)
+     * @param shape where it runs: the fused shape, or why the general one (known once validated)
      */
-    public record Plan(Dataset<Row> output, List<String> rejectReasons, boolean stateful) {
+    public record Plan(Dataset<Row> output, List<String> rejectReasons, boolean stateful, FusedShape.Decision shape) {
 
         public StructType schema() {
             return output.schema();
@@ -140,13 +143,14 @@ public final class PipelinePlanner {
         if (!problems.isEmpty()) {
             throw new InvalidDefinitionException(definition.name(), problems);
         }
-        Plan plan = new Builder(isolatedSession(spark), definition, environment, true).build(null);
+        SparkSession isolated = isolatedSession(spark);
+        Plan plan = new Builder(isolated, definition, environment, true).build(null);
         problems.addAll(streamingProblems(definition, plan));
         problems.addAll(sinkProblems(definition, plan));
         if (!problems.isEmpty()) {
             throw new InvalidDefinitionException(definition.name(), problems);
         }
-        return plan;
+        return new Plan(plan.output(), plan.rejectReasons(), plan.stateful(), FusedShape.plan(isolated, definition));
     }
 
     /**
@@ -171,6 +175,25 @@ public final class PipelinePlanner {
         Column column = new Column(SqlPolicy.expression(text));
         SqlPolicy.checkAnalyzed(input.select(column).queryExecution().analyzed());
         return column;
+    }
+
+    /**
+     * The transform's text parsed and checked by the {@link SqlPolicy}, then that very plan analysed
+     * over {@code events} as the view {@value PipelineDefinition#EVENTS_VIEW} (which lives only
+     * while it is analysed).
+     */
+    static Dataset<Row> analyse(SparkSession spark, Dataset<Row> events, String text) {
+        LogicalPlan query = SqlPolicy.query(text);
+        synchronized (VIEW_LOCK) {
+            events.createOrReplaceTempView(PipelineDefinition.EVENTS_VIEW);
+            try {
+                Dataset<Row> result = Dataset.ofRows(spark, query);
+                SqlPolicy.checkAnalyzed(result.queryExecution().analyzed());
+                return result;
+            } finally {
+                spark.catalog().dropTempView(PipelineDefinition.EVENTS_VIEW);
+            }
+        }
     }
 
     /** The Spark trigger. */
@@ -611,7 +634,7 @@ public final class PipelinePlanner {
             if (definition.trigger().kind() != TriggerKind.CONTINUOUS) {
                 output = output.observe(OUTPUT_METRICS, count(lit(1)).as("rows"));
             }
-            return new Plan(output, List.copyOf(reasons), stateful);
+            return new Plan(output, List.copyOf(reasons), stateful, null);
         }
 
         private Dataset<Row> kafka(StartingPoint from) {
@@ -776,20 +799,9 @@ public final class PipelinePlanner {
          * analysed over the view {@code events} (which lives only while it is analysed).
          */
         private Dataset<Row> sql(Dataset<Row> events) {
-            String text = definition.transform().sqlOrDefault();
-            LogicalPlan query = step("transform.sql", () -> SqlPolicy.query(text));
-            synchronized (VIEW_LOCK) {
-                events.createOrReplaceTempView(PipelineDefinition.EVENTS_VIEW);
-                try {
-                    return step("transform.sql", () -> {
-                        Dataset<Row> result = Dataset.ofRows(spark, query);
-                        SqlPolicy.checkAnalyzed(result.queryExecution().analyzed());
-                        return result;
-                    });
-                } finally {
-                    spark.catalog().dropTempView(PipelineDefinition.EVENTS_VIEW);
-                }
-            }
+            return step(
+                    "transform.sql",
+                    () -> analyse(spark, events, definition.transform().sqlOrDefault()));
         }
 
         private <T> T step(String field, Supplier<T> step) {

@@ -16,6 +16,7 @@ import java.util.List;
  *     {@code sluice.pipelines.car-info-*}
  * @param columns the result's columns, as Spark analysed them
  * @param ddl for a postgres sink, the table it writes, as a migration would create it
+ * @param engine how it runs
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PipelineView(
@@ -25,4 +26,17 @@ public record PipelineView(
         QueryState state,
         PipelineDefinition definition,
         List<MemoryTables.Column> columns,
-        String ddl) {}
+        String ddl,
+        Engine engine) {
+
+    /**
+     * How a pipeline runs.
+     *
+     * @param shape {@code fused} (each record decoded, checked, transformed and copied into the
+     *     table in the task that reads it, as the built-in car_info pipeline is) or {@code general}
+     *     (Spark's operators, then the sink)
+     * @param generalBecause for the general shape, what keeps the pipeline from the fused one
+     */
+    @JsonInclude(JsonInclude.Include.NON_NULL)
+    public record Engine(String shape, String generalBecause) {}
+}

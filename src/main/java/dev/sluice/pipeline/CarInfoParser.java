@@ -12,6 +12,7 @@ import static org.apache.spark.sql.functions.trim;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.function.Function;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -87,10 +88,7 @@ public final class CarInfoParser {
         // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
         Column anyObject = from_json(
                 value.cast("string"), DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), Map.of());
-        Column lat = car("vhcleLat");
-        Column lot = car("vhcleLot");
-        Column speed = car("vhcleSped");
-        return List.of(
+        List<RejectRule> rules = new ArrayList<>(List.of(
                 new RejectRule(
                         "EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value")),
                 new RejectRule(
@@ -100,10 +98,24 @@ public final class CarInfoParser {
                 new RejectRule(
                         "SCHEMA_MISMATCH",
                         corrupt.isNotNull(),
-                        lit("a field's value does not have the car_info schema's type")),
+                        lit("a field's value does not have the car_info schema's type"))));
+        rules.addAll(eventChecks(limits, CarInfoParser::car));
+        return rules;
+    }
+
+    /**
+     * What a parsed car_info event must be, whatever reads it: a {@code dataId}, and positions and
+     * speed within the limits. {@code field} gives the column of an event field.
+     */
+    public static List<RejectRule> eventChecks(CarInfoLimits limits, Function<String, Column> field) {
+        Column lat = field.apply("vhcleLat");
+        Column lot = field.apply("vhcleLot");
+        Column speed = field.apply("vhcleSped");
+        Column dataId = field.apply("dataId");
+        return List.of(
                 new RejectRule(
                         "MISSING_DATA_ID",
-                        car("dataId").isNull().or(trim(car("dataId")).equalTo("")),
+                        dataId.isNull().or(trim(dataId).equalTo("")),
                         lit("dataId is missing or blank")),
                 new RejectRule(
                         "OUT_OF_RANGE",

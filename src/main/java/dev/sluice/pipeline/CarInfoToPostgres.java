@@ -27,8 +27,11 @@ public final class CarInfoToPostgres implements Pipeline {
             StreamSettings settings, CarInfoLimits limits, JdbcTarget target, String table, String deadLetterTable) {
         this.settings = settings;
         this.parser = new CarInfoJson(limits);
-        PostgresSink.Table spec =
-                new PostgresSink.Table(table, List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id"));
+        PostgresSink.Table spec = new PostgresSink.Table(
+                table,
+                List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()),
+                List.of("data_id"),
+                PostgresSink.Conflict.IGNORE);
         this.sink = new PostgresSink(target, settings.name(), spec, deadLetterTable);
     }
 

@@ -9,6 +9,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.TreeMap;
+import java.util.stream.Collectors;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -20,13 +21,16 @@ import org.apache.spark.sql.RowFactory;
  *
  * <p>Rows are streamed with {@code COPY} straight into the table while none of their keys is there
  * already; rows from the first conflict on (or all rows, with batched inserts: {@link WriteMethod})
- * go into a session-local staging table, merged with one {@code INSERT ... ON CONFLICT DO NOTHING}
- * on the table's key, so a micro-batch that Spark replays after a failure adds nothing twice. Dead letters are keyed on (pipeline, topic, partition,
- * offset) the same way. If anything fails the transaction rolls back, the batch fails, and the
- * query does not commit its offsets: the records are read again on restart.
+ * go into a session-local staging table, merged with one statement on the table's key, by its
+ * {@link Conflict} mode: {@code ON CONFLICT DO NOTHING} (a micro-batch that Spark replays after a
+ * failure adds nothing twice) or {@code DO UPDATE} (it leaves the table as it was, and an
+ * aggregate's new value replaces the old one). Dead letters are keyed on (pipeline, topic,
+ * partition, offset) and kept once the same way. If anything fails the transaction rolls back, the
+ * batch fails, and the query does not commit its offsets: the records are read again on restart.
  *
- * <p>Input rows must have the layout {@link #INPUT_COLUMNS} followed by the table's columns in
- * {@link Table#columns()} order.
+ * <p>Decided records ({@link #write}) have the layout {@link #INPUT_COLUMNS} followed by the
+ * table's columns in {@link Table#columns()} order; result rows ({@link #writeResults}) only the
+ * table's columns.
  */
 public final class PostgresSink implements Serializable {
 
@@ -43,18 +47,47 @@ public final class PostgresSink implements Serializable {
     private static final String DEAD_LETTER_COLUMNS =
             "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value";
 
+    /** What the merge does with a row whose key the table already holds. */
+    public enum Conflict {
+        /** Keeps the stored row: insert if absent ({@code ON CONFLICT DO NOTHING}). */
+        IGNORE,
+        /** Replaces the stored row's other columns: upsert ({@code ON CONFLICT DO UPDATE}). */
+        UPDATE
+    }
+
     /**
      * A target table.
      *
      * @param name the table
      * @param columns its columns, in the order the input rows carry them
-     * @param keyColumns the columns of its primary key or a unique constraint
+     * @param keyColumns the columns of its primary key or a unique constraint; none for plain inserts
+     *     (a replayed micro-batch then adds its rows again: at least once)
+     * @param conflict what a row with a key already stored does
      */
-    public record Table(String name, List<String> columns, List<String> keyColumns) implements Serializable {
+    public record Table(String name, List<String> columns, List<String> keyColumns, Conflict conflict)
+            implements Serializable {
         public Table {
             Objects.requireNonNull(name, "name");
             columns = List.copyOf(columns);
             keyColumns = List.copyOf(keyColumns);
+            Objects.requireNonNull(conflict, "conflict");
+        }
+
+        /** The statement that moves the staged rows into the table. */
+        String mergeStatement(String staging) {
+            String list = String.join(", ", columns);
+            String insert = "INSERT INTO " + name + " (" + list + ") SELECT " + list + " FROM " + staging;
+            if (keyColumns.isEmpty()) {
+                return insert;
+            }
+            List<String> others = columns.stream()
+                    .filter(column -> !keyColumns.contains(column))
+                    .toList();
+            String onConflict = " ON CONFLICT (" + String.join(", ", keyColumns) + ")";
+            return conflict == Conflict.IGNORE || others.isEmpty()
+                    ? insert + onConflict + " DO NOTHING"
+                    : insert + onConflict + " DO UPDATE SET "
+                            + others.stream().map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
         }
     }
 
@@ -73,15 +106,29 @@ public final class PostgresSink implements Serializable {
         this.deadLetterTable = Objects.requireNonNull(deadLetterTable, "deadLetterTable");
     }
 
-    /** Writes the batch; runs on the driver, the writing itself in Spark tasks. */
+    /**
+     * Writes a batch of result rows, which carry only the table's columns (nothing to reject), a
+     * transaction per partition; runs on the driver, the writing itself in Spark tasks.
+     */
+    public BatchOutcome writeResults(Dataset<Row> batch) {
+        return sum(batch.javaRDD().mapPartitions(rows -> writePartition(rows, false)));
+    }
+
+    /** As {@link #write(JavaRDD)}. */
     public BatchOutcome write(Dataset<Row> batch) {
         return write(batch.javaRDD());
     }
 
-    /** Writes the batch, a transaction per partition; runs on the driver, the writing itself in Spark tasks. */
+    /**
+     * Writes a batch of decided records ({@link #INPUT_COLUMNS}, then the table's columns), a
+     * transaction per partition; runs on the driver, the writing itself in Spark tasks.
+     */
     public BatchOutcome write(JavaRDD<Row> batch) {
-        List<BatchOutcome> outcomes = batch.mapPartitions(this::writePartition).collect();
-        return outcomes.stream().reduce(BatchOutcome.EMPTY, BatchOutcome::plus);
+        return sum(batch.mapPartitions(rows -> writePartition(rows, true)));
+    }
+
+    private static BatchOutcome sum(JavaRDD<BatchOutcome> outcomes) {
+        return outcomes.collect().stream().reduce(BatchOutcome.EMPTY, BatchOutcome::plus);
     }
 
     /**
@@ -89,7 +136,7 @@ public final class PostgresSink implements Serializable {
      * Spark task. For a dead-letter-only sink, every row must be rejected.
      */
     public BatchOutcome writeRows(Iterator<Row> rows) throws SQLException {
-        return writePartition(rows).next();
+        return writePartition(rows, true).next();
     }
 
     /** Closes this JVM's sink connections. */
@@ -97,13 +144,13 @@ public final class PostgresSink implements Serializable {
         PostgresConnections.closeAll();
     }
 
-    private Iterator<BatchOutcome> writePartition(Iterator<Row> rows) throws SQLException {
+    private Iterator<BatchOutcome> writePartition(Iterator<Row> rows, boolean decided) throws SQLException {
         if (!rows.hasNext()) {
             return List.of(BatchOutcome.EMPTY).iterator();
         }
         try (Connection connection = PostgresConnections.get(target).getConnection()) {
             try {
-                BatchOutcome outcome = new PartitionWrite(connection).run(rows);
+                BatchOutcome outcome = new PartitionWrite(connection).run(rows, decided);
                 connection.commit();
                 return List.of(outcome).iterator();
             } catch (SQLException | RuntimeException e) {
@@ -128,7 +175,8 @@ public final class PostgresSink implements Serializable {
             this.connection = connection;
         }
 
-        BatchOutcome run(Iterator<Row> input) throws SQLException {
+        /** @param decided whether rows carry {@link #INPUT_COLUMNS} first; otherwise only the table's columns */
+        BatchOutcome run(Iterator<Row> input, boolean decided) throws SQLException {
             createStagingTables();
             try (Staging rowStaging = table == null
                             ? null
@@ -145,10 +193,10 @@ public final class PostgresSink implements Serializable {
                             List.of(DEAD_LETTER_COLUMNS.split(", ")))) {
                 rows = rowStaging;
                 dead = deadStaging;
-                int firstColumn = INPUT_COLUMNS.size();
+                int firstColumn = decided ? INPUT_COLUMNS.size() : 0;
                 while (input.hasNext()) {
                     Row row = input.next();
-                    String reason = row.getString(5);
+                    String reason = decided ? row.getString(5) : null;
                     if (reason == null) {
                         appendRow(row, firstColumn);
                     } else {
@@ -199,11 +247,8 @@ public final class PostgresSink implements Serializable {
             if (table == null || staged == 0) {
                 return 0;
             }
-            String columns = String.join(", ", table.columns());
             try (Statement statement = connection.createStatement()) {
-                return statement.executeUpdate("INSERT INTO " + table.name() + " (" + columns + ") SELECT "
-                        + columns + " FROM " + stagingName(table.name()) + " ON CONFLICT ("
-                        + String.join(", ", table.keyColumns()) + ") DO NOTHING");
+                return statement.executeUpdate(table.mergeStatement(stagingName(table.name())));
             }
         }
 

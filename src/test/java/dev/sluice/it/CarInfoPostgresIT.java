@@ -154,7 +154,10 @@ class CarInfoPostgresIT extends IntegrationTest {
                 jdbcTarget,
                 "replay-test",
                 new PostgresSink.Table(
-                        "car_info_table", List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()), List.of("data_id")),
+                        "car_info_table",
+                        List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()),
+                        List.of("data_id"),
+                        PostgresSink.Conflict.IGNORE),
                 "dead_letter");
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 500; i++) {

@@ -100,6 +100,17 @@ class PipelineApiIT extends IntegrationTest {
             assertThat(dryRun.getBody().path("columns").size())
                     .as(example.getKey())
                     .isPositive();
+            // Each example keeps state or writes elsewhere than PostgreSQL: Spark's operators run it.
+            assertThat(dryRun.getBody().path("engine").path("shape").asText())
+                    .as(example.getKey())
+                    .isEqualTo("general");
+            if (example.getKey().equals("kafka-to-postgres-upsert")) {
+                assertThat(dryRun.getBody()
+                                .path("engine")
+                                .path("generalBecause")
+                                .asText())
+                        .isEqualTo("the transform keeps state (a watermark or de-duplication)");
+            }
             assertThat(get("/api/pipelines/" + json.readTree(body).path("name").asText())
                             .getStatusCode())
                     .as("a dry run creates nothing")
@@ -147,6 +158,12 @@ class PipelineApiIT extends IntegrationTest {
                         scaled integer,
                         PRIMARY KEY (id)
                     )""");
+            // A projection over JSON from Kafka into PostgreSQL: decoded and copied in the task that reads it.
+            assertThat(json.readTree(created.body())
+                            .path("engine")
+                            .path("shape")
+                            .asText())
+                    .isEqualTo("fused");
             // "latest" is fixed by the first micro-batch: only records after it are read.
             await().atMost(DEADLINE)
                     .until(() -> json.readTree(service.get("/api/queries/readings"))

@@ -5,7 +5,6 @@ import static org.assertj.core.api.Assertions.assertThat;
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.PostgresSink;
-import dev.sluice.pipeline.UpsertSink;
 import dev.sluice.pipeline.WriteMethod;
 import dev.sluice.support.IntegrationTest;
 import dev.sluice.support.TestSpark;
@@ -110,11 +109,17 @@ class PostgresSinkIT extends IntegrationTest {
     @EnumSource(WriteMethod.class)
     void anUpsertReplacesTheValuesOfExistingKeys(WriteMethod method) {
         String table = freshTable("upsert_" + method.name().toLowerCase());
-        UpsertSink sink = new UpsertSink(target(method), table, COLUMNS, List.of("data_id"));
+        PostgresSink sink = new PostgresSink(
+                target(method),
+                "sink-it-upsert",
+                new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE),
+                "dead_letter");
 
-        assertThat(sink.write(batch(0, 2_000, 0).select("data_id", "speed", "seen_at")))
+        assertThat(sink.writeResults(batch(0, 2_000, 0).select("data_id", "speed", "seen_at"))
+                        .rowsWritten())
                 .isEqualTo(2_000);
-        assertThat(sink.write(batch(1_000, 3_000, 0).selectExpr("data_id", "speed * 2 AS speed", "seen_at")))
+        assertThat(sink.writeResults(batch(1_000, 3_000, 0).selectExpr("data_id", "speed * 2 AS speed", "seen_at"))
+                        .rowsWritten())
                 .isEqualTo(2_000);
 
         assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class))
@@ -139,7 +144,7 @@ class PostgresSinkIT extends IntegrationTest {
                 new PostgresSink(
                         target(method),
                         pipeline,
-                        new PostgresSink.Table(table, COLUMNS, List.of("data_id")),
+                        new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.IGNORE),
                         "dead_letter"));
     }
 

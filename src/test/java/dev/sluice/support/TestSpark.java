@@ -34,6 +34,7 @@ public final class TestSpark {
                     .config("spark.ui.enabled", "false")
                     .config("spark.sql.shuffle.partitions", "2")
                     .config("spark.sql.session.timeZone", "UTC")
+                    .config("spark.sql.legacy.timeParserPolicy", "CORRECTED")
                     .config("spark.sql.warehouse.dir", "target/spark-warehouse")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")

@@ -1,0 +1,221 @@
+package dev.sluice.pipeline;
+
+import java.io.Serializable;
+import java.sql.Timestamp;
+import java.util.ArrayList;
+import java.util.Arrays;
+import java.util.Iterator;
+import java.util.List;
+import java.util.NoSuchElementException;
+import java.util.Objects;
+import org.apache.spark.TaskContext;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RowFactory;
+import org.apache.spark.sql.catalyst.CatalystTypeConverters;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Attribute;
+import org.apache.spark.sql.catalyst.expressions.BasePredicate;
+import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.Predicate$;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
+import org.apache.spark.sql.catalyst.expressions.UnsafeProjection$;
+import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import scala.Function1;
+import scala.collection.JavaConverters;
+import scala.collection.Seq;
+
+/**
+ * The fused shape of a pipeline, in the task that writes: each Kafka record's bytes decoded
+ * ({@link JsonDecoder}), checked by the reject rules, transformed by the definition's projections
+ * and filters, and turned into the sink's input row ({@link PostgresSink#INPUT_COLUMNS}, then the
+ * table's columns), one record at a time, with no Spark operator between. Every expression is
+ * Spark's own (analysed from the definition, compiled here as Spark compiles a projection), so the
+ * rows are those the general shape would give.
+ *
+ * <p>A record a filter drops gives no row. A text value holding a NUL character, which PostgreSQL
+ * text cannot store, makes its record an {@code INVALID_CHARACTER} dead letter instead of failing
+ * the batch.
+ */
+public final class FusedRecords implements Serializable {
+
+    public static final String INVALID_CHARACTER = "INVALID_CHARACTER";
+
+    /**
+     * One step of the transform: a projection, or a filter when {@code condition} is set.
+     *
+     * @param input the attributes the step reads, in the order of the rows it is given
+     */
+    public record Step(List<Expression> projection, Expression condition, List<Attribute> input)
+            implements Serializable {
+        public Step {
+            projection = projection == null ? null : List.copyOf(projection);
+            input = List.copyOf(input);
+            if ((projection == null) == (condition == null)) {
+                throw new IllegalArgumentException("a step projects or filters");
+            }
+        }
+
+        public static Step project(List<Expression> projection, List<Attribute> input) {
+            return new Step(projection, null, input);
+        }
+
+        public static Step filter(Expression condition, List<Attribute> input) {
+            return new Step(null, condition, input);
+        }
+    }
+
+    private final JsonDecoder decoder;
+    /** The first broken rule's reason and detail, over the decoded fields; empty for no rules. */
+    private final List<Expression> rules;
+
+    private final List<Attribute> fields;
+    private final List<Step> steps;
+    private final StructType output;
+
+    /**
+     * @param rules two expressions over {@code fields}: the reason a record is rejected with and
+     *     its detail, both null for a record that breaks no rule; or none
+     * @param fields the decoder's fields as attributes
+     * @param output the rows the last step gives: the table's columns
+     */
+    public FusedRecords(
+            JsonDecoder decoder, List<Expression> rules, List<Attribute> fields, List<Step> steps, StructType output) {
+        this.decoder = Objects.requireNonNull(decoder, "decoder");
+        this.rules = List.copyOf(rules);
+        this.fields = List.copyOf(fields);
+        this.steps = List.copyOf(steps);
+        this.output = Objects.requireNonNull(output, "output");
+        if (!this.rules.isEmpty() && this.rules.size() != 2) {
+            throw new IllegalArgumentException("rules give a reason and a detail");
+        }
+    }
+
+    /** The rows the last step gives: the table's columns. */
+    public StructType output() {
+        return output;
+    }
+
+    /**
+     * Turns Kafka records ({@code topic}, {@code partition}, {@code offset}, {@code timestamp},
+     * {@code value}, in Spark's internal form) into the sink's input rows; runs in a Spark task.
+     */
+    public Iterator<Row> decideAll(Iterator<InternalRow> records) {
+        Task task = new Task();
+        return new Iterator<>() {
+            private Row next;
+
+            @Override
+            public boolean hasNext() {
+                while (next == null && records.hasNext()) {
+                    next = task.decide(records.next());
+                }
+                return next != null;
+            }
+
+            @Override
+            public Row next() {
+                if (!hasNext()) {
+                    throw new NoSuchElementException();
+                }
+                Row row = next;
+                next = null;
+                return row;
+            }
+        };
+    }
+
+    /** The compiled expressions of one task. */
+    private final class Task {
+        private final UnsafeProjection ruleProjection;
+        private final List<Object> compiled = new ArrayList<>();
+        private final List<Function1<Object, Object>> converters = new ArrayList<>();
+        private final DataType[] types =
+                Arrays.stream(output.fields()).map(StructField::dataType).toArray(DataType[]::new);
+
+        Task() {
+            int partition = TaskContext.get() == null ? 0 : TaskContext.getPartitionId();
+            ruleProjection = rules.isEmpty() ? null : UnsafeProjection$.MODULE$.create(seq(rules), seq(fields));
+            for (Step step : steps) {
+                if (step.projection() != null) {
+                    UnsafeProjection projection =
+                            UnsafeProjection$.MODULE$.create(seq(step.projection()), seq(step.input()));
+                    projection.initialize(partition);
+                    compiled.add(projection);
+                } else {
+                    BasePredicate predicate = Predicate$.MODULE$.create(step.condition(), seq(step.input()));
+                    predicate.initialize(partition);
+                    compiled.add(predicate);
+                }
+            }
+            for (DataType type : types) {
+                converters.add(CatalystTypeConverters.createToScalaConverter(type));
+            }
+        }
+
+        /** The sink's input row for one record, or null when a filter drops it. */
+        Row decide(InternalRow record) {
+            byte[] value = record.isNullAt(4) ? null : record.getBinary(4);
+            JsonDecoder.Decoded decoded = decoder.decode(value);
+            if (!decoded.accepted()) {
+                return rejected(record, decoded.reason(), decoded.detail());
+            }
+            InternalRow row = decoded.fields();
+            if (ruleProjection != null) {
+                InternalRow broken = ruleProjection.apply(row);
+                if (!broken.isNullAt(0)) {
+                    return rejected(
+                            record,
+                            broken.getUTF8String(0).toString(),
+                            broken.isNullAt(1) ? null : broken.getUTF8String(1).toString());
+                }
+            }
+            for (Object step : compiled) {
+                if (step instanceof BasePredicate predicate) {
+                    if (!predicate.eval(row)) {
+                        return null;
+                    }
+                } else {
+                    row = ((UnsafeProjection) step).apply(row);
+                }
+            }
+            Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size() + types.length];
+            metadata(record, values);
+            int first = PostgresSink.INPUT_COLUMNS.size();
+            for (int i = 0; i < types.length; i++) {
+                Object column = row.isNullAt(i) ? null : converters.get(i).apply(row.get(i, types[i]));
+                if (column instanceof String text && text.indexOf('\u0000') >= 0) {
+                    return rejected(
+                            record,
+                            INVALID_CHARACTER,
+                            output.fields()[i].name()
+                                    + " contains a NUL character, which PostgreSQL text cannot store");
+                }
+                values[first + i] = column;
+            }
+            return RowFactory.create(values);
+        }
+
+        private Row rejected(InternalRow record, String reason, String detail) {
+            Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size()];
+            metadata(record, values);
+            values[5] = reason;
+            values[6] = detail;
+            return RowFactory.create(values);
+        }
+
+        private void metadata(InternalRow record, Object[] values) {
+            values[0] = record.isNullAt(0) ? null : record.getUTF8String(0).toString();
+            values[1] = record.isNullAt(1) ? null : record.getInt(1);
+            values[2] = record.isNullAt(2) ? null : record.getLong(2);
+            values[3] = record.isNullAt(3) ? null : (Timestamp) DateTimeUtils.toJavaTimestamp(record.getLong(3));
+            values[4] = record.isNullAt(4) ? null : record.getBinary(4);
+        }
+    }
+
+    private static <T> Seq<T> seq(List<T> list) {
+        return JavaConverters.asScalaBuffer(new ArrayList<>(list)).toSeq();
+    }
+}

@@ -1,0 +1,172 @@
+package dev.sluice.pipeline;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import java.io.IOException;
+import java.io.Serializable;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.util.ArrayList;
+import java.util.Objects;
+import org.apache.spark.SparkUpgradeException;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.json.JSONOptions;
+import org.apache.spark.sql.catalyst.json.JacksonParser;
+import org.apache.spark.sql.catalyst.util.BadRecordException;
+import org.apache.spark.sql.sources.Filter;
+import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.collection.Iterator;
+import scala.collection.JavaConverters;
+import scala.collection.immutable.Map$;
+
+/**
+ * Decodes a record's JSON bytes into Spark's internal row of a schema's fields, deciding exactly as
+ * {@code from_json(CAST(value AS STRING), schema)} and the JSON reject rules of a parsed source do:
+ * Spark's own {@link JacksonParser} (the parser behind {@code from_json}) converts the fields, with
+ * the same options, so every type, null and corrupt record comes out the same. What it saves is
+ * the work around {@code from_json}: the cast to a string, a character reader per record (pure
+ * ASCII is parsed from the bytes), and the second parse that tells bad JSON from a bad field type,
+ * which runs here only for a record that failed the first.
+ *
+ * <p>Reasons, in the order they are checked: {@code EMPTY_VALUE}, {@code MALFORMED_JSON},
+ * {@code SCHEMA_MISMATCH}. A record that would make {@code from_json} throw rather than mark it
+ * corrupt (a date Spark's parser upgrade refuses) is a {@code SCHEMA_MISMATCH} here, so one record
+ * cannot stop a pipeline. Not thread-safe: one per task.
+ */
+public final class JsonDecoder implements Serializable {
+
+    public static final String EMPTY_VALUE = "EMPTY_VALUE";
+    public static final String MALFORMED_JSON = "MALFORMED_JSON";
+    public static final String SCHEMA_MISMATCH = "SCHEMA_MISMATCH";
+
+    private static final String CORRUPT = "_corrupt_record";
+    private static final scala.collection.Seq<Filter> NO_FILTERS =
+            JavaConverters.asScalaBuffer(new ArrayList<Filter>()).toSeq();
+
+    private final StructType schema;
+    private final String timeZone;
+    private final String mismatchDetail;
+    private transient JacksonParser fields;
+    private transient JacksonParser anyObject;
+    private transient GenericInternalRow nulls;
+
+    /**
+     * @param schema the record's fields (read as nullable, as {@code from_json} reads them)
+     * @param timeZone the session time zone timestamps without one are read in
+     * @param schemaName how a {@code SCHEMA_MISMATCH} detail names the schema ("the schema", "the car_info schema")
+     */
+    public JsonDecoder(StructType schema, String timeZone, String schemaName) {
+        this.schema = (StructType) schema.asNullable();
+        this.timeZone = Objects.requireNonNull(timeZone, "timeZone");
+        this.mismatchDetail = "a field's value does not have " + schemaName + "'s type";
+    }
+
+    /** The decision on one record: its fields, or why it is rejected. */
+    public record Decoded(InternalRow fields, String reason, String detail) {
+        public boolean accepted() {
+            return reason == null;
+        }
+    }
+
+    /** The fields read as nullable: the row {@link #decode} gives has them. */
+    public StructType schema() {
+        return schema;
+    }
+
+    /** Decides on one record's value. */
+    public Decoded decode(byte[] value) {
+        if (value == null || value.length == 0) {
+            return new Decoded(null, EMPTY_VALUE, "the record has no value");
+        }
+        // Spark reads a record through a UTF-8 decoder that replaces malformed bytes; pure ASCII
+        // decodes to itself, so only other input needs the decoded string to read the same.
+        String decoded = isAscii(value) ? null : new String(value, StandardCharsets.UTF_8);
+        try {
+            Iterator<InternalRow> rows = parse(fields(), value, decoded);
+            return new Decoded(rows.hasNext() ? rows.next() : nulls, null, null);
+        } catch (Exception e) {
+            corrupt(e);
+            return readsAsAnyObject(value, decoded)
+                    ? new Decoded(null, SCHEMA_MISMATCH, mismatchDetail)
+                    : new Decoded(null, MALFORMED_JSON, "the value is not a JSON object");
+        }
+    }
+
+    /**
+     * Whether the value reads as a JSON object of any values ({@code from_json} into a map of
+     * strings is not null): what tells bad JSON from a bad field type.
+     */
+    private boolean readsAsAnyObject(byte[] value, String decoded) {
+        try {
+            Iterator<InternalRow> rows = parse(anyObject(), value, decoded);
+            return rows.hasNext() && !rows.next().isNullAt(0);
+        } catch (Exception e) {
+            corrupt(e);
+            return false;
+        }
+    }
+
+    /**
+     * Returns when {@code e} says the record is corrupt (Spark's parser throws the checked
+     * {@link BadRecordException} undeclared); throws anything else on.
+     */
+    private static void corrupt(Exception e) {
+        if (e instanceof BadRecordException || e instanceof SparkUpgradeException) {
+            return;
+        }
+        if (e instanceof RuntimeException runtime) {
+            throw runtime;
+        }
+        throw new IllegalStateException(e);
+    }
+
+    private static Iterator<InternalRow> parse(JacksonParser parser, byte[] value, String decoded) {
+        return parser.parse(
+                        value,
+                        (JsonFactory factory, byte[] bytes) -> open(factory, bytes, decoded),
+                        (byte[] bytes) -> UTF8String.fromBytes(bytes))
+                .iterator();
+    }
+
+    /** A parser over the record: its bytes, or the decoded text when it is not ASCII. */
+    private static JsonParser open(JsonFactory factory, byte[] value, String decoded) {
+        try {
+            return decoded == null ? factory.createParser(value) : factory.createParser(decoded);
+        } catch (IOException e) {
+            throw new UncheckedIOException(e);
+        }
+    }
+
+    private JacksonParser fields() {
+        if (fields == null) {
+            fields = new JacksonParser(schema, options(), false, NO_FILTERS);
+            nulls = new GenericInternalRow(schema.length());
+        }
+        return fields;
+    }
+
+    private JacksonParser anyObject() {
+        if (anyObject == null) {
+            StructType map =
+                    new StructType().add("value", DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType));
+            anyObject = new JacksonParser(map.apply("value").dataType(), options(), false, NO_FILTERS);
+        }
+        return anyObject;
+    }
+
+    private JSONOptions options() {
+        return new JSONOptions(Map$.MODULE$.<String, String>empty(), timeZone, CORRUPT);
+    }
+
+    private static boolean isAscii(byte[] value) {
+        for (byte b : value) {
+            if (b < 0) {
+                return false;
+            }
+        }
+        return true;
+    }
+}
