@@ -55,11 +55,12 @@ public final class CarInfoParser {
      * Reads only the fields the PostgreSQL table stores ({@link CarInfoSchema#POSTGRES_SCHEMA}), so
      * only their types are checked; also rejects what the table could not store. This is the
      * definition, in Spark SQL, of what the PostgreSQL pipeline accepts; the pipeline itself runs
-     * {@link CarInfoJson}, which decides the same at a fraction of the cost.
+     * the same rules on the fused shape ({@link CarInfoToPostgres}), which decides the same at a
+     * fraction of the cost.
      */
     public static CarInfoParser forPostgres(CarInfoLimits limits) {
         List<RejectRule> rules = new ArrayList<>(eventRules(limits));
-        rules.addAll(postgresRules());
+        rules.addAll(postgresRules(CarInfoParser::car));
         return new CarInfoParser(CarInfoSchema.POSTGRES_SCHEMA, rules);
     }
 
@@ -132,27 +133,40 @@ public final class CarInfoParser {
                                 lit(" " + limits.describe()))));
     }
 
-    private static List<RejectRule> postgresRules() {
+    /**
+     * What a parsed car_info event must be to be stored in {@code car_info_table}: the
+     * {@link #eventChecks}, then what the table cannot store (a text too long for its column, a NUL
+     * character). {@code field} gives the column of an event field.
+     */
+    public static List<RejectRule> postgresChecks(CarInfoLimits limits, Function<String, Column> field) {
+        List<RejectRule> rules = new ArrayList<>(eventChecks(limits, field));
+        rules.addAll(postgresRules(field));
+        return rules;
+    }
+
+    private static List<RejectRule> postgresRules(Function<String, Column> field) {
         return List.of(
-                tooLong("dataId", CarInfoSchema.DATA_ID_MAX_LENGTH),
-                tooLong("trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH),
-                tooLong("vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH),
+                tooLong(field, "dataId", CarInfoSchema.DATA_ID_MAX_LENGTH),
+                tooLong(field, "trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH),
+                tooLong(field, "vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH),
                 new RejectRule(
                         "INVALID_CHARACTER",
-                        hasNul("dataId").or(hasNul("trmnId")).or(hasNul("vhcleTypeCd")),
+                        hasNul(field.apply("dataId"))
+                                .or(hasNul(field.apply("trmnId")))
+                                .or(hasNul(field.apply("vhcleTypeCd"))),
                         lit("a text field contains a NUL character, which PostgreSQL text cannot store")));
     }
 
-    private static RejectRule tooLong(String field, int maxLength) {
-        Column length = length(car(field));
+    private static RejectRule tooLong(Function<String, Column> fields, String field, int maxLength) {
+        Column length = length(fields.apply(field));
         return new RejectRule(
                 "FIELD_TOO_LONG",
                 length.gt(maxLength),
                 concat(lit(field + " has "), length.cast("string"), lit(" characters; the most is " + maxLength)));
     }
 
-    private static Column hasNul(String field) {
-        return instr(car(field), "\u0000").gt(0);
+    private static Column hasNul(Column field) {
+        return instr(field, "\u0000").gt(0);
     }
 
     private static Column outside(Column value, double min, double max) {

@@ -3,6 +3,7 @@ package dev.sluice.pipeline;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.Arrays;
+import org.apache.spark.unsafe.types.UTF8String;
 
 /**
  * Rows encoded in PostgreSQL's {@code COPY ... FROM STDIN} text format, straight into UTF-8
@@ -22,6 +23,8 @@ final class CopyText {
             put(NULL);
         } else if (value instanceof String text) {
             text(text);
+        } else if (value instanceof UTF8String utf8) {
+            utf8(utf8);
         } else if (value instanceof byte[] binary) {
             ensure(3 + 2 * binary.length);
             bytes[size++] = '\\';
@@ -85,6 +88,21 @@ final class CopyText {
                 case '\n' -> escape('n');
                 case '\r' -> escape('r');
                 default -> bytes[size++] = (byte) c;
+            }
+        }
+    }
+
+    /** UTF-8 text as it is, only the four characters COPY gives a meaning escaped. */
+    private void utf8(UTF8String text) {
+        byte[] source = text.getBytes();
+        ensure(2 * source.length);
+        for (byte b : source) {
+            switch (b) {
+                case '\\' -> escape('\\');
+                case '\t' -> escape('t');
+                case '\n' -> escape('n');
+                case '\r' -> escape('r');
+                default -> bytes[size++] = b;
             }
         }
     }

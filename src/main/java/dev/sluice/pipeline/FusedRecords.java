@@ -13,16 +13,20 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.CatalystTypeConverters;
 import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.Alias;
 import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.Expression;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.expressions.Predicate$;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection$;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
 import scala.Function1;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
@@ -31,7 +35,8 @@ import scala.collection.Seq;
  * The fused shape of a pipeline, in the task that writes: each Kafka record's bytes decoded
  * ({@link JsonDecoder}), checked by the reject rules, transformed by the definition's projections
  * and filters, and turned into the sink's input row ({@link PostgresSink#INPUT_COLUMNS}, then the
- * table's columns), one record at a time, with no Spark operator between. Every expression is
+ * table's columns, text as Spark's {@link UTF8String}), one record at a time, with no Spark
+ * operator between. Every expression is
  * Spark's own (analysed from the definition, compiled here as Spark compiles a projection), so the
  * rows are those the general shape would give.
  *
@@ -42,6 +47,8 @@ import scala.collection.Seq;
 public final class FusedRecords implements Serializable {
 
     public static final String INVALID_CHARACTER = "INVALID_CHARACTER";
+
+    private static final UTF8String NUL = UTF8String.fromString("\u0000");
 
     /**
      * One step of the transform: a projection, or a filter when {@code condition} is set.
@@ -139,7 +146,10 @@ public final class FusedRecords implements Serializable {
             int partition = TaskContext.get() == null ? 0 : TaskContext.getPartitionId();
             ruleProjection = rules.isEmpty() ? null : UnsafeProjection$.MODULE$.create(seq(rules), seq(fields));
             for (Step step : steps) {
-                if (step.projection() != null) {
+                Picks picks = step.projection() == null ? null : Picks.of(step);
+                if (picks != null) {
+                    compiled.add(picks);
+                } else if (step.projection() != null) {
                     UnsafeProjection projection =
                             UnsafeProjection$.MODULE$.create(seq(step.projection()), seq(step.input()));
                     projection.initialize(partition);
@@ -163,6 +173,8 @@ public final class FusedRecords implements Serializable {
                 return rejected(record, decoded.reason(), decoded.detail());
             }
             InternalRow row = decoded.fields();
+            // The decoder's row is this record's own; a compiled projection's is reused for the next.
+            boolean owned = true;
             if (ruleProjection != null) {
                 InternalRow broken = ruleProjection.apply(row);
                 if (!broken.isNullAt(0)) {
@@ -177,16 +189,27 @@ public final class FusedRecords implements Serializable {
                     if (!predicate.eval(row)) {
                         return null;
                     }
+                } else if (step instanceof Picks picks) {
+                    row = picks.apply(row);
                 } else {
                     row = ((UnsafeProjection) step).apply(row);
+                    owned = false;
                 }
             }
             Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size() + types.length];
             metadata(record, values);
             int first = PostgresSink.INPUT_COLUMNS.size();
             for (int i = 0; i < types.length; i++) {
-                Object column = row.isNullAt(i) ? null : converters.get(i).apply(row.get(i, types[i]));
-                if (column instanceof String text && text.indexOf('\u0000') >= 0) {
+                Object column;
+                if (row.isNullAt(i)) {
+                    column = null;
+                } else if (types[i] == DataTypes.StringType) {
+                    // Its UTF-8 bytes go to COPY as they are; copied when the row's buffer is reused.
+                    column = owned ? row.getUTF8String(i) : row.getUTF8String(i).clone();
+                } else {
+                    column = converters.get(i).apply(row.get(i, types[i]));
+                }
+                if (column instanceof UTF8String text && text.contains(NUL)) {
                     return rejected(
                             record,
                             INVALID_CHARACTER,
@@ -212,6 +235,47 @@ public final class FusedRecords implements Serializable {
             values[2] = record.isNullAt(2) ? null : record.getLong(2);
             values[3] = record.isNullAt(3) ? null : (Timestamp) DateTimeUtils.toJavaTimestamp(record.getLong(3));
             values[4] = record.isNullAt(4) ? null : record.getBinary(4);
+        }
+    }
+
+    /**
+     * A projection that only picks, renames and reorders columns: done by reference, with no
+     * compiled projection and no copy.
+     */
+    private record Picks(int[] from, DataType[] types) {
+
+        /** The picks of a projection of plain column references, or null for any other projection. */
+        static Picks of(Step step) {
+            int[] from = new int[step.projection().size()];
+            DataType[] types = new DataType[from.length];
+            for (int i = 0; i < from.length; i++) {
+                Expression expression = step.projection().get(i);
+                if (expression instanceof Alias alias) {
+                    expression = alias.child();
+                }
+                if (!(expression instanceof Attribute attribute)) {
+                    return null;
+                }
+                from[i] = -1;
+                for (int j = 0; j < step.input().size(); j++) {
+                    if (step.input().get(j).exprId().equals(attribute.exprId())) {
+                        from[i] = j;
+                    }
+                }
+                if (from[i] < 0) {
+                    return null;
+                }
+                types[i] = attribute.dataType();
+            }
+            return new Picks(from, types);
+        }
+
+        InternalRow apply(InternalRow row) {
+            Object[] values = new Object[from.length];
+            for (int i = 0; i < from.length; i++) {
+                values[i] = row.isNullAt(from[i]) ? null : row.get(from[i], types[i]);
+            }
+            return new GenericInternalRow(values);
         }
     }
 

@@ -7,6 +7,7 @@ import java.sql.Savepoint;
 import java.util.Collections;
 import java.util.List;
 import org.apache.spark.sql.Row;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.postgresql.PGConnection;
 import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
@@ -190,7 +191,8 @@ abstract sealed class Staging implements AutoCloseable {
         @Override
         protected void append(Row row, int from) throws SQLException {
             for (int i = from; i < row.length(); i++) {
-                insert.setObject(i - from + 1, row.get(i));
+                Object value = row.get(i);
+                insert.setObject(i - from + 1, value instanceof UTF8String text ? text.toString() : value);
             }
             insert.addBatch();
             if (++batched >= INSERT_BATCH_ROWS) {

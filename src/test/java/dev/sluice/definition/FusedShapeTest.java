@@ -14,6 +14,7 @@ import java.util.Arrays;
 import java.util.List;
 import java.util.stream.Stream;
 import org.apache.spark.sql.Row;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.params.ParameterizedTest;
 import org.junit.jupiter.params.provider.Arguments;
@@ -158,7 +159,7 @@ class FusedShapeTest {
     private static List<Object> tableColumns(Row row) {
         List<Object> columns = new ArrayList<>();
         for (int i = 7; i < row.length(); i++) {
-            columns.add(row.get(i));
+            columns.add(row.get(i) instanceof UTF8String text ? text.toString() : row.get(i));
         }
         return columns;
     }

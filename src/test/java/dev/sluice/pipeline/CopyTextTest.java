@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 
 class CopyTextTest {
@@ -12,6 +13,14 @@ class CopyTextTest {
     @Test
     void escapesWhatCopyTextFormatTreatsSpecially() {
         assertThat(encode("a\tb\nc\rd\\e")).isEqualTo("a\\tb\\nc\\rd\\\\e");
+    }
+
+    @Test
+    void writesSparksUtf8TextAsItIsWithTheSameEscapes() {
+        String text = "a\tb\nc\rd\\e 차량 \ud83d\ude97 " + "x".repeat(70_000);
+
+        assertThat(encode(UTF8String.fromString(text))).isEqualTo(encode(text));
+        assertThat(encode(UTF8String.fromString(""))).isEmpty();
     }
 
     @Test

@@ -7,24 +7,25 @@ import dev.sluice.support.CarInfoEvent;
 import dev.sluice.support.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
+import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
-import java.util.Iterator;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Row;
-import org.apache.spark.sql.RowFactory;
+import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 
 /**
- * The PostgreSQL pipeline's parser decides as the Spark SQL definition of the same rules
- * ({@link CarInfoParser#forPostgres}) does: the same reason, detail and stored values for every
- * record, on hostile records written by hand and on valid events mutated at random.
+ * The PostgreSQL pipeline, on the engine's fused shape, decides as the Spark SQL definition of the
+ * same rules ({@link CarInfoParser#forPostgres}) does: the same reason, detail and stored values
+ * for every record, on hostile records written by hand and on valid events mutated at random.
  */
-class CarInfoJsonTest {
+class CarInfoToPostgresTest {
 
     private static final Instant AT = Instant.parse("2026-11-21T06:30:15.250Z");
     private static final CarInfoLimits SEOUL = new CarInfoLimits(37.4, 37.8, 126.7, 127.3, 0, 200.0);
@@ -146,34 +147,51 @@ class CarInfoJsonTest {
         byte[] bad = "{\"dataId\": \"d-2\", \"vhcleSped\": -3}".getBytes(StandardCharsets.UTF_8);
         Timestamp at = Timestamp.from(AT);
 
-        Iterator<Row> rows = new CarInfoJson(CarInfoLimits.DEFAULT)
-                .parseAll(List.of(
-                                RowFactory.create("car_info", 2, 40L, at, valid),
-                                RowFactory.create("car_info", 2, 41L, at, bad))
-                        .iterator());
+        List<Row> rows = decide(CarInfoLimits.DEFAULT, List.of(valid, bad));
 
-        Row accepted = rows.next();
+        Row accepted = rows.get(0);
         assertThat(accepted.size())
                 .isEqualTo(PostgresSink.INPUT_COLUMNS.size() + CarInfoSchema.POSTGRES_COLUMNS.size());
         assertThat(Arrays.asList(accepted.get(0), accepted.get(1), accepted.get(2), accepted.get(3), accepted.get(5)))
-                .containsExactly("car_info", 2, 40L, at, null);
+                .containsExactly("car_info", 0, 0L, at, null);
         assertThat(Arrays.asList(
-                        accepted.get(7),
-                        accepted.get(8),
+                        plain(accepted.get(7)),
+                        plain(accepted.get(8)),
                         accepted.get(9),
                         accepted.get(10),
                         accepted.get(11),
                         accepted.get(12),
-                        accepted.get(13)))
+                        plain(accepted.get(13))))
                 .containsExactly("d-1", "T00001", 127.0276, 37.4979, AT.toEpochMilli() / 1000.0, 42.5, "11");
-        Row rejected = rows.next();
+        Row rejected = rows.get(1);
         assertThat(rejected.<byte[]>getAs(4)).isEqualTo(bad);
         assertThat(rejected.getString(5)).isEqualTo("OUT_OF_RANGE");
         assertThat(rejected.getString(6)).startsWith("vhcleLat=null vhcleLot=null vhcleSped=-3.0 (accepted:");
-        assertThat(rows.hasNext()).isFalse();
+        assertThat(rows).hasSize(2);
     }
 
-    /** Asserts both parsers decide alike on every value; returns the reasons, in order. */
+    /** A table column's value as Spark's rows give it: text as a {@link String}. */
+    static Object plain(Object value) {
+        return value instanceof UTF8String text ? text.toString() : value;
+    }
+
+    /** The built-in pipeline's rows for the values, one per value, in order. */
+    private static List<Row> decide(CarInfoLimits limits, List<byte[]> values) {
+        CarInfoToPostgres pipeline = new CarInfoToPostgres(
+                new StreamSettings(
+                        "car-info-test",
+                        false,
+                        new KafkaSource("127.0.0.1:9", "car_info", "earliest", null, true, Map.of()),
+                        Duration.ofSeconds(1),
+                        "target/car-info-test-checkpoint"),
+                limits,
+                new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
+                "car_info_table",
+                "dead_letter");
+        return pipeline.parse(TestSpark.kafkaRecords(AT, values).coalesce(1)).collect();
+    }
+
+    /** Asserts both decide alike on every value; returns the reasons, in order. */
     private static List<String> assertSameDecisions(List<byte[]> values, CarInfoLimits limits) {
         List<Column> columns = new ArrayList<>(
                 List.of(col("offset"), col(CarInfoParser.REJECT_REASON), col(CarInfoParser.REJECT_DETAIL)));
@@ -183,22 +201,25 @@ class CarInfoJsonTest {
                 .select(columns.toArray(Column[]::new))
                 .orderBy("offset")
                 .collectAsList();
-        CarInfoJson json = new CarInfoJson(limits);
+        List<Row> fused = decide(limits, values);
+        assertThat(fused).hasSize(values.size());
         List<String> reasons = new ArrayList<>();
+        int first = PostgresSink.INPUT_COLUMNS.size();
         for (int i = 0; i < values.size(); i++) {
             Row spark = expected.get(i);
-            CarInfoJson.Parsed parsed = json.parse(values.get(i));
+            Row row = fused.get(i);
             String shown = values.get(i) == null ? "null" : new String(values.get(i), StandardCharsets.UTF_8);
-            assertThat(parsed.reason()).as("reason for %s", shown).isEqualTo(spark.getString(1));
-            assertThat(parsed.detail()).as("detail for %s", shown).isEqualTo(spark.getString(2));
-            if (parsed.reason() == null) {
-                for (int field = 0; field < parsed.values().length; field++) {
-                    assertThat(parsed.values()[field])
+            assertThat(row.getLong(2)).isEqualTo(i);
+            assertThat(row.getString(5)).as("reason for %s", shown).isEqualTo(spark.getString(1));
+            assertThat(row.getString(6)).as("detail for %s", shown).isEqualTo(spark.getString(2));
+            if (row.getString(5) == null) {
+                for (int field = 0; field < CarInfoSchema.POSTGRES_COLUMNS.size(); field++) {
+                    assertThat(plain(row.get(first + field)))
                             .as("field %d of %s", field, shown)
                             .isEqualTo(spark.get(3 + field));
                 }
             }
-            reasons.add(parsed.reason());
+            reasons.add(row.getString(5));
         }
         return reasons;
     }
