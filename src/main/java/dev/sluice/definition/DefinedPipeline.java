@@ -5,18 +5,12 @@ import dev.sluice.definition.PipelineDefinition.SourceKind;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.FusedRecords;
-import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
-import java.sql.Connection;
-import java.sql.DriverManager;
-import java.sql.SQLException;
-import java.sql.Statement;
 import java.time.Duration;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
 import java.util.TreeMap;
@@ -29,7 +23,6 @@ import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
-import org.apache.spark.sql.types.StructType;
 
 /** A pipeline built from its {@link PipelineDefinition}. */
 public final class DefinedPipeline implements Pipeline {
@@ -41,8 +34,6 @@ public final class DefinedPipeline implements Pipeline {
         /** Created over the API and kept in PostgreSQL. */
         API
     }
-
-    private static final int DEFAULT_MEMORY_ROWS = 1000;
 
     private final PipelineDefinition definition;
     private final Origin origin;
@@ -138,59 +129,9 @@ public final class DefinedPipeline implements Pipeline {
             return startFused(spark, listener, from, shape.records());
         }
         PipelinePlanner.Plan plan = PipelinePlanner.build(spark, definition, environment, from);
-        Sink sink = definition.sink();
         String name = name();
-        DataStreamWriter<Row> writer = switch (sink.kind()) {
-            case POSTGRES -> {
-                PostgresSink postgres = postgresSink(plan.schema());
-                yield plan.output().writeStream().foreachBatch((VoidFunction2<Dataset<Row>, Long>)
-                        (batch, batchId) -> postgres.writeResults(batch));
-            }
-            case PARQUET, JSON, CSV -> {
-                DataStreamWriter<Row> files = plan.output()
-                        .writeStream()
-                        .format(sink.kind().name().toLowerCase(Locale.ROOT))
-                        .option("path", sink.path());
-                if (sink.kind() == PipelineDefinition.SinkKind.CSV) {
-                    files = files.option("header", true);
-                }
-                yield sink.partitionBy().isEmpty()
-                        ? files
-                        : files.partitionBy(sink.partitionBy().toArray(String[]::new));
-            }
-            case KAFKA -> {
-                DataStreamWriter<Row> kafka = PipelinePlanner.kafkaRecords(plan.output(), sink)
-                        .writeStream()
-                        .format("kafka")
-                        .options(KafkaSource.clientOptions(
-                                environment.kafkaBootstrapServers(), environment.kafkaProperties()))
-                        .option("topic", sink.topic());
-                yield kafka;
-            }
-            case CONSOLE ->
-                plan.output()
-                        .writeStream()
-                        .format("console")
-                        .option("numRows", sink.maxRows() == null ? 20 : sink.maxRows())
-                        .option("truncate", false);
-            case MEMORY -> {
-                if (from != null) {
-                    // The checkpoint was reset: batch numbers start again, and so does the table.
-                    environment.memoryTables().remove(name);
-                }
-                environment
-                        .memoryTables()
-                        .ensure(
-                                name,
-                                plan.schema(),
-                                definition.outputMode(),
-                                sink.keyColumns(),
-                                sink.maxRows() == null ? DEFAULT_MEMORY_ROWS : sink.maxRows());
-                MemoryTables tables = environment.memoryTables();
-                yield plan.output().writeStream().foreachBatch((VoidFunction2<Dataset<Row>, Long>)
-                        (batch, batchId) -> tables.apply(name, batchId, batch.collectAsList()));
-            }
-        };
+        DataStreamWriter<Row> writer = SinkKindSpec.of(definition.sink().kind())
+                .writer(new SinkKindSpec.Run(definition, environment, from), plan.output());
         ProgressRelay relay = new ProgressRelay(spark, name, plan.rejectReasons(), listener);
         spark.streams().addListener(relay);
         try {
@@ -215,7 +156,7 @@ public final class DefinedPipeline implements Pipeline {
             SparkSession spark, BatchListener listener, StartingPoint from, FusedRecords fused)
             throws TimeoutException {
         String name = name();
-        PostgresSink sink = postgresSink(fused.output());
+        PostgresSink sink = PostgresSinkKind.sink(new SinkKindSpec.Run(definition, environment, from), fused.output());
         return kafkaSource(definition.source(), environment)
                 .load(spark, from)
                 .select("topic", "partition", "offset", "timestamp", "value")
@@ -232,39 +173,9 @@ public final class DefinedPipeline implements Pipeline {
                 .start();
     }
 
-    /**
-     * The postgres sink of rows with the given columns: upserted on the key columns, or inserted
-     * when there are none; the table made first when the definition asks for it.
-     */
-    private PostgresSink postgresSink(StructType columns) {
-        Sink sink = definition.sink();
-        if (Boolean.TRUE.equals(sink.createTable())) {
-            createTable(PostgresTables.ddl(sink.table(), columns, sink.keyColumns()));
-        }
-        PostgresSink.Table table = new PostgresSink.Table(
-                sink.table(),
-                List.of(columns.fieldNames()).stream()
-                        .map(c -> c.toLowerCase(Locale.ROOT))
-                        .toList(),
-                sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList(),
-                PostgresSink.Conflict.UPDATE);
-        return new PostgresSink(environment.target(), name(), table, environment.deadLetterTable());
-    }
-
     /** Removes what the pipeline keeps outside its checkpoint and sink: its in-memory rows. */
     public void discard() {
         environment.memoryTables().remove(name());
-    }
-
-    private void createTable(String ddl) {
-        JdbcTarget target = environment.target();
-        try (Connection connection = DriverManager.getConnection(target.url(), target.username(), target.password());
-                Statement statement = connection.createStatement()) {
-            statement.execute(ddl);
-        } catch (SQLException e) {
-            throw new IllegalStateException(
-                    "Could not create the table " + definition.sink().table() + ": " + e.getMessage(), e);
-        }
     }
 
     /**

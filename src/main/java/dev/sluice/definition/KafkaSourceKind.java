@@ -1,0 +1,54 @@
+package dev.sluice.definition;
+
+import dev.sluice.definition.PipelineDefinition.RecordFormat;
+import dev.sluice.definition.PipelineDefinition.Source;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.regex.Pattern;
+import java.util.regex.PatternSyntaxException;
+
+/** {@code kafka}: records of topics, or of a topic pattern; values in json, csv or text. */
+final class KafkaSourceKind implements SourceKindSpec {
+
+    @Override
+    public List<DefinitionProblem> problems(PipelineDefinition definition) {
+        List<DefinitionProblem> problems = new ArrayList<>();
+        Source source = definition.source();
+        boolean noPattern =
+                source.topicPattern() == null || source.topicPattern().isBlank();
+        if (source.topics().isEmpty() == noPattern) {
+            problems.add(new DefinitionProblem("source", "a kafka source needs either topics or topicPattern"));
+        } else if (source.topics().isEmpty()) {
+            // Spark compiles it only when the query starts, where a bad one would fail every start.
+            try {
+                Pattern.compile(source.topicPattern());
+            } catch (PatternSyntaxException | StackOverflowError e) {
+                problems.add(new DefinitionProblem(
+                        "source.topicPattern",
+                        "is not a Java regular expression"
+                                + (e instanceof PatternSyntaxException syntax ? ": " + syntax.getDescription() : "")));
+            }
+        }
+        if (source.formatOrDefault() == RecordFormat.PARQUET) {
+            problems.add(new DefinitionProblem("source.format", "a kafka source's values are json, csv or text"));
+        }
+        if (source.path() != null
+                || source.maxFilesPerTrigger() != null
+                || source.latestFirst() != null
+                || source.rowsPerSecond() != null) {
+            problems.add(new DefinitionProblem(
+                    "source", "path, maxFilesPerTrigger, latestFirst and rowsPerSecond are not kafka settings"));
+        }
+        return problems;
+    }
+
+    @Override
+    public String continuousRefusal(PipelineDefinition definition) {
+        if (definition.source().formatOrDefault() != RecordFormat.TEXT
+                || !definition.rules().isEmpty()) {
+            return "a continuous query has no micro-batches to write dead letters in:"
+                    + " its kafka source must be format text, without rules";
+        }
+        return null;
+    }
+}

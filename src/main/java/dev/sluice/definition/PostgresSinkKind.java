@@ -1,0 +1,127 @@
+package dev.sluice.definition;
+
+import dev.sluice.definition.PipelineDefinition.OutputMode;
+import dev.sluice.definition.PipelineDefinition.Sink;
+import dev.sluice.pipeline.JdbcTarget;
+import dev.sluice.pipeline.PostgresSink;
+import java.sql.Connection;
+import java.sql.DriverManager;
+import java.sql.SQLException;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.LinkedHashSet;
+import java.util.List;
+import java.util.Locale;
+import java.util.Set;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+
+/**
+ * {@code postgres}: a table, upserted on {@code keyColumns} (appended without), through the one
+ * PostgreSQL writer ({@link PostgresSink}).
+ */
+final class PostgresSinkKind implements SinkKindSpec {
+
+    private static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
+
+    @Override
+    public String name() {
+        return "postgres";
+    }
+
+    @Override
+    public boolean keyed() {
+        return true;
+    }
+
+    @Override
+    public List<DefinitionProblem> problems(PipelineDefinition definition) {
+        List<DefinitionProblem> problems = new ArrayList<>();
+        Sink sink = definition.sink();
+        if (sink.table() == null || !sink.table().matches(IDENTIFIER + "(\\." + IDENTIFIER + ")?")) {
+            problems.add(new DefinitionProblem(
+                    "sink.table",
+                    "a postgres sink needs a table name: letters, digits and _, optionally schema-qualified"));
+        }
+        if (definition.outputMode() != OutputMode.APPEND && sink.keyColumns().isEmpty()) {
+            problems.add(new DefinitionProblem(
+                    "sink.keyColumns",
+                    definition.outputMode().name().toLowerCase()
+                            + " mode rewrites result rows: a postgres sink needs the key columns to upsert them on"));
+        }
+        return problems;
+    }
+
+    @Override
+    public List<DefinitionProblem> resultProblems(PipelineDefinition definition, Dataset<Row> output) {
+        List<DefinitionProblem> problems = new ArrayList<>();
+        StructType schema = output.schema();
+        for (StructField field : schema.fields()) {
+            if (!field.name().matches(IDENTIFIER)) {
+                problems.add(new DefinitionProblem(
+                        "transform.sql",
+                        "the result column '" + field.name()
+                                + "' is not a plain name a PostgreSQL column can have; give it an alias (AS name)"));
+            } else if (PostgresTables.columnType(field.dataType()) == null) {
+                problems.add(new DefinitionProblem(
+                        "transform.sql",
+                        "the result column '" + field.name() + "' is a "
+                                + field.dataType().simpleString()
+                                + ", which a PostgreSQL column cannot hold; select its fields"
+                                + (field.name().equals("window")
+                                        ? " (window.start AS window_start, window.end AS window_end)"
+                                        : "")));
+            }
+        }
+        Set<String> lower = new LinkedHashSet<>();
+        for (String name : schema.fieldNames()) {
+            if (!lower.add(name.toLowerCase())) {
+                problems.add(new DefinitionProblem(
+                        "transform.sql", "two result columns are both '" + name.toLowerCase() + "' in PostgreSQL"));
+            }
+        }
+        return problems;
+    }
+
+    @Override
+    public DataStreamWriter<Row> writer(Run run, Dataset<Row> output) {
+        PostgresSink postgres = sink(run, output.schema());
+        return output.writeStream()
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> postgres.writeResults(batch));
+    }
+
+    /**
+     * The writer of rows with the given columns: upserted on the key columns, or inserted when
+     * there are none; the table made first when the definition asks for it.
+     */
+    static PostgresSink sink(Run run, StructType columns) {
+        Sink sink = run.definition().sink();
+        if (Boolean.TRUE.equals(sink.createTable())) {
+            createTable(run, PostgresTables.ddl(sink.table(), columns, sink.keyColumns()));
+        }
+        PostgresSink.Table table = new PostgresSink.Table(
+                sink.table(),
+                List.of(columns.fieldNames()).stream()
+                        .map(c -> c.toLowerCase(Locale.ROOT))
+                        .toList(),
+                sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList(),
+                PostgresSink.Conflict.UPDATE);
+        return new PostgresSink(
+                run.environment().target(), run.name(), table, run.environment().deadLetterTable());
+    }
+
+    private static void createTable(Run run, String ddl) {
+        JdbcTarget target = run.environment().target();
+        try (Connection connection = DriverManager.getConnection(target.url(), target.username(), target.password());
+                Statement statement = connection.createStatement()) {
+            statement.execute(ddl);
+        } catch (SQLException e) {
+            throw new IllegalStateException(
+                    "Could not create the table " + run.definition().sink().table() + ": " + e.getMessage(), e);
+        }
+    }
+}
