@@ -5,7 +5,6 @@ import dev.sluice.pipeline.CarInfoToPostgres;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.StreamSettings;
-import java.time.Duration;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -30,14 +29,7 @@ class PipelineConfiguration {
     @Bean
     CarInfoToPostgres carInfoToPostgres(SluiceProperties properties, JdbcTarget target) {
         SluiceProperties.CarInfoToPostgres p = properties.pipelines().carInfoToPostgres();
-        KafkaSource source = new KafkaSource(
-                properties.kafka().bootstrapServers(),
-                p.topic(),
-                p.startingOffsets(),
-                p.maxOffsetsPerTrigger(),
-                p.failOnDataLoss(),
-                properties.kafka().properties());
-        StreamSettings settings = settings(properties, CAR_INFO_TO_POSTGRES, p.autoStart(), source, p.trigger());
+        StreamSettings settings = settings(properties, CAR_INFO_TO_POSTGRES, p);
         return new CarInfoToPostgres(
                 settings,
                 p.validation().limits(),
@@ -49,14 +41,7 @@ class PipelineConfiguration {
     @Bean
     CarInfoToParquet carInfoToHdfs(SluiceProperties properties, JdbcTarget target) {
         SluiceProperties.CarInfoToHdfs p = properties.pipelines().carInfoToHdfs();
-        KafkaSource source = new KafkaSource(
-                properties.kafka().bootstrapServers(),
-                p.topic(),
-                p.startingOffsets(),
-                p.maxOffsetsPerTrigger(),
-                p.failOnDataLoss(),
-                properties.kafka().properties());
-        StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger());
+        StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p);
         return new CarInfoToParquet(
                 settings,
                 p.validation().limits(),
@@ -66,9 +51,15 @@ class PipelineConfiguration {
                 properties.postgres().deadLetterTable());
     }
 
-    private static StreamSettings settings(
-            SluiceProperties properties, String name, boolean autoStart, KafkaSource source, Duration trigger) {
+    private static StreamSettings settings(SluiceProperties properties, String name, SluiceProperties.BuiltIn p) {
+        KafkaSource source = new KafkaSource(
+                properties.kafka().bootstrapServers(),
+                p.topic(),
+                p.startingOffsets(),
+                p.maxOffsetsPerTrigger(),
+                p.failOnDataLoss(),
+                properties.kafka().properties());
         String root = properties.checkpointRoot().replaceAll("/+$", "");
-        return new StreamSettings(name, autoStart, source, trigger, root + "/" + name);
+        return new StreamSettings(name, p.autoStart(), source, p.trigger(), root + "/" + name);
     }
 }

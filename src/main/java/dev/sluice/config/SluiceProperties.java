@@ -216,7 +216,8 @@ public record SluiceProperties(
             @Positive Long maxOffsetsPerTrigger,
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("car_info_table") String table,
-            @Valid @DefaultValue Validation validation) {}
+            @Valid @DefaultValue Validation validation)
+            implements BuiltIn {}
 
     /**
      * The {@code car-info-to-hdfs} pipeline.
@@ -243,7 +244,23 @@ public record SluiceProperties(
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("./data/car_info") String path,
             @Positive @DefaultValue("250000") long rowsPerFile,
-            @Valid @DefaultValue Validation validation) {}
+            @Valid @DefaultValue Validation validation)
+            implements BuiltIn {}
+
+    /** What both built-in pipelines are configured with: a Kafka topic read on a trigger. */
+    public interface BuiltIn {
+        boolean autoStart();
+
+        String topic();
+
+        Duration trigger();
+
+        String startingOffsets();
+
+        Long maxOffsetsPerTrigger();
+
+        boolean failOnDataLoss();
+    }
 
     /**
      * The ranges a car_info event must fall in (an event without {@code dataId} is always rejected).

@@ -26,14 +26,13 @@ import org.apache.spark.storage.StorageLevel;
  * {@code event_date}: the UTC date of {@code gpsUtcTime}, or of the Kafka timestamp when the event
  * has none. Rejected records go to the PostgreSQL dead letters.
  */
-public final class CarInfoToParquet implements Pipeline {
+public final class CarInfoToParquet extends ConfiguredPipeline {
 
     public static final String EVENT_DATE = "event_date";
 
     /** The most rows a micro-batch writes into one file, unless set otherwise. */
     public static final long DEFAULT_ROWS_PER_FILE = 250_000;
 
-    private final StreamSettings settings;
     private final CarInfoLimits limits;
     private final String path;
     private final long rowsPerFile;
@@ -51,21 +50,11 @@ public final class CarInfoToParquet implements Pipeline {
             long rowsPerFile,
             JdbcTarget target,
             String deadLetterTable) {
-        this.settings = settings;
+        super(settings);
         this.limits = limits;
         this.path = path;
         this.rowsPerFile = rowsPerFile;
         this.deadLetters = new PostgresSink(target, settings.name(), null, deadLetterTable);
-    }
-
-    @Override
-    public String name() {
-        return settings.name();
-    }
-
-    @Override
-    public boolean autoStart() {
-        return settings.autoStart();
     }
 
     @Override
@@ -78,16 +67,6 @@ public final class CarInfoToParquet implements Pipeline {
     /** Where the Parquet files go. */
     public String path() {
         return path;
-    }
-
-    @Override
-    public String checkpointLocation() {
-        return settings.checkpointLocation();
-    }
-
-    @Override
-    public Optional<KafkaSource> kafkaSource() {
-        return Optional.of(settings.source());
     }
 
     @Override

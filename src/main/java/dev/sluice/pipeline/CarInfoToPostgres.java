@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.col;
 
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.JavaRDD;
 import org.apache.spark.api.java.function.VoidFunction2;
@@ -22,16 +21,15 @@ import org.apache.spark.sql.streaming.StreamingQuery;
  * {@link CarInfoParser#postgresChecks} and renamed in the task that writes it; rejected records go
  * to the dead letters in the same transaction.
  */
-public final class CarInfoToPostgres implements Pipeline {
+public final class CarInfoToPostgres extends ConfiguredPipeline {
 
-    private final StreamSettings settings;
     private final CarInfoLimits limits;
     private final PostgresSink sink;
     private FusedRecords fused;
 
     public CarInfoToPostgres(
             StreamSettings settings, CarInfoLimits limits, JdbcTarget target, String table, String deadLetterTable) {
-        this.settings = settings;
+        super(settings);
         this.limits = limits;
         PostgresSink.Table spec = new PostgresSink.Table(
                 table,
@@ -39,26 +37,6 @@ public final class CarInfoToPostgres implements Pipeline {
                 List.of("data_id"),
                 PostgresSink.Conflict.IGNORE);
         this.sink = new PostgresSink(target, settings.name(), spec, deadLetterTable);
-    }
-
-    @Override
-    public String name() {
-        return settings.name();
-    }
-
-    @Override
-    public boolean autoStart() {
-        return settings.autoStart();
-    }
-
-    @Override
-    public String checkpointLocation() {
-        return settings.checkpointLocation();
-    }
-
-    @Override
-    public Optional<KafkaSource> kafkaSource() {
-        return Optional.of(settings.source());
     }
 
     /** The Kafka records this pipeline reads: the columns {@link FusedRecords#decideAll} takes. */
