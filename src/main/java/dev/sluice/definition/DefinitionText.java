@@ -55,6 +55,7 @@ final class DefinitionText {
             Rule rule = definition.rules().get(i);
             check(problems, "rules[" + i + "].reason", rule.reason(), MAX_SETTING_LENGTH);
             check(problems, "rules[" + i + "].require", rule.require(), SqlPolicy.MAX_EXPRESSION_LENGTH);
+            check(problems, "rules[" + i + "].detail", rule.detail(), SqlPolicy.MAX_EXPRESSION_LENGTH);
         }
         return problems;
     }

@@ -94,7 +94,7 @@ final class FusedShape {
                     for (Rule rule : definition.rules()) {
                         Column holds = coalesce(
                                 PipelinePlanner.column(base, rule.require()).cast("boolean"), lit(false));
-                        rules.add(new RejectRule(rule.reason(), not(holds), lit("breaks the rule: " + rule.require())));
+                        rules.add(new RejectRule(rule.reason(), not(holds), PipelinePlanner.ruleDetail(base, rule)));
                     }
                     return rules;
                 },

@@ -46,7 +46,7 @@ final class KafkaSinkKind implements SinkKindSpec {
         }
         try {
             Sink valueOnly =
-                    new Sink(sink.kind(), null, null, null, null, null, sink.topic(), null, sink.value(), null);
+                    new Sink(sink.kind(), null, null, null, null, null, sink.topic(), null, sink.value(), null, null);
             DataType value = PipelinePlanner.kafkaRecords(output, valueOnly)
                     .schema()
                     .apply("value")

@@ -104,6 +104,13 @@ public record PipelineDefinition(
         MEMORY
     }
 
+    public enum Conflict {
+        @JsonProperty("update")
+        UPDATE,
+        @JsonProperty("ignore")
+        IGNORE
+    }
+
     public enum OutputMode {
         @JsonProperty("append")
         APPEND,
@@ -218,6 +225,8 @@ public record PipelineDefinition(
      * @param key kafka: a SQL expression for each record's key; unset: no key
      * @param value kafka: a SQL expression for each record's value; unset: the row as JSON
      * @param maxRows memory: the most rows kept (the oldest go first); console: rows printed per batch
+     * @param onConflict postgres with key columns: what a row whose key the table holds does,
+     *     {@code update} (the default: upsert) or {@code ignore} (the stored row stays)
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Sink(
@@ -230,7 +239,8 @@ public record PipelineDefinition(
             String topic,
             String key,
             String value,
-            @Positive Integer maxRows) {
+            @Positive Integer maxRows,
+            Conflict onConflict) {
 
         public Sink {
             keyColumns = keyColumns == null ? List.of() : List.copyOf(keyColumns);
@@ -265,12 +275,22 @@ public record PipelineDefinition(
      *
      * @param reason the dead-letter reason of a record that breaks it, such as {@code NEGATIVE_BYTES}
      * @param require a SQL condition over the record's fields, such as {@code bytes >= 0}
+     * @param detail a SQL expression over the record's fields for the dead letter's detail, such as
+     *     {@code concat('bytes=', bytes)}; unset (or null for a record): "breaks the rule: " and the
+     *     condition
      */
     @Schema(description = "A record for which `require` is not true goes to the dead letters with `reason`.")
+    @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Rule(
             @NotBlank
             @Pattern(regexp = "[A-Z][A-Z0-9_]{0,63}", message = "must be UPPER_SNAKE_CASE, at most 64 characters")
             String reason,
 
-            @NotBlank String require) {}
+            @NotBlank String require,
+            String detail) {
+
+        public Rule(String reason, String require) {
+            this(reason, require, null);
+        }
+    }
 }

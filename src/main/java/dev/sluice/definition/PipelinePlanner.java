@@ -1,11 +1,15 @@
 package dev.sluice.definition;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.struct;
 import static org.apache.spark.sql.functions.to_json;
 
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
+import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.definition.PipelineDefinition.Sink;
+import dev.sluice.definition.PipelineDefinition.SinkKind;
 import dev.sluice.definition.PipelineDefinition.Source;
 import dev.sluice.definition.PipelineDefinition.Transform;
 import dev.sluice.definition.PipelineDefinition.TriggerKind;
@@ -163,6 +167,18 @@ public final class PipelinePlanner {
         }
     }
 
+    /**
+     * The dead-letter detail of a record that breaks the rule: its {@code detail} expression
+     * (checked and analysed over {@code input}), or "breaks the rule: " and the condition.
+     */
+    static Column ruleDetail(Dataset<Row> input, Rule rule) {
+        Column fallback = lit("breaks the rule: " + rule.require());
+        if (rule.detail() == null || rule.detail().isBlank()) {
+            return fallback;
+        }
+        return coalesce(column(input, rule.detail()).cast("string"), fallback);
+    }
+
     /** The Spark trigger. */
     static Trigger trigger(PipelineDefinition.Trigger trigger) {
         return switch (trigger.kind()) {
@@ -239,6 +255,9 @@ public final class PipelinePlanner {
                     "de-duplication needs a watermark, or the records it remembers would grow without bound"));
         }
         problems.addAll(sinkKind.problems(definition));
+        if (sink.onConflict() != null && sink.kind() != SinkKind.POSTGRES) {
+            problems.add(new DefinitionProblem("sink.onConflict", "only postgres sinks take onConflict"));
+        }
         if (!sinkKind.keyed() && !sink.keyColumns().isEmpty()) {
             problems.add(new DefinitionProblem("sink.keyColumns", "only postgres and memory sinks take key columns"));
         }

@@ -221,11 +221,9 @@ final class PlanBuilder {
                     "rules[" + i + "].require",
                     () -> coalesce(
                             PipelinePlanner.column(current, rule.require()).cast("boolean"), lit(false)));
+            Column detail = step("rules[" + i + "].detail", () -> PipelinePlanner.ruleDetail(current, rule));
             Column broken = col("__reason").isNull().and(not(holds));
-            flat = flat.withColumn(
-                            "__detail",
-                            when(broken, lit("breaks the rule: " + rule.require()))
-                                    .otherwise(col("__detail")))
+            flat = flat.withColumn("__detail", when(broken, detail).otherwise(col("__detail")))
                     .withColumn("__reason", when(broken, lit(rule.reason())).otherwise(col("__reason")));
             if (!reasons.contains(rule.reason())) {
                 reasons.add(rule.reason());

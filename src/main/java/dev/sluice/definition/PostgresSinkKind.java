@@ -47,6 +47,16 @@ final class PostgresSinkKind implements SinkKindSpec {
                     "sink.table",
                     "a postgres sink needs a table name: letters, digits and _, optionally schema-qualified"));
         }
+        if (sink.onConflict() != null && sink.keyColumns().isEmpty()) {
+            problems.add(
+                    new DefinitionProblem("sink.onConflict", "a conflict is on the key: onConflict needs keyColumns"));
+        } else if (sink.onConflict() == PipelineDefinition.Conflict.IGNORE
+                && definition.outputMode() != OutputMode.APPEND) {
+            problems.add(new DefinitionProblem(
+                    "sink.onConflict",
+                    "ignore keeps a key's first row, but "
+                            + definition.outputMode().name().toLowerCase() + " mode rewrites rows: use update"));
+        }
         if (definition.outputMode() != OutputMode.APPEND && sink.keyColumns().isEmpty()) {
             problems.add(new DefinitionProblem(
                     "sink.keyColumns",
@@ -109,7 +119,9 @@ final class PostgresSinkKind implements SinkKindSpec {
                         .map(c -> c.toLowerCase(Locale.ROOT))
                         .toList(),
                 sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList(),
-                PostgresSink.Conflict.UPDATE);
+                sink.onConflict() == PipelineDefinition.Conflict.IGNORE
+                        ? PostgresSink.Conflict.IGNORE
+                        : PostgresSink.Conflict.UPDATE);
         return new PostgresSink(
                 run.environment().target(), run.name(), table, run.environment().deadLetterTable());
     }

@@ -110,7 +110,8 @@ class FusedShapeTest {
                 "SELECT upper(id) AS id, reading * 10 AS scaled, to_timestamp(at) AS seen, event_time"
                         + " FROM events WHERE reading <> 3",
                 TABLE,
-                "[{\"reason\": \"NEGATIVE_READING\", \"require\": \"reading >= 0\"}]",
+                "[{\"reason\": \"NEGATIVE_READING\", \"require\": \"reading >= 0\","
+                        + " \"detail\": \"concat('reading=', reading, ' is below 0')\"}]",
                 "to_timestamp(at) + INTERVAL 1 HOUR");
         assertThat(decision.fused()).as(decision.generalBecause()).isTrue();
         List<String> records = List.of(
@@ -137,7 +138,7 @@ class FusedShapeTest {
         assertThat(rows.stream().map(row -> row.getLong(2) + ":" + row.getString(5) + ":" + row.getString(6)))
                 .containsExactly(
                         "0:null:null",
-                        "1:NEGATIVE_READING:breaks the rule: reading >= 0",
+                        "1:NEGATIVE_READING:reading=-5 is below 0",
                         "3:SCHEMA_MISMATCH:a field's value does not have the schema's type",
                         "4:MALFORMED_JSON:the value is not a JSON object",
                         "5:EMPTY_VALUE:the record has no value",

@@ -246,6 +246,49 @@ class PipelineValidationTest {
                         "source",
                         "a rate source takes only rowsPerSecond; its columns are timestamp and value",
                         null,
+                        null),
+                Arguments.of(
+                        "rule detail over an unknown column",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"rules\": [{\"reason\": \"SLOW\", \"require\": \"vhcleSped > 1\","
+                                + " \"detail\": \"concat('speed=', speed)\"}], \"sink\": {\"kind\": \"console\"}}",
+                        "rules[0].detail",
+                        "[UNRESOLVED_COLUMN.WITH_SUGGESTION] A column or function parameter with name `speed` cannot be resolved",
+                        1,
+                        17),
+                Arguments.of(
+                        "rule detail calling a denied function",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"rules\": [{\"reason\": \"SLOW\", \"require\": \"vhcleSped > 1\","
+                                + " \"detail\": \"reflect('java.lang.System', 'getenv', 'HOME')\"}], \"sink\": {\"kind\": \"console\"}}",
+                        "rules[0].detail",
+                        "the function reflect is not allowed",
+                        null,
+                        null),
+                Arguments.of(
+                        "onConflict without key columns",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"sink\": {\"kind\": \"postgres\", \"table\": \"t\", \"onConflict\": \"ignore\"}}",
+                        "sink.onConflict",
+                        "a conflict is on the key: onConflict needs keyColumns",
+                        null,
+                        null),
+                Arguments.of(
+                        "onConflict ignore in update mode",
+                        "{\"source\": " + CAR_INFO + ", \"transform\": {" + TIMED + ", \"sql\": \"" + BY_TYPE + "\"},"
+                                + " \"sink\": {\"kind\": \"postgres\", \"table\": \"t\", \"keyColumns\": [\"window_start\"],"
+                                + " \"onConflict\": \"ignore\"}, \"outputMode\": \"update\"}",
+                        "sink.onConflict",
+                        "ignore keeps a key's first row, but update mode rewrites rows: use update",
+                        null,
+                        null),
+                Arguments.of(
+                        "onConflict on a file sink",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"sink\": {\"kind\": \"parquet\", \"path\": \"target/out\", \"onConflict\": \"update\"}}",
+                        "sink.onConflict",
+                        "only postgres sinks take onConflict",
+                        null,
                         null));
     }
 

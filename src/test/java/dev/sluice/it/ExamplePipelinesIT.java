@@ -159,7 +159,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                         clean,
                         sink.key(),
                         sink.value(),
-                        sink.maxRows())));
+                        sink.maxRows(),
+                        sink.onConflict())));
 
         produce(
                 topic,
@@ -224,7 +225,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.topic(),
                         sink.key(),
                         sink.value(),
-                        sink.maxRows()),
+                        sink.maxRows(),
+                        sink.onConflict()),
                 example.outputMode(),
                 fastTrigger(),
                 example.rules());
