@@ -2,6 +2,7 @@ package dev.sluice.bench;
 
 import static org.apache.spark.sql.functions.col;
 
+import dev.sluice.definition.BuiltInDefinitions;
 import dev.sluice.definition.DefinedPipeline;
 import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineDefinition;
@@ -11,7 +12,7 @@ import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.CarInfoSchema;
 import dev.sluice.pipeline.CarInfoToParquet;
-import dev.sluice.pipeline.CarInfoToPostgres;
+import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
@@ -254,12 +255,7 @@ public final class Benchmark {
     private Supplier<Long> sluicePostgres(String topic) throws Exception {
         truncate();
         AtomicLong written = new AtomicLong();
-        Pipeline pipeline = new CarInfoToPostgres(
-                settings("bench-pg", topic, Duration.ofSeconds(1)),
-                CarInfoLimits.DEFAULT,
-                new JdbcTarget(url, "postgres", "postgres", 4),
-                TABLE,
-                "dead_letter");
+        Pipeline pipeline = builtInPostgres("bench-pg", topic);
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(() -> written.get(), query);
         query.stop();
@@ -303,20 +299,23 @@ public final class Benchmark {
     /** What Sluice's PostgreSQL pipeline does before its sink: the most any sink behind it can reach. */
     private Supplier<Long> parseOnly(String topic) throws Exception {
         AtomicLong seen = new AtomicLong();
-        CarInfoToPostgres pipeline = new CarInfoToPostgres(
-                settings("bench-parse", topic, Duration.ofSeconds(1)),
-                CarInfoLimits.DEFAULT,
-                new JdbcTarget(url, "postgres", "postgres", 4),
-                TABLE,
-                "dead_letter");
-        StreamingQuery query = pipeline.records(spark, null)
+        FusedRecords fused = builtInPostgres("bench-parse", topic).fusedRecords(spark);
+        StreamingQuery query = source(topic)
+                .load(spark, null)
+                .select("topic", "partition", "offset", "timestamp", "value")
                 .writeStream()
                 .option("checkpointLocation", checkpoint("bench-parse"))
                 .trigger(Trigger.ProcessingTime(1000))
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
-                        seen.addAndGet(pipeline.parse(batch).mapPartitions(Benchmark::drain).collect().stream()
-                                .mapToLong(Long::longValue)
-                                .sum()))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> seen.addAndGet(batch
+                        .queryExecution()
+                        .toRdd()
+                        .toJavaRDD()
+                        .mapPartitions(fused::decideAll)
+                        .mapPartitions(Benchmark::drain)
+                        .collect()
+                        .stream()
+                        .mapToLong(Long::longValue)
+                        .sum()))
                 .start();
         awaitRows(seen::get, query);
         query.stop();
@@ -591,12 +590,7 @@ public final class Benchmark {
         createTopic(topic);
         truncate();
         AtomicLong written = new AtomicLong();
-        Pipeline pipeline = new CarInfoToPostgres(
-                settings("bench-latency", topic, Duration.ofSeconds(1)),
-                CarInfoLimits.DEFAULT,
-                new JdbcTarget(url, "postgres", "postgres", 4),
-                TABLE,
-                "dead_letter");
+        Pipeline pipeline = builtInPostgres("bench-latency", topic);
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         LockSupport.parkNanos(TimeUnit.SECONDS.toNanos(5)); // past the first, empty micro-batch
         int total = LATENCY_RATE * LATENCY_SECONDS;
@@ -886,6 +880,30 @@ public final class Benchmark {
             }
             LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(100));
         }
+    }
+
+    /** Sluice's built-in PostgreSQL pipeline, its definition from the default settings, on a topic of the benchmark's. */
+    private DefinedPipeline builtInPostgres(String name, String topic) throws IOException {
+        PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
+                name,
+                false,
+                topic,
+                "earliest",
+                MAX_OFFSETS_PER_TRIGGER,
+                true,
+                Duration.ofSeconds(1),
+                TABLE,
+                CarInfoLimits.DEFAULT);
+        return new DefinedPipeline(
+                definition,
+                DefinedPipeline.Origin.BUILT_IN,
+                new PipelineEnvironment(
+                        kafka.getBrokersAsString(),
+                        Map.of(),
+                        Files.createTempDirectory(work, name).toString(),
+                        new JdbcTarget(url, "postgres", "postgres", 4),
+                        "dead_letter",
+                        new MemoryTables()));
     }
 
     private StreamSettings settings(String name, String topic, Duration trigger) throws IOException {

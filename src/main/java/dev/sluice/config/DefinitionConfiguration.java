@@ -1,6 +1,7 @@
 package dev.sluice.config;
 
 import com.fasterxml.jackson.databind.ObjectMapper;
+import dev.sluice.definition.DefinedPipeline;
 import dev.sluice.definition.FileRoots;
 import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineCatalog;
@@ -63,10 +64,11 @@ class DefinitionConfiguration {
      * pipelines.
      */
     @Bean
-    SmartLifecycle pipelineCatalogLoading(PipelineCatalog catalog, SluiceProperties properties) {
+    SmartLifecycle pipelineCatalogLoading(
+            PipelineCatalog catalog, SluiceProperties properties, List<DefinedPipeline> builtIns) {
         return new StartupStep(
                 StartupStep.BEFORE_WEB_SERVER,
-                () -> catalog.load(properties.pipelines().definitions()),
+                () -> catalog.load(builtIns, properties.pipelines().definitions()),
                 () -> {});
     }
 }

@@ -1,7 +1,10 @@
 package dev.sluice.config;
 
+import dev.sluice.definition.BuiltInDefinitions;
+import dev.sluice.definition.DefinedPipeline;
+import dev.sluice.definition.PipelineDefinition;
+import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.pipeline.CarInfoToParquet;
-import dev.sluice.pipeline.CarInfoToPostgres;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.StreamSettings;
@@ -26,16 +29,21 @@ class PipelineConfiguration {
                 properties.postgres().writeMethod());
     }
 
+    /** A definition like any other, read-only, run by the same engine. */
     @Bean
-    CarInfoToPostgres carInfoToPostgres(SluiceProperties properties, JdbcTarget target) {
+    DefinedPipeline carInfoToPostgres(SluiceProperties properties, PipelineEnvironment environment) {
         SluiceProperties.CarInfoToPostgres p = properties.pipelines().carInfoToPostgres();
-        StreamSettings settings = settings(properties, CAR_INFO_TO_POSTGRES, p);
-        return new CarInfoToPostgres(
-                settings,
-                p.validation().limits(),
-                target,
+        PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
+                CAR_INFO_TO_POSTGRES,
+                p.autoStart(),
+                p.topic(),
+                p.startingOffsets(),
+                p.maxOffsetsPerTrigger(),
+                p.failOnDataLoss(),
+                p.trigger(),
                 p.table(),
-                properties.postgres().deadLetterTable());
+                p.validation().limits());
+        return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment);
     }
 
     @Bean

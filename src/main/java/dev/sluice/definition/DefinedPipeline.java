@@ -29,6 +29,8 @@ public final class DefinedPipeline implements Pipeline {
 
     /** Where a definition comes from. */
     public enum Origin {
+        /** A built-in pipeline ({@link BuiltInDefinitions}), from its {@code sluice.pipelines.car-info-*} settings: read-only. */
+        BUILT_IN,
         /** {@code sluice.pipelines.definitions} in the configuration: read-only over the API. */
         CONFIGURATION,
         /** Created over the API and kept in PostgreSQL. */
@@ -171,6 +173,12 @@ public final class DefinedPipeline implements Pipeline {
                         () -> sink.write(
                                 batch.queryExecution().toRdd().toJavaRDD().mapPartitions(fused::decideAll))))
                 .start();
+    }
+
+    /** The fused records this pipeline runs, or null when it runs in the general shape. */
+    public FusedRecords fusedRecords(SparkSession spark) {
+        return FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition)
+                .records();
     }
 
     /** Removes what the pipeline keeps outside its checkpoint and sink: its in-memory rows. */

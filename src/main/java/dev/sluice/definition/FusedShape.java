@@ -81,8 +81,7 @@ final class FusedShape {
         if (List.of(schema.fieldNames()).contains(CORRUPT)) {
             return new Decision(null, "the schema has a field named " + CORRUPT);
         }
-        JsonDecoder decoder = new JsonDecoder(
-                schema, spark.conf().get("spark.sql.session.timeZone"), carInfo ? "the car_info schema" : "the schema");
+        JsonDecoder decoder = new JsonDecoder(schema, spark.conf().get("spark.sql.session.timeZone"));
         FusedPlanner.Result result = FusedPlanner.plan(
                 spark,
                 decoder,

@@ -70,7 +70,14 @@ public class PipelineCatalog {
      * Adds the configured definitions (an invalid one stops the service: configuration is checked
      * at boot) and the stored ones (an invalid one is added, and fails when started, with the reason).
      */
-    public void load(Map<String, PipelineDefinition> configured) {
+    public void load(List<DefinedPipeline> builtIns, Map<String, PipelineDefinition> configured) {
+        for (DefinedPipeline builtIn : builtIns) {
+            // Registered with the manager as the service was wired; checked like any definition.
+            Entry checked = check(builtIn.definition(), Origin.BUILT_IN);
+            defined.put(
+                    builtIn.name(),
+                    new Entry(builtIn, checked.columns(), checked.ddl(), checked.stateful(), checked.engine()));
+        }
         configured.forEach((key, definition) -> {
             if (definition.name() != null && !definition.name().equals(key)) {
                 throw new IllegalStateException(
@@ -212,7 +219,10 @@ public class PipelineCatalog {
             throw new PipelineConflictException(
                     name,
                     "read-only",
-                    "Pipeline '" + name + "' is " + (entry == null ? "built in" : "defined in the configuration")
+                    "Pipeline '" + name + "' is "
+                            + (entry == null || entry.pipeline().origin() == Origin.BUILT_IN
+                                    ? "built in"
+                                    : "defined in the configuration")
                             + "; only pipelines created over the API can be changed");
         }
         return entry;
@@ -345,7 +355,11 @@ public class PipelineCatalog {
         DefinedPipeline pipeline = entry.pipeline();
         return new PipelineView(
                 pipeline.name(),
-                pipeline.origin() == Origin.API ? "api" : "configuration",
+                switch (pipeline.origin()) {
+                    case API -> "api";
+                    case CONFIGURATION -> "configuration";
+                    case BUILT_IN -> "built-in";
+                },
                 pipeline.origin() == Origin.API,
                 state,
                 pipeline.definition(),

@@ -12,7 +12,7 @@ import java.util.List;
  *     {@code api} (created over the API, editable)
  * @param editable whether {@code PUT} and {@code DELETE} may change it
  * @param state where its query is
- * @param definition what it does; none for the built-ins, which are configured under
+ * @param definition what it does; none for the built-in Parquet pipeline, which is configured under
  *     {@code sluice.pipelines.car-info-*}
  * @param columns the result's columns, as Spark analysed them
  * @param ddl for a postgres sink, the table it writes, as a migration would create it

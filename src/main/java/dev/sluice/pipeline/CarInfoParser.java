@@ -55,7 +55,8 @@ public final class CarInfoParser {
      * Reads only the fields the PostgreSQL table stores ({@link CarInfoSchema#POSTGRES_SCHEMA}), so
      * only their types are checked; also rejects what the table could not store. This is the
      * definition, in Spark SQL, of what the PostgreSQL pipeline accepts; the pipeline itself runs
-     * the same rules on the fused shape ({@link CarInfoToPostgres}), which decides the same at a
+     * the same rules, written in SQL, on the fused shape (its definition is built by
+     * {@code BuiltInDefinitions}), which decides the same at a
      * fraction of the cost.
      */
     public static CarInfoParser forPostgres(CarInfoLimits limits) {
@@ -99,7 +100,7 @@ public final class CarInfoParser {
                 new RejectRule(
                         "SCHEMA_MISMATCH",
                         corrupt.isNotNull(),
-                        lit("a field's value does not have the car_info schema's type"))));
+                        lit("a field's value does not have the schema's type"))));
         rules.addAll(eventChecks(limits, CarInfoParser::car));
         return rules;
     }

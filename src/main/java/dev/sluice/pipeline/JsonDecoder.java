@@ -48,7 +48,6 @@ public final class JsonDecoder implements Serializable {
 
     private final StructType schema;
     private final String timeZone;
-    private final String mismatchDetail;
     private transient JacksonParser fields;
     private transient JacksonParser anyObject;
     private transient GenericInternalRow nulls;
@@ -56,12 +55,10 @@ public final class JsonDecoder implements Serializable {
     /**
      * @param schema the record's fields (read as nullable, as {@code from_json} reads them)
      * @param timeZone the session time zone timestamps without one are read in
-     * @param schemaName how a {@code SCHEMA_MISMATCH} detail names the schema ("the schema", "the car_info schema")
      */
-    public JsonDecoder(StructType schema, String timeZone, String schemaName) {
+    public JsonDecoder(StructType schema, String timeZone) {
         this.schema = (StructType) schema.asNullable();
         this.timeZone = Objects.requireNonNull(timeZone, "timeZone");
-        this.mismatchDetail = "a field's value does not have " + schemaName + "'s type";
     }
 
     /** The decision on one record: its fields, or why it is rejected. */
@@ -90,7 +87,7 @@ public final class JsonDecoder implements Serializable {
         } catch (Exception e) {
             corrupt(e);
             return readsAsAnyObject(value, decoded)
-                    ? new Decoded(null, SCHEMA_MISMATCH, mismatchDetail)
+                    ? new Decoded(null, SCHEMA_MISMATCH, "a field's value does not have the schema's type")
                     : new Decoded(null, MALFORMED_JSON, "the value is not a JSON object");
         }
     }

@@ -114,7 +114,7 @@ class JsonDecoderTest {
                         col(RecordParser.RECORD))
                 .orderBy("offset")
                 .collectAsList();
-        JsonDecoder decoder = new JsonDecoder(schema, "UTC", "the schema");
+        JsonDecoder decoder = new JsonDecoder(schema, "UTC");
         scala.Function1<Object, Object> toRow = CatalystTypeConverters.createToScalaConverter(decoder.schema());
 
         Set<String> reasons = new TreeSet<>();

@@ -3,12 +3,13 @@ package dev.sluice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.definition.BuiltInDefinitions;
+import dev.sluice.definition.DefinedPipeline;
+import dev.sluice.definition.MemoryTables;
+import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.CarInfoLimits;
-import dev.sluice.pipeline.CarInfoToPostgres;
 import dev.sluice.pipeline.JdbcTarget;
-import dev.sluice.pipeline.KafkaSource;
-import dev.sluice.pipeline.StreamSettings;
 import dev.sluice.support.CarInfoEvent;
 import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
@@ -36,9 +37,9 @@ import org.postgresql.PGConnection;
 import org.springframework.beans.factory.annotation.Autowired;
 
 /**
- * The PostgreSQL pipeline resumes from a checkpoint written by the release before the engine
- * was unified (commit 4a6dae2, with its own hand-written parser): no record lost, none written
- * twice. The fixture ({@code src/test/resources/fixtures/checkpoint-upgrade/}) holds what that
+ * The PostgreSQL pipeline, now a definition on the one engine, resumes from a checkpoint written
+ * by the release before (commit 4a6dae2: a pipeline of its own, with a hand-written parser): no
+ * record lost, none written twice. The fixture ({@code src/test/resources/fixtures/checkpoint-upgrade/}) holds what that
  * release left after one micro-batch over 300 records: its checkpoint, the rows it wrote and its
  * dead letters. This test puts the same 300 records at the same offsets, adds 150, and resumes.
  */
@@ -68,22 +69,31 @@ class CheckpointUpgradeIT extends IntegrationTest {
                         + " raw_value) FROM STDIN WITH (FORMAT csv, HEADER)",
                 "dead_letter.csv");
         assertThat(count(TABLE)).isEqualTo(valid(0, 300));
-        Path checkpoint = checkpoint();
+        Path checkpoints = Files.createTempDirectory("checkpoint-upgrade");
+        copyCheckpoint(checkpoints.resolve(PIPELINE));
 
         List<BatchOutcome> outcomes = new CopyOnWriteArrayList<>();
         List<Long> batches = new CopyOnWriteArrayList<>();
-        CarInfoToPostgres pipeline = new CarInfoToPostgres(
-                new StreamSettings(
+        // The built-in pipeline's own definition, on its own topic, table and checkpoint.
+        DefinedPipeline pipeline = new DefinedPipeline(
+                BuiltInDefinitions.carInfoToPostgres(
                         PIPELINE,
                         false,
-                        new KafkaSource(
-                                Infrastructure.kafka().getBrokersAsString(), TOPIC, "earliest", null, true, Map.of()),
+                        TOPIC,
+                        "earliest",
+                        null,
+                        true,
                         Duration.ofSeconds(1),
-                        checkpoint.toUri().toString()),
-                CarInfoLimits.DEFAULT,
-                target,
-                TABLE,
-                "dead_letter");
+                        TABLE,
+                        CarInfoLimits.DEFAULT),
+                DefinedPipeline.Origin.BUILT_IN,
+                new PipelineEnvironment(
+                        Infrastructure.kafka().getBrokersAsString(),
+                        Map.of(),
+                        checkpoints.toUri().toString(),
+                        target,
+                        "dead_letter",
+                        new MemoryTables()));
         StreamingQuery query = pipeline.start(
                 spark,
                 (name, batchId, outcome, writeTime) -> {
@@ -179,8 +189,7 @@ class CheckpointUpgradeIT extends IntegrationTest {
     }
 
     /** A copy of the fixture's checkpoint, to be written on by the run. */
-    private Path checkpoint() throws IOException {
-        Path checkpoint = Files.createTempDirectory("checkpoint-upgrade");
+    private static void copyCheckpoint(Path checkpoint) throws IOException {
         try (InputStream list = CheckpointUpgradeIT.class.getResourceAsStream(FIXTURE + "files.txt")) {
             for (String file : new String(list.readAllBytes(), StandardCharsets.UTF_8).split("\n")) {
                 if (file.isBlank()) {
@@ -193,6 +202,5 @@ class CheckpointUpgradeIT extends IntegrationTest {
                 }
             }
         }
-        return checkpoint;
     }
 }

@@ -21,7 +21,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Set;
 import java.util.UUID;
-import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.SparkSession;
@@ -95,17 +95,22 @@ class CrashRecoveryIT extends IntegrationTest {
             }
         }
 
-        AtomicBoolean producing = new AtomicBoolean(true);
+        // About 300 events a second; the last third waits for the kills, so they land mid-stream
+        // however long the service takes to start on a busy machine.
+        CountDownLatch killed = new CountDownLatch(1);
         Thread producer = new Thread(
                 () -> {
-                    // About 300 events a second for 80 s, so the kills land while data is still arriving.
+                    int lastThird = values.size() * 2 / 3;
                     for (int from = 0; from < values.size(); from += 300) {
+                        if (from >= lastThird) {
+                            awaitQuietly(killed);
+                        }
                         produce(topic, values.subList(from, Math.min(values.size(), from + 300)));
                         parkMillis(1000);
                     }
-                    producing.set(false);
                 },
                 "crash-test-producer");
+        producer.setDaemon(true);
         producer.start();
 
         int kills = 0;
@@ -119,7 +124,7 @@ class CrashRecoveryIT extends IntegrationTest {
             kills++;
             log.info("Killed the service (SIGKILL) with {} rows in PostgreSQL", rowsBefore);
         }
-        assertThat(producing.get()).as("the kills happened mid-stream").isTrue();
+        killed.countDown();
 
         service = startService(databaseUrl, topic, parquet, kills);
         producer.join(Duration.ofMinutes(3).toMillis());
@@ -209,5 +214,16 @@ class CrashRecoveryIT extends IntegrationTest {
 
     private static void parkMillis(long millis) {
         LockSupport.parkNanos(Duration.ofMillis(millis).toNanos());
+    }
+
+    private static void awaitQuietly(CountDownLatch latch) {
+        try {
+            if (!latch.await(10, java.util.concurrent.TimeUnit.MINUTES)) {
+                throw new IllegalStateException("the kills did not happen within 10 minutes");
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IllegalStateException(e);
+        }
     }
 }

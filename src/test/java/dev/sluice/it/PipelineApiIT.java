@@ -119,12 +119,37 @@ class PipelineApiIT extends IntegrationTest {
     }
 
     @Test
-    void builtInPipelinesAreReadOnly() {
+    void builtInPipelinesAreReadOnlyDefinitionsLikeAnyOther() {
         ResponseEntity<JsonNode> response = send(HttpMethod.DELETE, "/api/pipelines/" + POSTGRES_PIPELINE, null);
 
         assertThat(response.getStatusCode()).isEqualTo(HttpStatus.CONFLICT);
         assertThat(response.getBody().path("type").asText()).isEqualTo("urn:sluice:problem:pipeline-read-only");
-        assertThat(get("/api/pipelines/" + POSTGRES_PIPELINE)
+        assertThat(response.getBody().path("detail").asText()).contains("is built in");
+        JsonNode view = get("/api/pipelines/" + POSTGRES_PIPELINE).getBody();
+        assertThat(view.path("origin").asText()).isEqualTo("built-in");
+        assertThat(view.path("editable").asBoolean()).isFalse();
+        // Its definition, from its settings, is one a user could post, and runs on the fused shape.
+        JsonNode definition = view.path("definition");
+        assertThat(definition.path("source").path("topics").get(0).asText()).isEqualTo(POSTGRES_TOPIC);
+        assertThat(definition.path("sink").path("table").asText()).isEqualTo("car_info_table");
+        assertThat(definition.path("sink").path("onConflict").asText()).isEqualTo("ignore");
+        assertThat(definition.path("rules").findValuesAsText("reason"))
+                .containsExactly(
+                        "MISSING_DATA_ID",
+                        "OUT_OF_RANGE",
+                        "FIELD_TOO_LONG",
+                        "FIELD_TOO_LONG",
+                        "FIELD_TOO_LONG",
+                        "INVALID_CHARACTER");
+        assertThat(view.path("engine").path("shape").asText()).isEqualTo("fused");
+        ResponseEntity<JsonNode> dryRun = send(
+                HttpMethod.POST,
+                "/api/pipelines?dryRun=true",
+                definition.toString().replace(POSTGRES_PIPELINE, "my-car-info"));
+        assertThat(dryRun.getStatusCode()).as(dryRun.getBody().toString()).isEqualTo(HttpStatus.OK);
+        assertThat(dryRun.getBody().path("engine").path("shape").asText()).isEqualTo("fused");
+        // The one that stays a pipeline of its own: Parquet files with its own layout.
+        assertThat(get("/api/pipelines/" + HDFS_PIPELINE)
                         .getBody()
                         .path("origin")
                         .asText())

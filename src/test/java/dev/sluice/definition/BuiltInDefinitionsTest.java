@@ -1,8 +1,13 @@
-package dev.sluice.pipeline;
+package dev.sluice.definition;
 
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
+import dev.sluice.pipeline.CarInfoLimits;
+import dev.sluice.pipeline.CarInfoParser;
+import dev.sluice.pipeline.CarInfoSchema;
+import dev.sluice.pipeline.FusedRecords;
+import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.support.CarInfoEvent;
 import dev.sluice.support.TestSpark;
 import java.nio.charset.StandardCharsets;
@@ -12,7 +17,6 @@ import java.time.Instant;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
-import java.util.Map;
 import java.util.Random;
 import java.util.regex.Matcher;
 import org.apache.spark.sql.Column;
@@ -21,11 +25,12 @@ import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
 
 /**
- * The PostgreSQL pipeline, on the engine's fused shape, decides as the Spark SQL definition of the
- * same rules ({@link CarInfoParser#forPostgres}) does: the same reason, detail and stored values
- * for every record, on hostile records written by hand and on valid events mutated at random.
+ * The built-in PostgreSQL pipeline, a definition on the engine's fused shape, decides as the Spark
+ * SQL definition of its rules ({@link CarInfoParser#forPostgres}) does: the same reason, detail
+ * and stored values for every record, on hostile records written by hand and on valid events
+ * mutated at random.
  */
-class CarInfoToPostgresTest {
+class BuiltInDefinitionsTest {
 
     private static final Instant AT = Instant.parse("2026-11-21T06:30:15.250Z");
     private static final CarInfoLimits SEOUL = new CarInfoLimits(37.4, 37.8, 126.7, 127.3, 0, 200.0);
@@ -177,18 +182,27 @@ class CarInfoToPostgresTest {
 
     /** The built-in pipeline's rows for the values, one per value, in order. */
     private static List<Row> decide(CarInfoLimits limits, List<byte[]> values) {
-        CarInfoToPostgres pipeline = new CarInfoToPostgres(
-                new StreamSettings(
-                        "car-info-test",
-                        false,
-                        new KafkaSource("127.0.0.1:9", "car_info", "earliest", null, true, Map.of()),
-                        Duration.ofSeconds(1),
-                        "target/car-info-test-checkpoint"),
-                limits,
-                new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
+        PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
+                "car-info-to-postgres",
+                true,
+                "car_info",
+                "earliest",
+                null,
+                true,
+                Duration.ofMinutes(1),
                 "car_info_table",
-                "dead_letter");
-        return pipeline.parse(TestSpark.kafkaRecords(AT, values).coalesce(1)).collect();
+                limits);
+        FusedShape.Decision decision =
+                FusedShape.plan(PipelinePlanner.isolatedSession(TestSpark.session()), definition);
+        assertThat(decision.generalBecause()).isNull();
+        FusedRecords fused = decision.records();
+        return TestSpark.kafkaRecords(AT, values)
+                .queryExecution()
+                .toRdd()
+                .toJavaRDD()
+                .coalesce(1)
+                .mapPartitions(fused::decideAll)
+                .collect();
     }
 
     /** Asserts both decide alike on every value; returns the reasons, in order. */
