@@ -287,10 +287,5 @@ public record PipelineDefinition(
             String reason,
 
             @NotBlank String require,
-            String detail) {
-
-        public Rule(String reason, String require) {
-            this(reason, require, null);
-        }
-    }
+            String detail) {}
 }

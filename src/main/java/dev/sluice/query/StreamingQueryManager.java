@@ -8,7 +8,6 @@ import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.Redaction;
 import dev.sluice.pipeline.StartingPoint;
 import jakarta.annotation.PreDestroy;
-import java.io.IOException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Arrays;
@@ -172,14 +171,12 @@ public class StreamingQueryManager {
         ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
             requireStopped(managed, "reset");
-            try {
-                CheckpointOffsets.delete(
-                        spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
-            } catch (IOException e) {
-                throw new CheckpointAccessException(
-                        name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
-            }
+            checkpoints().delete(managed.pipeline);
         }
+    }
+
+    private Checkpoints checkpoints() {
+        return new Checkpoints(spark.sparkContext().hadoopConfiguration());
     }
 
     private static void requireStopped(ManagedPipeline managed, String action) {
@@ -271,14 +268,7 @@ public class StreamingQueryManager {
 
     /** The Kafka offsets the pipeline's checkpoint has committed. */
     public CheckpointOffsets offsets(String name) {
-        ManagedPipeline managed = require(name);
-        try {
-            return CheckpointOffsets.read(
-                    spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
-        } catch (IOException e) {
-            throw new CheckpointAccessException(
-                    name, "Could not read the checkpoint of '" + name + "': " + describe(e), e);
-        }
+        return checkpoints().read(require(name).pipeline);
     }
 
     /**
@@ -299,13 +289,7 @@ public class StreamingQueryManager {
                         name, state, "The checkpoint of '" + name + "' cannot be reset: " + refusal.get());
             }
             desiredStates.saveNextStart(name, from);
-            try {
-                CheckpointOffsets.delete(
-                        spark.sparkContext().hadoopConfiguration(), managed.pipeline.checkpointLocation());
-            } catch (IOException e) {
-                throw new CheckpointAccessException(
-                        name, "Could not delete the checkpoint of '" + name + "': " + describe(e), e);
-            }
+            checkpoints().delete(managed.pipeline);
             log.info("Reset the checkpoint of pipeline {}; it will start from {}", name, from.encode());
         }
         return status(name);
