@@ -1,17 +1,11 @@
 package dev.sluice.definition;
 
-import java.io.IOException;
-import java.io.InputStream;
-import java.nio.charset.StandardCharsets;
 import java.util.ArrayDeque;
 import java.util.Deque;
 import java.util.HashSet;
-import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Locale;
-import java.util.Map;
 import java.util.Set;
-import java.util.stream.Collectors;
 import org.apache.spark.sql.catalyst.analysis.ExpressionWithUnresolvedIdentifier;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedFunction;
 import org.apache.spark.sql.catalyst.analysis.UnresolvedGenerator;
@@ -68,7 +62,7 @@ import scala.collection.JavaConverters;
  * statement (commands, DDL, DML, {@code SET}, {@code CACHE}, {@code ADD JAR}, functions), catalog
  * tables and path relations such as {@code parquet.`/data`}, table-valued functions,
  * {@code IDENTIFIER(...)}, {@code TRANSFORM ... USING} scripts, hints other than join hints, and
- * the functions in {@link #DENIED}. Text is bounded in length and nesting so no input can exhaust
+ * the functions in {@link SqlFunctions#DENIED}. Text is bounded in length and nesting so no input can exhaust
  * the parser's stack. The parser is Spark's SQL grammar without the session's {@code ${...}}
  * variable substitution (which would read the environment and system properties), and knows no
  * commands at all.
@@ -84,13 +78,6 @@ public final class SqlPolicy {
     /** The deepest tree of operators and expressions a text may parse into. */
     public static final int MAX_TREE_DEPTH = 200;
 
-    /**
-     * Spark 3.5's built-in functions that pipelines may not call, and why. Every other built-in is
-     * on the allow-list; the test of this class keeps the two equal to Spark's registry.
-     */
-    public static final Map<String, String> DENIED = denied();
-
-    private static final Set<String> ALLOWED = allowed();
     private static final String ONE_QUERY =
             "a transform is one query (SELECT or WITH ... SELECT) over the view " + PipelineDefinition.EVENTS_VIEW;
     private static final Set<String> JOIN_HINTS = Set.of(
@@ -140,26 +127,6 @@ public final class SqlPolicy {
             LocalRelation.class,
             OneRowRelation.class,
             CTERelationRef.class);
-    /** Expression classes behind the denied functions, and user-defined code of any kind. */
-    private static final Set<String> DENIED_EXPRESSIONS = Set.of(
-            "CallMethodViaReflection",
-            "TryReflect",
-            "CurrentUser",
-            "CurrentDatabase",
-            "CurrentCatalog",
-            "SparkVersion",
-            "RaiseError",
-            "AssertTrue",
-            "ScalaUDF",
-            "ScalaAggregator",
-            "ScalaUDAF",
-            "PythonUDF",
-            "PythonUDAF",
-            "HiveSimpleUDF",
-            "HiveGenericUDF",
-            "HiveGenericUDTF",
-            "HiveUDAFFunction");
-
     /** A text the policy refuses, with what is wrong in the words the API returns. */
     public static final class Refused extends RuntimeException {
         Refused(String message) {
@@ -235,7 +202,7 @@ public final class SqlPolicy {
         while (!expressions.isEmpty()) {
             Expression expression = expressions.pop();
             String name = expression.getClass().getSimpleName();
-            if (DENIED_EXPRESSIONS.contains(name)
+            if (SqlFunctions.deniedExpression(name)
                     || expression.getClass().getPackageName().endsWith(".expressions.xml")) {
                 throw new Refused("the expression " + expression.prettyName() + " is not allowed in a pipeline");
             }
@@ -244,11 +211,6 @@ public final class SqlPolicy {
             }
             expressions.addAll(seq(expression.children()));
         }
-    }
-
-    /** The built-in functions a definition may call (the allow-list). */
-    public static Set<String> allowedFunctions() {
-        return ALLOWED;
     }
 
     private static void checkParsed(LogicalPlan root, Set<String> ctes) {
@@ -297,32 +259,20 @@ public final class SqlPolicy {
         while (!expressions.isEmpty()) {
             Expression expression = expressions.pop();
             if (expression instanceof UnresolvedFunction function) {
-                checkFunction(seq(function.nameParts()));
+                SqlFunctions.check(seq(function.nameParts()));
             } else if (expression instanceof UnresolvedGenerator generator) {
                 List<String> parts = generator.name().database().isDefined()
                         ? List.of(
                                 generator.name().database().get(),
                                 generator.name().funcName())
                         : List.of(generator.name().funcName());
-                checkFunction(parts);
+                SqlFunctions.check(parts);
             } else if (expression instanceof ExpressionWithUnresolvedIdentifier) {
                 throw new Refused("IDENTIFIER(...) names a function at run time; call the function by its name");
             } else if (expression instanceof SubqueryExpression subquery) {
                 checkParsed(subquery.plan(), ctes);
             }
             expressions.addAll(seq(expression.children()));
-        }
-    }
-
-    private static void checkFunction(List<String> parts) {
-        String name = String.join(".", parts).toLowerCase(Locale.ROOT);
-        String reason = DENIED.get(name);
-        if (reason != null) {
-            throw new Refused("the function " + name + " is not allowed: it " + reason);
-        }
-        if (parts.size() != 1 || !ALLOWED.contains(name)) {
-            throw new Refused(
-                    "the function " + name + " is not one of Spark's built-in functions that a pipeline may call");
         }
     }
 
@@ -457,57 +407,5 @@ public final class SqlPolicy {
     @SuppressWarnings("unchecked")
     private static <T> List<T> seq(scala.collection.Seq<?> seq) {
         return (List<T>) JavaConverters.seqAsJavaList(seq);
-    }
-
-    private static Map<String, String> denied() {
-        Map<String, String> denied = new LinkedHashMap<>();
-        String reflection = "calls any Java method in the server's JVM (environment, files, processes)";
-        denied.put("reflect", reflection);
-        denied.put("java_method", reflection);
-        denied.put("try_reflect", reflection);
-        String xml = "parses XML with a parser that loads external DTDs, reaching files and the network";
-        for (String name : List.of(
-                "xpath",
-                "xpath_boolean",
-                "xpath_double",
-                "xpath_float",
-                "xpath_int",
-                "xpath_long",
-                "xpath_number",
-                "xpath_short",
-                "xpath_string")) {
-            denied.put(name, xml);
-        }
-        String identity = "reveals the server's identity rather than the record's data";
-        for (String name : List.of(
-                "current_user",
-                "user",
-                "session_user",
-                "current_catalog",
-                "current_database",
-                "current_schema",
-                "version")) {
-            denied.put(name, identity);
-        }
-        String failure =
-                "fails the micro-batch on purpose, which would stop the pipeline for good; use a rule to send such records to the dead letters";
-        denied.put("raise_error", failure);
-        denied.put("assert_true", failure);
-        return Map.copyOf(denied);
-    }
-
-    private static Set<String> allowed() {
-        try (InputStream in = SqlPolicy.class.getResourceAsStream("sql-functions-allowed.txt")) {
-            if (in == null) {
-                throw new IllegalStateException("sql-functions-allowed.txt is missing from the class path");
-            }
-            return new String(in.readAllBytes(), StandardCharsets.UTF_8)
-                    .lines()
-                    .map(String::strip)
-                    .filter(line -> !line.isEmpty() && !line.startsWith("#"))
-                    .collect(Collectors.toUnmodifiableSet());
-        } catch (IOException e) {
-            throw new IllegalStateException("sql-functions-allowed.txt cannot be read", e);
-        }
     }
 }

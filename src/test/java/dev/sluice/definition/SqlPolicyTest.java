@@ -321,11 +321,11 @@ class SqlPolicyTest {
                 .stream()
                 .map(FunctionIdentifier::funcName)
                 .collect(Collectors.toCollection(TreeSet::new));
-        Set<String> denied = new HashSet<>(SqlPolicy.DENIED.keySet());
+        Set<String> denied = new HashSet<>(SqlFunctions.DENIED.keySet());
         denied.retainAll(registry);
 
-        assertThat(SqlPolicy.allowedFunctions()).doesNotContainAnyElementsOf(SqlPolicy.DENIED.keySet());
-        Set<String> covered = new TreeSet<>(SqlPolicy.allowedFunctions());
+        assertThat(SqlFunctions.allowed()).doesNotContainAnyElementsOf(SqlFunctions.DENIED.keySet());
+        Set<String> covered = new TreeSet<>(SqlFunctions.allowed());
         covered.addAll(denied);
         assertThat(covered).isEqualTo(registry);
         assertThat(denied).contains("reflect", "java_method", "xpath", "current_user", "raise_error");
