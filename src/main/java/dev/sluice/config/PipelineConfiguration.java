@@ -49,17 +49,6 @@ class PipelineConfiguration {
     @Bean
     CarInfoToParquet carInfoToHdfs(SluiceProperties properties, JdbcTarget target) {
         SluiceProperties.CarInfoToHdfs p = properties.pipelines().carInfoToHdfs();
-        StreamSettings settings = settings(properties, CAR_INFO_TO_HDFS, p);
-        return new CarInfoToParquet(
-                settings,
-                p.validation().limits(),
-                p.path(),
-                p.rowsPerFile(),
-                target,
-                properties.postgres().deadLetterTable());
-    }
-
-    private static StreamSettings settings(SluiceProperties properties, String name, SluiceProperties.BuiltIn p) {
         KafkaSource source = new KafkaSource(
                 properties.kafka().bootstrapServers(),
                 p.topic(),
@@ -68,6 +57,14 @@ class PipelineConfiguration {
                 p.failOnDataLoss(),
                 properties.kafka().properties());
         String root = properties.checkpointRoot().replaceAll("/+$", "");
-        return new StreamSettings(name, p.autoStart(), source, p.trigger(), root + "/" + name);
+        StreamSettings settings =
+                new StreamSettings(CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger(), root + "/" + CAR_INFO_TO_HDFS);
+        return new CarInfoToParquet(
+                settings,
+                p.validation().limits(),
+                p.path(),
+                p.rowsPerFile(),
+                target,
+                properties.postgres().deadLetterTable());
     }
 }

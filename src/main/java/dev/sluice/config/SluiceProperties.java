@@ -216,8 +216,7 @@ public record SluiceProperties(
             @Positive Long maxOffsetsPerTrigger,
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("car_info_table") String table,
-            @Valid @DefaultValue Validation validation)
-            implements BuiltIn {}
+            @Valid @DefaultValue Validation validation) {}
 
     /**
      * The {@code car-info-to-hdfs} pipeline.
@@ -244,23 +243,7 @@ public record SluiceProperties(
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("./data/car_info") String path,
             @Positive @DefaultValue("250000") long rowsPerFile,
-            @Valid @DefaultValue Validation validation)
-            implements BuiltIn {}
-
-    /** What both built-in pipelines are configured with: a Kafka topic read on a trigger. */
-    public interface BuiltIn {
-        boolean autoStart();
-
-        String topic();
-
-        Duration trigger();
-
-        String startingOffsets();
-
-        Long maxOffsetsPerTrigger();
-
-        boolean failOnDataLoss();
-    }
+            @Valid @DefaultValue Validation validation) {}
 
     /**
      * The ranges a car_info event must fall in (an event without {@code dataId} is always rejected).

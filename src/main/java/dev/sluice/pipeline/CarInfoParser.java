@@ -134,17 +134,6 @@ public final class CarInfoParser {
                                 lit(" " + limits.describe()))));
     }
 
-    /**
-     * What a parsed car_info event must be to be stored in {@code car_info_table}: the
-     * {@link #eventChecks}, then what the table cannot store (a text too long for its column, a NUL
-     * character). {@code field} gives the column of an event field.
-     */
-    public static List<RejectRule> postgresChecks(CarInfoLimits limits, Function<String, Column> field) {
-        List<RejectRule> rules = new ArrayList<>(eventChecks(limits, field));
-        rules.addAll(postgresRules(field));
-        return rules;
-    }
-
     private static List<RejectRule> postgresRules(Function<String, Column> field) {
         return List.of(
                 tooLong(field, "dataId", CarInfoSchema.DATA_ID_MAX_LENGTH),

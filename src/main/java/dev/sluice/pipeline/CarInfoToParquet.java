@@ -26,13 +26,14 @@ import org.apache.spark.storage.StorageLevel;
  * {@code event_date}: the UTC date of {@code gpsUtcTime}, or of the Kafka timestamp when the event
  * has none. Rejected records go to the PostgreSQL dead letters.
  */
-public final class CarInfoToParquet extends ConfiguredPipeline {
+public final class CarInfoToParquet implements Pipeline {
 
     public static final String EVENT_DATE = "event_date";
 
     /** The most rows a micro-batch writes into one file, unless set otherwise. */
     public static final long DEFAULT_ROWS_PER_FILE = 250_000;
 
+    private final StreamSettings settings;
     private final CarInfoLimits limits;
     private final String path;
     private final long rowsPerFile;
@@ -50,11 +51,31 @@ public final class CarInfoToParquet extends ConfiguredPipeline {
             long rowsPerFile,
             JdbcTarget target,
             String deadLetterTable) {
-        super(settings);
+        this.settings = settings;
         this.limits = limits;
         this.path = path;
         this.rowsPerFile = rowsPerFile;
         this.deadLetters = new PostgresSink(target, settings.name(), null, deadLetterTable);
+    }
+
+    @Override
+    public String name() {
+        return settings.name();
+    }
+
+    @Override
+    public boolean autoStart() {
+        return settings.autoStart();
+    }
+
+    @Override
+    public String checkpointLocation() {
+        return settings.checkpointLocation();
+    }
+
+    @Override
+    public Optional<KafkaSource> kafkaSource() {
+        return Optional.of(settings.source());
     }
 
     @Override

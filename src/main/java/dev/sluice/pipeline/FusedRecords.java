@@ -6,8 +6,8 @@ import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.Iterator;
 import java.util.List;
-import java.util.NoSuchElementException;
 import java.util.Objects;
+import java.util.stream.StreamSupport;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
@@ -111,27 +111,11 @@ public final class FusedRecords implements Serializable {
      */
     public Iterator<Row> decideAll(Iterator<InternalRow> records) {
         Task task = new Task();
-        return new Iterator<>() {
-            private Row next;
-
-            @Override
-            public boolean hasNext() {
-                while (next == null && records.hasNext()) {
-                    next = task.decide(records.next());
-                }
-                return next != null;
-            }
-
-            @Override
-            public Row next() {
-                if (!hasNext()) {
-                    throw new NoSuchElementException();
-                }
-                Row row = next;
-                next = null;
-                return row;
-            }
-        };
+        Iterable<InternalRow> input = () -> records;
+        return StreamSupport.stream(input.spliterator(), false)
+                .map(task::decide)
+                .filter(Objects::nonNull)
+                .iterator();
     }
 
     /** The compiled expressions of one task. */

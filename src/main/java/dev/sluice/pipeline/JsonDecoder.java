@@ -38,9 +38,12 @@ import scala.collection.immutable.Map$;
  */
 public final class JsonDecoder implements Serializable {
 
-    public static final String EMPTY_VALUE = "EMPTY_VALUE";
-    public static final String MALFORMED_JSON = "MALFORMED_JSON";
-    public static final String SCHEMA_MISMATCH = "SCHEMA_MISMATCH";
+    private static final String EMPTY_VALUE = "EMPTY_VALUE";
+    private static final String MALFORMED_JSON = "MALFORMED_JSON";
+    private static final String SCHEMA_MISMATCH = "SCHEMA_MISMATCH";
+    private static final scala.Function2<JsonFactory, Object, JsonParser> OPEN = JsonDecoder::open;
+    private static final scala.Function1<Object, UTF8String> LITERAL = record ->
+            record instanceof String text ? UTF8String.fromString(text) : UTF8String.fromBytes((byte[]) record);
 
     private static final String CORRUPT = "_corrupt_record";
     private static final scala.collection.Seq<Filter> NO_FILTERS =
@@ -120,18 +123,15 @@ public final class JsonDecoder implements Serializable {
         throw new IllegalStateException(e);
     }
 
+    /** The record is its bytes, or its decoded text when it is not ASCII. */
     private static Iterator<InternalRow> parse(JacksonParser parser, byte[] value, String decoded) {
-        return parser.parse(
-                        value,
-                        (JsonFactory factory, byte[] bytes) -> open(factory, bytes, decoded),
-                        (byte[] bytes) -> UTF8String.fromBytes(bytes))
-                .iterator();
+        return parser.parse(decoded == null ? value : decoded, OPEN, LITERAL).iterator();
     }
 
-    /** A parser over the record: its bytes, or the decoded text when it is not ASCII. */
-    private static JsonParser open(JsonFactory factory, byte[] value, String decoded) {
+    /** A parser over a record: its bytes, or its decoded text. */
+    private static JsonParser open(JsonFactory factory, Object record) {
         try {
-            return decoded == null ? factory.createParser(value) : factory.createParser(decoded);
+            return record instanceof String text ? factory.createParser(text) : factory.createParser((byte[]) record);
         } catch (IOException e) {
             throw new UncheckedIOException(e);
         }
