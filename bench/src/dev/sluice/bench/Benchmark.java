@@ -1,6 +1,9 @@
 package dev.sluice.bench;
 
+import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.timestamp_seconds;
+import static org.apache.spark.sql.functions.to_date;
 
 import dev.sluice.definition.BuiltInDefinitions;
 import dev.sluice.definition.DefinedPipeline;
@@ -11,13 +14,11 @@ import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.CarInfoSchema;
-import dev.sluice.pipeline.CarInfoToParquet;
 import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PostgresSink;
-import dev.sluice.pipeline.StreamSettings;
 import dev.sluice.support.CarInfoEvent;
 import io.zonky.test.db.postgres.embedded.EmbeddedPostgres;
 import java.io.ByteArrayInputStream;
@@ -120,6 +121,8 @@ public final class Benchmark {
     private static final String DEFINED_POSTGRES_GENERAL = "PostgreSQL: same definition, general shape";
     private static final String DEFINED_PARQUET = "Parquet: defined pipeline";
     private static final String TABLE = "car_info_table";
+    /** The built-in Parquet pipeline's default {@code rows-per-file}. */
+    private static final long ROWS_PER_FILE = 250_000;
     /** The shuffle partitions the stateful runs compare (Spark's default is 200; Sluice's 4). */
     private static final List<String> STATEFUL_SHUFFLE_PARTITIONS = List.of("2", "4", "200");
 
@@ -373,13 +376,21 @@ public final class Benchmark {
     private Supplier<Long> sluiceParquet(String topic) throws Exception {
         AtomicLong written = new AtomicLong();
         Path out = Files.createTempDirectory(work, "parquet-stream");
-        Pipeline pipeline = new CarInfoToParquet(
-                settings("bench-parquet", topic, Duration.ofSeconds(1)),
-                CarInfoLimits.DEFAULT,
-                out.toString(),
-                CarInfoToParquet.DEFAULT_ROWS_PER_FILE,
-                new JdbcTarget(url, "postgres", "postgres", 4),
-                "dead_letter");
+        Pipeline pipeline = new DefinedPipeline(
+                BuiltInDefinitions.carInfoToHdfs(
+                        new BuiltInDefinitions.Settings(
+                                "bench-parquet",
+                                false,
+                                topic,
+                                "earliest",
+                                MAX_OFFSETS_PER_TRIGGER,
+                                true,
+                                Duration.ofSeconds(1)),
+                        out.toString(),
+                        ROWS_PER_FILE,
+                        CarInfoLimits.DEFAULT),
+                DefinedPipeline.Origin.BUILT_IN,
+                environment("bench-parquet"));
         StreamingQuery query = pipeline.start(spark, counting(written), null);
         awaitRows(written::get, query);
         query.stop();
@@ -407,9 +418,9 @@ public final class Benchmark {
                 .drop("value")
                 .persist(org.apache.spark.storage.StorageLevel.MEMORY_AND_DISK());
         Dataset<Row> accepted =
-                parsed.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(CarInfoToParquet.eventColumns());
+                parsed.filter(col(CarInfoParser.REJECT_REASON).isNull()).select(eventColumns());
         String path = out.resolve("car_info").toString();
-        accepted.write().partitionBy(CarInfoToParquet.EVENT_DATE).parquet(path);
+        accepted.write().partitionBy(BuiltInDefinitions.EVENT_DATE).parquet(path);
         parsed.unpersist(true);
         return () -> {
             printFiles(out);
@@ -464,13 +475,13 @@ public final class Benchmark {
         Path out = Files.createTempDirectory(work, "parquet-defined");
         String path = out.resolve("car_info").toString();
         Map<String, Object> sink =
-                Map.of("kind", "parquet", "path", path, "partitionBy", List.of(CarInfoToParquet.EVENT_DATE));
+                Map.of("kind", "parquet", "path", path, "partitionBy", List.of(BuiltInDefinitions.EVENT_DATE));
         runDefined(
                 "bench-defined-parquet",
                 topic,
                 Map.of("schemaName", "car_info"),
                 List.of(),
-                "SELECT *, to_date(timestamp_seconds(gpsUtcTime)) AS " + CarInfoToParquet.EVENT_DATE + " FROM events",
+                "SELECT *, to_date(timestamp_seconds(gpsUtcTime)) AS " + BuiltInDefinitions.EVENT_DATE + " FROM events",
                 sink,
                 () -> 0L);
         return () -> {
@@ -513,13 +524,7 @@ public final class Benchmark {
                 .findAndAddModules()
                 .build();
         PipelineDefinition definition = mapper.convertValue(json, PipelineDefinition.class);
-        PipelineEnvironment environment = new PipelineEnvironment(
-                kafka.getBrokersAsString(),
-                Map.of(),
-                Files.createTempDirectory(work, name).toString(),
-                new JdbcTarget(url, "postgres", "postgres", 4),
-                "dead_letter",
-                new MemoryTables());
+        PipelineEnvironment environment = environment(name);
         AtomicLong written = new AtomicLong();
         StreamingQuery query = new DefinedPipeline(definition, DefinedPipeline.Origin.API, environment)
                 .start(spark, counting(written), null);
@@ -885,29 +890,33 @@ public final class Benchmark {
     /** Sluice's built-in PostgreSQL pipeline, its definition from the default settings, on a topic of the benchmark's. */
     private DefinedPipeline builtInPostgres(String name, String topic) throws IOException {
         PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
-                name,
-                false,
-                topic,
-                "earliest",
-                MAX_OFFSETS_PER_TRIGGER,
-                true,
-                Duration.ofSeconds(1),
+                new BuiltInDefinitions.Settings(
+                        name, false, topic, "earliest", MAX_OFFSETS_PER_TRIGGER, true, Duration.ofSeconds(1)),
                 TABLE,
                 CarInfoLimits.DEFAULT);
-        return new DefinedPipeline(
-                definition,
-                DefinedPipeline.Origin.BUILT_IN,
-                new PipelineEnvironment(
-                        kafka.getBrokersAsString(),
-                        Map.of(),
-                        Files.createTempDirectory(work, name).toString(),
-                        new JdbcTarget(url, "postgres", "postgres", 4),
-                        "dead_letter",
-                        new MemoryTables()));
+        return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment(name));
     }
 
-    private StreamSettings settings(String name, String topic, Duration trigger) throws IOException {
-        return new StreamSettings(name, false, source(topic), trigger, checkpoint(name));
+    /** The built-in Parquet pipeline's columns: every car_info field, and the event's date. */
+    private static Column[] eventColumns() {
+        List<Column> columns = new ArrayList<>();
+        for (String field : CarInfoSchema.SCHEMA.fieldNames()) {
+            columns.add(col(CarInfoParser.CAR + "." + field).as(field));
+        }
+        columns.add(coalesce(
+                        to_date(timestamp_seconds(col(CarInfoParser.CAR + ".gpsUtcTime"))), to_date(col("timestamp")))
+                .as(BuiltInDefinitions.EVENT_DATE));
+        return columns.toArray(Column[]::new);
+    }
+
+    private PipelineEnvironment environment(String name) throws IOException {
+        return new PipelineEnvironment(
+                kafka.getBrokersAsString(),
+                Map.of(),
+                Files.createTempDirectory(work, name).toString(),
+                new JdbcTarget(url, "postgres", "postgres", 4),
+                "dead_letter",
+                new MemoryTables());
     }
 
     private KafkaSource source(String topic) {

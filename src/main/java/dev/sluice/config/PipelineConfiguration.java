@@ -4,10 +4,7 @@ import dev.sluice.definition.BuiltInDefinitions;
 import dev.sluice.definition.DefinedPipeline;
 import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.definition.PipelineEnvironment;
-import dev.sluice.pipeline.CarInfoToParquet;
 import dev.sluice.pipeline.JdbcTarget;
-import dev.sluice.pipeline.KafkaSource;
-import dev.sluice.pipeline.StreamSettings;
 import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -34,37 +31,35 @@ class PipelineConfiguration {
     DefinedPipeline carInfoToPostgres(SluiceProperties properties, PipelineEnvironment environment) {
         SluiceProperties.CarInfoToPostgres p = properties.pipelines().carInfoToPostgres();
         PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
-                CAR_INFO_TO_POSTGRES,
-                p.autoStart(),
-                p.topic(),
-                p.startingOffsets(),
-                p.maxOffsetsPerTrigger(),
-                p.failOnDataLoss(),
-                p.trigger(),
+                new BuiltInDefinitions.Settings(
+                        CAR_INFO_TO_POSTGRES,
+                        p.autoStart(),
+                        p.topic(),
+                        p.startingOffsets(),
+                        p.maxOffsetsPerTrigger(),
+                        p.failOnDataLoss(),
+                        p.trigger()),
                 p.table(),
                 p.validation().limits());
         return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment);
     }
 
+    /** A definition like any other, read-only, run by the same engine. */
     @Bean
-    CarInfoToParquet carInfoToHdfs(SluiceProperties properties, JdbcTarget target) {
+    DefinedPipeline carInfoToHdfs(SluiceProperties properties, PipelineEnvironment environment) {
         SluiceProperties.CarInfoToHdfs p = properties.pipelines().carInfoToHdfs();
-        KafkaSource source = new KafkaSource(
-                properties.kafka().bootstrapServers(),
-                p.topic(),
-                p.startingOffsets(),
-                p.maxOffsetsPerTrigger(),
-                p.failOnDataLoss(),
-                properties.kafka().properties());
-        String root = properties.checkpointRoot().replaceAll("/+$", "");
-        StreamSettings settings =
-                new StreamSettings(CAR_INFO_TO_HDFS, p.autoStart(), source, p.trigger(), root + "/" + CAR_INFO_TO_HDFS);
-        return new CarInfoToParquet(
-                settings,
-                p.validation().limits(),
+        PipelineDefinition definition = BuiltInDefinitions.carInfoToHdfs(
+                new BuiltInDefinitions.Settings(
+                        CAR_INFO_TO_HDFS,
+                        p.autoStart(),
+                        p.topic(),
+                        p.startingOffsets(),
+                        p.maxOffsetsPerTrigger(),
+                        p.failOnDataLoss(),
+                        p.trigger()),
                 p.path(),
                 p.rowsPerFile(),
-                target,
-                properties.postgres().deadLetterTable());
+                p.validation().limits());
+        return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment);
     }
 }

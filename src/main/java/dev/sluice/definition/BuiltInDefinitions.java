@@ -3,6 +3,7 @@ package dev.sluice.definition;
 import dev.sluice.definition.PipelineDefinition.Conflict;
 import dev.sluice.definition.PipelineDefinition.OutputMode;
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
+import dev.sluice.definition.PipelineDefinition.RecordMetadata;
 import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.SinkKind;
@@ -16,32 +17,41 @@ import dev.sluice.pipeline.CarInfoSchema;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Map;
 import java.util.StringJoiner;
+import org.apache.spark.sql.types.StructField;
 
 /**
- * The built-in pipelines that are definitions like any other, built from their
+ * The built-in pipelines, definitions like any other, built from their
  * {@code sluice.pipelines.car-info-*} settings: read-only, and run by the same engine as every
- * definition. Their rules are those of {@link dev.sluice.pipeline.CarInfoParser#forPostgres}, in
- * SQL, with the same reasons and details.
+ * definition. Their rules are those of {@link dev.sluice.pipeline.CarInfoParser#forPostgres} and
+ * {@link dev.sluice.pipeline.CarInfoParser#forEvents}, in SQL, with the same reasons and details.
  */
 public final class BuiltInDefinitions {
 
+    /** The Parquet pipeline's partition column: the date of each event. */
+    public static final String EVENT_DATE = "event_date";
+
+    /** The Parquet pipeline's column of each record's Kafka timestamp, for events with no GPS time. */
+    static final String KAFKA_TIMESTAMP = "kafka_timestamp";
+
     private BuiltInDefinitions() {}
 
-    /**
-     * {@code car-info-to-postgres}: the seven stored fields of car_info events into
-     * {@code table}, renamed, keyed on {@code data_id}; an event already stored stays as it is.
-     */
-    public static PipelineDefinition carInfoToPostgres(
+    /** What every built-in pipeline takes: its name, whether it starts itself, and how it reads. */
+    public record Settings(
             String name,
             boolean autoStart,
             String topic,
             String startingOffsets,
             Long maxOffsetsPerTrigger,
             boolean failOnDataLoss,
-            Duration trigger,
-            String table,
-            CarInfoLimits limits) {
+            Duration trigger) {}
+
+    /**
+     * {@code car-info-to-postgres}: the seven stored fields of car_info events into
+     * {@code table}, renamed, keyed on {@code data_id}; an event already stored stays as it is.
+     */
+    public static PipelineDefinition carInfoToPostgres(Settings settings, String table, CarInfoLimits limits) {
         StringJoiner schema = new StringJoiner(", ");
         StringJoiner select = new StringJoiner(", ");
         CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) -> {
@@ -49,26 +59,11 @@ public final class BuiltInDefinitions {
                     field + " " + CarInfoSchema.SCHEMA.apply(field).dataType().sql());
             select.add(field + " AS " + column);
         });
-        Source source = new Source(
-                SourceKind.KAFKA,
-                List.of(topic),
-                null,
-                startingOffsets,
-                null,
-                maxOffsetsPerTrigger,
-                failOnDataLoss,
-                RecordFormat.JSON,
-                schema.toString(),
-                null,
-                null,
-                null,
-                null,
-                null);
         return new PipelineDefinition(
-                name,
+                settings.name(),
                 "car_info events from Kafka into PostgreSQL: the seven stored fields, once per dataId",
-                autoStart,
-                source,
+                settings.autoStart(),
+                kafka(settings, schema.toString(), Map.of()),
                 new Transform(null, null, null, "SELECT " + select + " FROM events"),
                 new Sink(
                         SinkKind.POSTGRES,
@@ -81,14 +76,87 @@ public final class BuiltInDefinitions {
                         null,
                         null,
                         null,
-                        Conflict.IGNORE),
+                        Conflict.IGNORE,
+                        null),
                 OutputMode.APPEND,
-                new Trigger(TriggerKind.PROCESSING_TIME, trigger.toMillis() + " milliseconds"),
+                new Trigger(TriggerKind.PROCESSING_TIME, settings.trigger().toMillis() + " milliseconds"),
                 postgresRules(limits));
+    }
+
+    /**
+     * {@code car-info-to-hdfs}: every field of car_info events into Parquet files under
+     * {@code path}, partitioned by {@value #EVENT_DATE}: the UTC date of {@code gpsUtcTime}, or of
+     * the Kafka timestamp when the event has none.
+     */
+    public static PipelineDefinition carInfoToHdfs(
+            Settings settings, String path, long rowsPerFile, CarInfoLimits limits) {
+        StringJoiner schema = new StringJoiner(", ");
+        StringJoiner select = new StringJoiner(", ");
+        for (StructField field : CarInfoSchema.SCHEMA.fields()) {
+            schema.add(field.name() + " " + field.dataType().sql());
+            select.add(field.name());
+        }
+        select.add(
+                "coalesce(to_date(timestamp_seconds(gpsUtcTime)), to_date(" + KAFKA_TIMESTAMP + ")) AS " + EVENT_DATE);
+        return new PipelineDefinition(
+                settings.name(),
+                "car_info events from Kafka into Parquet files: every field, partitioned by event_date",
+                settings.autoStart(),
+                kafka(settings, schema.toString(), Map.of(KAFKA_TIMESTAMP, RecordMetadata.TIMESTAMP)),
+                new Transform(null, null, null, "SELECT " + select + " FROM events"),
+                new Sink(
+                        SinkKind.PARQUET,
+                        null,
+                        null,
+                        null,
+                        path,
+                        List.of(EVENT_DATE),
+                        null,
+                        null,
+                        null,
+                        null,
+                        null,
+                        rowsPerFile),
+                OutputMode.APPEND,
+                new Trigger(TriggerKind.PROCESSING_TIME, settings.trigger().toMillis() + " milliseconds"),
+                eventRules(limits));
+    }
+
+    private static Source kafka(Settings settings, String schema, Map<String, RecordMetadata> metadata) {
+        return new Source(
+                SourceKind.KAFKA,
+                List.of(settings.topic()),
+                null,
+                settings.startingOffsets(),
+                null,
+                settings.maxOffsetsPerTrigger(),
+                settings.failOnDataLoss(),
+                RecordFormat.JSON,
+                schema,
+                null,
+                null,
+                null,
+                null,
+                null,
+                metadata);
     }
 
     /** What a car_info event must be to be stored in {@code car_info_table}. */
     static List<Rule> postgresRules(CarInfoLimits limits) {
+        List<Rule> rules = eventRules(limits);
+        rules.add(tooLong("dataId", CarInfoSchema.DATA_ID_MAX_LENGTH));
+        rules.add(tooLong("trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH));
+        rules.add(tooLong("vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH));
+        rules.add(new Rule(
+                "INVALID_CHARACTER",
+                "NOT coalesce(" + hasNul("dataId") + " OR " + hasNul("trmnId") + " OR " + hasNul("vhcleTypeCd")
+                        + ", false)",
+                "'a text field contains a NUL character, which PostgreSQL text cannot store'"));
+        return rules;
+    }
+
+    /** What a car_info event must be, whatever it goes into: a dataId, positions and speed within the limits. */
+    static List<Rule> eventRules(CarInfoLimits limits) {
         List<Rule> rules = new ArrayList<>();
         rules.add(new Rule(
                 "MISSING_DATA_ID", "NOT (dataId IS NULL OR trim(dataId) = '')", "'dataId is missing or blank'"));
@@ -100,14 +168,6 @@ public final class BuiltInDefinitions {
                 "NOT coalesce(" + outside + ", false)",
                 "concat('vhcleLat=', " + text("vhcleLat") + ", ' vhcleLot=', " + text("vhcleLot") + ", ' vhcleSped=', "
                         + text("vhcleSped") + ", ' " + limits.describe() + "')"));
-        rules.add(tooLong("dataId", CarInfoSchema.DATA_ID_MAX_LENGTH));
-        rules.add(tooLong("trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH));
-        rules.add(tooLong("vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH));
-        rules.add(new Rule(
-                "INVALID_CHARACTER",
-                "NOT coalesce(" + hasNul("dataId") + " OR " + hasNul("trmnId") + " OR " + hasNul("vhcleTypeCd")
-                        + ", false)",
-                "'a text field contains a NUL character, which PostgreSQL text cannot store'"));
         return rules;
     }
 

@@ -2,8 +2,10 @@ package dev.sluice.definition;
 
 import dev.sluice.definition.PipelineDefinition.OutputMode;
 import dev.sluice.definition.PipelineDefinition.Sink;
+import dev.sluice.pipeline.FileSink;
 import java.util.ArrayList;
 import java.util.List;
+import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
@@ -46,6 +48,12 @@ final class FileSinkKind implements SinkKindSpec {
     @Override
     public DataStreamWriter<Row> writer(Run run, Dataset<Row> output) {
         Sink sink = run.definition().sink();
+        if (sink.rowsPerFile() != null) {
+            FileSink files =
+                    new FileSink(output.sparkSession(), format, sink.path(), sink.partitionBy(), sink.rowsPerFile());
+            return output.writeStream()
+                    .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> files.write(batchId, batch));
+        }
         DataStreamWriter<Row> files = output.writeStream().format(format).option("path", sink.path());
         if (format.equals("csv")) {
             files = files.option("header", true);

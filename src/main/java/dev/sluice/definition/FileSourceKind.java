@@ -20,11 +20,12 @@ final class FileSourceKind implements SourceKindSpec {
                 || source.startingOffsets() != null
                 || source.startingTimestamp() != null
                 || source.maxOffsetsPerTrigger() != null
-                || source.rowsPerSecond() != null) {
-            problems.add(
-                    new DefinitionProblem(
-                            "source",
-                            "topics, topicPattern, startingOffsets, startingTimestamp, maxOffsetsPerTrigger and rowsPerSecond are not file settings"));
+                || source.rowsPerSecond() != null
+                || !source.metadata().isEmpty()) {
+            problems.add(new DefinitionProblem(
+                    "source",
+                    "topics, topicPattern, startingOffsets, startingTimestamp, maxOffsetsPerTrigger, rowsPerSecond"
+                            + " and metadata are not file settings"));
         }
         if (source.formatOrDefault() == RecordFormat.PARQUET
                 && !definition.rules().isEmpty()) {

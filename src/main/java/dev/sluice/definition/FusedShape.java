@@ -82,9 +82,12 @@ final class FusedShape {
             return new Decision(null, "the schema has a field named " + CORRUPT);
         }
         JsonDecoder decoder = new JsonDecoder(schema, spark.conf().get("spark.sql.session.timeZone"));
+        List<FusedRecords.Metadata> metadata = new ArrayList<>();
+        source.metadata().forEach((column, field) -> metadata.add(new FusedRecords.Metadata(column, field.ordinal())));
         FusedPlanner.Result result = FusedPlanner.plan(
                 spark,
                 decoder,
+                metadata,
                 base -> {
                     List<RejectRule> rules = new ArrayList<>();
                     if (carInfo) {

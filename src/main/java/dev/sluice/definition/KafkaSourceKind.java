@@ -2,8 +2,12 @@ package dev.sluice.definition;
 
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.definition.PipelineDefinition.Source;
+import dev.sluice.definition.PipelineDefinition.TriggerKind;
+import dev.sluice.pipeline.CarInfoSchema;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
 
@@ -38,6 +42,42 @@ final class KafkaSourceKind implements SourceKindSpec {
                 || source.rowsPerSecond() != null) {
             problems.add(new DefinitionProblem(
                     "source", "path, maxFilesPerTrigger, latestFirst and rowsPerSecond are not kafka settings"));
+        }
+        problems.addAll(metadataProblems(definition));
+        return problems;
+    }
+
+    /** Record metadata columns: a kafka source's, micro-batch only, named apart from the fields. */
+    private static List<DefinitionProblem> metadataProblems(PipelineDefinition definition) {
+        Source source = definition.source();
+        if (source.metadata().isEmpty()) {
+            return List.of();
+        }
+        if (definition.trigger().kind() == TriggerKind.CONTINUOUS) {
+            return List.of(new DefinitionProblem(
+                    "source.metadata", "a continuous query reads text values only, without metadata"));
+        }
+        List<DefinitionProblem> problems = new ArrayList<>();
+        Set<String> fields = new HashSet<>();
+        if (PipelinePlanner.CAR_INFO.equals(source.schemaName())) {
+            fields.addAll(List.of(CarInfoSchema.SCHEMA.fieldNames()));
+        } else if (source.formatOrDefault() == RecordFormat.TEXT) {
+            fields.add("value");
+        } else if (source.schema() != null && !source.schema().isBlank()) {
+            try {
+                fields.addAll(List.of(SqlPolicy.schema(source.schema()).fieldNames()));
+            } catch (RuntimeException e) {
+                // The schema's own problem is reported where it is analysed.
+            }
+        }
+        for (String column : source.metadata().keySet()) {
+            String field = "source.metadata." + column;
+            if (column.isBlank() || column.startsWith("__") || column.contains("`")) {
+                problems.add(new DefinitionProblem(field, "is not a column name of events"));
+            } else if (fields.stream().anyMatch(column::equalsIgnoreCase)
+                    || column.equalsIgnoreCase(PipelineDefinition.EVENT_TIME)) {
+                problems.add(new DefinitionProblem(field, "is a column of events already"));
+            }
         }
         return problems;
     }

@@ -7,15 +7,10 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.query.QueryStartException;
 import dev.sluice.query.QueryState;
 import dev.sluice.query.StreamingQueryManager;
-import java.sql.Connection;
-import java.sql.SQLException;
 import java.util.ArrayList;
 import java.util.List;
-import java.util.Locale;
 import java.util.Map;
 import java.util.Objects;
-import java.util.Optional;
-import java.util.Set;
 import java.util.concurrent.ConcurrentHashMap;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
@@ -47,8 +42,7 @@ public class PipelineCatalog {
     private final StreamingQueryManager manager;
     private final PipelineDefinitionStore store;
     private final PipelineEnvironment environment;
-    private final DataSource dataSource;
-    private final FileRoots fileRoots;
+    private final DefinitionPlaces places;
     private final Map<String, Entry> defined = new ConcurrentHashMap<>();
 
     public PipelineCatalog(
@@ -58,12 +52,11 @@ public class PipelineCatalog {
             PipelineEnvironment environment,
             DataSource dataSource,
             FileRoots fileRoots) {
-        this.fileRoots = fileRoots;
         this.spark = spark;
         this.manager = manager;
         this.store = store;
         this.environment = environment;
-        this.dataSource = dataSource;
+        this.places = new DefinitionPlaces(environment, dataSource, fileRoots);
     }
 
     /**
@@ -248,59 +241,15 @@ public class PipelineCatalog {
         return definition;
     }
 
-    /**
-     * Where a definition may not reach, whoever wrote it: the service's own tables. And for one
-     * created over the API: files outside {@code sluice.pipelines.file-roots}.
-     */
-    private List<DefinitionProblem> placeProblems(PipelineDefinition definition, Origin origin) {
-        List<DefinitionProblem> problems = new ArrayList<>();
-        Sink sink = definition.sink();
-        if (sink.kind() == SinkKind.POSTGRES && sink.table() != null) {
-            String[] parts = sink.table().toLowerCase(Locale.ROOT).split("\\.");
-            String schema = parts.length > 1 ? parts[0] : null;
-            String table = parts[parts.length - 1];
-            if (schema != null
-                    && (schema.equals("pg_catalog")
-                            || schema.equals("information_schema")
-                            || schema.startsWith("pg_"))) {
-                problems.add(new DefinitionProblem("sink.table", "the schema " + schema + " is PostgreSQL's own"));
-            } else if ((schema == null || schema.equals("public"))
-                    && ownTables().contains(table)) {
-                problems.add(new DefinitionProblem(
-                        "sink.table", "the table " + table + " is Sluice's own; write to a table of yours"));
-            }
-        }
-        if (origin == Origin.API) {
-            if (definition.source().path() != null) {
-                fileRoots
-                        .refusal(definition.source().path())
-                        .ifPresent(why -> problems.add(new DefinitionProblem("source.path", why)));
-            }
-            if (sink.path() != null) {
-                fileRoots.refusal(sink.path()).ifPresent(why -> problems.add(new DefinitionProblem("sink.path", why)));
-            }
-        }
-        return problems;
-    }
-
-    private Set<String> ownTables() {
-        return Set.of(
-                environment.deadLetterTable().toLowerCase(Locale.ROOT),
-                "pipeline_definition",
-                "pipeline_control",
-                "audit_log",
-                "flyway_schema_history");
-    }
-
     /** Where it may write, Spark's checks, then the sink's table. */
     private Entry check(PipelineDefinition definition, Origin origin) {
         PipelinePlanner.Plan plan =
-                PipelinePlanner.validate(spark, definition, environment, checked -> placeProblems(checked, origin));
+                PipelinePlanner.validate(spark, definition, environment, checked -> places.problems(checked, origin));
         String ddl = null;
         Sink sink = definition.sink();
         if (sink.kind() == SinkKind.POSTGRES) {
             ddl = PostgresTables.ddl(sink.table(), plan.schema(), sink.keyColumns());
-            List<DefinitionProblem> problems = tableProblems(definition, plan, ddl);
+            List<DefinitionProblem> problems = places.tableProblems(definition, plan, ddl);
             if (!problems.isEmpty()) {
                 throw new InvalidDefinitionException(definition.name(), problems);
             }
@@ -316,30 +265,6 @@ public class PipelineCatalog {
                 ddl,
                 plan.stateful(),
                 new PipelineView.Engine(shape.shape(), shape.generalBecause()));
-    }
-
-    private List<DefinitionProblem> tableProblems(
-            PipelineDefinition definition, PipelinePlanner.Plan plan, String ddl) {
-        Sink sink = definition.sink();
-        try (Connection connection = dataSource.getConnection()) {
-            Optional<List<String>> problems = PostgresTables.check(connection, sink.table(), plan.schema());
-            if (problems.isEmpty()) {
-                return Boolean.TRUE.equals(sink.createTable())
-                        ? List.of()
-                        : List.of(new DefinitionProblem(
-                                "sink.table",
-                                "the table " + sink.table()
-                                        + " does not exist; set createTable: true, or create it first:\n" + ddl));
-            }
-            return problems.get().stream()
-                    .map(message -> new DefinitionProblem("sink.table", message))
-                    .toList();
-        } catch (SQLException e) {
-            // The database is away: the table is checked again when the pipeline starts.
-            log.warn(
-                    "Could not check the table {} of pipeline {}: {}", sink.table(), definition.name(), e.getMessage());
-            return List.of();
-        }
     }
 
     private PipelineView view(String name) {

@@ -10,7 +10,11 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import java.time.Instant;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 
 /**
  * A streaming query described as data: where records come from, the Spark SQL that transforms
@@ -74,6 +78,27 @@ public record PipelineDefinition(
         FILE,
         @JsonProperty("rate")
         RATE
+    }
+
+    /** What Kafka tells about a record besides its value, for {@code source.metadata}. */
+    public enum RecordMetadata {
+        /** The record's topic (a string). */
+        @JsonProperty("topic")
+        TOPIC,
+        /** The record's partition (an int). */
+        @JsonProperty("partition")
+        PARTITION,
+        /** The record's offset in its partition (a bigint). */
+        @JsonProperty("offset")
+        OFFSET,
+        /** The record's Kafka timestamp (a timestamp). */
+        @JsonProperty("timestamp")
+        TIMESTAMP;
+
+        /** The column of a Kafka record that holds it, as Spark's kafka source names it. */
+        public String column() {
+            return name().toLowerCase(Locale.ROOT);
+        }
     }
 
     public enum RecordFormat {
@@ -158,6 +183,9 @@ public record PipelineDefinition(
      * @param maxFilesPerTrigger file: the most new files one micro-batch reads
      * @param latestFirst file: read the newest files first when there is a backlog
      * @param rowsPerSecond rate: rows generated per second (columns {@code timestamp}, {@code value})
+     * @param metadata kafka: columns added to each record from what Kafka tells about it, by column
+     *     name: {@code topic}, {@code partition}, {@code offset} or {@code timestamp}; for example
+     *     {@code {"kafka_time": "timestamp"}}
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Source(
@@ -174,10 +202,12 @@ public record PipelineDefinition(
             String path,
             @Positive Integer maxFilesPerTrigger,
             Boolean latestFirst,
-            @Positive Integer rowsPerSecond) {
+            @Positive Integer rowsPerSecond,
+            @JsonInclude(JsonInclude.Include.NON_EMPTY) Map<@NotBlank String, @NotNull RecordMetadata> metadata) {
 
         public Source {
             topics = topics == null ? List.of() : List.copyOf(topics);
+            metadata = metadata == null ? Map.of() : Collections.unmodifiableMap(new LinkedHashMap<>(metadata));
         }
 
         public RecordFormat formatOrDefault() {
@@ -227,6 +257,10 @@ public record PipelineDefinition(
      * @param maxRows memory: the most rows kept (the oldest go first); console: rows printed per batch
      * @param onConflict postgres with key columns: what a row whose key the table holds does,
      *     {@code update} (the default: upsert) or {@code ignore} (the stored row stays)
+     * @param rowsPerFile parquet, json, csv: the most rows a micro-batch puts in one file (per
+     *     partition folder); a micro-batch is written by as few tasks as that allows, so small
+     *     batches make one file each, not one per input partition. Unset: one file per input
+     *     partition
      */
     @JsonInclude(JsonInclude.Include.NON_NULL)
     public record Sink(
@@ -240,7 +274,8 @@ public record PipelineDefinition(
             String key,
             String value,
             @Positive Integer maxRows,
-            Conflict onConflict) {
+            Conflict onConflict,
+            @Positive Long rowsPerFile) {
 
         public Sink {
             keyColumns = keyColumns == null ? List.of() : List.copyOf(keyColumns);

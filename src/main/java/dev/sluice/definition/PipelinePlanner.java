@@ -1,32 +1,17 @@
 package dev.sluice.definition;
 
 import static org.apache.spark.sql.functions.coalesce;
-import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.struct;
-import static org.apache.spark.sql.functions.to_json;
 
-import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.definition.PipelineDefinition.Rule;
-import dev.sluice.definition.PipelineDefinition.Sink;
-import dev.sluice.definition.PipelineDefinition.SinkKind;
-import dev.sluice.definition.PipelineDefinition.Source;
-import dev.sluice.definition.PipelineDefinition.Transform;
-import dev.sluice.definition.PipelineDefinition.TriggerKind;
 import dev.sluice.pipeline.StartingPoint;
-import java.util.ArrayList;
-import java.util.LinkedHashSet;
 import java.util.List;
-import java.util.Optional;
-import java.util.Set;
-import java.util.concurrent.TimeUnit;
 import java.util.function.Function;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.catalyst.analysis.UnsupportedOperationChecker$;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.Deduplicate;
 import org.apache.spark.sql.catalyst.plans.logical.DeduplicateWithinWatermark;
@@ -34,12 +19,8 @@ import org.apache.spark.sql.catalyst.plans.logical.Distinct;
 import org.apache.spark.sql.catalyst.plans.logical.FlatMapGroupsWithState;
 import org.apache.spark.sql.catalyst.plans.logical.Join;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
-import org.apache.spark.sql.catalyst.util.IntervalUtils;
 import org.apache.spark.sql.streaming.Trigger;
-import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
-import org.apache.spark.unsafe.types.CalendarInterval;
-import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.JavaConverters;
 
 /**
@@ -108,15 +89,15 @@ public final class PipelinePlanner {
         List<DefinitionProblem> problems = DefinitionText.problems(definition);
         if (problems.isEmpty()) {
             problems.addAll(places.apply(definition));
-            problems.addAll(structuralProblems(definition));
+            problems.addAll(DefinitionChecks.structuralProblems(definition));
         }
         if (!problems.isEmpty()) {
             throw new InvalidDefinitionException(definition.name(), problems);
         }
         SparkSession isolated = isolatedSession(spark);
         Plan plan = new PlanBuilder(isolated, definition, environment, true).build(null);
-        problems.addAll(streamingProblems(definition, plan));
-        problems.addAll(sinkProblems(definition, plan));
+        problems.addAll(DefinitionChecks.streamingProblems(definition, plan));
+        problems.addAll(DefinitionChecks.sinkProblems(definition, plan));
         if (!problems.isEmpty()) {
             throw new InvalidDefinitionException(definition.name(), problems);
         }
@@ -185,169 +166,6 @@ public final class PipelinePlanner {
             case AVAILABLE_NOW -> Trigger.AvailableNow();
             case CONTINUOUS -> Trigger.Continuous(trigger.interval());
         };
-    }
-
-    /** The rows a kafka sink sends: {@code key} (when set) and {@code value}. */
-    static Dataset<Row> kafkaRecords(Dataset<Row> output, Sink sink) {
-        List<Column> columns = new ArrayList<>();
-        if (sink.key() != null && !sink.key().isBlank()) {
-            columns.add(column(output, sink.key()).cast("string").as("key"));
-        }
-        if (sink.value() != null && !sink.value().isBlank()) {
-            columns.add(column(output, sink.value()).as("value"));
-        } else {
-            // The row as JSON, without the event_time column the transform added.
-            Column[] fields = JavaConverters.seqAsJavaList(output.schema().toSeq()).stream()
-                    .map(StructField::name)
-                    .filter(name -> !name.equals(PipelineDefinition.EVENT_TIME))
-                    .map(name -> col("`" + name + "`"))
-                    .toArray(Column[]::new);
-            columns.add(to_json(struct(fields)).as("value"));
-        }
-        return output.select(columns.toArray(Column[]::new));
-    }
-
-    /** What the definition gets wrong before Spark looks at it: missing and contradictory settings. */
-    static List<DefinitionProblem> structuralProblems(PipelineDefinition definition) {
-        List<DefinitionProblem> problems = new ArrayList<>();
-        Source source = definition.source();
-        Transform transform = definition.transform();
-        Sink sink = definition.sink();
-        boolean continuous = definition.trigger().kind() == TriggerKind.CONTINUOUS;
-        SourceKindSpec sourceKind = SourceKindSpec.of(source.kind());
-        SinkKindSpec sinkKind = SinkKindSpec.of(sink.kind());
-        problems.addAll(sourceKind.problems(definition));
-        if (sourceKind.parsed()) {
-            boolean needsSchema = source.formatOrDefault() != RecordFormat.TEXT;
-            boolean hasSchema = source.schema() != null && !source.schema().isBlank();
-            boolean hasName =
-                    source.schemaName() != null && !source.schemaName().isBlank();
-            if (hasSchema && hasName) {
-                problems.add(new DefinitionProblem("source.schema", "give schema or schemaName, not both"));
-            } else if (needsSchema && !hasSchema && !hasName) {
-                problems.add(
-                        new DefinitionProblem(
-                                "source.schema",
-                                "a " + source.formatOrDefault().name().toLowerCase()
-                                        + " source needs a schema (Spark DDL such as 'host STRING, bytes BIGINT') or a schemaName"));
-            } else if (hasName && !CAR_INFO.equals(source.schemaName())) {
-                problems.add(new DefinitionProblem(
-                        "source.schemaName",
-                        "unknown schema '" + source.schemaName() + "'; the built-in schemas are: car_info"));
-            } else if (hasName && source.formatOrDefault() != RecordFormat.JSON) {
-                problems.add(new DefinitionProblem("source.schemaName", "car_info events are json"));
-            } else if (!needsSchema && (hasSchema || hasName)) {
-                problems.add(new DefinitionProblem(
-                        "source.schema", "text records have one column, value; they take no schema"));
-            }
-        }
-        if (transform.watermark() != null
-                && (transform.eventTime() == null || transform.eventTime().isBlank())) {
-            problems.add(new DefinitionProblem(
-                    "transform.watermark", "a watermark needs transform.eventTime, the column it follows"));
-        } else if (transform.watermark() != null) {
-            watermarkProblem(transform.watermark()).ifPresent(problems::add);
-        }
-        if (!transform.dropDuplicates().isEmpty() && transform.watermark() == null) {
-            problems.add(new DefinitionProblem(
-                    "transform.dropDuplicates",
-                    "de-duplication needs a watermark, or the records it remembers would grow without bound"));
-        }
-        problems.addAll(sinkKind.problems(definition));
-        if (sink.onConflict() != null && sink.kind() != SinkKind.POSTGRES) {
-            problems.add(new DefinitionProblem("sink.onConflict", "only postgres sinks take onConflict"));
-        }
-        if (!sinkKind.keyed() && !sink.keyColumns().isEmpty()) {
-            problems.add(new DefinitionProblem("sink.keyColumns", "only postgres and memory sinks take key columns"));
-        }
-        if (!sinkKind.partitioned() && !sink.partitionBy().isEmpty()) {
-            problems.add(new DefinitionProblem("sink.partitionBy", "only parquet, json and csv sinks are partitioned"));
-        }
-        PipelineDefinition.Trigger trigger = definition.trigger();
-        if (trigger.kind() != TriggerKind.AVAILABLE_NOW) {
-            try {
-                trigger(trigger);
-            } catch (ArithmeticException e) {
-                problems.add(new DefinitionProblem(
-                        "trigger.interval", "'" + trigger.interval() + "' is longer than an interval can be"));
-            } catch (RuntimeException e) {
-                problems.add(new DefinitionProblem(
-                        "trigger.interval", e.getMessage() == null ? "is not an interval" : e.getMessage()));
-            }
-        } else if (trigger.interval() != null) {
-            problems.add(new DefinitionProblem("trigger.interval", "an available-now trigger has no interval"));
-        }
-        if (continuous) {
-            String sourceRefusal = sourceKind.continuousRefusal(definition);
-            if (sourceRefusal != null) {
-                problems.add(new DefinitionProblem("trigger", sourceRefusal));
-            }
-            String sinkRefusal = sinkKind.continuousRefusal();
-            if (sinkRefusal != null) {
-                problems.add(new DefinitionProblem("trigger", sinkRefusal));
-            }
-        }
-        return problems;
-    }
-
-    /** A watermark Spark takes as an interval but cannot turn into milliseconds when the query starts. */
-    private static Optional<DefinitionProblem> watermarkProblem(String watermark) {
-        try {
-            CalendarInterval interval = IntervalUtils.stringToInterval(UTF8String.fromString(watermark));
-            if (IntervalUtils.getDuration(interval, TimeUnit.MILLISECONDS, 31) < 0) {
-                return Optional.of(new DefinitionProblem("transform.watermark", "'" + watermark + "' is negative"));
-            }
-            return Optional.empty();
-        } catch (ArithmeticException e) {
-            return Optional.of(new DefinitionProblem(
-                    "transform.watermark", "'" + watermark + "' is longer than an interval can be"));
-        } catch (RuntimeException e) {
-            return Optional.of(sparkProblem("transform.watermark", e));
-        }
-    }
-
-    /** What Spark would refuse at start: the output mode for this query, continuous processing. */
-    private static List<DefinitionProblem> streamingProblems(PipelineDefinition definition, Plan plan) {
-        List<DefinitionProblem> problems = new ArrayList<>();
-        LogicalPlan analyzed = plan.output().queryExecution().analyzed();
-        try {
-            UnsupportedOperationChecker$.MODULE$.checkForStreaming(
-                    analyzed, definition.outputMode().spark());
-        } catch (Exception e) {
-            problems.add(new DefinitionProblem("outputMode", sparkMessage(e)));
-        }
-        if (definition.trigger().kind() == TriggerKind.CONTINUOUS && problems.isEmpty()) {
-            try {
-                UnsupportedOperationChecker$.MODULE$.checkForContinuous(
-                        analyzed, definition.outputMode().spark());
-            } catch (Exception e) {
-                problems.add(new DefinitionProblem("trigger", sparkMessage(e)));
-            }
-        }
-        return problems;
-    }
-
-    /** What the sink needs of the result's columns. */
-    private static List<DefinitionProblem> sinkProblems(PipelineDefinition definition, Plan plan) {
-        List<DefinitionProblem> problems = new ArrayList<>();
-        Sink sink = definition.sink();
-        StructType schema = plan.schema();
-        Set<String> columns = new LinkedHashSet<>(List.of(schema.fieldNames()));
-        for (String key : sink.keyColumns()) {
-            if (!columns.contains(key)) {
-                problems.add(new DefinitionProblem(
-                        "sink.keyColumns", "the result has no column '" + key + "'; its columns are " + columns));
-            }
-        }
-        for (String partition : sink.partitionBy()) {
-            if (!columns.contains(partition)) {
-                problems.add(new DefinitionProblem(
-                        "sink.partitionBy",
-                        "the result has no column '" + partition + "'; its columns are " + columns));
-            }
-        }
-        problems.addAll(SinkKindSpec.of(sink.kind()).resultProblems(definition, plan.output()));
-        return problems;
     }
 
     /** A message from Spark, without the plan dump some of its exceptions append. */

@@ -212,6 +212,11 @@ final class PlanBuilder {
         for (String field : fields) {
             columns.add(col(RecordParser.RECORD + ".`" + field + "`").as(field));
         }
+        definition
+                .source()
+                .metadata()
+                .forEach(
+                        (column, metadata) -> columns.add(col(metadata.column()).as(column)));
         Dataset<Row> flat = parsed.select(columns.toArray(Column[]::new));
         List<Rule> rules = definition.rules();
         for (int i = 0; i < rules.size(); i++) {

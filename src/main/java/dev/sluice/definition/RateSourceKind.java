@@ -16,7 +16,8 @@ final class RateSourceKind implements SourceKindSpec {
                 || source.path() != null
                 || source.format() != null
                 || source.schema() != null
-                || source.schemaName() != null) {
+                || source.schemaName() != null
+                || !source.metadata().isEmpty()) {
             problems.add(new DefinitionProblem(
                     "source", "a rate source takes only rowsPerSecond; its columns are timestamp and value"));
         }

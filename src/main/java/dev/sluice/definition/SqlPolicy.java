@@ -138,18 +138,18 @@ public final class SqlPolicy {
 
     /** Parses a transform's text into one query allowed by the policy; throws {@link Refused} otherwise. */
     public static LogicalPlan query(String text) {
-        bound(text, MAX_QUERY_LENGTH, false);
+        SqlBounds.bound(text, MAX_QUERY_LENGTH, false);
         LogicalPlan plan;
         try {
-            plan = parse(() -> CatalystSqlParser$.MODULE$.parsePlan(text));
+            plan = SqlBounds.parse(() -> CatalystSqlParser$.MODULE$.parsePlan(text));
         } catch (Exception e) {
             // Spark's grammar without its session's commands: SET, RESET, ADD JAR, CREATE VIEW ...
             if (String.valueOf(e.getMessage()).strip().startsWith("Unsupported SQL statement")) {
                 throw new Refused("the statement is not a query: " + ONE_QUERY);
             }
-            throw SqlPolicy.<RuntimeException>unchecked(e);
+            throw SqlBounds.<RuntimeException>unchecked(e);
         }
-        requireShallow(depth(plan, 0));
+        SqlBounds.requireShallow(SqlBounds.depth(plan, 0));
         if (!QUERY_OPERATORS.contains(plan.getClass())) {
             throw new Refused(describe(plan));
         }
@@ -159,17 +159,17 @@ public final class SqlPolicy {
 
     /** Parses an expression allowed by the policy; throws {@link Refused} otherwise. */
     public static Expression expression(String text) {
-        bound(text, MAX_EXPRESSION_LENGTH, false);
-        Expression expression = parse(() -> CatalystSqlParser$.MODULE$.parseExpression(text));
-        requireShallow(depth(expression, 0));
+        SqlBounds.bound(text, MAX_EXPRESSION_LENGTH, false);
+        Expression expression = SqlBounds.parse(() -> CatalystSqlParser$.MODULE$.parseExpression(text));
+        SqlBounds.requireShallow(SqlBounds.depth(expression, 0));
         checkParsed(expression, Set.of());
         return expression;
     }
 
     /** Parses a schema (Spark DDL such as {@code host STRING, bytes BIGINT}), bounded like any text. */
     public static StructType schema(String ddl) {
-        bound(ddl, MAX_EXPRESSION_LENGTH, true);
-        return parse(() -> StructType.fromDDL(ddl));
+        SqlBounds.bound(ddl, MAX_EXPRESSION_LENGTH, true);
+        return SqlBounds.parse(() -> StructType.fromDDL(ddl));
     }
 
     /**
@@ -314,94 +314,6 @@ public final class SqlPolicy {
             plans.addAll(seq(plan.children()));
         }
         return names;
-    }
-
-    /** Length, and bracket depth before the parser sees the text: its recursion follows the brackets. */
-    private static void bound(String text, int maxLength, boolean angleBrackets) {
-        if (text.length() > maxLength) {
-            throw new Refused("is " + text.length() + " characters long; at most " + maxLength + " are allowed");
-        }
-        int depth = 0;
-        int deepest = 0;
-        char quote = 0;
-        for (int i = 0; i < text.length(); i++) {
-            char c = text.charAt(i);
-            if (quote != 0) {
-                if (c == '\\' && quote != '`') {
-                    i++;
-                } else if (c == quote) {
-                    quote = 0;
-                }
-            } else if (c == '\'' || c == '"' || c == '`') {
-                quote = c;
-            } else if (c == '(' || c == '[' || angleBrackets && c == '<') {
-                deepest = Math.max(deepest, ++depth);
-            } else if (c == ')' || c == ']' || angleBrackets && c == '>') {
-                depth--;
-            }
-        }
-        if (deepest > MAX_BRACKET_DEPTH) {
-            throw new Refused(
-                    "nests brackets " + deepest + " deep; at most " + MAX_BRACKET_DEPTH + " levels are allowed");
-        }
-    }
-
-    private interface Parse<T> {
-        T run() throws Exception;
-    }
-
-    /** Runs Spark's parser; its {@code ParseException} (with the line and position) goes on as it is. */
-    private static <T> T parse(Parse<T> parse) {
-        try {
-            return parse.run();
-        } catch (StackOverflowError e) {
-            throw new Refused("is nested too deeply to parse");
-        } catch (Exception e) {
-            throw SqlPolicy.<RuntimeException>unchecked(e);
-        }
-    }
-
-    @SuppressWarnings("unchecked")
-    private static <E extends Exception> E unchecked(Exception e) throws E {
-        throw (E) e;
-    }
-
-    private static void requireShallow(int depth) {
-        if (depth > MAX_TREE_DEPTH) {
-            throw new Refused("nests its operators and expressions more than " + MAX_TREE_DEPTH + " levels deep");
-        }
-    }
-
-    /** The depth of a tree, giving up once past the bound (so this recursion stays short too). */
-    private static int depth(QueryPlan<?> plan, int above) {
-        int deepest = above + 1;
-        if (deepest > MAX_TREE_DEPTH) {
-            return deepest;
-        }
-        for (Expression expression : SqlPolicy.<Expression>seq(plan.expressions())) {
-            deepest = Math.max(deepest, depth(expression, above + 1));
-        }
-        for (QueryPlan<?> child : SqlPolicy.<QueryPlan<?>>seq(plan.children())) {
-            deepest = Math.max(deepest, depth(child, above + 1));
-        }
-        for (QueryPlan<?> child : SqlPolicy.<QueryPlan<?>>seq(plan.innerChildren())) {
-            deepest = Math.max(deepest, depth(child, above + 1));
-        }
-        return deepest;
-    }
-
-    private static int depth(Expression expression, int above) {
-        int deepest = above + 1;
-        if (deepest > MAX_TREE_DEPTH) {
-            return deepest;
-        }
-        if (expression instanceof SubqueryExpression subquery) {
-            deepest = Math.max(deepest, depth(subquery.plan(), above + 1));
-        }
-        for (Expression child : SqlPolicy.<Expression>seq(expression.children())) {
-            deepest = Math.max(deepest, depth(child, above + 1));
-        }
-        return deepest;
     }
 
     @SuppressWarnings("unchecked")

@@ -6,8 +6,7 @@ import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.query.LagSource;
 import dev.sluice.query.QueryStatus;
-import dev.sluice.query.StreamingQueryManager;
-import io.micrometer.core.instrument.Gauge;
+import dev.sluice.query.RegistryListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -15,24 +14,16 @@ import java.time.Instant;
 import java.util.HashMap;
 import java.util.Iterator;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
 import java.util.Optional;
-import java.util.Properties;
-import java.util.TreeMap;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
-import java.util.concurrent.atomic.AtomicReference;
 import org.apache.hadoop.conf.Configuration;
-import org.apache.kafka.clients.admin.Admin;
-import org.apache.kafka.clients.admin.AdminClientConfig;
-import org.apache.kafka.clients.admin.ListOffsetsResult;
-import org.apache.kafka.clients.admin.OffsetSpec;
-import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.TopicPartition;
-import org.apache.kafka.common.TopicPartitionInfo;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
@@ -53,17 +44,16 @@ import org.slf4j.LoggerFactory;
  * {@code sluice_kafka_catch_up_seconds} (the backlog over the last processing rate; NaN while the
  * pipeline does not run).
  */
-public class KafkaLagMonitor implements LagSource, StreamingQueryManager.RegistryListener, AutoCloseable {
+public class KafkaLagMonitor implements LagSource, RegistryListener, AutoCloseable {
 
     private static final Logger log = LoggerFactory.getLogger(KafkaLagMonitor.class);
-    private static final Duration KAFKA_TIMEOUT = Duration.ofSeconds(5);
 
     private final MeterRegistry registry;
     private final Map<String, Pipeline> pipelines = new ConcurrentHashMap<>();
     private final Configuration hadoop;
     private final Clock clock;
-    private final Map<String, Track> tracks = new ConcurrentHashMap<>();
-    private final Map<String, Admin> admins = new ConcurrentHashMap<>();
+    private final Map<String, LagTrack> tracks = new ConcurrentHashMap<>();
+    private final KafkaOffsets kafka = new KafkaOffsets();
     private final Map<String, String> failing = new ConcurrentHashMap<>();
     private ScheduledExecutorService poller;
 
@@ -99,20 +89,20 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
 
     @Override
     public Optional<QueryStatus.Lag> lag(String pipeline) {
-        Track track = tracks.get(pipeline);
+        LagTrack track = tracks.get(pipeline);
         return track == null ? Optional.empty() : track.lag();
     }
 
     /** A new run of a query: until its first report, what it has processed is in its checkpoint. */
     void onRunStarted(String query) {
-        Track track = tracks.get(query);
+        LagTrack track = tracks.get(query);
         if (track != null) {
             track.running(true);
         }
     }
 
     void onRunEnded(String query) {
-        Track track = tracks.get(query);
+        LagTrack track = tracks.get(query);
         if (track != null) {
             track.running(false);
         }
@@ -129,7 +119,7 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
         if (processed.isEmpty()) {
             return;
         }
-        Track track = tracks.computeIfAbsent(query, Track::new);
+        LagTrack track = track(query);
         double rate = progress.path("numInputRows").asLong() > 0
                 ? progress.path("processedRowsPerSecond").asDouble(Double.NaN)
                 : Double.NaN;
@@ -166,27 +156,21 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
     }
 
     private void refresh(Pipeline pipeline, KafkaSource source) throws Exception {
-        Admin admin =
-                admins.computeIfAbsent(source.bootstrapServers() + source.kafkaProperties(), key -> admin(source));
-        TopicDescription topic = admin.describeTopics(List.of(source.topic()))
-                .allTopicNames()
-                .get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
-                .get(source.topic());
-        Map<TopicPartition, OffsetSpec> latestSpec = new HashMap<>();
-        for (TopicPartitionInfo partition : topic.partitions()) {
-            latestSpec.put(new TopicPartition(source.topic(), partition.partition()), OffsetSpec.latest());
-        }
-        Map<TopicPartition, Long> latest = listOffsets(admin, latestSpec);
-        Track track = tracks.computeIfAbsent(pipeline.name(), Track::new);
+        Map<TopicPartition, Long> latest = kafka.latest(source);
+        LagTrack track = track(pipeline.name());
         if (!track.hasLiveProgress()) {
-            track.stoppedAt(processedWhileStopped(admin, pipeline, source, latest));
+            track.stoppedAt(processedWhileStopped(pipeline, source, latest));
         }
         track.latest(latest, clock.instant());
     }
 
+    private LagTrack track(String query) {
+        return tracks.computeIfAbsent(query, name -> new LagTrack(clock, new LagGauges(registry, name)));
+    }
+
     /** What a pipeline without a live report has processed: its checkpoint, else where it will start. */
     private Map<TopicPartition, Long> processedWhileStopped(
-            Admin admin, Pipeline pipeline, KafkaSource source, Map<TopicPartition, Long> latest) throws Exception {
+            Pipeline pipeline, KafkaSource source, Map<TopicPartition, Long> latest) throws Exception {
         CheckpointOffsets checkpoint = CheckpointOffsets.read(hadoop, pipeline.checkpointLocation());
         Map<TopicPartition, Long> processed = new HashMap<>();
         if (checkpoint.committedBatchId() != null) {
@@ -199,36 +183,11 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
         if (source.startingOffsets() == null) {
             return Map.of(); // from a timestamp: not worth guessing either
         }
-        switch (source.startingOffsets().trim().toLowerCase()) {
-            case "latest":
-                return latest;
-            case "earliest":
-                Map<TopicPartition, OffsetSpec> earliest = new HashMap<>();
-                latest.keySet().forEach(partition -> earliest.put(partition, OffsetSpec.earliest()));
-                return listOffsets(admin, earliest);
-            default:
-                return Map.of(); // specific offsets: not worth guessing
-        }
-    }
-
-    private static Map<TopicPartition, Long> listOffsets(Admin admin, Map<TopicPartition, OffsetSpec> spec)
-            throws Exception {
-        Map<TopicPartition, ListOffsetsResult.ListOffsetsResultInfo> found =
-                admin.listOffsets(spec).all().get(KAFKA_TIMEOUT.toMillis(), TimeUnit.MILLISECONDS);
-        Map<TopicPartition, Long> offsets = new HashMap<>();
-        found.forEach((partition, info) -> offsets.put(partition, info.offset()));
-        return offsets;
-    }
-
-    private static Admin admin(KafkaSource source) {
-        Properties properties = new Properties();
-        properties.putAll(source.kafkaProperties());
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, source.bootstrapServers());
-        properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "sluice-lag-monitor");
-        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
-        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) KAFKA_TIMEOUT.toMillis());
-        properties.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10_000);
-        return Admin.create(properties);
+        return switch (source.startingOffsets().trim().toLowerCase(Locale.ROOT)) {
+            case "latest" -> latest;
+            case "earliest" -> kafka.earliest(source, latest.keySet());
+            default -> Map.of(); // specific offsets: not worth guessing
+        };
     }
 
     @Override
@@ -236,8 +195,7 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
         if (poller != null) {
             poller.shutdownNow();
         }
-        admins.values().forEach(admin -> admin.close(Duration.ofSeconds(1)));
-        admins.clear();
+        kafka.close();
     }
 
     private static void offsets(JsonNode topics, Map<TopicPartition, Long> into) {
@@ -252,146 +210,6 @@ public class KafkaLagMonitor implements LagSource, StreamingQueryManager.Registr
                         new TopicPartition(topic.getKey(), Integer.parseInt(partition.getKey())),
                         partition.getValue().asLong());
             }
-        }
-    }
-
-    /** One pipeline's positions; written by the listener bus and the poller, read by scrapes and the API. */
-    private final class Track {
-        private final String query;
-        private final Map<TopicPartition, Long> processed = new HashMap<>();
-        private final Map<TopicPartition, Long> latest = new HashMap<>();
-        private final Map<TopicPartition, AtomicReference<Double>> partitionGauges = new ConcurrentHashMap<>();
-        private final AtomicReference<Double> max = new AtomicReference<>(Double.NaN);
-        private final AtomicReference<Double> backlog = new AtomicReference<>(Double.NaN);
-        private final AtomicReference<Double> catchUp = new AtomicReference<>(Double.NaN);
-        private boolean running;
-        private boolean liveProgress;
-        private double rate = Double.NaN;
-        private Instant measuredAt;
-        private QueryStatus.Lag lag;
-
-        Track(String query) {
-            this.query = query;
-            gauge("sluice.kafka.lag.max", "The most records waiting in any one partition", max);
-            gauge("sluice.kafka.backlog", "Records waiting in all partitions", backlog);
-            Gauge.builder("sluice.kafka.catch.up", catchUp, AtomicReference::get)
-                    .baseUnit("seconds")
-                    .description("Time to read the backlog at the last processing rate (NaN while not running)")
-                    .tag("query", query)
-                    .register(registry);
-        }
-
-        private void gauge(String name, String description, AtomicReference<Double> value) {
-            Gauge.builder(name, value, AtomicReference::get)
-                    .baseUnit("offsets")
-                    .description(description)
-                    .tag("query", query)
-                    .register(registry);
-        }
-
-        synchronized boolean hasLiveProgress() {
-            return liveProgress;
-        }
-
-        synchronized void running(boolean running) {
-            this.running = running;
-            this.liveProgress = false;
-            if (!running) {
-                rate = Double.NaN;
-            }
-            update();
-        }
-
-        synchronized void progress(
-                Map<TopicPartition, Long> processed, Map<TopicPartition, Long> latest, double rate, Instant at) {
-            this.running = true;
-            this.liveProgress = true;
-            this.processed.putAll(processed);
-            latest.forEach((partition, offset) -> this.latest.merge(partition, offset, Math::max));
-            if (!Double.isNaN(rate)) {
-                this.rate = rate;
-            }
-            this.measuredAt = measuredAt == null || at.isAfter(measuredAt) ? at : measuredAt;
-            update();
-        }
-
-        synchronized void stoppedAt(Map<TopicPartition, Long> processed) {
-            if (!liveProgress) {
-                this.processed.clear();
-                this.processed.putAll(processed);
-            }
-        }
-
-        synchronized void latest(Map<TopicPartition, Long> latest, Instant at) {
-            latest.forEach((partition, offset) -> this.latest.merge(partition, offset, Math::max));
-            this.latest.keySet().retainAll(latest.keySet());
-            this.measuredAt = at;
-            update();
-        }
-
-        synchronized Optional<QueryStatus.Lag> lag() {
-            return Optional.ofNullable(lag);
-        }
-
-        private void update() {
-            long total = 0;
-            long most = 0;
-            Map<String, Map<Integer, Long>> partitions = new TreeMap<>();
-            for (Map.Entry<TopicPartition, Long> entry : latest.entrySet()) {
-                Long read = processed.get(entry.getKey());
-                if (read == null) {
-                    continue;
-                }
-                long behind = Math.max(0, entry.getValue() - read);
-                partitionGauges
-                        .computeIfAbsent(entry.getKey(), this::partitionGauge)
-                        .set((double) behind);
-                partitions
-                        .computeIfAbsent(entry.getKey().topic(), topic -> new TreeMap<>())
-                        .put(entry.getKey().partition(), behind);
-                total += behind;
-                most = Math.max(most, behind);
-            }
-            if (partitions.isEmpty()) {
-                lag = null;
-                max.set(Double.NaN);
-                backlog.set(Double.NaN);
-                catchUp.set(Double.NaN);
-                return;
-            }
-            Double seconds = null; // unknown while not running, or before a rate is known
-            if (running && total == 0) {
-                seconds = 0.0;
-            } else if (running && rate > 0) {
-                seconds = total / rate;
-            }
-            max.set((double) most);
-            backlog.set((double) total);
-            catchUp.set(seconds == null ? (running && total > 0 ? Double.POSITIVE_INFINITY : Double.NaN) : seconds);
-            lag = new QueryStatus.Lag(
-                    total,
-                    most,
-                    partitions,
-                    running && !Double.isNaN(rate) ? rate : null,
-                    seconds,
-                    seconds == null ? null : clock.instant().plusMillis(Math.round(seconds * 1000)),
-                    measuredAt);
-        }
-
-        private AtomicReference<Double> partitionGauge(TopicPartition partition) {
-            AtomicReference<Double> value = new AtomicReference<>(Double.NaN);
-            Gauge.builder("sluice.kafka.lag", value, AtomicReference::get)
-                    .baseUnit("offsets")
-                    .description("Records in the partition the query has not processed yet")
-                    .tags(
-                            "query",
-                            query,
-                            "topic",
-                            partition.topic(),
-                            "partition",
-                            Integer.toString(partition.partition()))
-                    .register(registry);
-            return value;
         }
     }
 }

@@ -3,6 +3,7 @@ package dev.sluice.metrics;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.query.DesiredState;
 import dev.sluice.query.QueryState;
+import dev.sluice.query.RegistryListener;
 import dev.sluice.query.StreamingQueryManager;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
@@ -18,7 +19,7 @@ import org.springframework.stereotype.Component;
  * and {@code sluice_query_restarts_total} (automatic restarts).
  */
 @Component
-class QueryStateMetrics implements StreamingQueryManager.RegistryListener {
+class QueryStateMetrics implements RegistryListener {
 
     private final MeterRegistry registry;
     private final StreamingQueryManager manager;

@@ -34,6 +34,7 @@ import org.apache.spark.sql.types.DateType;
 import org.apache.spark.sql.types.NumericType;
 import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampType;
 import scala.collection.JavaConverters;
 
@@ -56,17 +57,22 @@ public final class FusedPlanner {
     private FusedPlanner() {}
 
     /**
-     * @param rules the reject rules, in the order they are checked, over the decoded fields (the
-     *     columns of the dataset given)
+     * @param metadata columns of each record's Kafka metadata, after the decoded fields
+     * @param rules the reject rules, in the order they are checked, over the decoded fields and
+     *     the metadata columns (the columns of the dataset given)
      * @param transform the result over the accepted records (the decoded fields)
      */
     public static Result plan(
             SparkSession spark,
             JsonDecoder decoder,
+            List<FusedRecords.Metadata> metadata,
             Function<Dataset<Row>, List<RejectRule>> rules,
             Function<Dataset<Row>, Dataset<Row>> transform) {
-        List<Attribute> fields =
-                new ArrayList<>(JavaConverters.seqAsJavaList(DataTypeUtils.toAttributes(decoder.schema())));
+        StructType columns = decoder.schema();
+        for (FusedRecords.Metadata column : metadata) {
+            columns = columns.add(column.name(), column.type());
+        }
+        List<Attribute> fields = new ArrayList<>(JavaConverters.seqAsJavaList(DataTypeUtils.toAttributes(columns)));
         LocalRelation relation = new LocalRelation(
                 JavaConverters.asScalaBuffer(fields).toSeq(),
                 JavaConverters.asScalaBuffer(new ArrayList<InternalRow>()).toSeq(),
@@ -96,7 +102,7 @@ public final class FusedPlanner {
                                 + field.dataType().simpleString() + ", not a single value");
             }
         }
-        return new Result(new FusedRecords(decoder, ruleExpressions, fields, steps, output.schema()), null);
+        return new Result(new FusedRecords(decoder, metadata, ruleExpressions, fields, steps, output.schema()), null);
     }
 
     /**

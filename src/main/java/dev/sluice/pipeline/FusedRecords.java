@@ -18,6 +18,7 @@ import org.apache.spark.sql.catalyst.expressions.Attribute;
 import org.apache.spark.sql.catalyst.expressions.BasePredicate;
 import org.apache.spark.sql.catalyst.expressions.Expression;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.expressions.JoinedRow;
 import org.apache.spark.sql.catalyst.expressions.Predicate$;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection$;
@@ -74,7 +75,29 @@ public final class FusedRecords implements Serializable {
         }
     }
 
+    /**
+     * A column of each record's Kafka metadata.
+     *
+     * @param index the Kafka record's column: 0 topic, 1 partition, 2 offset, 3 timestamp
+     */
+    public record Metadata(String name, int index) implements Serializable {
+        private static final DataType[] TYPES = {
+            DataTypes.StringType, DataTypes.IntegerType, DataTypes.LongType, DataTypes.TimestampType
+        };
+
+        public Metadata {
+            if (index < 0 || index >= TYPES.length) {
+                throw new IllegalArgumentException("a Kafka record has four metadata columns");
+            }
+        }
+
+        public DataType type() {
+            return TYPES[index];
+        }
+    }
+
     private final JsonDecoder decoder;
+    private final List<Metadata> metadata;
     /** The first broken rule's reason and detail, over the decoded fields; empty for no rules. */
     private final List<Expression> rules;
 
@@ -85,12 +108,19 @@ public final class FusedRecords implements Serializable {
     /**
      * @param rules two expressions over {@code fields}: the reason a record is rejected with and
      *     its detail, both null for a record that breaks no rule; or none
-     * @param fields the decoder's fields as attributes
+     * @param metadata the Kafka metadata columns after the decoder's fields
+     * @param fields the decoder's fields and the metadata columns as attributes
      * @param output the rows the last step gives: the table's columns
      */
     public FusedRecords(
-            JsonDecoder decoder, List<Expression> rules, List<Attribute> fields, List<Step> steps, StructType output) {
+            JsonDecoder decoder,
+            List<Metadata> metadata,
+            List<Expression> rules,
+            List<Attribute> fields,
+            List<Step> steps,
+            StructType output) {
         this.decoder = Objects.requireNonNull(decoder, "decoder");
+        this.metadata = List.copyOf(metadata);
         this.rules = List.copyOf(rules);
         this.fields = List.copyOf(fields);
         this.steps = List.copyOf(steps);
@@ -156,7 +186,8 @@ public final class FusedRecords implements Serializable {
             if (!decoded.accepted()) {
                 return rejected(record, decoded.reason(), decoded.detail());
             }
-            InternalRow row = decoded.fields();
+            InternalRow row =
+                    metadata.isEmpty() ? decoded.fields() : new JoinedRow(decoded.fields(), metadataRow(record));
             // The decoder's row is this record's own; a compiled projection's is reused for the next.
             boolean owned = true;
             if (ruleProjection != null) {
@@ -211,6 +242,20 @@ public final class FusedRecords implements Serializable {
             values[5] = reason;
             values[6] = detail;
             return RowFactory.create(values);
+        }
+
+        /** The metadata columns of a record, copied: the record's row may be reused for the next. */
+        private InternalRow metadataRow(InternalRow record) {
+            Object[] values = new Object[metadata.size()];
+            for (int i = 0; i < values.length; i++) {
+                int index = metadata.get(i).index();
+                if (!record.isNullAt(index)) {
+                    values[i] = index == 0
+                            ? record.getUTF8String(0).clone()
+                            : record.get(index, metadata.get(i).type());
+                }
+            }
+            return new GenericInternalRow(values);
         }
 
         private void metadata(InternalRow record, Object[] values) {

@@ -24,7 +24,7 @@ final class Checkpoints {
         } catch (IOException e) {
             throw new CheckpointAccessException(
                     pipeline.name(),
-                    "Could not read the checkpoint of '" + pipeline.name() + "': " + StreamingQueryManager.describe(e),
+                    "Could not read the checkpoint of '" + pipeline.name() + "': " + RunFailure.describe(e),
                     e);
         }
     }
@@ -36,8 +36,7 @@ final class Checkpoints {
         } catch (IOException e) {
             throw new CheckpointAccessException(
                     pipeline.name(),
-                    "Could not delete the checkpoint of '" + pipeline.name() + "': "
-                            + StreamingQueryManager.describe(e),
+                    "Could not delete the checkpoint of '" + pipeline.name() + "': " + RunFailure.describe(e),
                     e);
         }
     }

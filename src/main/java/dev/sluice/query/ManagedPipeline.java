@@ -4,6 +4,7 @@ import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.Pipeline;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
 import java.util.concurrent.ScheduledFuture;
@@ -72,6 +73,35 @@ final class ManagedPipeline {
         gaveUp = false;
     }
 
+    /**
+     * Stops every running query, each in a thread of its own, so a shutdown takes at most one stop
+     * timeout, not one per pipeline; cancels planned restarts.
+     */
+    static void stopAll(List<ManagedPipeline> pipelines, Duration timeout) {
+        List<Thread> stops = pipelines.stream()
+                .map(managed -> new Thread(
+                        () -> {
+                            synchronized (managed.lifecycle) {
+                                managed.resetRestarts();
+                                if (managed.state() == QueryState.RUNNING) {
+                                    log.info("Stopping pipeline {}", managed.pipeline.name());
+                                    managed.stop(timeout);
+                                }
+                            }
+                        },
+                        "sluice-stop-" + managed.pipeline.name()))
+                .toList();
+        stops.forEach(Thread::start);
+        for (Thread stop : stops) {
+            try {
+                stop.join();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                break;
+            }
+        }
+    }
+
     /** Lets the running micro-batch finish (up to the timeout), then stops the query. */
     void stop(Duration timeout) {
         stopping = true;
@@ -133,7 +163,7 @@ final class ManagedPipeline {
             failure = current == null
                     ? startFailure
                     : new QueryStatus.Failure(
-                            StreamingQueryManager.describe(current.exception().get()), endedAt);
+                            RunFailure.describe(current.exception().get()), endedAt);
         }
         int restarts = attempt;
         QueryStatus.Restart restart =

@@ -5,25 +5,14 @@ import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PostgresSink;
-import dev.sluice.pipeline.Redaction;
 import dev.sluice.pipeline.StartingPoint;
 import jakarta.annotation.PreDestroy;
 import java.time.Duration;
-import java.time.Instant;
 import java.util.Arrays;
-import java.util.LinkedHashMap;
 import java.util.List;
-import java.util.Map;
 import java.util.Optional;
-import java.util.UUID;
-import java.util.concurrent.CopyOnWriteArrayList;
-import java.util.concurrent.Executors;
-import java.util.concurrent.ScheduledExecutorService;
-import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
-import org.apache.spark.sql.streaming.StreamingQueryException;
-import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.util.ShutdownHookManager;
 import org.slf4j.Logger;
@@ -52,24 +41,13 @@ public class StreamingQueryManager {
     /** Above SparkContext's own shutdown hook (50): queries stop before the context does. */
     private static final int SHUTDOWN_PRIORITY = 60;
 
-    private static final int MAX_MESSAGE_LENGTH = 2000;
-
     private final SparkSession spark;
-    /** In the order pipelines were added; guarded by itself, read through {@link #managed()}. */
-    private final Map<String, ManagedPipeline> queries = new LinkedHashMap<>();
-
-    private final List<RegistryListener> registryListeners = new CopyOnWriteArrayList<>();
+    private final PipelineRegistry registry = new PipelineRegistry();
     private final List<BatchListener> batchListeners;
     private final DesiredStateStore desiredStates;
-    private final RestartPolicy restartPolicy;
+    private final RestartScheduler restarts;
     private final Duration stopTimeout;
     private final LagSource lagSource;
-    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(runnable -> {
-        Thread thread = new Thread(runnable, "sluice-query-restarts");
-        thread.setDaemon(true);
-        return thread;
-    });
-    private final TerminationListener terminationListener = new TerminationListener();
     private final Object sparkShutdownHook;
 
     public StreamingQueryManager(
@@ -84,14 +62,10 @@ public class StreamingQueryManager {
         this.lagSource = lagSource;
         this.batchListeners = List.copyOf(batchListeners);
         this.desiredStates = desiredStates;
-        this.restartPolicy = restartPolicy;
         this.stopTimeout = stopTimeout;
-        for (Pipeline pipeline : pipelines) {
-            if (queries.putIfAbsent(pipeline.name(), new ManagedPipeline(pipeline)) != null) {
-                throw new IllegalStateException("Two pipelines are named " + pipeline.name());
-            }
-        }
-        spark.streams().addListener(terminationListener);
+        pipelines.forEach(pipeline -> registry.add(pipeline, false));
+        this.restarts = new RestartScheduler(registry, restartPolicy, this::run);
+        spark.streams().addListener(restarts);
         // SIGTERM runs Spark's hooks and Spring's at once; this one makes the queries stop first.
         this.sparkShutdownHook = ShutdownHookManager.addShutdownHook(SHUTDOWN_PRIORITY, () -> {
             stopAll();
@@ -99,15 +73,8 @@ public class StreamingQueryManager {
         });
     }
 
-    /** Told when a pipeline is added or removed while the service runs. */
-    public interface RegistryListener {
-        void added(Pipeline pipeline);
-
-        void removed(String name);
-    }
-
     public void addRegistryListener(RegistryListener listener) {
-        registryListeners.add(listener);
+        registry.addListener(listener);
     }
 
     /**
@@ -115,12 +82,7 @@ public class StreamingQueryManager {
      * start. Throws if the name is taken.
      */
     public void register(Pipeline pipeline) {
-        synchronized (queries) {
-            if (queries.putIfAbsent(pipeline.name(), new ManagedPipeline(pipeline)) != null) {
-                throw new IllegalStateException("A pipeline is already named " + pipeline.name());
-            }
-        }
-        registryListeners.forEach(listener -> listener.added(pipeline));
+        registry.add(pipeline, true);
     }
 
     /** Replaces a stopped pipeline's definition; what is desired of it stays. */
@@ -131,14 +93,8 @@ public class StreamingQueryManager {
             old.resetRestarts();
             ManagedPipeline replacement = new ManagedPipeline(pipeline);
             replacement.desired = old.desired;
-            synchronized (queries) {
-                queries.put(pipeline.name(), replacement);
-            }
+            registry.replace(replacement);
         }
-        registryListeners.forEach(listener -> {
-            listener.removed(pipeline.name());
-            listener.added(pipeline);
-        });
     }
 
     /** Removes a stopped pipeline, and what operators asked of it. */
@@ -147,12 +103,9 @@ public class StreamingQueryManager {
         synchronized (managed.lifecycle) {
             requireStopped(managed, "removed");
             managed.resetRestarts();
-            synchronized (queries) {
-                queries.remove(name);
-            }
             desiredStates.delete(name);
+            registry.remove(name);
         }
-        registryListeners.forEach(listener -> listener.removed(name));
     }
 
     /** The pipeline itself. */
@@ -188,12 +141,6 @@ public class StreamingQueryManager {
         }
     }
 
-    private List<ManagedPipeline> managed() {
-        synchronized (queries) {
-            return List.copyOf(queries.values());
-        }
-    }
-
     public List<QueryStatus> list() {
         return names().stream().map(this::status).toList();
     }
@@ -204,9 +151,7 @@ public class StreamingQueryManager {
 
     /** The pipelines' names, in the order they were configured. */
     public List<String> names() {
-        synchronized (queries) {
-            return List.copyOf(queries.keySet());
-        }
+        return registry.names();
     }
 
     /** Where the pipeline's query is; cheaper than {@link #status}, for metrics. */
@@ -310,7 +255,7 @@ public class StreamingQueryManager {
     /** Starts the pipelines that should run: as last asked by an operator, else as configured. */
     @EventListener(ApplicationReadyEvent.class)
     public void startAutomatically() {
-        for (ManagedPipeline managed : managed()) {
+        for (ManagedPipeline managed : registry.all()) {
             String name = managed.pipeline.name();
             Optional<DesiredState> stored = desiredStates.load(name);
             DesiredState desired =
@@ -332,39 +277,17 @@ public class StreamingQueryManager {
                     stored.isPresent()
                             ? "as an operator last asked"
                             : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"),
-                    lagSource.lag(name).map(StreamingQueryManager::describeLag).orElse(""));
+                    lagSource.lag(name).map(RunFailure::describeLag).orElse(""));
         }
     }
 
     /** Stops every running query without changing what is desired; the manager is done after this. */
     @PreDestroy
     public void stopAll() {
-        restarts.shutdownNow();
-        // One thread per query, so a shutdown takes at most one stop timeout, not one per pipeline.
-        List<Thread> stops = managed().stream()
-                .map(managed -> new Thread(
-                        () -> {
-                            synchronized (managed.lifecycle) {
-                                managed.resetRestarts();
-                                if (managed.state() == QueryState.RUNNING) {
-                                    log.info("Stopping pipeline {}", managed.pipeline.name());
-                                    managed.stop(stopTimeout);
-                                }
-                            }
-                        },
-                        "sluice-stop-" + managed.pipeline.name()))
-                .toList();
-        stops.forEach(Thread::start);
-        for (Thread stop : stops) {
-            try {
-                stop.join();
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                break;
-            }
-        }
+        restarts.shutdown();
+        ManagedPipeline.stopAll(registry.all(), stopTimeout);
         PostgresSink.closeConnections();
-        spark.streams().removeListener(terminationListener);
+        spark.streams().removeListener(restarts);
         ShutdownHookManager.removeShutdownHook(sparkShutdownHook);
     }
 
@@ -380,138 +303,23 @@ public class StreamingQueryManager {
             }
             log.info("Started pipeline {}{}", name, managed.attempt > 0 ? " (restart " + managed.attempt + ")" : "");
         } catch (Exception e) {
-            String message = describe(e);
+            String message = RunFailure.describe(e);
             managed.failedToStart(message);
             managed.failures.incrementAndGet();
             log.error("Pipeline {} could not start: {}", name, message);
-            scheduleRestart(managed);
+            restarts.afterFailure(managed);
             throw new QueryStartException(name, "Pipeline '" + name + "' could not start: " + message, e);
         }
     }
 
-    /** After a failure: plans the next restart, or gives up. Holds the lock. */
-    private void scheduleRestart(ManagedPipeline managed) {
-        if (managed.desired != DesiredState.RUNNING || restarts.isShutdown()) {
-            return;
-        }
-        int attempt = managed.attempt + 1;
-        Optional<Duration> backoff = restartPolicy.backoff(attempt);
-        if (backoff.isEmpty()) {
-            managed.gaveUp = restartPolicy.enabled();
-            if (managed.gaveUp) {
-                log.error(
-                        "Pipeline {} failed {} times in a row; not restarting it again",
-                        managed.pipeline.name(),
-                        managed.attempt);
-            }
-            return;
-        }
-        managed.attempt = attempt;
-        managed.nextRestartAt = Instant.now().plus(backoff.get());
-        managed.pendingRestart =
-                restarts.schedule(() -> restart(managed), backoff.get().toMillis(), TimeUnit.MILLISECONDS);
-        log.warn("Pipeline {} will restart in {} (attempt {})", managed.pipeline.name(), backoff.get(), attempt);
-    }
-
-    private void restart(ManagedPipeline managed) {
-        synchronized (managed.lifecycle) {
-            managed.pendingRestart = null;
-            managed.nextRestartAt = null;
-            if (managed.desired != DesiredState.RUNNING || managed.state() != QueryState.FAILED) {
-                return;
-            }
-            managed.restarts.incrementAndGet();
-            try {
-                run(managed);
-            } catch (QueryStartException e) {
-                // run() recorded it and planned the next attempt.
-            }
-        }
-    }
-
-    private void onQueryFailed(ManagedPipeline managed, UUID runId) {
-        synchronized (managed.lifecycle) {
-            StreamingQuery current = managed.query;
-            if (current != null && current.runId().equals(runId) && managed.state() == QueryState.FAILED) {
-                scheduleRestart(managed);
-            }
-        }
-    }
-
-    /** Notes when and why a run ended; on Spark's listener bus, so the restart is planned elsewhere. */
-    private final class TerminationListener extends StreamingQueryListener {
-        @Override
-        public void onQueryStarted(QueryStartedEvent event) {}
-
-        @Override
-        public void onQueryProgress(QueryProgressEvent event) {}
-
-        @Override
-        public void onQueryTerminated(QueryTerminatedEvent event) {
-            for (ManagedPipeline managed : managed()) {
-                StreamingQuery current = managed.query;
-                if (current == null || !current.runId().equals(event.runId())) {
-                    continue;
-                }
-                managed.endedAt = Instant.now();
-                if (event.exception().isDefined()) {
-                    managed.failures.incrementAndGet();
-                    log.error(
-                            "Pipeline {} failed: {}",
-                            managed.pipeline.name(),
-                            describe(current.exception().get()));
-                    if (!restarts.isShutdown()) {
-                        restarts.execute(() -> onQueryFailed(managed, event.runId()));
-                    }
-                }
-            }
-        }
-    }
-
     private void onBatch(String pipeline, long batchId, BatchOutcome outcome, Duration writeTime) {
-        ManagedPipeline managed;
-        synchronized (queries) {
-            managed = queries.get(pipeline);
-        }
-        if (managed != null) {
-            managed.record(outcome);
-        }
+        registry.find(pipeline).ifPresent(managed -> managed.record(outcome));
         for (BatchListener listener : batchListeners) {
             listener.onBatch(pipeline, batchId, outcome, writeTime);
         }
     }
 
     private ManagedPipeline require(String name) {
-        ManagedPipeline managed;
-        synchronized (queries) {
-            managed = queries.get(name);
-        }
-        if (managed == null) {
-            throw new UnknownQueryException(name);
-        }
-        return managed;
-    }
-
-    /** The lag in a few words, for the startup line. */
-    static String describeLag(QueryStatus.Lag lag) {
-        StringBuilder text = new StringBuilder(", ").append(lag.records()).append(" records behind");
-        if (lag.records() > 0 && lag.caughtUpAt() != null) {
-            text.append(", caught up in about ")
-                    .append(Math.round(lag.catchUpSeconds()))
-                    .append(" s");
-        }
-        return text.toString();
-    }
-
-    /** A short, credential-free account of an error, for logs and the API. */
-    static String describe(Throwable error) {
-        Throwable cause = error;
-        // Spark wraps the real cause; its own message repeats the whole query plan.
-        while (cause.getCause() != null && (cause instanceof StreamingQueryException || cause.getMessage() == null)) {
-            cause = cause.getCause();
-        }
-        String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        message = Redaction.redact(message.strip());
-        return message.length() > MAX_MESSAGE_LENGTH ? message.substring(0, MAX_MESSAGE_LENGTH) + "..." : message;
+        return registry.require(name);
     }
 }

@@ -105,6 +105,34 @@ class FusedShapeTest {
     }
 
     @Test
+    void recordMetadataAreColumnsOfEventsInTheFusedShape() throws Exception {
+        PipelineDefinition definition = definition("{\"name\": \"m\", \"source\": {\"kind\": \"kafka\","
+                + " \"topics\": [\"t\"], \"schema\": \"id STRING\", \"metadata\": {\"kafka_time\": \"timestamp\","
+                + " \"kafka_offset\": \"offset\", \"kafka_topic\": \"topic\", \"kafka_partition\": \"partition\"}},"
+                + " \"transform\": {\"sql\": \"SELECT id, to_date(kafka_time) AS day, kafka_offset * 10 AS tenfold,"
+                + " kafka_topic, kafka_partition FROM events WHERE kafka_offset > 0\"},"
+                + " \"rules\": [{\"reason\": \"FIRST_TWO\", \"require\": \"kafka_offset > 1\"}], \"sink\": " + TABLE
+                + "}");
+        FusedShape.Decision decision = FusedShape.plan(session(), definition);
+        assertThat(decision.fused()).as(decision.generalBecause()).isTrue();
+        List<byte[]> values = new ArrayList<>();
+        for (String id : List.of("a", "b", "c", "d")) {
+            values.add(("{\"id\": \"" + id + "\"}").getBytes(StandardCharsets.UTF_8));
+        }
+
+        List<Row> rows = TestSpark.decided(decision.records(), AT, values);
+
+        // Offsets 0 and 1 break the rule; the filter would drop 0, but the rule comes first.
+        assertThat(rows.stream().map(row -> row.getString(5))).containsExactly("FIRST_TWO", "FIRST_TWO", null, null);
+        Row third = rows.get(2);
+        assertThat(third.get(7).toString()).isEqualTo("c");
+        assertThat(third.get(8)).isEqualTo(java.sql.Date.valueOf("2026-11-29"));
+        assertThat(third.get(9)).isEqualTo(20L);
+        assertThat(third.get(10).toString()).isEqualTo(third.getString(0));
+        assertThat(third.get(11)).isEqualTo(third.get(1));
+    }
+
+    @Test
     void decidesEachRecordAsTheGeneralShapesOperatorsWould() throws Exception {
         FusedShape.Decision decision = decide(
                 "SELECT upper(id) AS id, reading * 10 AS scaled, to_timestamp(at) AS seen, event_time"
@@ -127,13 +155,7 @@ class FusedShapeTest {
         records.forEach(record -> values.add(record.getBytes(StandardCharsets.UTF_8)));
 
         FusedRecords fused = decision.records();
-        List<Row> rows = TestSpark.kafkaRecords(AT, values)
-                .queryExecution()
-                .toRdd()
-                .toJavaRDD()
-                .coalesce(1)
-                .mapPartitions(fused::decideAll)
-                .collect();
+        List<Row> rows = TestSpark.decided(fused, AT, values);
 
         assertThat(rows.stream().map(row -> row.getLong(2) + ":" + row.getString(5) + ":" + row.getString(6)))
                 .containsExactly(

@@ -44,6 +44,37 @@ class PipelineValidationTest {
     static Stream<Arguments> invalidDefinitions() {
         return Stream.of(
                 Arguments.of(
+                        "record metadata named as a field",
+                        "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"id STRING, at BIGINT\","
+                                + " \"metadata\": {\"AT\": \"timestamp\"}}, \"sink\": {\"kind\": \"console\"}}",
+                        "source.metadata.AT",
+                        "is a column of events already",
+                        null,
+                        null),
+                Arguments.of(
+                        "record metadata with a routing column's name",
+                        "{\"source\": {\"kind\": \"kafka\", \"topics\": [\"t\"], \"schema\": \"id STRING\","
+                                + " \"metadata\": {\"__offset\": \"offset\"}}, \"sink\": {\"kind\": \"console\"}}",
+                        "source.metadata.__offset",
+                        "is not a column name of events",
+                        null,
+                        null),
+                Arguments.of(
+                        "record metadata of a file source",
+                        "{\"source\": {\"kind\": \"file\", \"path\": \"target/in\", \"schema\": \"id STRING\","
+                                + " \"metadata\": {\"t\": \"topic\"}}, \"sink\": {\"kind\": \"console\"}}",
+                        "source",
+                        "metadata are not file settings",
+                        null,
+                        null),
+                Arguments.of(
+                        "rows per file of a table",
+                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\", \"rowsPerFile\": 10}}",
+                        "sink.rowsPerFile",
+                        "only parquet, json and csv sinks write files",
+                        null,
+                        null),
+                Arguments.of(
                         "kafka source without topics",
                         "{\"source\": {\"kind\": \"kafka\", \"schemaName\": \"car_info\"}, \"sink\": {\"kind\": \"console\"}}",
                         "source",

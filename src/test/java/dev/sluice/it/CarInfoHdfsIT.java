@@ -2,10 +2,12 @@ package dev.sluice.it;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.input_file_name;
+import static org.apache.spark.sql.functions.not;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.pipeline.CarInfoToParquet;
+import dev.sluice.definition.BuiltInDefinitions;
+import dev.sluice.definition.DefinedPipeline;
 import dev.sluice.support.CarInfoEvent;
 import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
@@ -26,6 +28,7 @@ import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.beans.factory.annotation.Qualifier;
 import org.springframework.http.HttpStatus;
 
 /** car_info from a real Kafka broker into Parquet on a real HDFS, checkpoint on HDFS too. */
@@ -35,7 +38,8 @@ class CarInfoHdfsIT extends IntegrationTest {
     private SparkSession spark;
 
     @Autowired
-    private CarInfoToParquet pipeline;
+    @Qualifier("carInfoToHdfs")
+    private DefinedPipeline pipeline;
 
     @Test
     void writesEveryValidEventToParquetOnceAcrossARestart() throws IOException {
@@ -47,6 +51,9 @@ class CarInfoHdfsIT extends IntegrationTest {
         List<byte[]> values = new ArrayList<>(CarInfoPostgresIT.json(first));
         values.add("{\"dataId\": ".getBytes(StandardCharsets.UTF_8));
         values.add("{\"trmnId\": \"T1\"}".getBytes(StandardCharsets.UTF_8));
+        // No GPS time: its date is that of its Kafka timestamp.
+        values.add(("{\"dataId\": \"" + run + "-no-gps\", \"trmnId\": \"T9\"}").getBytes(StandardCharsets.UTF_8));
+        LocalDate produced = LocalDate.now(ZoneOffset.UTC);
         produce(HDFS_TOPIC, values);
 
         assertThat(post("/api/queries/" + HDFS_PIPELINE + "/start").getStatusCode())
@@ -56,6 +63,14 @@ class CarInfoHdfsIT extends IntegrationTest {
                 .ignoreException(AnalysisException.class)
                 .until(() -> parquetRows(run).count() == first.size());
         assertParquetHolds(run, CarInfoPostgresIT.byId(first));
+        Row noGps = spark.read()
+                .parquet(path())
+                .filter(col("dataId").equalTo(run + "-no-gps"))
+                .first();
+        assertThat(noGps.<java.sql.Date>getAs(BuiltInDefinitions.EVENT_DATE).toLocalDate())
+                .isBetween(produced, LocalDate.now(ZoneOffset.UTC));
+        assertThat(noGps.<String>getAs("trmnId")).isEqualTo("T9");
+        assertThat(noGps.<Double>getAs("gpsUtcTime")).isNull();
         // One batch of 120 rows from three Kafka partitions: one file per event_date, not one per partition.
         assertThat(parquetRows(run).select(input_file_name()).distinct().count())
                 .isEqualTo(2);
@@ -110,7 +125,13 @@ class CarInfoHdfsIT extends IntegrationTest {
 
     private Dataset<Row> parquetRows(String run) {
         // Spark reads through _spark_metadata: only files of committed batches.
-        return spark.read().parquet(pipeline.path()).filter(col("dataId").startsWith(run));
+        return spark.read()
+                .parquet(path())
+                .filter(col("dataId").startsWith(run).and(not(col("dataId").endsWith("-no-gps"))));
+    }
+
+    private String path() {
+        return pipeline.definition().sink().path();
     }
 
     private void assertParquetHolds(String run, Map<String, CarInfoEvent> expected) {
@@ -132,7 +153,7 @@ class CarInfoHdfsIT extends IntegrationTest {
             LocalDate eventDate = Instant.ofEpochMilli(Math.round(event.gpsUtcTime() * 1000))
                     .atZone(ZoneOffset.UTC)
                     .toLocalDate();
-            assertThat(row.<java.sql.Date>getAs(CarInfoToParquet.EVENT_DATE).toLocalDate())
+            assertThat(row.<java.sql.Date>getAs(BuiltInDefinitions.EVENT_DATE).toLocalDate())
                     .isEqualTo(eventDate);
         }
     }

@@ -160,7 +160,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.key(),
                         sink.value(),
                         sink.maxRows(),
-                        sink.onConflict())));
+                        sink.onConflict(),
+                        sink.rowsPerFile())));
 
         produce(
                 topic,
@@ -213,7 +214,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                         logs.toUri().toString(),
                         source.maxFilesPerTrigger(),
                         source.latestFirst(),
-                        source.rowsPerSecond()),
+                        source.rowsPerSecond(),
+                        source.metadata()),
                 example.transform(),
                 new Sink(
                         sink.kind(),
@@ -226,7 +228,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.key(),
                         sink.value(),
                         sink.maxRows(),
-                        sink.onConflict()),
+                        sink.onConflict(),
+                        sink.rowsPerFile()),
                 example.outputMode(),
                 fastTrigger(),
                 example.rules());
@@ -316,7 +319,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                 s.path(),
                 s.maxFilesPerTrigger(),
                 s.latestFirst(),
-                s.rowsPerSecond());
+                s.rowsPerSecond(),
+                s.metadata());
         return new PipelineDefinition(
                 example.name(),
                 example.description(),

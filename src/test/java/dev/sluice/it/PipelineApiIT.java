@@ -148,12 +148,17 @@ class PipelineApiIT extends IntegrationTest {
                 definition.toString().replace(POSTGRES_PIPELINE, "my-car-info"));
         assertThat(dryRun.getStatusCode()).as(dryRun.getBody().toString()).isEqualTo(HttpStatus.OK);
         assertThat(dryRun.getBody().path("engine").path("shape").asText()).isEqualTo("fused");
-        // The one that stays a pipeline of its own: Parquet files with its own layout.
-        assertThat(get("/api/pipelines/" + HDFS_PIPELINE)
-                        .getBody()
-                        .path("origin")
-                        .asText())
-                .isEqualTo("built-in");
+        // The Parquet built-in too: every field, the event's date from its GPS time or else its
+        // Kafka timestamp, as few files per micro-batch as its rows-per-file allows.
+        JsonNode parquet = get("/api/pipelines/" + HDFS_PIPELINE).getBody();
+        assertThat(parquet.path("origin").asText()).isEqualTo("built-in");
+        assertThat(parquet.at("/definition/source/metadata/kafka_timestamp").asText())
+                .isEqualTo("timestamp");
+        assertThat(parquet.at("/definition/sink/kind").asText()).isEqualTo("parquet");
+        assertThat(parquet.at("/definition/sink/partitionBy/0").asText()).isEqualTo("event_date");
+        assertThat(parquet.at("/definition/sink/rowsPerFile").asLong()).isEqualTo(250_000);
+        assertThat(parquet.at("/engine/shape").asText()).isEqualTo("general");
+        assertThat(parquet.at("/engine/generalBecause").asText()).isEqualTo("the sink is not postgres");
     }
 
     @Test

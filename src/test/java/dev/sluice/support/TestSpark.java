@@ -1,5 +1,6 @@
 package dev.sluice.support;
 
+import dev.sluice.pipeline.FusedRecords;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
@@ -50,5 +51,16 @@ public final class TestSpark {
             records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(at), values.get(i)));
         }
         return session().createDataFrame(records, KAFKA_RECORD);
+    }
+
+    /** What the fused records make of Kafka records with these values, one partition, in order. */
+    public static List<Row> decided(FusedRecords records, Instant at, List<byte[]> values) {
+        return kafkaRecords(at, values)
+                .queryExecution()
+                .toRdd()
+                .toJavaRDD()
+                .coalesce(1)
+                .mapPartitions(records::decideAll)
+                .collect();
     }
 }

@@ -1,0 +1,10 @@
+package dev.sluice.query;
+
+import dev.sluice.pipeline.Pipeline;
+
+/** Told when a pipeline is added or removed while the service runs. */
+public interface RegistryListener {
+    void added(Pipeline pipeline);
+
+    void removed(String name);
+}

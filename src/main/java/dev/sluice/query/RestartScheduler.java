@@ -1,0 +1,117 @@
+package dev.sluice.query;
+
+import java.time.Duration;
+import java.time.Instant;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.concurrent.Executors;
+import java.util.concurrent.ScheduledExecutorService;
+import java.util.concurrent.TimeUnit;
+import java.util.function.Consumer;
+import org.apache.spark.sql.streaming.StreamingQueryListener;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Restarts the runs that fail while they should run, from their checkpoints, after a backoff that
+ * grows with each failure in a row ({@link RestartPolicy}); notes when and why each run ended, from
+ * Spark's listener bus.
+ */
+final class RestartScheduler extends StreamingQueryListener {
+
+    private static final Logger log = LoggerFactory.getLogger(StreamingQueryManager.class);
+
+    private final PipelineRegistry registry;
+    private final RestartPolicy policy;
+    /** Starts a run, holding the pipeline's lock; records a failure to start and plans its retry. */
+    private final Consumer<ManagedPipeline> run;
+
+    private final ScheduledExecutorService restarts = Executors.newSingleThreadScheduledExecutor(runnable -> {
+        Thread thread = new Thread(runnable, "sluice-query-restarts");
+        thread.setDaemon(true);
+        return thread;
+    });
+
+    RestartScheduler(PipelineRegistry registry, RestartPolicy policy, Consumer<ManagedPipeline> run) {
+        this.registry = registry;
+        this.policy = policy;
+        this.run = run;
+    }
+
+    /** No restart is planned after this. */
+    void shutdown() {
+        restarts.shutdownNow();
+    }
+
+    /** After a failure: plans the next restart, or gives up. Holds the pipeline's lock. */
+    void afterFailure(ManagedPipeline managed) {
+        if (managed.desired != DesiredState.RUNNING || restarts.isShutdown()) {
+            return;
+        }
+        int attempt = managed.attempt + 1;
+        Optional<Duration> backoff = policy.backoff(attempt);
+        if (backoff.isEmpty()) {
+            managed.gaveUp = policy.enabled();
+            if (managed.gaveUp) {
+                log.error(
+                        "Pipeline {} failed {} times in a row; not restarting it again",
+                        managed.pipeline.name(),
+                        managed.attempt);
+            }
+            return;
+        }
+        managed.attempt = attempt;
+        managed.nextRestartAt = Instant.now().plus(backoff.get());
+        managed.pendingRestart =
+                restarts.schedule(() -> restart(managed), backoff.get().toMillis(), TimeUnit.MILLISECONDS);
+        log.warn("Pipeline {} will restart in {} (attempt {})", managed.pipeline.name(), backoff.get(), attempt);
+    }
+
+    private void restart(ManagedPipeline managed) {
+        synchronized (managed.lifecycle) {
+            managed.pendingRestart = null;
+            managed.nextRestartAt = null;
+            if (managed.desired != DesiredState.RUNNING || managed.state() != QueryState.FAILED) {
+                return;
+            }
+            managed.restarts.incrementAndGet();
+            try {
+                run.accept(managed);
+            } catch (QueryStartException e) {
+                // The run recorded it and planned the next attempt.
+            }
+        }
+    }
+
+    private void failed(ManagedPipeline managed, UUID runId) {
+        synchronized (managed.lifecycle) {
+            if (managed.query != null && managed.query.runId().equals(runId) && managed.state() == QueryState.FAILED) {
+                afterFailure(managed);
+            }
+        }
+    }
+
+    @Override
+    public void onQueryStarted(QueryStartedEvent event) {}
+
+    @Override
+    public void onQueryProgress(QueryProgressEvent event) {}
+
+    /** Notes when and why a run ended; the restart is planned off Spark's listener bus. */
+    @Override
+    public void onQueryTerminated(QueryTerminatedEvent event) {
+        registry.running(event.runId()).ifPresent(managed -> {
+            managed.endedAt = Instant.now();
+            if (event.exception().isDefined()) {
+                managed.failures.incrementAndGet();
+                log.error(
+                        "Pipeline {} failed: {}",
+                        managed.pipeline.name(),
+                        RunFailure.describe(managed.query.exception().get()));
+                if (!restarts.isShutdown()) {
+                    restarts.execute(() -> failed(managed, event.runId()));
+                }
+            }
+        });
+    }
+}
