@@ -4,6 +4,7 @@ import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.SourceKind;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
+import dev.sluice.pipeline.Dependencies;
 import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
@@ -107,6 +108,16 @@ public final class DefinedPipeline implements Pipeline {
                 source.maxOffsetsPerTrigger(),
                 source.failOnDataLoss() == null || source.failOnDataLoss(),
                 environment.kafkaProperties());
+    }
+
+    /** PostgreSQL (every pipeline keeps its dead letters there), and the brokers of a kafka source. */
+    @Override
+    public boolean dependenciesAnswer() {
+        if (!Dependencies.postgresAnswers(environment.target())) {
+            return false;
+        }
+        return definition.source().kind() != SourceKind.KAFKA
+                || Dependencies.kafkaAnswers(environment.kafkaBootstrapServers(), environment.kafkaProperties());
     }
 
     @Override

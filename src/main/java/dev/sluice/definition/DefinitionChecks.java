@@ -78,6 +78,9 @@ final class DefinitionChecks {
         if (sink.onConflict() != null && sink.kind() != SinkKind.POSTGRES) {
             problems.add(new DefinitionProblem("sink.onConflict", "only postgres sinks take onConflict"));
         }
+        if (sink.versionColumn() != null && sink.kind() != SinkKind.POSTGRES) {
+            problems.add(new DefinitionProblem("sink.versionColumn", "only postgres sinks take versionColumn"));
+        }
         if (!sinkKind.keyed() && !sink.keyColumns().isEmpty()) {
             problems.add(new DefinitionProblem("sink.keyColumns", "only postgres and memory sinks take key columns"));
         }

@@ -33,6 +33,7 @@ final class DefinitionText {
         check(problems, "source.schema", source.schema(), SqlPolicy.MAX_EXPRESSION_LENGTH);
         check(problems, "source.schemaName", source.schemaName(), MAX_SETTING_LENGTH);
         check(problems, "source.path", source.path(), MAX_SETTING_LENGTH);
+        checkAll(problems, "source.metadata", List.copyOf(source.metadata().keySet()));
         Transform transform = definition.transform();
         check(problems, "transform.eventTime", transform.eventTime(), SqlPolicy.MAX_EXPRESSION_LENGTH);
         check(problems, "transform.watermark", transform.watermark(), MAX_SETTING_LENGTH);
@@ -43,6 +44,7 @@ final class DefinitionText {
         checkAll(problems, "sink.keyColumns", sink.keyColumns());
         check(problems, "sink.path", sink.path(), MAX_SETTING_LENGTH);
         checkAll(problems, "sink.partitionBy", sink.partitionBy());
+        check(problems, "sink.versionColumn", sink.versionColumn(), MAX_SETTING_LENGTH);
         check(problems, "sink.topic", sink.topic(), MAX_SETTING_LENGTH);
         check(problems, "sink.key", sink.key(), SqlPolicy.MAX_EXPRESSION_LENGTH);
         check(problems, "sink.value", sink.value(), SqlPolicy.MAX_EXPRESSION_LENGTH);

@@ -53,7 +53,19 @@ final class KafkaSinkKind implements SinkKindSpec {
         }
         try {
             Sink valueOnly = new Sink(
-                    sink.kind(), null, null, null, null, null, sink.topic(), null, sink.value(), null, null, null);
+                    sink.kind(),
+                    null,
+                    null,
+                    null,
+                    null,
+                    null,
+                    sink.topic(),
+                    null,
+                    sink.value(),
+                    null,
+                    null,
+                    null,
+                    null);
             DataType value =
                     kafkaRecords(output, valueOnly).schema().apply("value").dataType();
             if (!(value instanceof StringType) && !(value instanceof BinaryType)) {

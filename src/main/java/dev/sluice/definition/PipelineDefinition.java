@@ -257,6 +257,9 @@ public record PipelineDefinition(
      * @param maxRows memory: the most rows kept (the oldest go first); console: rows printed per batch
      * @param onConflict postgres with key columns: what a row whose key the table holds does,
      *     {@code update} (the default: upsert) or {@code ignore} (the stored row stays)
+     * @param versionColumn postgres upserts: the result column whose greatest value wins among rows
+     *     of one key, also against the stored row (an older event never overwrites a newer one);
+     *     unset: a key's last row in Kafka order within a partition wins
      * @param rowsPerFile parquet, json, csv: the most rows a micro-batch puts in one file (per
      *     partition folder); a micro-batch is written by as few tasks as that allows, so small
      *     batches make one file each, not one per input partition. Unset: one file per input
@@ -275,6 +278,7 @@ public record PipelineDefinition(
             String value,
             @Positive Integer maxRows,
             Conflict onConflict,
+            String versionColumn,
             @Positive Long rowsPerFile) {
 
         public Sink {

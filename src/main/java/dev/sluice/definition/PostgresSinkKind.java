@@ -17,8 +17,12 @@ import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.streaming.DataStreamWriter;
+import org.apache.spark.sql.types.DateType;
+import org.apache.spark.sql.types.NumericType;
+import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.sql.types.TimestampType;
 
 /**
  * {@code postgres}: a table, upserted on {@code keyColumns} (appended without), through the one
@@ -57,6 +61,13 @@ final class PostgresSinkKind implements SinkKindSpec {
                     "ignore keeps a key's first row, but "
                             + definition.outputMode().name().toLowerCase() + " mode rewrites rows: use update"));
         }
+        if (sink.versionColumn() != null
+                && (sink.keyColumns().isEmpty() || sink.onConflict() == PipelineDefinition.Conflict.IGNORE)) {
+            problems.add(
+                    new DefinitionProblem(
+                            "sink.versionColumn",
+                            "a version decides between rows of one key in an upsert: it needs keyColumns and onConflict update"));
+        }
         if (definition.outputMode() != OutputMode.APPEND && sink.keyColumns().isEmpty()) {
             problems.add(new DefinitionProblem(
                     "sink.keyColumns",
@@ -85,6 +96,28 @@ final class PostgresSinkKind implements SinkKindSpec {
                                 + (field.name().equals("window")
                                         ? " (window.start AS window_start, window.end AS window_end)"
                                         : "")));
+            }
+        }
+        String version = definition.sink().versionColumn();
+        if (version != null) {
+            StructField field = List.of(schema.fields()).stream()
+                    .filter(f -> f.name().equalsIgnoreCase(version))
+                    .findFirst()
+                    .orElse(null);
+            if (field == null) {
+                problems.add(new DefinitionProblem(
+                        "sink.versionColumn",
+                        "the result has no column '" + version + "'; its columns are " + List.of(schema.fieldNames())));
+            } else if (definition.sink().keyColumns().stream().anyMatch(version::equalsIgnoreCase)) {
+                problems.add(new DefinitionProblem("sink.versionColumn", "is a key column; a version is another"));
+            } else if (!(field.dataType() instanceof NumericType
+                    || field.dataType() instanceof StringType
+                    || field.dataType() instanceof DateType
+                    || field.dataType() instanceof TimestampType)) {
+                problems.add(new DefinitionProblem(
+                        "sink.versionColumn",
+                        "is a " + field.dataType().simpleString()
+                                + "; a version is a number, a text, a date or a timestamp"));
             }
         }
         Set<String> lower = new LinkedHashSet<>();
@@ -121,9 +154,22 @@ final class PostgresSinkKind implements SinkKindSpec {
                 sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList(),
                 sink.onConflict() == PipelineDefinition.Conflict.IGNORE
                         ? PostgresSink.Conflict.IGNORE
-                        : PostgresSink.Conflict.UPDATE);
+                        : PostgresSink.Conflict.UPDATE,
+                versionColumn(sink, columns));
         return new PostgresSink(
                 run.environment().target(), run.name(), table, run.environment().deadLetterTable());
+    }
+
+    /** The result column the definition names as the version (checked to be one), as PostgreSQL names it. */
+    private static String versionColumn(Sink sink, StructType columns) {
+        if (sink.versionColumn() == null) {
+            return null;
+        }
+        return List.of(columns.fieldNames()).stream()
+                .filter(name -> name.equalsIgnoreCase(sink.versionColumn()))
+                .findFirst()
+                .map(name -> name.toLowerCase(Locale.ROOT))
+                .orElseThrow(() -> new IllegalArgumentException("no result column " + sink.versionColumn()));
     }
 
     private static void createTable(Run run, String ddl) {

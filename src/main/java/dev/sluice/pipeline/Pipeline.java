@@ -22,6 +22,14 @@ public interface Pipeline {
         return Optional.empty();
     }
 
+    /**
+     * Whether what the pipeline reads from and writes to answers now: a short probe. A pipeline
+     * that failed while they did not is restarted as soon as they do, not after its backoff.
+     */
+    default boolean dependenciesAnswer() {
+        return true;
+    }
+
     /** Why the checkpoint of this pipeline must not be reset, if it must not. */
     default Optional<String> resetRefusal() {
         return Optional.empty();

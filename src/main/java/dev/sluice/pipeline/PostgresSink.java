@@ -4,6 +4,7 @@ import java.io.Serializable;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
+import java.util.ArrayList;
 import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
@@ -23,8 +24,10 @@ import org.apache.spark.sql.RowFactory;
  * already; rows from the first conflict on (or all rows, with batched inserts: {@link WriteMethod})
  * go into a session-local staging table, merged with one statement on the table's key, by its
  * {@link Conflict} mode: {@code ON CONFLICT DO NOTHING} (a micro-batch that Spark replays after a
- * failure adds nothing twice) or {@code DO UPDATE} (it leaves the table as it was, and an
- * aggregate's new value replaces the old one). Dead letters are keyed on (pipeline, topic,
+ * failure adds nothing twice; a key's first row stays) or {@code DO UPDATE} (it leaves the table as
+ * it was, and an aggregate's new value replaces the old one). An upsert keeps one row per key of a
+ * partition: its last, or the one with the greatest {@link Table#versionColumn}, which also
+ * replaces the stored row only when it is not older. Dead letters are keyed on (pipeline, topic,
  * partition, offset) and kept once the same way. If anything fails the transaction rolls back, the
  * batch fails, and the query does not commit its offsets: the records are read again on restart.
  *
@@ -43,6 +46,12 @@ public final class PostgresSink implements Serializable {
             "value",
             CarInfoParser.REJECT_REASON,
             CarInfoParser.REJECT_DETAIL);
+
+    /** The dead letters' reason for rows the table refused for their data. */
+    public static final String WRITE_REJECTED = "WRITE_REJECTED";
+
+    /** The staging table's column numbering its rows in the order they came. */
+    static final String STAGED_ORDER = "sluice_staged_order";
 
     private static final String DEAD_LETTER_COLUMNS =
             "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value";
@@ -63,17 +72,31 @@ public final class PostgresSink implements Serializable {
      * @param keyColumns the columns of its primary key or a unique constraint; none for plain inserts
      *     (a replayed micro-batch then adds its rows again: at least once)
      * @param conflict what a row with a key already stored does
+     * @param versionColumn with {@link Conflict#UPDATE}: the column whose greatest value wins, among
+     *     a partition's rows of one key and against the stored row; null: the last row in input order
      */
-    public record Table(String name, List<String> columns, List<String> keyColumns, Conflict conflict)
+    public record Table(
+            String name, List<String> columns, List<String> keyColumns, Conflict conflict, String versionColumn)
             implements Serializable {
         public Table {
             Objects.requireNonNull(name, "name");
             columns = List.copyOf(columns);
             keyColumns = List.copyOf(keyColumns);
             Objects.requireNonNull(conflict, "conflict");
+            if (versionColumn != null && (conflict != Conflict.UPDATE || !columns.contains(versionColumn))) {
+                throw new IllegalArgumentException("a version column is one of the columns of an upsert");
+            }
         }
 
-        /** The statement that moves the staged rows into the table. */
+        public Table(String name, List<String> columns, List<String> keyColumns, Conflict conflict) {
+            this(name, columns, keyColumns, conflict, null);
+        }
+
+        /**
+         * The statement that moves the staged rows into the table. With {@link Conflict#UPDATE},
+         * one row per key goes in: the last staged ({@value #STAGED_ORDER} order), or the greatest
+         * version; and a stored row with a greater version than the new one stays.
+         */
         String mergeStatement(String staging) {
             String list = String.join(", ", columns);
             String insert = "INSERT INTO " + name + " (" + list + ") SELECT " + list + " FROM " + staging;
@@ -83,11 +106,20 @@ public final class PostgresSink implements Serializable {
             List<String> others = columns.stream()
                     .filter(column -> !keyColumns.contains(column))
                     .toList();
-            String onConflict = " ON CONFLICT (" + String.join(", ", keyColumns) + ")";
-            return conflict == Conflict.IGNORE || others.isEmpty()
-                    ? insert + onConflict + " DO NOTHING"
-                    : insert + onConflict + " DO UPDATE SET "
-                            + others.stream().map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+            String keys = String.join(", ", keyColumns);
+            String onConflict = " ON CONFLICT (" + keys + ")";
+            if (conflict == Conflict.IGNORE || others.isEmpty()) {
+                return insert + onConflict + " DO NOTHING";
+            }
+            String latest = "INSERT INTO " + name + " (" + list + ") SELECT DISTINCT ON (" + keys + ") " + list
+                    + " FROM " + staging + " ORDER BY " + keys + ", "
+                    + (versionColumn == null ? "" : versionColumn + " DESC NULLS LAST, ") + STAGED_ORDER + " DESC";
+            String update = latest + onConflict + " DO UPDATE SET "
+                    + others.stream().map(c -> c + " = EXCLUDED." + c).collect(Collectors.joining(", "));
+            return versionColumn == null
+                    ? update
+                    : update + " WHERE " + name + "." + versionColumn + " IS NULL OR EXCLUDED." + versionColumn + " >= "
+                            + name + "." + versionColumn;
         }
     }
 
@@ -164,12 +196,14 @@ public final class PostgresSink implements Serializable {
         return "sluice_stage_" + table.replaceAll("[^A-Za-z0-9_]", "_");
     }
 
-    /** One partition's rows, staged by the target's write method; not thread-safe, lives for one task. */
+    /** One partition's rows, by the target's write method; not thread-safe, lives for one task. */
     private final class PartitionWrite {
+        private static final int DEAD_LETTER_FLUSH_BYTES = 1 << 20;
+
         private final Connection connection;
         private final Map<String, Long> deadLetters = new TreeMap<>();
-        private Staging rows;
-        private Staging dead;
+        private final List<Row> deadChunk = new ArrayList<>();
+        private RowSender dead;
 
         PartitionWrite(Connection connection) {
             this.connection = connection;
@@ -178,48 +212,53 @@ public final class PostgresSink implements Serializable {
         /** @param decided whether rows carry {@link #INPUT_COLUMNS} first; otherwise only the table's columns */
         BatchOutcome run(Iterator<Row> input, boolean decided) throws SQLException {
             createStagingTables();
-            try (Staging rowStaging = table == null
+            int firstColumn = decided ? INPUT_COLUMNS.size() : 0;
+            try (TableWrite rows = table == null
                             ? null
-                            : Staging.openSkippingExisting(
-                                    target.writeMethod(),
+                            : new TableWrite(
                                     connection,
-                                    table.name(),
+                                    table,
                                     stagingName(table.name()),
-                                    table.columns());
-                    Staging deadStaging = Staging.open(
+                                    target.writeMethod(),
+                                    firstColumn,
+                                    decided ? this::refused : null);
+                    RowSender deadSender = RowSender.open(
                             target.writeMethod(),
                             connection,
                             stagingName(deadLetterTable),
-                            List.of(DEAD_LETTER_COLUMNS.split(", ")))) {
-                rows = rowStaging;
-                dead = deadStaging;
-                int firstColumn = decided ? INPUT_COLUMNS.size() : 0;
+                            List.of(DEAD_LETTER_COLUMNS.split(", ")),
+                            0)) {
+                dead = deadSender;
                 while (input.hasNext()) {
                     Row row = input.next();
                     String reason = decided ? row.getString(5) : null;
                     if (reason == null) {
-                        appendRow(row, firstColumn);
+                        if (rows == null) {
+                            throw new IllegalStateException(
+                                    "pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
+                        }
+                        rows.add(row);
                     } else {
-                        appendDeadLetter(row, reason);
+                        deadLetter(row, reason, row.get(6));
                     }
                 }
                 if (rows != null) {
                     rows.finish();
                 }
-                dead.finish();
+                flushDeadLetters();
+                long refused = deadLetters.getOrDefault(WRITE_REJECTED, 0L);
+                long accepted = rows == null ? 0 : rows.rows() - refused;
+                long written = rows == null ? 0 : rows.written();
+                mergeDeadLetters();
+                return new BatchOutcome(written, accepted - written, deadLetters);
             }
-            long accepted = rows == null ? 0 : rows.rows();
-            long copied = rows == null ? 0 : rows.rowsInTarget();
-            long inserted = copied + mergeRows(accepted - copied);
-            mergeDeadLetters();
-            return new BatchOutcome(inserted, accepted - inserted, deadLetters);
         }
 
         private void createStagingTables() throws SQLException {
             try (Statement statement = connection.createStatement()) {
                 if (table != null) {
                     statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(table.name()) + " (LIKE "
-                            + table.name() + ") ON COMMIT DELETE ROWS");
+                            + table.name() + ", " + STAGED_ORDER + " bigserial) ON COMMIT DELETE ROWS");
                 }
                 statement.execute("CREATE TEMP TABLE IF NOT EXISTS " + stagingName(deadLetterTable)
                         + " ON COMMIT DELETE ROWS AS SELECT " + DEAD_LETTER_COLUMNS + " FROM " + deadLetterTable
@@ -227,28 +266,30 @@ public final class PostgresSink implements Serializable {
             }
         }
 
-        private void appendRow(Row row, int firstColumn) throws SQLException {
-            if (rows == null) {
-                throw new IllegalStateException(
-                        "pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
+        /** A decided row the table refused for its data: a dead letter saying why. */
+        private void refused(Row row, SQLException refusal) {
+            try {
+                deadLetter(row, WRITE_REJECTED, WriteRefusal.describe(refusal));
+            } catch (SQLException e) {
+                throw new IllegalStateException("Could not keep a refused row as a dead letter: " + e.getMessage(), e);
             }
-            rows.add(row, firstColumn);
         }
 
-        private void appendDeadLetter(Row row, String reason) throws SQLException {
-            dead.add(
-                    RowFactory.create(
-                            pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, row.get(6), row.get(4)),
-                    0);
+        private void deadLetter(Row row, String reason, Object detail) throws SQLException {
+            Row letter = RowFactory.create(
+                    pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, detail, row.get(4));
+            deadChunk.add(letter);
+            dead.buffer(letter);
             deadLetters.merge(reason, 1L, Long::sum);
+            if (dead.bufferedBytes() >= DEAD_LETTER_FLUSH_BYTES) {
+                flushDeadLetters();
+            }
         }
 
-        private long mergeRows(long staged) throws SQLException {
-            if (table == null || staged == 0) {
-                return 0;
-            }
-            try (Statement statement = connection.createStatement()) {
-                return statement.executeUpdate(table.mergeStatement(stagingName(table.name())));
+        private void flushDeadLetters() throws SQLException {
+            if (!deadChunk.isEmpty()) {
+                dead.sendBuffered(deadChunk);
+                deadChunk.clear();
             }
         }
 

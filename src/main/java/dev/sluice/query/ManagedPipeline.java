@@ -40,7 +40,7 @@ final class ManagedPipeline {
 
     volatile Instant nextRestartAt;
     volatile boolean gaveUp;
-    ScheduledFuture<?> pendingRestart;
+    volatile ScheduledFuture<?> pendingRestart;
     final AtomicLong failures = new AtomicLong();
     final AtomicLong restarts = new AtomicLong();
     private long rowsWritten;

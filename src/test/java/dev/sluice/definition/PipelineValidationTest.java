@@ -68,6 +68,41 @@ class PipelineValidationTest {
                         null,
                         null),
                 Arguments.of(
+                        "a version column of a console sink",
+                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\", \"versionColumn\": \"t\"}}",
+                        "sink.versionColumn",
+                        "only postgres sinks take versionColumn",
+                        null,
+                        null),
+                Arguments.of(
+                        "a version column without a key",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"sink\": {\"kind\": \"postgres\", \"table\": \"t\", \"versionColumn\": \"t\"}}",
+                        "sink.versionColumn",
+                        "it needs keyColumns and onConflict update",
+                        null,
+                        null),
+                Arguments.of(
+                        "a version column the result lacks",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT dataId AS data_id, gpsUtcTime AS t FROM events\"},"
+                                + " \"sink\": {\"kind\": \"postgres\", \"table\": \"t\", \"keyColumns\": [\"data_id\"],"
+                                + " \"versionColumn\": \"seen\"}}",
+                        "sink.versionColumn",
+                        "the result has no column 'seen'",
+                        null,
+                        null),
+                Arguments.of(
+                        "a version column of a type without order",
+                        "{\"source\": " + CAR_INFO
+                                + ", \"transform\": {\"sql\": \"SELECT dataId AS data_id, vhcleSped > 10 AS fast FROM events\"},"
+                                + " \"sink\": {\"kind\": \"postgres\", \"table\": \"t\", \"keyColumns\": [\"data_id\"],"
+                                + " \"versionColumn\": \"fast\"}}",
+                        "sink.versionColumn",
+                        "is a boolean; a version is a number, a text, a date or a timestamp",
+                        null,
+                        null),
+                Arguments.of(
                         "rows per file of a table",
                         "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\", \"rowsPerFile\": 10}}",
                         "sink.rowsPerFile",

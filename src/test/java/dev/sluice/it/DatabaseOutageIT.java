@@ -27,7 +27,8 @@ import org.springframework.jdbc.datasource.DriverManagerDataSource;
 /**
  * The packaged service writing into its own PostgreSQL server, which is shut down mid-stream for
  * longer than several triggers and then started again on the same data: the query fails,
- * restarts by itself with a growing backoff, and loses nothing.
+ * restarts by itself with a growing backoff, restarts at once when the server answers again
+ * (not when its backoff ends), and loses nothing.
  */
 class DatabaseOutageIT extends IntegrationTest {
 
@@ -71,8 +72,8 @@ class DatabaseOutageIT extends IntegrationTest {
                                 + Infrastructure.kafka().getBrokersAsString(),
                         "--sluice.checkpoint-root="
                                 + work.resolve("checkpoints").toUri(),
-                        "--sluice.restart.initial-backoff=1s",
-                        "--sluice.restart.max-backoff=4s",
+                        "--sluice.restart.initial-backoff=3s",
+                        "--sluice.restart.max-backoff=60s",
                         "--sluice.pipelines.car-info-to-postgres.topic=" + topic,
                         "--sluice.pipelines.car-info-to-postgres.trigger=1s",
                         "--sluice.pipelines.car-info-to-hdfs.auto-start=false"),
@@ -99,14 +100,19 @@ class DatabaseOutageIT extends IntegrationTest {
                 failing.at("/restart/nextAttemptAt").asText(),
                 failing.at("/failure/message").asText().lines().findFirst().orElse(""));
 
+        Instant scheduled = Instant.parse(failing.at("/restart/nextAttemptAt").asText());
         database = startDatabase(port, data);
         Instant up = Instant.now();
         await().atMost(DEADLINE)
                 .until(() -> rowCount(url, run) == 600
                         && "RUNNING".equals(status().path("state").asText()));
+        Instant recovered = Instant.now();
         log.info(
-                "Recovered {} ms after the database server came back",
-                Duration.between(up, Instant.now()).toMillis());
+                "Recovered {} ms after the database server came back ({} ms before the backoff's restart)",
+                Duration.between(up, recovered).toMillis(),
+                Duration.between(recovered, scheduled).toMillis());
+        // The probe saw the server answer again: no waiting out the backoff.
+        assertThat(recovered).isBefore(scheduled);
 
         assertThat(new JdbcTemplate(new DriverManagerDataSource(url, "postgres", "postgres"))
                         .queryForObject(

@@ -37,7 +37,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.ResponseEntity;
 
 /**
- * The four shipped example pipelines, exactly as {@code application-examples.yml} defines them
+ * The five shipped example pipelines, exactly as {@code application-examples.yml} defines them
  * (only their topics, paths and trigger interval moved for the test), created over the API and
  * fed known input: each one's exact output, its dead letters, and late records dropped and counted.
  */
@@ -107,6 +107,45 @@ class ExamplePipelinesIT extends IntegrationTest {
     }
 
     @Test
+    void vehicleLastPositionKeepsEachTerminalsNewestEventWhateverOrderTheyComeIn() {
+        String topic = newTopic("example_position");
+        jdbc.execute("DROP TABLE IF EXISTS vehicle_last_position");
+        createRunning(withSource(example("vehicle-last-position"), topic));
+        assertThat(get("/api/pipelines/vehicle-last-position")
+                        .getBody()
+                        .at("/engine/shape")
+                        .asText())
+                .isEqualTo("fused");
+
+        // Several events of one terminal in one micro-batch, the newest not last.
+        produce(
+                topic,
+                events(
+                        event("p1", "T1", T0.plusSeconds(10), 10, "A"),
+                        event("p2", "T1", T0.plusSeconds(30), 30, "A"),
+                        event("p3", "T1", T0.plusSeconds(20), 20, "A"),
+                        event("p4", "T2", T0.plusSeconds(5), 5, "B")));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(positions()).containsExactly("T1 30 10:00:30", "T2 5 10:00:05"));
+
+        // Later: an older event of T2 changes nothing, a newer one of T1 replaces its row.
+        produce(
+                topic,
+                events(event("p5", "T2", T0.plusSeconds(1), 1, "B"), event("p6", "T1", T0.plusSeconds(40), 40, "A")));
+        await().atMost(DEADLINE)
+                .untilAsserted(() -> assertThat(positions()).containsExactly("T1 40 10:00:40", "T2 5 10:00:05"));
+        awaitInputRows("vehicle-last-position", 6);
+        assertThat(positions()).containsExactly("T1 40 10:00:40", "T2 5 10:00:05");
+    }
+
+    private List<String> positions() {
+        return jdbc.queryForList(
+                "SELECT trmn_id || ' ' || speed || ' ' || to_char(gps_time AT TIME ZONE 'UTC', 'HH24:MI:SS')"
+                        + " FROM vehicle_last_position ORDER BY trmn_id",
+                String.class);
+    }
+
+    @Test
     void activeTerminalsKeepsEachClosedSlidingWindowsDistinctCountInMemory() {
         String topic = newTopic("example_terminals");
         createRunning(withSource(example("active-terminals-5m"), topic));
@@ -161,6 +200,7 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.value(),
                         sink.maxRows(),
                         sink.onConflict(),
+                        sink.versionColumn(),
                         sink.rowsPerFile())));
 
         produce(
@@ -229,6 +269,7 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.value(),
                         sink.maxRows(),
                         sink.onConflict(),
+                        sink.versionColumn(),
                         sink.rowsPerFile()),
                 example.outputMode(),
                 fastTrigger(),

@@ -12,6 +12,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import org.apache.spark.sql.Dataset;
@@ -130,6 +131,135 @@ class PostgresSinkIT extends IntegrationTest {
                 .isEqualTo(30.0);
     }
 
+    /**
+     * A keyed table fed raw events, many per key in one micro-batch: one row per key, the last in
+     * Kafka order; with a version column, the greatest version, whatever the order and partition
+     * they come in, and never older than the row already stored.
+     */
+    @ParameterizedTest
+    @EnumSource(WriteMethod.class)
+    void latestStateUpsertsKeepOneRowPerKeyTheLastOrTheGreatestVersion(WriteMethod method) {
+        String last = freshTable("latest_" + method.name().toLowerCase());
+        String versioned = freshTable("versioned_" + method.name().toLowerCase());
+        jdbc.update("INSERT INTO " + versioned + " VALUES ('T2', 99, ?)", Timestamp.from(AT.plusSeconds(30)));
+        List<Row> events = new ArrayList<>();
+        // T1 at 5, 9, 7 s; T2 at 20 s (older than the stored 30 s); T3 at 1..400 s, newest last.
+        int[][] t1 = {{5, 1}, {9, 2}, {7, 3}};
+        for (int[] event : t1) {
+            events.add(event(events.size(), "T1", event[1], event[0]));
+        }
+        events.add(event(events.size(), "T2", 4, 20));
+        for (int i = 1; i <= 400; i++) {
+            events.add(event(events.size(), "T3", i, i));
+        }
+        Dataset<Row> oneBatch = spark.createDataFrame(events, INPUT).coalesce(1);
+
+        BatchOutcome lastOutcome = new PostgresSink(
+                        target(method),
+                        "sink-it-latest",
+                        new PostgresSink.Table(last, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE),
+                        "dead_letter")
+                .write(oneBatch);
+        PostgresSink byVersion = new PostgresSink(
+                target(method),
+                "sink-it-versioned",
+                new PostgresSink.Table(versioned, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE, "seen_at"),
+                "dead_letter");
+        byVersion.write(oneBatch);
+        // The same events again, spread over three partitions in another order: nothing changes.
+        List<Row> reversed = new ArrayList<>(events);
+        Collections.reverse(reversed);
+        byVersion.write(spark.createDataFrame(reversed, INPUT).repartition(3));
+
+        assertThat(lastOutcome.rowsWritten()).isEqualTo(3);
+        assertThat(jdbc.queryForList("SELECT data_id || ' ' || speed FROM " + last + " ORDER BY data_id", String.class))
+                .containsExactly("T1 3", "T2 4", "T3 400");
+        assertThat(jdbc.queryForList(
+                        "SELECT data_id || ' ' || speed || ' ' || extract(epoch FROM seen_at - ?::timestamptz)"
+                                + " FROM " + versioned + " ORDER BY data_id",
+                        String.class,
+                        Timestamp.from(AT)))
+                .containsExactly("T1 2 9.000000", "T2 99 30.000000", "T3 400 400.000000");
+    }
+
+    /**
+     * A table with constraints of its own, fed rows some of which it refuses: each refused row is a
+     * dead letter saying why, every other row is stored, in the same transaction; a replay adds
+     * nothing twice.
+     */
+    @ParameterizedTest
+    @EnumSource(WriteMethod.class)
+    void rowsTheTableRefusesBecomeDeadLettersAndTheRestAreWritten(WriteMethod method) {
+        String table = "refusing_" + method.name().toLowerCase();
+        String pipeline = "sink-it-refusing-" + method.name().toLowerCase();
+        jdbc.execute("DROP TABLE IF EXISTS " + table);
+        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(8) PRIMARY KEY,"
+                + " speed double precision CONSTRAINT speed_below_1000 CHECK (speed < 1000),"
+                + " seen_at timestamptz NOT NULL)");
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        List<Row> rows = new ArrayList<>();
+        for (int i = 0; i < 3_000; i++) {
+            String key = i == 1_234 ? "k-far-too-long" : "k" + i;
+            double speed = i == 10 || i == 2_999 ? 5_000 : i % 100;
+            Timestamp seen = i == 2_000 ? null : Timestamp.from(AT.plusSeconds(i));
+            rows.add(accepted(i, key, speed, seen));
+        }
+        PostgresSink sink = new PostgresSink(
+                target(method),
+                pipeline,
+                new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.IGNORE),
+                "dead_letter");
+
+        BatchOutcome first = sink.write(spark.createDataFrame(rows, INPUT).coalesce(1));
+        BatchOutcome replayed = sink.write(spark.createDataFrame(rows, INPUT).repartition(2));
+
+        assertThat(first).isEqualTo(new BatchOutcome(2_996, 0, Map.of(PostgresSink.WRITE_REJECTED, 4L)));
+        assertThat(replayed).isEqualTo(new BatchOutcome(0, 2_996, Map.of(PostgresSink.WRITE_REJECTED, 4L)));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class))
+                .isEqualTo(2_996);
+        assertThat(jdbc.queryForObject(
+                        "SELECT count(*) FROM " + table + " WHERE data_id IN ('k9', 'k11', 'k1233', 'k1235', 'k2998')",
+                        Long.class))
+                .isEqualTo(5);
+        assertThat(jdbc.queryForList(
+                        "SELECT kafka_offset || ' ' || reason || ' ' || detail || ' ' || convert_from(raw_value, 'UTF8')"
+                                + " FROM dead_letter WHERE pipeline = ? ORDER BY kafka_offset",
+                        String.class,
+                        pipeline))
+                .satisfiesExactly(
+                        check -> assertThat(check)
+                                .startsWith("10 WRITE_REJECTED SQLSTATE 23514, constraint speed_below_1000: ")
+                                .endsWith(" raw-10"),
+                        tooLong -> assertThat(tooLong)
+                                .startsWith("1234 WRITE_REJECTED SQLSTATE 22001")
+                                .contains("value too long for type character varying(8)")
+                                .endsWith(" raw-1234"),
+                        notNull -> assertThat(notNull)
+                                .startsWith("2000 WRITE_REJECTED SQLSTATE 23502")
+                                .contains("seen_at")
+                                .endsWith(" raw-2000"),
+                        last -> assertThat(last).startsWith("2999 WRITE_REJECTED SQLSTATE 23514"));
+    }
+
+    private static Row event(int offset, String key, double speed, int second) {
+        return accepted(offset, key, speed, Timestamp.from(AT.plusSeconds(second)));
+    }
+
+    /** An accepted record's row: the Kafka record (value {@code raw-<offset>}), no reason, the table's columns. */
+    private static Row accepted(long offset, String key, Double speed, Timestamp seen) {
+        return RowFactory.create(
+                "t",
+                0,
+                offset,
+                Timestamp.from(AT),
+                ("raw-" + offset).getBytes(StandardCharsets.UTF_8),
+                null,
+                null,
+                key,
+                speed,
+                seen);
+    }
+
     /** A sink into a fresh table, as a pipeline with no dead letters left from an earlier run. */
     private record Fixture(String table, String pipeline, PostgresSink sink) {}
 
@@ -200,17 +330,7 @@ class PostgresSinkIT extends IntegrationTest {
     private Dataset<Row> batch(int from, int to, int rejected) {
         List<Row> rows = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            rows.add(RowFactory.create(
-                    "t",
-                    0,
-                    (long) i,
-                    Timestamp.from(AT),
-                    ("raw-" + i).getBytes(StandardCharsets.UTF_8),
-                    null,
-                    null,
-                    "k" + i,
-                    i / 100.0,
-                    Timestamp.from(AT.plusSeconds(i))));
+            rows.add(accepted(i, "k" + i, i / 100.0, Timestamp.from(AT.plusSeconds(i))));
         }
         for (int i = to; i < to + rejected; i++) {
             rows.add(RowFactory.create(

@@ -1,0 +1,184 @@
+package dev.sluice.pipeline;
+
+import java.sql.Connection;
+import java.sql.SQLException;
+import java.sql.Savepoint;
+import java.sql.Statement;
+import java.util.ArrayList;
+import java.util.List;
+import org.apache.spark.sql.Row;
+
+/**
+ * One partition's rows on their way into a table, a chunk at a time, each chunk under a savepoint
+ * of the partition's transaction.
+ *
+ * <p>With {@code COPY}, chunks go straight into the table while none of their rows is refused. A
+ * chunk the table refuses (a key it holds already, or a value it does not take) is rolled back to
+ * its savepoint, and it and the rest of the partition go through the staging table instead, each
+ * chunk merged into the table on its own ({@link PostgresSink.Table#mergeStatement}).
+ *
+ * <p>When the database refuses a staged chunk for its data (SQLSTATE classes 22 and 23: a value
+ * too long, a NOT NULL or CHECK constraint, a foreign key, another unique key), the chunk is
+ * halved, and the halves tried again, until each refused row stands alone: it goes to the
+ * {@link Refusals} and the rest are written, in the same transaction. Any other failure (the
+ * connection, the server) fails the partition, so its micro-batch is retried. Not thread-safe:
+ * lives for one task.
+ */
+final class TableWrite implements AutoCloseable {
+
+    private static final int DIRECT_FLUSH_BYTES = 4 << 20;
+    private static final int STAGED_FLUSH_BYTES = 1 << 20;
+
+    /** Where the rows the table refuses for their data go. */
+    interface Refusals {
+        void refuse(Row row, SQLException refusal);
+    }
+
+    private final Connection connection;
+    private final String merge;
+    private final String empty;
+    /** Rows into the table itself; null when rows are only staged. */
+    private final RowSender direct;
+
+    private final RowSender staged;
+    /** Null when a refused row fails the partition. */
+    private final Refusals refusals;
+
+    private List<Row> chunk = new ArrayList<>();
+    private boolean staging;
+    private long rows;
+    private long written;
+
+    /**
+     * @param staging the session-local staging table, with the table's columns and
+     *     {@link PostgresSink#STAGED_ORDER}
+     * @param from the row's value of the table's first column
+     */
+    TableWrite(
+            Connection connection,
+            PostgresSink.Table table,
+            String staging,
+            WriteMethod method,
+            int from,
+            Refusals refusals)
+            throws SQLException {
+        this.connection = connection;
+        this.merge = table.mergeStatement(staging);
+        this.empty = "TRUNCATE " + staging;
+        this.direct = method == WriteMethod.COPY
+                ? RowSender.open(method, connection, table.name(), table.columns(), from)
+                : null;
+        this.staged = RowSender.open(method, connection, staging, table.columns(), from);
+        this.staging = direct == null;
+        this.refusals = refusals;
+    }
+
+    void add(Row row) throws SQLException {
+        rows++;
+        chunk.add(row);
+        RowSender sender = staging ? staged : direct;
+        sender.buffer(row);
+        if (sender.bufferedBytes() >= (staging ? STAGED_FLUSH_BYTES : DIRECT_FLUSH_BYTES)) {
+            flush();
+        }
+    }
+
+    /** Writes what is buffered. */
+    void finish() throws SQLException {
+        flush();
+    }
+
+    /** The rows added. */
+    long rows() {
+        return rows;
+    }
+
+    /** Of those, the rows the table took (inserted, or updated by an upsert). */
+    long written() {
+        return written;
+    }
+
+    private void flush() throws SQLException {
+        if (chunk.isEmpty()) {
+            return;
+        }
+        List<Row> rows = chunk;
+        chunk = new ArrayList<>();
+        if (staging) {
+            stageAndMerge(rows, true);
+            return;
+        }
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            direct.sendBuffered(rows);
+            connection.releaseSavepoint(savepoint);
+            written += rows.size();
+            return;
+        } catch (SQLException e) {
+            if (!refusedForData(e)) {
+                throw e;
+            }
+            rollBack(savepoint, e);
+            staging = true;
+        }
+        stageAndMerge(rows, false);
+    }
+
+    /** Stages the rows and merges them; on a refusal for their data, halves them until it finds the refused ones. */
+    private void stageAndMerge(List<Row> rows, boolean buffered) throws SQLException {
+        Savepoint savepoint = connection.setSavepoint();
+        try {
+            if (buffered) {
+                staged.sendBuffered(rows);
+            } else {
+                staged.send(rows);
+            }
+            long merged;
+            try (Statement statement = connection.createStatement()) {
+                merged = statement.executeUpdate(merge);
+                statement.execute(empty);
+            }
+            connection.releaseSavepoint(savepoint);
+            written += merged;
+        } catch (SQLException e) {
+            if (refusals == null || !refusedForData(e)) {
+                throw e;
+            }
+            rollBack(savepoint, e);
+            if (rows.size() == 1) {
+                refusals.refuse(rows.get(0), e);
+                return;
+            }
+            int half = rows.size() / 2;
+            stageAndMerge(rows.subList(0, half), false);
+            stageAndMerge(rows.subList(half, rows.size()), false);
+        }
+    }
+
+    /** Rolls back to the savepoint; a failure to do so is kept with the first one, which is thrown. */
+    private void rollBack(Savepoint savepoint, SQLException cause) throws SQLException {
+        try {
+            connection.rollback(savepoint);
+        } catch (SQLException e) {
+            cause.addSuppressed(e);
+            throw cause;
+        }
+    }
+
+    /** Whether the database refused the rows for what they hold: SQLSTATE classes 22 and 23. */
+    static boolean refusedForData(SQLException e) {
+        String state = e.getSQLState();
+        if (state == null && e.getNextException() != null) {
+            state = e.getNextException().getSQLState();
+        }
+        return state != null && (state.startsWith("22") || state.startsWith("23"));
+    }
+
+    @Override
+    public void close() throws SQLException {
+        try (RowSender closingStaged = staged;
+                RowSender closingDirect = direct) {
+            // both closed
+        }
+    }
+}
