@@ -31,16 +31,7 @@ class PipelineConfiguration {
     DefinedPipeline carInfoToPostgres(SluiceProperties properties, PipelineEnvironment environment) {
         SluiceProperties.CarInfoToPostgres p = properties.pipelines().carInfoToPostgres();
         PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
-                new BuiltInDefinitions.Settings(
-                        CAR_INFO_TO_POSTGRES,
-                        p.autoStart(),
-                        p.topic(),
-                        p.startingOffsets(),
-                        p.maxOffsetsPerTrigger(),
-                        p.failOnDataLoss(),
-                        p.trigger()),
-                p.table(),
-                p.validation().limits());
+                p.settings(CAR_INFO_TO_POSTGRES), p.table(), p.validation().limits());
         return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment);
     }
 
@@ -49,14 +40,7 @@ class PipelineConfiguration {
     DefinedPipeline carInfoToHdfs(SluiceProperties properties, PipelineEnvironment environment) {
         SluiceProperties.CarInfoToHdfs p = properties.pipelines().carInfoToHdfs();
         PipelineDefinition definition = BuiltInDefinitions.carInfoToHdfs(
-                new BuiltInDefinitions.Settings(
-                        CAR_INFO_TO_HDFS,
-                        p.autoStart(),
-                        p.topic(),
-                        p.startingOffsets(),
-                        p.maxOffsetsPerTrigger(),
-                        p.failOnDataLoss(),
-                        p.trigger()),
+                p.settings(CAR_INFO_TO_HDFS),
                 p.path(),
                 p.rowsPerFile(),
                 p.validation().limits());

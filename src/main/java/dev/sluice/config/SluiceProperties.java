@@ -1,5 +1,6 @@
 package dev.sluice.config;
 
+import dev.sluice.definition.BuiltInDefinitions;
 import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.WriteMethod;
@@ -216,7 +217,13 @@ public record SluiceProperties(
             @Positive Long maxOffsetsPerTrigger,
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("car_info_table") String table,
-            @Valid @DefaultValue Validation validation) {}
+            @Valid @DefaultValue Validation validation) {
+
+        BuiltInDefinitions.Settings settings(String name) {
+            return new BuiltInDefinitions.Settings(
+                    name, autoStart, topic, startingOffsets, maxOffsetsPerTrigger, failOnDataLoss, trigger);
+        }
+    }
 
     /**
      * The {@code car-info-to-hdfs} pipeline.
@@ -243,7 +250,13 @@ public record SluiceProperties(
             @DefaultValue("true") boolean failOnDataLoss,
             @NotBlank @DefaultValue("./data/car_info") String path,
             @Positive @DefaultValue("250000") long rowsPerFile,
-            @Valid @DefaultValue Validation validation) {}
+            @Valid @DefaultValue Validation validation) {
+
+        BuiltInDefinitions.Settings settings(String name) {
+            return new BuiltInDefinitions.Settings(
+                    name, autoStart, topic, startingOffsets, maxOffsetsPerTrigger, failOnDataLoss, trigger);
+        }
+    }
 
     /**
      * The ranges a car_info event must fall in (an event without {@code dataId} is always rejected).

@@ -53,7 +53,7 @@ final class FusedShape {
         }
     }
 
-    private static final String CORRUPT = "_corrupt_record";
+    private static final String CORRUPT = ParsedRecords.CORRUPT;
 
     private FusedShape() {}
 

@@ -1,15 +1,21 @@
 package dev.sluice.definition;
 
+import static org.apache.spark.sql.functions.col;
+
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.definition.PipelineDefinition.Source;
 import dev.sluice.definition.PipelineDefinition.TriggerKind;
 import dev.sluice.pipeline.CarInfoSchema;
+import dev.sluice.pipeline.KafkaSource;
+import dev.sluice.pipeline.StartingPoint;
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.regex.Pattern;
 import java.util.regex.PatternSyntaxException;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /** {@code kafka}: records of topics, or of a topic pattern; values in json, csv or text. */
 final class KafkaSourceKind implements SourceKindSpec {
@@ -80,6 +86,26 @@ final class KafkaSourceKind implements SourceKindSpec {
             }
         }
         return problems;
+    }
+
+    /** A continuous query reads text values only (checked): nothing to reject. */
+    @Override
+    public boolean raw(PipelineDefinition definition) {
+        return definition.trigger().kind() != TriggerKind.CONTINUOUS;
+    }
+
+    @Override
+    public Dataset<Row> read(PlanBuilder plan, StartingPoint from) {
+        KafkaSource source = DefinedPipeline.kafkaSource(plan.definition().source(), plan.environment());
+        Dataset<Row> records = plan.step(
+                "source",
+                () -> source.load(plan.spark(), from)
+                        .select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value")));
+        return raw(plan.definition())
+                ? records
+                : plan.step(
+                        "source",
+                        () -> records.select(col("value").cast("string").as("value")));
     }
 
     @Override

@@ -3,41 +3,28 @@ package dev.sluice.definition;
 import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
-import static org.apache.spark.sql.functions.input_file_name;
-import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.not;
-import static org.apache.spark.sql.functions.posexplode;
-import static org.apache.spark.sql.functions.split;
 import static org.apache.spark.sql.functions.sum;
-import static org.apache.spark.sql.functions.trim;
 import static org.apache.spark.sql.functions.when;
 
-import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.definition.PipelineDefinition.Source;
-import dev.sluice.definition.PipelineDefinition.SourceKind;
 import dev.sluice.definition.PipelineDefinition.Transform;
 import dev.sluice.definition.PipelineDefinition.TriggerKind;
-import dev.sluice.pipeline.CarInfoLimits;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.CarInfoSchema;
-import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
-import java.io.IOException;
 import java.util.ArrayList;
 import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.hadoop.fs.FileSystem;
-import org.apache.hadoop.fs.Path;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Encoders;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
-import org.apache.spark.sql.streaming.DataStreamReader;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampType;
@@ -65,48 +52,15 @@ final class PlanBuilder {
 
     PipelinePlanner.Plan build(StartingPoint from) {
         Source source = definition.source();
+        SourceKindSpec kind = SourceKindSpec.of(source.kind());
+        Dataset<Row> read = kind.read(this, from);
         List<String> reasons = List.of();
-        Dataset<Row> events;
-        if (source.kind() == SourceKind.RATE) {
-            DataStreamReader reader = spark.readStream().format("rate");
-            if (source.rowsPerSecond() != null) {
-                reader = reader.option("rowsPerSecond", source.rowsPerSecond());
-            }
-            if (definition.trigger().kind() == TriggerKind.CONTINUOUS) {
-                // A continuous task holds its core for the life of the query: one, not one per core.
-                reader = reader.option("numPartitions", 1);
-            }
-            events = step("source", reader::load);
-        } else if (source.kind() == SourceKind.FILE && source.formatOrDefault() == RecordFormat.PARQUET) {
-            StructType schema = schema();
-            events = ensureDirectory(source.path())
-                    ? step("source", () -> fileReader().schema(schema).parquet(source.path()))
-                    : FileSourceStandIn.of(spark, "parquet", source.path(), schema);
-        } else if (definition.trigger().kind() == TriggerKind.CONTINUOUS) {
-            // Text values only (checked): nothing to reject, so no dead letters to write.
-            events = step(
-                    "source",
-                    () -> kafka(from).select(col("value").cast("string").as("value")));
-        } else {
-            Dataset<Row> raw = source.kind() == SourceKind.KAFKA ? kafka(from) : lines();
-            Dataset<Row> parsed;
-            List<String> fields;
-            if (PipelinePlanner.CAR_INFO.equals(source.schemaName())) {
-                CarInfoParser parser = CarInfoParser.forEvents(CarInfoLimits.DEFAULT);
-                parsed = parser.parse(raw).withColumnRenamed(CarInfoParser.CAR, RecordParser.RECORD);
-                fields = List.of(CarInfoSchema.SCHEMA.fieldNames());
-                reasons = new ArrayList<>(parser.reasons());
-            } else {
-                RecordParser parser = RecordParser.of(
-                        source.formatOrDefault(), source.formatOrDefault() == RecordFormat.TEXT ? null : schema());
-                parsed = step("source", () -> parser.parse(raw));
-                fields = List.of(
-                        source.formatOrDefault() == RecordFormat.TEXT
-                                ? RecordParser.textSchema().fieldNames()
-                                : schema().fieldNames());
-                reasons = new ArrayList<>(parser.reasons());
-            }
-            events = routeRejected(parsed, fields, reasons);
+        Dataset<Row> events = read;
+        if (kind.raw(definition)) {
+            RecordFormatSpec format = step("source.schema", () -> RecordFormatSpec.of(source, this::schema));
+            Dataset<Row> parsed = step("source", () -> format.parse(read));
+            reasons = new ArrayList<>(format.reasons());
+            events = routeRejected(parsed, List.of(format.fields().fieldNames()), reasons);
         }
         events = eventTime(events);
         Dataset<Row> output = sql(events);
@@ -118,77 +72,25 @@ final class PlanBuilder {
         return new PipelinePlanner.Plan(output, List.copyOf(reasons), stateful, null);
     }
 
-    private Dataset<Row> kafka(StartingPoint from) {
-        KafkaSource source = DefinedPipeline.kafkaSource(definition.source(), environment);
-        return step(
-                "source",
-                () -> source.load(spark, from)
-                        .select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value")));
+    SparkSession spark() {
+        return spark;
     }
 
-    /**
-     * Each non-blank line of each new file as one record: the file's path as its topic, the line
-     * number as its offset. Files are read whole, so line numbers are exact and stable, and a
-     * replayed micro-batch writes the same dead letters.
-     */
-    private Dataset<Row> lines() {
-        Source source = definition.source();
-        Dataset<Row> files = ensureDirectory(source.path())
-                ? step(
-                        "source",
-                        () -> fileReader()
-                                .format("text")
-                                .option("wholetext", true)
-                                .load(source.path()))
-                : FileSourceStandIn.of(spark, "text", source.path(), RecordParser.textSchema());
-        return step(
-                "source",
-                () -> files.select(input_file_name().as("topic"), posexplode(split(col("value"), "\r?\n")))
-                        .where(length(trim(col("col"))).gt(0))
-                        .select(
-                                col("topic"),
-                                lit(0).as("partition"),
-                                col("pos").plus(1).cast("long").as("offset"),
-                                lit(null).cast("timestamp").as("timestamp"),
-                                col("col").cast("binary").as("value")));
+    PipelineDefinition definition() {
+        return definition;
     }
 
-    private DataStreamReader fileReader() {
-        Source source = definition.source();
-        DataStreamReader reader = spark.readStream();
-        if (source.maxFilesPerTrigger() != null) {
-            reader = reader.option("maxFilesPerTrigger", source.maxFilesPerTrigger());
-        }
-        if (source.latestFirst() != null) {
-            reader = reader.option("latestFirst", source.latestFirst());
-        }
-        return reader;
+    PipelineEnvironment environment() {
+        return environment;
     }
 
-    /**
-     * Creates a file source's folder when the pipeline starts; when only checking, tells whether
-     * it exists (a stand-in source of the same schema is checked when it does not).
-     */
-    private boolean ensureDirectory(String path) {
-        try {
-            Path directory = new Path(path);
-            FileSystem fs = directory.getFileSystem(spark.sparkContext().hadoopConfiguration());
-            if (fs.exists(directory)) {
-                return true;
-            }
-            if (checking) {
-                return false;
-            }
-            fs.mkdirs(directory);
-            return true;
-        } catch (IOException | IllegalArgumentException e) {
-            throw new InvalidDefinitionException(
-                    definition.name(),
-                    List.of(new DefinitionProblem("source.path", "cannot open " + path + ": " + e.getMessage())));
-        }
+    /** Whether the plan is only checked: nothing is created. */
+    boolean checking() {
+        return checking;
     }
 
-    private StructType schema() {
+    /** The fields the definition declares (its schema, or a named one). */
+    StructType schema() {
         Source source = definition.source();
         if (PipelinePlanner.CAR_INFO.equals(source.schemaName())) {
             return CarInfoSchema.SCHEMA;
@@ -210,7 +112,7 @@ final class PlanBuilder {
                 col(CarInfoParser.REJECT_REASON).as("__reason"),
                 col(CarInfoParser.REJECT_DETAIL).as("__detail")));
         for (String field : fields) {
-            columns.add(col(RecordParser.RECORD + ".`" + field + "`").as(field));
+            columns.add(col(RecordFormatSpec.RECORD + ".`" + field + "`").as(field));
         }
         definition
                 .source()
@@ -291,7 +193,8 @@ final class PlanBuilder {
                         spark, events, definition.transform().sqlOrDefault()));
     }
 
-    private <T> T step(String field, Supplier<T> step) {
+    /** Runs a step of the plan; a Spark error in it becomes a problem of that part of the definition. */
+    <T> T step(String field, Supplier<T> step) {
         try {
             return step.get();
         } catch (InvalidDefinitionException e) {

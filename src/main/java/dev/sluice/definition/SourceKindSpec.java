@@ -1,13 +1,17 @@
 package dev.sluice.definition;
 
 import dev.sluice.definition.PipelineDefinition.SourceKind;
+import dev.sluice.pipeline.StartingPoint;
 import java.util.EnumMap;
 import java.util.List;
 import java.util.Map;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
 
 /**
- * A kind of source: the settings it takes, checked before Spark sees the definition. Each kind
- * is one class, found by its name ({@link #of}); nothing else switches on source kinds' settings.
+ * A kind of source: the settings it takes, checked before Spark sees the definition, and the
+ * reader of a plan. Each kind is one class, found by its name ({@link #of}); nothing else switches
+ * on source kinds.
  */
 interface SourceKindSpec {
 
@@ -21,6 +25,18 @@ interface SourceKindSpec {
 
     /** Whether records of this kind are parsed with a schema (and may be rejected). */
     default boolean parsed() {
+        return true;
+    }
+
+    /**
+     * The source of the plan being built: with {@link #raw}, records to parse ({@code topic},
+     * {@code partition}, {@code offset}, {@code timestamp}, the binary {@code value}); otherwise
+     * rows as they are. A Spark error names the part of the definition it came from.
+     */
+    Dataset<Row> read(PlanBuilder plan, StartingPoint from);
+
+    /** Whether {@link #read} gives records to parse and reject, or rows as they are. */
+    default boolean raw(PipelineDefinition definition) {
         return true;
     }
 

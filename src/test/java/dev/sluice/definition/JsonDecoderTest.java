@@ -3,7 +3,6 @@ package dev.sluice.definition;
 import static org.apache.spark.sql.functions.col;
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.CarInfoSchema;
 import dev.sluice.pipeline.JsonDecoder;
@@ -105,13 +104,13 @@ class JsonDecoderTest {
         StructType schema = carInfo ? CarInfoSchema.SCHEMA : SqlPolicy.schema(ddl);
         List<byte[]> values = records(schema, new Random(ddl.hashCode()));
 
-        RecordParser general = RecordParser.of(RecordFormat.JSON, schema);
+        RecordFormatSpec general = new JsonRecords(schema);
         List<Row> expected = general.parse(TestSpark.kafkaRecords(AT, values))
                 .select(
                         col("offset"),
                         col(CarInfoParser.REJECT_REASON),
                         col(CarInfoParser.REJECT_DETAIL),
-                        col(RecordParser.RECORD))
+                        col(RecordFormatSpec.RECORD))
                 .orderBy("offset")
                 .collectAsList();
         JsonDecoder decoder = new JsonDecoder(schema, "UTC");
