@@ -1,6 +1,6 @@
 package dev.sluice.api;
 
-import dev.sluice.query.PipelineException;
+import dev.sluice.run.PipelineException;
 
 /** Rows were asked of a pipeline that keeps none in memory. */
 class NoMemoryTableException extends PipelineException {

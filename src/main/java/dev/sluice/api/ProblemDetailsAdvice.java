@@ -7,10 +7,10 @@ import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sluice.definition.InvalidDefinitionException;
 import dev.sluice.definition.PipelineConflictException;
-import dev.sluice.query.CheckpointAccessException;
-import dev.sluice.query.QueryStartException;
-import dev.sluice.query.QueryStateConflictException;
-import dev.sluice.query.UnknownQueryException;
+import dev.sluice.run.CheckpointAccessException;
+import dev.sluice.run.RunStartException;
+import dev.sluice.run.RunStateConflictException;
+import dev.sluice.run.UnknownPipelineException;
 import jakarta.validation.ConstraintViolationException;
 import java.util.Arrays;
 import java.util.List;
@@ -44,16 +44,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
 
     private static final Logger log = LoggerFactory.getLogger(ProblemDetailsAdvice.class);
 
-    @ExceptionHandler(UnknownQueryException.class)
-    ResponseEntity<ProblemDetail> unknownQuery(UnknownQueryException e) {
+    @ExceptionHandler(UnknownPipelineException.class)
+    ResponseEntity<ProblemDetail> unknownQuery(UnknownPipelineException e) {
         ProblemDetail problem =
                 ProblemResponses.problem(HttpStatus.NOT_FOUND, "unknown-query", "Unknown pipeline", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
     }
 
-    @ExceptionHandler(QueryStateConflictException.class)
-    ResponseEntity<ProblemDetail> stateConflict(QueryStateConflictException e) {
+    @ExceptionHandler(RunStateConflictException.class)
+    ResponseEntity<ProblemDetail> stateConflict(RunStateConflictException e) {
         ProblemDetail problem = ProblemResponses.problem(
                 HttpStatus.CONFLICT, "query-state-conflict", "Pipeline state conflict", e.getMessage());
         problem.setProperty("name", e.name());
@@ -87,8 +87,8 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
         return respond(problem);
     }
 
-    @ExceptionHandler(QueryStartException.class)
-    ResponseEntity<ProblemDetail> startFailed(QueryStartException e) {
+    @ExceptionHandler(RunStartException.class)
+    ResponseEntity<ProblemDetail> startFailed(RunStartException e) {
         if (e.getCause() instanceof InvalidDefinitionException invalid) {
             // A stored definition that no longer passes the checks: the caller must change it.
             ProblemDetail problem = ProblemResponses.problem(

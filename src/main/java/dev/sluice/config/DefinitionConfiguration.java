@@ -8,7 +8,7 @@ import dev.sluice.definition.PipelineCatalog;
 import dev.sluice.definition.PipelineDefinitionStore;
 import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.pipeline.JdbcTarget;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
 import java.util.List;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
@@ -45,7 +45,7 @@ class DefinitionConfiguration {
     @Bean
     PipelineCatalog pipelineCatalog(
             SparkSession spark,
-            StreamingQueryManager manager,
+            PipelineRuns manager,
             PipelineDefinitionStore store,
             PipelineEnvironment environment,
             DataSource dataSource,

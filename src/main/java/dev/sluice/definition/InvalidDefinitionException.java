@@ -1,6 +1,6 @@
 package dev.sluice.definition;
 
-import dev.sluice.query.PipelineException;
+import dev.sluice.run.PipelineException;
 import java.util.List;
 import java.util.stream.Collectors;
 

@@ -4,9 +4,9 @@ import dev.sluice.definition.DefinedPipeline.Origin;
 import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.SinkKind;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.query.QueryStartException;
-import dev.sluice.query.QueryState;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
+import dev.sluice.run.RunStartException;
+import dev.sluice.run.RunState;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
@@ -39,7 +39,7 @@ public class PipelineCatalog {
             PipelineView.Engine engine) {}
 
     private final SparkSession spark;
-    private final StreamingQueryManager manager;
+    private final PipelineRuns manager;
     private final PipelineDefinitionStore store;
     private final PipelineEnvironment environment;
     private final DefinitionPlaces places;
@@ -47,7 +47,7 @@ public class PipelineCatalog {
 
     public PipelineCatalog(
             SparkSession spark,
-            StreamingQueryManager manager,
+            PipelineRuns manager,
             PipelineDefinitionStore store,
             PipelineEnvironment environment,
             DataSource dataSource,
@@ -114,7 +114,7 @@ public class PipelineCatalog {
     /** Checks a definition as {@link #create} would, without creating it. */
     public PipelineView dryRun(PipelineDefinition definition) {
         Entry entry = check(requireName(definition), Origin.API);
-        return view(entry, QueryState.STOPPED);
+        return view(entry, RunState.STOPPED);
     }
 
     public synchronized PipelineView create(PipelineDefinition definition) {
@@ -146,8 +146,8 @@ public class PipelineCatalog {
                             "is '" + definition.name() + "' but the path names '" + name
                                     + "'; a pipeline cannot be renamed")));
         }
-        QueryState state = manager.state(name);
-        if (state != QueryState.STOPPED && state != QueryState.FAILED) {
+        RunState state = manager.state(name);
+        if (state != RunState.STOPPED && state != RunState.FAILED) {
             throw new PipelineConflictException(
                     name,
                     "running",
@@ -190,9 +190,9 @@ public class PipelineCatalog {
     /** Stops (if it runs) and removes an API pipeline; its checkpoint too, when asked. */
     public synchronized void delete(String name, boolean deleteCheckpoint) {
         Entry entry = editable(name);
-        QueryState state = manager.state(name);
-        if (state == QueryState.RUNNING
-                || state == QueryState.FAILED && manager.status(name).restart() != null) {
+        RunState state = manager.state(name);
+        if (state == RunState.RUNNING
+                || state == RunState.FAILED && manager.status(name).restart() != null) {
             manager.stop(name);
         }
         if (deleteCheckpoint) {
@@ -229,7 +229,7 @@ public class PipelineCatalog {
     private void startQuietly(String name) {
         try {
             manager.start(name);
-        } catch (QueryStartException e) {
+        } catch (RunStartException e) {
             // The status says why; the pipeline exists either way.
         }
     }
@@ -269,14 +269,14 @@ public class PipelineCatalog {
 
     private PipelineView view(String name) {
         Entry entry = defined.get(name);
-        QueryState state = manager.state(name);
+        RunState state = manager.state(name);
         if (entry == null || manager.pipeline(name) != entry.pipeline()) {
             return new PipelineView(name, "built-in", false, state, null, null, null, null);
         }
         return view(entry, state);
     }
 
-    private static PipelineView view(Entry entry, QueryState state) {
+    private static PipelineView view(Entry entry, RunState state) {
         DefinedPipeline pipeline = entry.pipeline();
         return new PipelineView(
                 pipeline.name(),

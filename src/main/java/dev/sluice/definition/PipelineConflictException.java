@@ -1,6 +1,6 @@
 package dev.sluice.definition;
 
-import dev.sluice.query.PipelineException;
+import dev.sluice.run.PipelineException;
 
 /** A change to a pipeline definition that its current state does not allow. */
 public class PipelineConflictException extends PipelineException {

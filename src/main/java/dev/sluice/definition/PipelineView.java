@@ -1,7 +1,7 @@
 package dev.sluice.definition;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
-import dev.sluice.query.QueryState;
+import dev.sluice.run.RunState;
 import java.util.List;
 
 /**
@@ -23,7 +23,7 @@ public record PipelineView(
         String name,
         String origin,
         boolean editable,
-        QueryState state,
+        RunState state,
         PipelineDefinition definition,
         List<MemoryTables.Column> columns,
         String ddl,

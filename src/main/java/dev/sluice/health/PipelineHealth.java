@@ -1,8 +1,8 @@
 package dev.sluice.health;
 
-import dev.sluice.query.DesiredState;
-import dev.sluice.query.QueryState;
-import dev.sluice.query.QueryStatus;
+import dev.sluice.run.DesiredState;
+import dev.sluice.run.PipelineStatus;
+import dev.sluice.run.RunState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.LinkedHashMap;
@@ -26,14 +26,14 @@ public final class PipelineHealth {
 
     private PipelineHealth() {}
 
-    public static Health of(QueryStatus status, Duration staleAfter, Instant now) {
+    public static Health of(PipelineStatus status, Duration staleAfter, Instant now) {
         Map<String, Object> details = new LinkedHashMap<>();
         details.put("state", status.state());
         details.put("desired", status.desired());
         Instant lastActive =
                 status.lastProgress() != null ? status.lastProgress().timestamp() : status.startedAt();
         Duration sinceProgress =
-                lastActive == null || status.state() != QueryState.RUNNING ? null : Duration.between(lastActive, now);
+                lastActive == null || status.state() != RunState.RUNNING ? null : Duration.between(lastActive, now);
         if (sinceProgress != null) {
             details.put("lastProgressAgeSeconds", Math.max(0, sinceProgress.toSeconds()));
         }
@@ -62,7 +62,7 @@ public final class PipelineHealth {
                 break;
             case FAILED:
                 health = Status.DOWN;
-                QueryStatus.Restart restart = status.restart();
+                PipelineStatus.Restart restart = status.restart();
                 String why = status.failure() == null
                         ? "Failed"
                         : "Failed: " + status.failure().message();

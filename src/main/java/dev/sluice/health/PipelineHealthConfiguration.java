@@ -1,7 +1,7 @@
 package dev.sluice.health;
 
 import dev.sluice.config.SluiceProperties;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
 import java.time.Clock;
 import java.util.Iterator;
 import java.util.function.Function;
@@ -20,7 +20,7 @@ import org.springframework.context.annotation.Configuration;
 class PipelineHealthConfiguration {
 
     @Bean
-    CompositeHealthContributor pipelinesHealthContributor(StreamingQueryManager manager, SluiceProperties properties) {
+    CompositeHealthContributor pipelinesHealthContributor(PipelineRuns manager, SluiceProperties properties) {
         Clock clock = Clock.systemUTC();
         Function<String, HealthIndicator> indicator = name -> () ->
                 PipelineHealth.of(manager.status(name), properties.monitoring().staleAfter(), clock.instant());

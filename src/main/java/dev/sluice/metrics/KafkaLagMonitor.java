@@ -4,9 +4,9 @@ import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.pipeline.KafkaSource;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.query.LagSource;
-import dev.sluice.query.QueryStatus;
-import dev.sluice.query.RegistryListener;
+import dev.sluice.run.LagSource;
+import dev.sluice.run.PipelineStatus;
+import dev.sluice.run.RegistryListener;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.time.Duration;
@@ -22,6 +22,7 @@ import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Executors;
 import java.util.concurrent.ScheduledExecutorService;
 import java.util.concurrent.TimeUnit;
+import java.util.function.Supplier;
 import org.apache.hadoop.conf.Configuration;
 import org.apache.kafka.common.TopicPartition;
 import org.slf4j.Logger;
@@ -49,7 +50,9 @@ public class KafkaLagMonitor implements LagSource, RegistryListener, AutoCloseab
     private static final Logger log = LoggerFactory.getLogger(KafkaLagMonitor.class);
 
     private final MeterRegistry registry;
-    private final Map<String, Pipeline> pipelines = new ConcurrentHashMap<>();
+    /** The pipelines, read from the one registry of them each time. */
+    private volatile Supplier<List<Pipeline>> pipelines = List::of;
+
     private final Configuration hadoop;
     private final Clock clock;
     private final Map<String, LagTrack> tracks = new ConcurrentHashMap<>();
@@ -57,11 +60,15 @@ public class KafkaLagMonitor implements LagSource, RegistryListener, AutoCloseab
     private final Map<String, String> failing = new ConcurrentHashMap<>();
     private ScheduledExecutorService poller;
 
-    public KafkaLagMonitor(MeterRegistry registry, List<Pipeline> pipelines, Configuration hadoop, Clock clock) {
+    public KafkaLagMonitor(MeterRegistry registry, Configuration hadoop, Clock clock) {
         this.registry = registry;
         this.hadoop = hadoop;
         this.clock = clock;
-        pipelines.forEach(pipeline -> this.pipelines.put(pipeline.name(), pipeline));
+    }
+
+    /** Where the pipelines are: the runs' registry. */
+    public void watch(Supplier<List<Pipeline>> pipelines) {
+        this.pipelines = pipelines;
     }
 
     /** Reads the brokers and checkpoints once now, then every {@code interval} in the background. */
@@ -76,19 +83,17 @@ public class KafkaLagMonitor implements LagSource, RegistryListener, AutoCloseab
     }
 
     @Override
-    public void added(Pipeline pipeline) {
-        pipelines.put(pipeline.name(), pipeline);
-    }
+    public void added(Pipeline pipeline) {}
 
+    /** Forgets what was measured of a pipeline that is gone (or replaced by a new definition). */
     @Override
     public void removed(String name) {
-        pipelines.remove(name);
         tracks.remove(name);
         failing.remove(name);
     }
 
     @Override
-    public Optional<QueryStatus.Lag> lag(String pipeline) {
+    public Optional<PipelineStatus.Lag> lag(String pipeline) {
         LagTrack track = tracks.get(pipeline);
         return track == null ? Optional.empty() : track.lag();
     }
@@ -132,7 +137,7 @@ public class KafkaLagMonitor implements LagSource, RegistryListener, AutoCloseab
 
     /** Reads the latest offsets of every Kafka pipeline's topic, and stopped pipelines' checkpoints. */
     void refresh() {
-        for (Pipeline pipeline : pipelines.values()) {
+        for (Pipeline pipeline : pipelines.get()) {
             Optional<KafkaSource> source = pipeline.kafkaSource();
             if (source.isEmpty()) {
                 continue;

@@ -1,6 +1,6 @@
 package dev.sluice.metrics;
 
-import dev.sluice.query.QueryStatus;
+import dev.sluice.run.PipelineStatus;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.util.Map;
@@ -38,7 +38,7 @@ final class LagGauges {
      * @param lag the lag, or null when unknown
      * @param running whether the pipeline runs: a backlog with no known rate then takes forever
      */
-    void show(QueryStatus.Lag lag, boolean running) {
+    void show(PipelineStatus.Lag lag, boolean running) {
         if (lag == null) {
             max.set(Double.NaN);
             backlog.set(Double.NaN);

@@ -1,6 +1,6 @@
 package dev.sluice.metrics;
 
-import dev.sluice.query.QueryStatus;
+import dev.sluice.run.PipelineStatus;
 import java.time.Clock;
 import java.time.Instant;
 import java.util.HashMap;
@@ -23,7 +23,7 @@ final class LagTrack {
     private boolean liveProgress;
     private double rate = Double.NaN;
     private Instant measuredAt;
-    private QueryStatus.Lag lag;
+    private PipelineStatus.Lag lag;
 
     LagTrack(Clock clock, LagGauges gauges) {
         this.clock = clock;
@@ -75,7 +75,7 @@ final class LagTrack {
         update();
     }
 
-    synchronized Optional<QueryStatus.Lag> lag() {
+    synchronized Optional<PipelineStatus.Lag> lag() {
         return Optional.ofNullable(lag);
     }
 
@@ -104,7 +104,7 @@ final class LagTrack {
             } else if (running && rate > 0) {
                 seconds = total / rate;
             }
-            lag = new QueryStatus.Lag(
+            lag = new PipelineStatus.Lag(
                     total,
                     most,
                     partitions,

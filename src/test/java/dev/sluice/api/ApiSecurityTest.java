@@ -17,7 +17,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 import dev.sluice.audit.AuditEntry;
 import dev.sluice.audit.AuditStore;
 import dev.sluice.definition.MemoryTables;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
 import java.util.List;
 import org.hamcrest.Matchers;
 import org.junit.jupiter.api.Test;
@@ -35,7 +35,7 @@ import org.springframework.test.web.servlet.MockMvc;
  * {@code api-token} is an admin token.
  */
 @WebMvcTest(
-        controllers = QueryController.class,
+        controllers = RunController.class,
         properties = {
             "sluice.security.api-token=" + ApiSecurityTest.TOKEN,
             "sluice.security.viewer-tokens=" + ApiSecurityTest.VIEWER,
@@ -52,7 +52,7 @@ class ApiSecurityTest {
     private MockMvc mvc;
 
     @MockitoBean
-    private StreamingQueryManager manager;
+    private PipelineRuns manager;
 
     @MockitoBean
     private AuditStore auditStore;

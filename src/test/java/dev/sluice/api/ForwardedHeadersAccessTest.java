@@ -5,7 +5,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.sluice.audit.AuditStore;
 import dev.sluice.definition.MemoryTables;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.boot.test.autoconfigure.web.servlet.WebMvcTest;
@@ -17,7 +17,7 @@ import org.springframework.test.web.servlet.MockMvc;
  * Where the server takes forwarded headers as the client's address, a local address proves
  * nothing: without credentials the control API then answers nobody.
  */
-@WebMvcTest(controllers = QueryController.class, properties = "server.forward-headers-strategy=native")
+@WebMvcTest(controllers = RunController.class, properties = "server.forward-headers-strategy=native")
 @Import({SecurityConfiguration.class, AuditTrail.class, MemoryTables.class})
 class ForwardedHeadersAccessTest {
 
@@ -25,7 +25,7 @@ class ForwardedHeadersAccessTest {
     private MockMvc mvc;
 
     @MockitoBean
-    private StreamingQueryManager manager;
+    private PipelineRuns manager;
 
     @MockitoBean
     private AuditStore auditStore;

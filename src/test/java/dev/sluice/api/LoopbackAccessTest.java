@@ -8,7 +8,7 @@ import static org.springframework.test.web.servlet.result.MockMvcResultMatchers.
 
 import dev.sluice.audit.AuditStore;
 import dev.sluice.definition.MemoryTables;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
 import java.util.List;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
@@ -20,7 +20,7 @@ import org.springframework.test.web.servlet.MockMvc;
 import org.springframework.test.web.servlet.request.RequestPostProcessor;
 
 /** Without any credential configured, the control API answers clients on this host only, and not through a proxy. */
-@WebMvcTest(controllers = QueryController.class)
+@WebMvcTest(controllers = RunController.class)
 @Import({SecurityConfiguration.class, AuditTrail.class, MemoryTables.class})
 class LoopbackAccessTest {
 
@@ -28,7 +28,7 @@ class LoopbackAccessTest {
     private MockMvc mvc;
 
     @MockitoBean
-    private StreamingQueryManager manager;
+    private PipelineRuns manager;
 
     @MockitoBean
     private AuditStore auditStore;

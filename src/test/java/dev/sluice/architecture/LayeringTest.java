@@ -31,7 +31,7 @@ class LayeringTest {
                     "dev.sluice.api..",
                     "dev.sluice.config..",
                     "dev.sluice.definition..",
-                    "dev.sluice.query..",
+                    "dev.sluice.run..",
                     "dev.sluice.metrics..",
                     "dev.sluice.health..",
                     "dev.sluice.audit..");
@@ -59,8 +59,17 @@ class LayeringTest {
     @ArchTest
     static final ArchRule theEngineDoesNotKnowTheControlPlane = noClasses()
             .that()
-            .resideInAnyPackage("dev.sluice.pipeline..", "dev.sluice.definition..", "dev.sluice.query..")
+            .resideInAnyPackage("dev.sluice.pipeline..", "dev.sluice.definition..", "dev.sluice.run..")
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage("dev.sluice.api..", "dev.sluice.config..", "dev.sluice.audit..");
+
+    /** API -> catalog (definitions) -> runs -> engine: the runs never reach back to the catalog. */
+    @ArchTest
+    static final ArchRule theRunsDoNotKnowTheCatalog = noClasses()
+            .that()
+            .resideInAPackage("dev.sluice.run..")
+            .should()
+            .dependOnClassesThat()
+            .resideInAnyPackage("dev.sluice.definition..", "dev.sluice.metrics..", "dev.sluice.health..");
 }

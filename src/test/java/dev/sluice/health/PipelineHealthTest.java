@@ -2,9 +2,9 @@ package dev.sluice.health;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
-import dev.sluice.query.DesiredState;
-import dev.sluice.query.QueryState;
-import dev.sluice.query.QueryStatus;
+import dev.sluice.run.DesiredState;
+import dev.sluice.run.PipelineStatus;
+import dev.sluice.run.RunState;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Map;
@@ -53,8 +53,8 @@ class PipelineHealthTest {
 
     @Test
     void aFailedPipelineIsDownAndSaysWhyAndWhatHappensNext() {
-        QueryStatus restarting = failed(new QueryStatus.Restart(2, NOW.plusSeconds(20), false));
-        QueryStatus gaveUp = failed(new QueryStatus.Restart(5, null, true));
+        PipelineStatus restarting = failed(new PipelineStatus.Restart(2, NOW.plusSeconds(20), false));
+        PipelineStatus gaveUp = failed(new PipelineStatus.Restart(5, null, true));
 
         assertThat(PipelineHealth.of(restarting, STALE_AFTER, NOW).getStatus()).isEqualTo(Status.DOWN);
         assertThat(PipelineHealth.of(restarting, STALE_AFTER, NOW).getDetails().get("reason"))
@@ -66,9 +66,9 @@ class PipelineHealthTest {
 
     @Test
     void aPipelineStoppedOnPurposeIsNoFault() {
-        QueryStatus stopped = new QueryStatus(
+        PipelineStatus stopped = new PipelineStatus(
                 "p",
-                QueryState.STOPPED,
+                RunState.STOPPED,
                 DesiredState.STOPPED,
                 true,
                 null,
@@ -84,10 +84,10 @@ class PipelineHealthTest {
         assertThat(PipelineHealth.of(stopped, STALE_AFTER, NOW).getStatus()).isEqualTo(Status.UP);
     }
 
-    private static QueryStatus running(Instant lastProgress, long lag) {
-        return new QueryStatus(
+    private static PipelineStatus running(Instant lastProgress, long lag) {
+        return new PipelineStatus(
                 "p",
-                QueryState.RUNNING,
+                RunState.RUNNING,
                 DesiredState.RUNNING,
                 true,
                 "id",
@@ -96,29 +96,29 @@ class PipelineHealthTest {
                 "Waiting for next trigger",
                 null,
                 null,
-                new QueryStatus.Progress(12, lastProgress, 100, 10, 100, 1000L),
-                new QueryStatus.Lag(lag, lag, Map.of("t", Map.of(0, lag)), 100.0, lag / 100.0, NOW, NOW),
+                new PipelineStatus.Progress(12, lastProgress, 100, 10, 100, 1000L),
+                new PipelineStatus.Lag(lag, lag, Map.of("t", Map.of(0, lag)), 100.0, lag / 100.0, NOW, NOW),
                 totals());
     }
 
-    private static QueryStatus failed(QueryStatus.Restart restart) {
-        return new QueryStatus(
+    private static PipelineStatus failed(PipelineStatus.Restart restart) {
+        return new PipelineStatus(
                 "p",
-                QueryState.FAILED,
+                RunState.FAILED,
                 DesiredState.RUNNING,
                 true,
                 "id",
                 "run",
                 NOW.minusSeconds(60),
                 null,
-                new QueryStatus.Failure("connection refused", NOW.minusSeconds(10)),
+                new PipelineStatus.Failure("connection refused", NOW.minusSeconds(10)),
                 restart,
                 null,
                 null,
                 totals());
     }
 
-    private static QueryStatus.SinkTotals totals() {
-        return new QueryStatus.SinkTotals(0, 0, 0, Map.of());
+    private static PipelineStatus.SinkTotals totals() {
+        return new PipelineStatus.SinkTotals(0, 0, 0, Map.of());
     }
 }

@@ -1,8 +1,8 @@
 package dev.sluice.support;
 
 import dev.sluice.pipeline.StartingPoint;
-import dev.sluice.query.DesiredState;
-import dev.sluice.query.DesiredStateStore;
+import dev.sluice.run.DesiredState;
+import dev.sluice.run.DesiredStateStore;
 import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.ConcurrentHashMap;

@@ -3,8 +3,8 @@ package dev.sluice.support;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import com.fasterxml.jackson.databind.JsonNode;
-import dev.sluice.query.QueryState;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
+import dev.sluice.run.RunState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
@@ -77,7 +77,7 @@ public abstract class IntegrationTest {
     protected JdbcTemplate jdbc;
 
     @Autowired
-    protected StreamingQueryManager manager;
+    protected PipelineRuns manager;
 
     @DynamicPropertySource
     static void infrastructure(DynamicPropertyRegistry registry) {
@@ -143,7 +143,7 @@ public abstract class IntegrationTest {
     @AfterEach
     void leavePipelinesStopped() {
         for (String name : List.of(POSTGRES_PIPELINE, HDFS_PIPELINE)) {
-            if (manager.status(name).state() == QueryState.RUNNING) {
+            if (manager.status(name).state() == RunState.RUNNING) {
                 manager.stop(name);
             }
         }

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
@@ -22,7 +22,8 @@ import org.springframework.context.event.EventListener;
 import scala.runtime.BoxedUnit;
 
 /**
- * Owns the streaming queries of every pipeline: starts, stops, restarts and reports on them.
+ * The runs of every pipeline (a run is one Spark streaming query of a pipeline, from its start
+ * to its stop or failure): starts, stops, restarts and reports on them.
  *
  * <ul>
  *   <li>An operator's start or stop is stored as the pipeline's desired state, which outlives the
@@ -34,9 +35,9 @@ import scala.runtime.BoxedUnit;
  *
  * Start and stop of one pipeline are serialised; status reads never wait for them.
  */
-public class StreamingQueryManager {
+public class PipelineRuns {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamingQueryManager.class);
+    private static final Logger log = LoggerFactory.getLogger(PipelineRuns.class);
 
     /** Above SparkContext's own shutdown hook (50): queries stop before the context does. */
     private static final int SHUTDOWN_PRIORITY = 60;
@@ -50,7 +51,7 @@ public class StreamingQueryManager {
     private final LagSource lagSource;
     private final Object sparkShutdownHook;
 
-    public StreamingQueryManager(
+    public PipelineRuns(
             SparkSession spark,
             List<Pipeline> pipelines,
             List<BatchListener> batchListeners,
@@ -108,6 +109,11 @@ public class StreamingQueryManager {
         }
     }
 
+    /** Every pipeline, in the order they were added. */
+    public List<Pipeline> pipelines() {
+        return registry.all().stream().map(managed -> managed.pipeline).toList();
+    }
+
     /** The pipeline itself. */
     public Pipeline pipeline(String name) {
         return require(name).pipeline;
@@ -133,19 +139,19 @@ public class StreamingQueryManager {
     }
 
     private static void requireStopped(ManagedPipeline managed, String action) {
-        QueryState state = managed.state();
-        if (state != QueryState.STOPPED && state != QueryState.FAILED) {
+        RunState state = managed.state();
+        if (state != RunState.STOPPED && state != RunState.FAILED) {
             String name = managed.pipeline.name();
-            throw new QueryStateConflictException(
+            throw new RunStateConflictException(
                     name, state, "Pipeline '" + name + "' must be stopped before it is " + action);
         }
     }
 
-    public List<QueryStatus> list() {
+    public List<PipelineStatus> list() {
         return names().stream().map(this::status).toList();
     }
 
-    public QueryStatus status(String name) {
+    public PipelineStatus status(String name) {
         return require(name).status(lagSource.lag(name).orElse(null));
     }
 
@@ -155,7 +161,7 @@ public class StreamingQueryManager {
     }
 
     /** Where the pipeline's query is; cheaper than {@link #status}, for metrics. */
-    public QueryState state(String name) {
+    public RunState state(String name) {
         return require(name).state();
     }
 
@@ -175,12 +181,12 @@ public class StreamingQueryManager {
     }
 
     /** An operator's start: stored as desired, resets the restart backoff, returns once Spark started it. */
-    public QueryStatus start(String name) {
+    public PipelineStatus start(String name) {
         ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
-            QueryState state = managed.state();
-            if (state == QueryState.RUNNING || state == QueryState.STOPPING) {
-                throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' is already running");
+            RunState state = managed.state();
+            if (state == RunState.RUNNING || state == RunState.STOPPING) {
+                throw new RunStateConflictException(name, state, "Pipeline '" + name + "' is already running");
             }
             desiredStates.save(name, DesiredState.RUNNING);
             managed.desired = DesiredState.RUNNING;
@@ -194,17 +200,17 @@ public class StreamingQueryManager {
      * An operator's stop: stored as desired; a running query stops once its current micro-batch
      * is done (or the stop timeout passes), a failed one is no longer restarted.
      */
-    public QueryStatus stop(String name) {
+    public PipelineStatus stop(String name) {
         ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
-            QueryState state = managed.state();
-            if (state == QueryState.STOPPED || state == QueryState.STOPPING) {
-                throw new QueryStateConflictException(name, state, "Pipeline '" + name + "' is not running");
+            RunState state = managed.state();
+            if (state == RunState.STOPPED || state == RunState.STOPPING) {
+                throw new RunStateConflictException(name, state, "Pipeline '" + name + "' is not running");
             }
             desiredStates.save(name, DesiredState.STOPPED);
             managed.desired = DesiredState.STOPPED;
             managed.resetRestarts();
-            if (state == QueryState.RUNNING) {
+            if (state == RunState.RUNNING) {
                 managed.stop(stopTimeout);
             }
         }
@@ -220,17 +226,17 @@ public class StreamingQueryManager {
      * Discards the checkpoint of a stopped pipeline; its next run starts from {@code from}.
      * Refused while it runs, and for pipelines whose sink is bound to the checkpoint.
      */
-    public QueryStatus reset(String name, StartingPoint from) {
+    public PipelineStatus reset(String name, StartingPoint from) {
         ManagedPipeline managed = require(name);
         synchronized (managed.lifecycle) {
-            QueryState state = managed.state();
-            if (state != QueryState.STOPPED) {
-                throw new QueryStateConflictException(
+            RunState state = managed.state();
+            if (state != RunState.STOPPED) {
+                throw new RunStateConflictException(
                         name, state, "Pipeline '" + name + "' must be stopped before its checkpoint is reset");
             }
             Optional<String> refusal = managed.pipeline.resetRefusal();
             if (refusal.isPresent()) {
-                throw new QueryStateConflictException(
+                throw new RunStateConflictException(
                         name, state, "The checkpoint of '" + name + "' cannot be reset: " + refusal.get());
             }
             desiredStates.saveNextStart(name, from);
@@ -262,10 +268,10 @@ public class StreamingQueryManager {
                     stored.orElse(managed.pipeline.autoStart() ? DesiredState.RUNNING : DesiredState.STOPPED);
             synchronized (managed.lifecycle) {
                 managed.desired = desired;
-                if (desired == DesiredState.RUNNING && managed.state() != QueryState.RUNNING) {
+                if (desired == DesiredState.RUNNING && managed.state() != RunState.RUNNING) {
                     try {
                         run(managed);
-                    } catch (QueryStartException e) {
+                    } catch (RunStartException e) {
                         // Already logged and scheduled for a retry; the service stays up.
                     }
                 }
@@ -308,7 +314,7 @@ public class StreamingQueryManager {
             managed.failures.incrementAndGet();
             log.error("Pipeline {} could not start: {}", name, message);
             restarts.afterFailure(managed);
-            throw new QueryStartException(name, "Pipeline '" + name + "' could not start: " + message, e);
+            throw new RunStartException(name, "Pipeline '" + name + "' could not start: " + message, e);
         }
     }
 

@@ -41,9 +41,9 @@ import org.springframework.stereotype.Component;
  * sets values; the registry reads them when scraped.
  */
 @Component
-class QueryProgressMetrics extends StreamingQueryListener implements DisposableBean {
+class RunProgressMetrics extends StreamingQueryListener implements DisposableBean {
 
-    private static final Logger log = LoggerFactory.getLogger(QueryProgressMetrics.class);
+    private static final Logger log = LoggerFactory.getLogger(RunProgressMetrics.class);
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final MeterRegistry registry;
@@ -52,7 +52,7 @@ class QueryProgressMetrics extends StreamingQueryListener implements DisposableB
     private final KafkaLagMonitor lag;
     private final Map<UUID, String> runs = new ConcurrentHashMap<>();
 
-    QueryProgressMetrics(MeterRegistry registry, SparkSession spark, KafkaLagMonitor lag) {
+    RunProgressMetrics(MeterRegistry registry, SparkSession spark, KafkaLagMonitor lag) {
         this.registry = registry;
         this.spark = spark;
         this.lag = lag;

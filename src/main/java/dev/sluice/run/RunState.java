@@ -1,7 +1,7 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 /** Where a pipeline's streaming query is in its life. */
-public enum QueryState {
+public enum RunState {
     /** Not running: never started, or stopped. */
     STOPPED,
     /** Running micro-batches. */

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import dev.sluice.pipeline.Pipeline;
 import java.util.LinkedHashMap;
@@ -59,9 +59,9 @@ final class PipelineRegistry {
         }
     }
 
-    /** The pipeline of that name; {@link UnknownQueryException} when there is none. */
+    /** The pipeline of that name; {@link UnknownPipelineException} when there is none. */
     ManagedPipeline require(String name) {
-        return find(name).orElseThrow(() -> new UnknownQueryException(name));
+        return find(name).orElseThrow(() -> new UnknownPipelineException(name));
     }
 
     /** The pipeline whose current run this is. */

@@ -3,9 +3,9 @@ package dev.sluice.config;
 import dev.sluice.metrics.KafkaLagMonitor;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.query.DesiredStateStore;
-import dev.sluice.query.RestartPolicy;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.DesiredStateStore;
+import dev.sluice.run.PipelineRuns;
+import dev.sluice.run.RestartPolicy;
 import io.micrometer.core.instrument.MeterRegistry;
 import java.time.Clock;
 import java.util.List;
@@ -16,11 +16,11 @@ import org.springframework.context.annotation.Configuration;
 
 /** The manager of every pipeline's query, with its restart and stop settings, and its lag monitor. */
 @Configuration(proxyBeanMethods = false)
-class QueryConfiguration {
+class RunConfiguration {
 
     @Bean
-    KafkaLagMonitor kafkaLagMonitor(MeterRegistry registry, List<Pipeline> pipelines, SparkSession spark) {
-        return new KafkaLagMonitor(registry, pipelines, spark.sparkContext().hadoopConfiguration(), Clock.systemUTC());
+    KafkaLagMonitor kafkaLagMonitor(MeterRegistry registry, SparkSession spark) {
+        return new KafkaLagMonitor(registry, spark.sparkContext().hadoopConfiguration(), Clock.systemUTC());
     }
 
     /** The lag monitor reads the brokers and checkpoints from the start on, not while beans are wired. */
@@ -33,7 +33,7 @@ class QueryConfiguration {
     }
 
     @Bean
-    StreamingQueryManager streamingQueryManager(
+    PipelineRuns pipelineRuns(
             SparkSession spark,
             List<Pipeline> pipelines,
             List<BatchListener> batchListeners,
@@ -47,8 +47,9 @@ class QueryConfiguration {
                 restart.maxBackoff(),
                 restart.multiplier(),
                 restart.maxAttempts());
-        StreamingQueryManager manager = new StreamingQueryManager(
+        PipelineRuns manager = new PipelineRuns(
                 spark, pipelines, batchListeners, desiredStates, policy, properties.stopTimeout(), lag);
+        lag.watch(manager::pipelines);
         manager.addRegistryListener(lag);
         return manager;
     }

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
@@ -37,7 +37,7 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** The manager against a real local Spark, with rate-source pipelines standing in for Kafka ones. */
-class StreamingQueryManagerTest {
+class PipelineRunsTest {
 
     private static final Duration DEADLINE = Duration.ofSeconds(60);
 
@@ -55,15 +55,15 @@ class StreamingQueryManagerTest {
     private final CountDownLatch otherBatchEntered = new CountDownLatch(1);
     private final CountDownLatch releaseBatch = new CountDownLatch(1);
 
-    private StreamingQueryManager manager;
+    private PipelineRuns manager;
 
     @BeforeEach
     void createManager() {
         manager = manager(RestartPolicy.NEVER, true);
     }
 
-    private StreamingQueryManager manager(RestartPolicy restarts, boolean autoStart) {
-        return new StreamingQueryManager(
+    private PipelineRuns manager(RestartPolicy restarts, boolean autoStart) {
+        return new PipelineRuns(
                 spark,
                 List.of(
                         new RatePipeline("counting", checkpoints, autoStart, batchId -> {}),
@@ -96,10 +96,10 @@ class StreamingQueryManagerTest {
 
     @Test
     void startsReportsProgressAndStops() throws Exception {
-        assertThat(manager.status("counting").state()).isEqualTo(QueryState.STOPPED);
+        assertThat(manager.status("counting").state()).isEqualTo(RunState.STOPPED);
 
-        QueryStatus started = manager.start("counting");
-        assertThat(started.state()).isEqualTo(QueryState.RUNNING);
+        PipelineStatus started = manager.start("counting");
+        assertThat(started.state()).isEqualTo(RunState.RUNNING);
         assertThat(started.id()).isNotNull();
         assertThat(started.runId()).isNotNull();
         assertThat(started.startedAt()).isNotNull();
@@ -111,8 +111,8 @@ class StreamingQueryManagerTest {
         assertThat(new ObjectMapper().readTree(progress.get(0)).get("name").asText())
                 .isEqualTo("counting");
 
-        QueryStatus stopped = manager.stop("counting");
-        assertThat(stopped.state()).isEqualTo(QueryState.STOPPED);
+        PipelineStatus stopped = manager.stop("counting");
+        assertThat(stopped.state()).isEqualTo(RunState.STOPPED);
         assertThat(stopped.activity()).isNull();
         assertThat(manager.progress("counting", 3))
                 .as("progress of the last run stays visible")
@@ -124,22 +124,22 @@ class StreamingQueryManagerTest {
         manager.start("counting");
         assertThatThrownBy(() -> manager.start("counting"))
                 .isInstanceOfSatisfying(
-                        QueryStateConflictException.class,
-                        e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
+                        RunStateConflictException.class,
+                        e -> assertThat(e.state()).isEqualTo(RunState.RUNNING));
 
         manager.stop("counting");
         assertThatThrownBy(() -> manager.stop("counting"))
                 .isInstanceOfSatisfying(
-                        QueryStateConflictException.class,
-                        e -> assertThat(e.state()).isEqualTo(QueryState.STOPPED));
+                        RunStateConflictException.class,
+                        e -> assertThat(e.state()).isEqualTo(RunState.STOPPED));
     }
 
     @Test
     void unknownNamesAreRefused() {
-        assertThatThrownBy(() -> manager.status("nope")).isInstanceOf(UnknownQueryException.class);
-        assertThatThrownBy(() -> manager.start("nope")).isInstanceOf(UnknownQueryException.class);
-        assertThatThrownBy(() -> manager.stop("nope")).isInstanceOf(UnknownQueryException.class);
-        assertThatThrownBy(() -> manager.progress("nope", 1)).isInstanceOf(UnknownQueryException.class);
+        assertThatThrownBy(() -> manager.status("nope")).isInstanceOf(UnknownPipelineException.class);
+        assertThatThrownBy(() -> manager.start("nope")).isInstanceOf(UnknownPipelineException.class);
+        assertThatThrownBy(() -> manager.stop("nope")).isInstanceOf(UnknownPipelineException.class);
+        assertThatThrownBy(() -> manager.progress("nope", 1)).isInstanceOf(UnknownPipelineException.class);
     }
 
     @Test
@@ -153,38 +153,38 @@ class StreamingQueryManagerTest {
         List<Outcome> stops = race(8, () -> manager.stop("counting"));
         assertThat(stops).filteredOn(o -> o == Outcome.OK).hasSize(1);
         assertThat(stops).filteredOn(o -> o == Outcome.CONFLICT).hasSize(7);
-        assertThat(manager.status("counting").state()).isEqualTo(QueryState.STOPPED);
+        assertThat(manager.status("counting").state()).isEqualTo(RunState.STOPPED);
 
         List<Outcome> mixed = race(8, () -> Math.random() < 0.5 ? manager.start("counting") : manager.stop("counting"));
         assertThat(mixed).doesNotContain(Outcome.ERROR);
-        QueryState state = manager.status("counting").state();
-        assertThat(state).isIn(QueryState.RUNNING, QueryState.STOPPED);
+        RunState state = manager.status("counting").state();
+        assertThat(state).isIn(RunState.RUNNING, RunState.STOPPED);
         long active = Arrays.stream(spark.streams().active())
                 .filter(q -> "counting".equals(q.name()))
                 .count();
-        assertThat(active).isEqualTo(state == QueryState.RUNNING ? 1 : 0);
+        assertThat(active).isEqualTo(state == RunState.RUNNING ? 1 : 0);
     }
 
     @Test
     void aFailingSinkTurnsTheQueryFailedWithTheReasonAndItCanBeStartedAgain() {
         manager.start("sink-fails");
 
-        await().atMost(DEADLINE).until(() -> manager.status("sink-fails").state() == QueryState.FAILED);
-        QueryStatus failed = manager.status("sink-fails");
+        await().atMost(DEADLINE).until(() -> manager.status("sink-fails").state() == RunState.FAILED);
+        PipelineStatus failed = manager.status("sink-fails");
         assertThat(failed.failure().message()).contains("the sink is down");
         assertThat(failed.failure().at()).isNotNull();
         assertThat(failed.failure().message()).doesNotContain("\tat ");
 
-        assertThat(manager.start("sink-fails").state()).isEqualTo(QueryState.RUNNING);
+        assertThat(manager.start("sink-fails").state()).isEqualTo(RunState.RUNNING);
     }
 
     @Test
     void aRestartResumesTheSameQueryFromItsCheckpoint() {
-        QueryStatus first = manager.start("counting");
+        PipelineStatus first = manager.start("counting");
         await().atMost(DEADLINE).until(() -> manager.status("counting").lastProgress() != null);
         manager.stop("counting");
 
-        QueryStatus second = manager.start("counting");
+        PipelineStatus second = manager.start("counting");
 
         assertThat(second.id()).as("same checkpoint, same query").isEqualTo(first.id());
         assertThat(second.runId()).isNotEqualTo(first.runId());
@@ -199,18 +199,18 @@ class StreamingQueryManagerTest {
         await().atMost(DEADLINE).until(() -> restartAttempt("sink-fails") >= 2);
         await().atMost(DEADLINE)
                 .until(() -> !firstRun.equals(manager.status("sink-fails").runId()));
-        await().atMost(DEADLINE).until(() -> manager.status("sink-fails").state() == QueryState.FAILED);
-        QueryStatus failing = manager.status("sink-fails");
+        await().atMost(DEADLINE).until(() -> manager.status("sink-fails").state() == RunState.FAILED);
+        PipelineStatus failing = manager.status("sink-fails");
         assertThat(failing.failure().message()).contains("the sink is down");
         assertThat(failing.restart().attempt()).isGreaterThanOrEqualTo(2);
 
-        QueryStatus stopped = manager.stop("sink-fails");
-        assertThat(stopped.state()).isEqualTo(QueryState.STOPPED);
+        PipelineStatus stopped = manager.stop("sink-fails");
+        assertThat(stopped.state()).isEqualTo(RunState.STOPPED);
         assertThat(stopped.desired()).isEqualTo(DesiredState.STOPPED);
         assertThat(stopped.restart()).isNull();
         await().during(Duration.ofMillis(1500))
                 .atMost(Duration.ofSeconds(5))
-                .until(() -> manager.status("sink-fails").state() == QueryState.STOPPED);
+                .until(() -> manager.status("sink-fails").state() == RunState.STOPPED);
     }
 
     @Test
@@ -220,16 +220,16 @@ class StreamingQueryManagerTest {
         manager.start("sink-fails");
 
         await().atMost(DEADLINE).until(() -> {
-            QueryStatus status = manager.status("sink-fails");
+            PipelineStatus status = manager.status("sink-fails");
             return status.restart() != null && status.restart().gaveUp();
         });
-        QueryStatus spent = manager.status("sink-fails");
-        assertThat(spent.state()).isEqualTo(QueryState.FAILED);
+        PipelineStatus spent = manager.status("sink-fails");
+        assertThat(spent.state()).isEqualTo(RunState.FAILED);
         assertThat(spent.restart().attempt()).isEqualTo(2);
         assertThat(spent.restart().nextAttemptAt()).isNull();
 
-        QueryStatus restarted = manager.start("sink-fails");
-        assertThat(restarted.state()).isEqualTo(QueryState.RUNNING);
+        PipelineStatus restarted = manager.start("sink-fails");
+        assertThat(restarted.state()).isEqualTo(RunState.RUNNING);
         assertThat(restarted.restart()).isNull();
     }
 
@@ -244,7 +244,7 @@ class StreamingQueryManagerTest {
         sinkDown.set(false);
 
         await().atMost(DEADLINE)
-                .until(() -> manager.status("flaky-sink").state() == QueryState.RUNNING
+                .until(() -> manager.status("flaky-sink").state() == RunState.RUNNING
                         && manager.status("flaky-sink").restart() == null
                         && manager.status("flaky-sink").sink().rowsWritten() > 0);
     }
@@ -254,7 +254,7 @@ class StreamingQueryManagerTest {
         manager.stopAll();
         manager = manager(RestartPolicy.NEVER, true);
         manager.startAutomatically();
-        assertThat(manager.status("counting").state()).as("auto-start").isEqualTo(QueryState.RUNNING);
+        assertThat(manager.status("counting").state()).as("auto-start").isEqualTo(RunState.RUNNING);
         manager.stop("counting");
         manager.start("sink-fails");
         manager.stopAll();
@@ -264,11 +264,11 @@ class StreamingQueryManagerTest {
 
         assertThat(manager.status("counting").state())
                 .as("stopped by the operator, despite auto-start")
-                .isEqualTo(QueryState.STOPPED);
+                .isEqualTo(RunState.STOPPED);
         assertThat(manager.status("counting").desired()).isEqualTo(DesiredState.STOPPED);
         assertThat(manager.status("sink-fails").state())
                 .as("started by the operator, despite no auto-start")
-                .isIn(QueryState.RUNNING, QueryState.FAILED);
+                .isIn(RunState.RUNNING, RunState.FAILED);
         assertThat(manager.status("sink-fails").desired()).isEqualTo(DesiredState.RUNNING);
     }
 
@@ -279,13 +279,13 @@ class StreamingQueryManagerTest {
 
         ExecutorService stopper = Executors.newSingleThreadExecutor();
         try {
-            Future<QueryStatus> stop = stopper.submit(() -> manager.stop("slow-sink"));
-            await().atMost(DEADLINE).until(() -> manager.status("slow-sink").state() == QueryState.STOPPING);
+            Future<PipelineStatus> stop = stopper.submit(() -> manager.stop("slow-sink"));
+            await().atMost(DEADLINE).until(() -> manager.status("slow-sink").state() == RunState.STOPPING);
             assertThat(stop).isNotDone();
 
             releaseBatch.countDown();
 
-            assertThat(stop.get(60, TimeUnit.SECONDS).state()).isEqualTo(QueryState.STOPPED);
+            assertThat(stop.get(60, TimeUnit.SECONDS).state()).isEqualTo(RunState.STOPPED);
             assertThat(manager.status("slow-sink").sink().rowsWritten())
                     .as("the batch completed, not interrupted")
                     .isPositive();
@@ -296,12 +296,12 @@ class StreamingQueryManagerTest {
 
     @Test
     void aResetIsRefusedWhileRunningAndStartsANewQueryWhenStopped() {
-        QueryStatus first = manager.start("counting");
+        PipelineStatus first = manager.start("counting");
         await().atMost(DEADLINE).until(() -> manager.status("counting").lastProgress() != null);
         assertThatThrownBy(() -> manager.reset("counting", new StartingPoint(StartingPoint.Kind.LATEST, null)))
                 .isInstanceOfSatisfying(
-                        QueryStateConflictException.class,
-                        e -> assertThat(e.state()).isEqualTo(QueryState.RUNNING));
+                        RunStateConflictException.class,
+                        e -> assertThat(e.state()).isEqualTo(RunState.RUNNING));
         manager.stop("counting");
         assertThat(manager.offsets("counting").committedBatchId()).isNotNull();
 
@@ -311,7 +311,7 @@ class StreamingQueryManagerTest {
                 .as("checkpoint gone")
                 .isNull();
         assertThat(desiredStates.nextStart("counting")).contains(new StartingPoint(StartingPoint.Kind.LATEST, null));
-        QueryStatus second = manager.start("counting");
+        PipelineStatus second = manager.start("counting");
         assertThat(second.id()).as("a new checkpoint is a new query").isNotEqualTo(first.id());
         assertThat(desiredStates.nextStart("counting")).as("used once").isEmpty();
     }
@@ -328,14 +328,14 @@ class StreamingQueryManagerTest {
         try {
             // Stopped one after the other, the second would still be RUNNING while the first waits.
             await().atMost(DEADLINE)
-                    .until(() -> manager.status("slow-sink").state() == QueryState.STOPPING
-                            && manager.status("other-slow-sink").state() == QueryState.STOPPING);
+                    .until(() -> manager.status("slow-sink").state() == RunState.STOPPING
+                            && manager.status("other-slow-sink").state() == RunState.STOPPING);
         } finally {
             releaseBatch.countDown();
             shutdown.join(60_000);
         }
-        assertThat(manager.status("slow-sink").state()).isEqualTo(QueryState.STOPPED);
-        assertThat(manager.status("other-slow-sink").state()).isEqualTo(QueryState.STOPPED);
+        assertThat(manager.status("slow-sink").state()).isEqualTo(RunState.STOPPED);
+        assertThat(manager.status("other-slow-sink").state()).isEqualTo(RunState.STOPPED);
     }
 
     /** A sink that holds its first batch with rows until the test releases it. */
@@ -350,7 +350,7 @@ class StreamingQueryManagerTest {
     }
 
     private int restartAttempt(String name) {
-        QueryStatus.Restart restart = manager.status(name).restart();
+        PipelineStatus.Restart restart = manager.status(name).restart();
         return restart == null ? 0 : restart.attempt();
     }
 
@@ -360,7 +360,7 @@ class StreamingQueryManagerTest {
         ERROR
     }
 
-    private static List<Outcome> race(int threads, Callable<QueryStatus> call) throws Exception {
+    private static List<Outcome> race(int threads, Callable<PipelineStatus> call) throws Exception {
         ExecutorService pool = Executors.newFixedThreadPool(threads);
         try {
             CountDownLatch go = new CountDownLatch(1);
@@ -371,7 +371,7 @@ class StreamingQueryManagerTest {
                     try {
                         call.call();
                         return Outcome.OK;
-                    } catch (QueryStateConflictException e) {
+                    } catch (RunStateConflictException e) {
                         return Outcome.CONFLICT;
                     } catch (RuntimeException e) {
                         return Outcome.ERROR;

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import java.time.Duration;
 import java.time.Instant;
@@ -25,7 +25,7 @@ import org.slf4j.LoggerFactory;
  */
 final class RestartScheduler extends StreamingQueryListener {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamingQueryManager.class);
+    private static final Logger log = LoggerFactory.getLogger(PipelineRuns.class);
 
     /** How often a pipeline waiting for its restart probes what it depends on. */
     private static final Duration PROBE_INTERVAL = Duration.ofSeconds(1);
@@ -113,13 +113,13 @@ final class RestartScheduler extends StreamingQueryListener {
         synchronized (managed.lifecycle) {
             managed.pendingRestart = null;
             managed.nextRestartAt = null;
-            if (managed.desired != DesiredState.RUNNING || managed.state() != QueryState.FAILED) {
+            if (managed.desired != DesiredState.RUNNING || managed.state() != RunState.FAILED) {
                 return;
             }
             managed.restarts.incrementAndGet();
             try {
                 run.accept(managed);
-            } catch (QueryStartException e) {
+            } catch (RunStartException e) {
                 // The run recorded it and planned the next attempt.
             }
         }
@@ -127,7 +127,7 @@ final class RestartScheduler extends StreamingQueryListener {
 
     private void failed(ManagedPipeline managed, UUID runId) {
         synchronized (managed.lifecycle) {
-            if (managed.query != null && managed.query.runId().equals(runId) && managed.state() == QueryState.FAILED) {
+            if (managed.query != null && managed.query.runId().equals(runId) && managed.state() == RunState.FAILED) {
                 afterFailure(managed);
             }
         }

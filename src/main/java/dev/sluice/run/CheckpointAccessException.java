@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 /** A checkpoint could not be read or removed (its file system is unreachable, for example). */
 public class CheckpointAccessException extends PipelineException {

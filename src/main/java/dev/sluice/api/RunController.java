@@ -6,8 +6,8 @@ import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.pipeline.CheckpointOffsets;
-import dev.sluice.query.QueryStatus;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.PipelineRuns;
+import dev.sluice.run.PipelineStatus;
 import jakarta.validation.Valid;
 import jakarta.validation.constraints.Max;
 import jakarta.validation.constraints.Min;
@@ -23,19 +23,19 @@ import org.springframework.web.bind.annotation.RestController;
 
 /** Lists, starts, stops and inspects the pipelines' streaming queries. */
 @RestController
-class QueryController {
+class RunController {
 
     /** Where a pipeline's runs are controlled; {@code /api/queries/{name}} is the older name of the same. */
     static final String PIPELINE = "/api/pipelines/{name}";
 
     static final String QUERY = "/api/queries/{name}";
 
-    private final StreamingQueryManager manager;
+    private final PipelineRuns manager;
     private final ObjectMapper objectMapper;
 
     private final MemoryTables memoryTables;
 
-    QueryController(StreamingQueryManager manager, ObjectMapper objectMapper, MemoryTables memoryTables) {
+    RunController(PipelineRuns manager, ObjectMapper objectMapper, MemoryTables memoryTables) {
         this.manager = manager;
         this.objectMapper = objectMapper;
         this.memoryTables = memoryTables;
@@ -51,22 +51,22 @@ class QueryController {
     }
 
     @GetMapping("/api/queries")
-    List<QueryStatus> list() {
+    List<PipelineStatus> list() {
         return manager.list();
     }
 
     @GetMapping({PIPELINE + "/status", QUERY})
-    QueryStatus status(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
+    PipelineStatus status(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.status(name);
     }
 
     @PostMapping({PIPELINE + "/start", QUERY + "/start"})
-    QueryStatus start(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
+    PipelineStatus start(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.start(name);
     }
 
     @PostMapping({PIPELINE + "/stop", QUERY + "/stop"})
-    QueryStatus stop(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
+    PipelineStatus stop(@PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name) {
         return manager.stop(name);
     }
 
@@ -78,7 +78,7 @@ class QueryController {
 
     /** Discards the checkpoint of a stopped pipeline; its next start reads from the given point. */
     @PostMapping({PIPELINE + "/reset", QUERY + "/reset"})
-    QueryStatus reset(
+    PipelineStatus reset(
             @PathVariable @Pattern(regexp = PipelineDefinition.NAME_PATTERN) String name,
             @Valid @RequestBody ResetRequest request) {
         return manager.reset(name, request.startingPoint());

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.Pipeline;
@@ -24,7 +24,7 @@ import org.slf4j.LoggerFactory;
  */
 final class ManagedPipeline {
 
-    private static final Logger log = LoggerFactory.getLogger(StreamingQueryManager.class);
+    private static final Logger log = LoggerFactory.getLogger(PipelineRuns.class);
     private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
 
     final Object lifecycle = new Object();
@@ -33,7 +33,7 @@ final class ManagedPipeline {
     volatile StreamingQuery query;
     volatile Instant startedAt;
     volatile Instant endedAt;
-    volatile QueryStatus.Failure startFailure;
+    volatile PipelineStatus.Failure startFailure;
     volatile boolean stopping;
     /** Failures in a row; a batch that reaches its sink sets it back to 0. */
     volatile int attempt;
@@ -60,7 +60,7 @@ final class ManagedPipeline {
 
     void failedToStart(String message) {
         this.query = null;
-        this.startFailure = new QueryStatus.Failure(message, Instant.now());
+        this.startFailure = new PipelineStatus.Failure(message, Instant.now());
     }
 
     void resetRestarts() {
@@ -83,7 +83,7 @@ final class ManagedPipeline {
                         () -> {
                             synchronized (managed.lifecycle) {
                                 managed.resetRestarts();
-                                if (managed.state() == QueryState.RUNNING) {
+                                if (managed.state() == RunState.RUNNING) {
                                     log.info("Stopping pipeline {}", managed.pipeline.name());
                                     managed.stop(timeout);
                                 }
@@ -119,20 +119,20 @@ final class ManagedPipeline {
         }
     }
 
-    QueryState state() {
+    RunState state() {
         if (stopping) {
-            return QueryState.STOPPING;
+            return RunState.STOPPING;
         }
         StreamingQuery current = query;
         if (current != null && current.isActive()) {
-            return QueryState.RUNNING;
+            return RunState.RUNNING;
         }
         if (desired == DesiredState.STOPPED) {
-            return QueryState.STOPPED;
+            return RunState.STOPPED;
         }
         boolean failed =
                 current == null ? startFailure != null : current.exception().isDefined();
-        return failed ? QueryState.FAILED : QueryState.STOPPED;
+        return failed ? RunState.FAILED : RunState.STOPPED;
     }
 
     void record(BatchOutcome outcome) {
@@ -144,31 +144,31 @@ final class ManagedPipeline {
         }
     }
 
-    private QueryStatus.SinkTotals totals() {
+    private PipelineStatus.SinkTotals totals() {
         synchronized (deadLetters) {
             long dead = deadLetters.values().stream().mapToLong(Long::longValue).sum();
-            return new QueryStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
+            return new PipelineStatus.SinkTotals(rowsWritten, duplicatesSkipped, dead, Map.copyOf(deadLetters));
         }
     }
 
-    QueryStatus status(QueryStatus.Lag lag) {
+    PipelineStatus status(PipelineStatus.Lag lag) {
         StreamingQuery current = query;
-        QueryState state = state();
-        QueryStatus.Failure failure = null;
-        if (state == QueryState.FAILED) {
+        RunState state = state();
+        PipelineStatus.Failure failure = null;
+        if (state == RunState.FAILED) {
             if (current != null && endedAt == null) {
                 // Seen before Spark's listener bus delivered the termination.
                 endedAt = Instant.now();
             }
             failure = current == null
                     ? startFailure
-                    : new QueryStatus.Failure(
+                    : new PipelineStatus.Failure(
                             RunFailure.describe(current.exception().get()), endedAt);
         }
         int restarts = attempt;
-        QueryStatus.Restart restart =
-                restarts > 0 || gaveUp ? new QueryStatus.Restart(restarts, nextRestartAt, gaveUp) : null;
-        return new QueryStatus(
+        PipelineStatus.Restart restart =
+                restarts > 0 || gaveUp ? new PipelineStatus.Restart(restarts, nextRestartAt, gaveUp) : null;
+        return new PipelineStatus(
                 pipeline.name(),
                 state,
                 desired,
@@ -184,12 +184,12 @@ final class ManagedPipeline {
                 totals());
     }
 
-    private static QueryStatus.Progress summarize(StreamingQueryProgress progress) {
+    private static PipelineStatus.Progress summarize(StreamingQueryProgress progress) {
         if (progress == null) {
             return null;
         }
         Long duration = progress.durationMs().get("triggerExecution");
-        return new QueryStatus.Progress(
+        return new PipelineStatus.Progress(
                 progress.batchId(),
                 Instant.parse(progress.timestamp()),
                 progress.numInputRows(),

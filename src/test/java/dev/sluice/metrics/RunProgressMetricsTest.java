@@ -7,7 +7,7 @@ import static org.assertj.core.api.Assertions.within;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.query.QueryStatus;
+import dev.sluice.run.PipelineStatus;
 import dev.sluice.support.TestSpark;
 import io.micrometer.core.instrument.simple.SimpleMeterRegistry;
 import java.io.IOException;
@@ -16,7 +16,6 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Clock;
 import java.time.Instant;
-import java.util.List;
 import java.util.Map;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.sql.SparkSession;
@@ -27,13 +26,13 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
 /** Spark progress reports, as Spark wrote them, turned into meters. */
-class QueryProgressMetricsTest {
+class RunProgressMetricsTest {
 
     private static final ObjectMapper JSON = new ObjectMapper();
 
     private final SimpleMeterRegistry registry = new SimpleMeterRegistry();
-    private final KafkaLagMonitor lag = new KafkaLagMonitor(registry, List.of(), null, Clock.systemUTC());
-    private final QueryProgressMetrics metrics = new QueryProgressMetrics(registry, null, lag);
+    private final KafkaLagMonitor lag = new KafkaLagMonitor(registry, null, Clock.systemUTC());
+    private final RunProgressMetrics metrics = new RunProgressMetrics(registry, null, lag);
 
     @Test
     void aLaggingKafkaQueryShowsItsLagPerPartitionAndTheTimeToCatchUp() throws IOException {
@@ -53,7 +52,7 @@ class QueryProgressMetricsTest {
                         progress.at("/sources/0/metrics/maxOffsetsBehindLatest").asDouble());
         assertThat(gauge("sluice.kafka.backlog")).isEqualTo(4410);
         assertThat(gauge("sluice.kafka.catch.up")).isCloseTo(4410 / 515.5709342560554, within(1e-9));
-        QueryStatus.Lag status = lag.lag("car-info-to-postgres").orElseThrow();
+        PipelineStatus.Lag status = lag.lag("car-info-to-postgres").orElseThrow();
         assertThat(status.records()).isEqualTo(4410);
         assertThat(status.maxPartitionRecords()).isEqualTo(1603);
         assertThat(status.partitions()).isEqualTo(Map.of("car_info", Map.of(0, 1603L, 1, 1558L, 2, 1249L)));
@@ -196,7 +195,7 @@ class QueryProgressMetricsTest {
     }
 
     private static JsonNode sample(String name) throws IOException {
-        try (InputStream in = QueryProgressMetricsTest.class.getResourceAsStream("/progress/" + name)) {
+        try (InputStream in = RunProgressMetricsTest.class.getResourceAsStream("/progress/" + name)) {
             return JSON.readTree(in);
         }
     }

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import java.util.Optional;
 
@@ -9,5 +9,5 @@ public interface LagSource {
     LagSource NONE = pipeline -> Optional.empty();
 
     /** The pipeline's lag as last measured, or empty when its source has no offsets to compare. */
-    Optional<QueryStatus.Lag> lag(String pipeline);
+    Optional<PipelineStatus.Lag> lag(String pipeline);
 }

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 /** An error about one pipeline; the message is safe to show (credentials removed). */
 public abstract class PipelineException extends RuntimeException {

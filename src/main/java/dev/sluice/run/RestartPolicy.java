@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import java.time.Duration;
 import java.util.Optional;

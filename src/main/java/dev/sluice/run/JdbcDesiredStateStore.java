@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import dev.sluice.pipeline.StartingPoint;
 import java.util.List;

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import dev.sluice.pipeline.Redaction;
 import org.apache.spark.sql.streaming.StreamingQueryException;
@@ -23,7 +23,7 @@ final class RunFailure {
     }
 
     /** The lag in a few words, for the startup line. */
-    static String describeLag(QueryStatus.Lag lag) {
+    static String describeLag(PipelineStatus.Lag lag) {
         StringBuilder text = new StringBuilder(", ").append(lag.records()).append(" records behind");
         if (lag.records() > 0 && lag.caughtUpAt() != null) {
             text.append(", caught up in about ")

@@ -1,4 +1,4 @@
-package dev.sluice.query;
+package dev.sluice.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
 import java.time.Instant;
@@ -22,9 +22,9 @@ import java.util.Map;
  * @param sink what the sink did since this service started
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
-public record QueryStatus(
+public record PipelineStatus(
         String name,
-        QueryState state,
+        RunState state,
         DesiredState desired,
         boolean autoStart,
         String id,

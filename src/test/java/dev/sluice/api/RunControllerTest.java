@@ -12,13 +12,13 @@ import dev.sluice.audit.AuditStore;
 import dev.sluice.definition.MemoryTables;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.pipeline.StartingPoint;
-import dev.sluice.query.DesiredState;
-import dev.sluice.query.QueryStartException;
-import dev.sluice.query.QueryState;
-import dev.sluice.query.QueryStateConflictException;
-import dev.sluice.query.QueryStatus;
-import dev.sluice.query.StreamingQueryManager;
-import dev.sluice.query.UnknownQueryException;
+import dev.sluice.run.DesiredState;
+import dev.sluice.run.PipelineRuns;
+import dev.sluice.run.PipelineStatus;
+import dev.sluice.run.RunStartException;
+import dev.sluice.run.RunState;
+import dev.sluice.run.RunStateConflictException;
+import dev.sluice.run.UnknownPipelineException;
 import java.util.List;
 import java.util.Map;
 import org.hamcrest.Matchers;
@@ -31,15 +31,15 @@ import org.springframework.test.context.bean.override.mockito.MockitoBean;
 import org.springframework.test.web.servlet.MockMvc;
 
 /** The HTTP contract of the control API, with the manager's answers stubbed. */
-@WebMvcTest(QueryController.class)
+@WebMvcTest(RunController.class)
 @Import({SecurityConfiguration.class, AuditTrail.class, MemoryTables.class})
-class QueryControllerTest {
+class RunControllerTest {
 
     @Autowired
     private MockMvc mvc;
 
     @MockitoBean
-    private StreamingQueryManager manager;
+    private PipelineRuns manager;
 
     @MockitoBean
     private AuditStore auditStore;
@@ -59,8 +59,8 @@ class QueryControllerTest {
     @Test
     void everyCallAnswersUnderThePipelinesPathToo() throws Exception {
         given(manager.stop("p"))
-                .willThrow(new QueryStateConflictException("p", QueryState.STOPPED, "Pipeline 'p' is not running"));
-        given(manager.status("nope")).willThrow(new UnknownQueryException("nope"));
+                .willThrow(new RunStateConflictException("p", RunState.STOPPED, "Pipeline 'p' is not running"));
+        given(manager.status("nope")).willThrow(new UnknownPipelineException("nope"));
 
         mvc.perform(post("/api/pipelines/p/start")).andExpect(status().isOk());
         mvc.perform(post("/api/pipelines/p/stop"))
@@ -78,7 +78,7 @@ class QueryControllerTest {
 
     @Test
     void unknownPipelineIs404Problem() throws Exception {
-        given(manager.status("nope")).willThrow(new UnknownQueryException("nope"));
+        given(manager.status("nope")).willThrow(new UnknownPipelineException("nope"));
 
         mvc.perform(get("/api/queries/nope"))
                 .andExpect(status().isNotFound())
@@ -93,7 +93,7 @@ class QueryControllerTest {
     @Test
     void startingARunningPipelineIs409ProblemWithItsState() throws Exception {
         given(manager.start("p"))
-                .willThrow(new QueryStateConflictException("p", QueryState.RUNNING, "Pipeline 'p' is already running"));
+                .willThrow(new RunStateConflictException("p", RunState.RUNNING, "Pipeline 'p' is already running"));
 
         mvc.perform(post("/api/queries/p/start"))
                 .andExpect(status().isConflict())
@@ -105,7 +105,7 @@ class QueryControllerTest {
     @Test
     void stoppingAStoppedPipelineIs409Problem() throws Exception {
         given(manager.stop("p"))
-                .willThrow(new QueryStateConflictException("p", QueryState.STOPPED, "Pipeline 'p' is not running"));
+                .willThrow(new RunStateConflictException("p", RunState.STOPPED, "Pipeline 'p' is not running"));
 
         mvc.perform(post("/api/queries/p/stop"))
                 .andExpect(status().isConflict())
@@ -154,7 +154,7 @@ class QueryControllerTest {
     @Test
     void aStartFailureIsAProblemWithoutStackTrace() throws Exception {
         given(manager.start("p"))
-                .willThrow(new QueryStartException(
+                .willThrow(new RunStartException(
                         "p",
                         "Pipeline 'p' could not start: checkpoint unreadable",
                         new IllegalStateException("checkpoint unreadable")));
@@ -221,10 +221,10 @@ class QueryControllerTest {
                 .andExpect(jsonPath("$.detail").value(detail));
     }
 
-    private static QueryStatus stopped(String name) {
-        return new QueryStatus(
+    private static PipelineStatus stopped(String name) {
+        return new PipelineStatus(
                 name,
-                QueryState.STOPPED,
+                RunState.STOPPED,
                 DesiredState.STOPPED,
                 true,
                 null,
@@ -235,6 +235,6 @@ class QueryControllerTest {
                 null,
                 null,
                 null,
-                new QueryStatus.SinkTotals(0, 0, 0, Map.of()));
+                new PipelineStatus.SinkTotals(0, 0, 0, Map.of()));
     }
 }

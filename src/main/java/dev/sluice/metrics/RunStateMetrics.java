@@ -1,10 +1,10 @@
 package dev.sluice.metrics;
 
 import dev.sluice.pipeline.Pipeline;
-import dev.sluice.query.DesiredState;
-import dev.sluice.query.QueryState;
-import dev.sluice.query.RegistryListener;
-import dev.sluice.query.StreamingQueryManager;
+import dev.sluice.run.DesiredState;
+import dev.sluice.run.PipelineRuns;
+import dev.sluice.run.RegistryListener;
+import dev.sluice.run.RunState;
 import io.micrometer.core.instrument.FunctionCounter;
 import io.micrometer.core.instrument.Gauge;
 import io.micrometer.core.instrument.Meter;
@@ -19,13 +19,13 @@ import org.springframework.stereotype.Component;
  * and {@code sluice_query_restarts_total} (automatic restarts).
  */
 @Component
-class QueryStateMetrics implements RegistryListener {
+class RunStateMetrics implements RegistryListener {
 
     private final MeterRegistry registry;
-    private final StreamingQueryManager manager;
-    private final QueryProgressMetrics progress;
+    private final PipelineRuns manager;
+    private final RunProgressMetrics progress;
 
-    QueryStateMetrics(MeterRegistry registry, StreamingQueryManager manager, QueryProgressMetrics progress) {
+    RunStateMetrics(MeterRegistry registry, PipelineRuns manager, RunProgressMetrics progress) {
         this.registry = registry;
         this.manager = manager;
         this.progress = progress;
@@ -50,7 +50,7 @@ class QueryStateMetrics implements RegistryListener {
     }
 
     private void register(String query) {
-        for (QueryState state : QueryState.values()) {
+        for (RunState state : RunState.values()) {
             Gauge.builder(
                             "sluice.query.state",
                             manager,
