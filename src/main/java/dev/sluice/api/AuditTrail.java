@@ -135,6 +135,12 @@ class AuditTrail {
         if ("POST".equals(method) && path.equals("/api/pipelines")) {
             return "true".equalsIgnoreCase(request.getParameter("dryRun")) ? "dry-run" : "create";
         }
+        if ("POST".equals(method) && path.equals("/api/dead-letters/replay")) {
+            return "replay-dead-letters";
+        }
+        if ("DELETE".equals(method) && path.equals("/api/dead-letters")) {
+            return "purge-dead-letters";
+        }
         if (PIPELINE.matcher(path).matches()) {
             if ("PUT".equals(method)) {
                 return "change";

@@ -5,8 +5,10 @@ import com.fasterxml.jackson.databind.JsonMappingException;
 import com.fasterxml.jackson.databind.exc.InvalidFormatException;
 import com.fasterxml.jackson.databind.exc.MismatchedInputException;
 import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
+import dev.sluice.deadletter.DeadLetterStore;
 import dev.sluice.definition.InvalidDefinitionException;
 import dev.sluice.definition.PipelineConflictException;
+import dev.sluice.pipeline.Redaction;
 import dev.sluice.run.CheckpointAccessException;
 import dev.sluice.run.RunStartException;
 import dev.sluice.run.RunStateConflictException;
@@ -77,6 +79,30 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                 HttpStatus.CONFLICT, "pipeline-" + e.reason(), "Pipeline change refused", e.getMessage());
         problem.setProperty("name", e.name());
         return respond(problem);
+    }
+
+    @ExceptionHandler(UnknownDeadLetterException.class)
+    ResponseEntity<ProblemDetail> unknownDeadLetter(UnknownDeadLetterException e) {
+        ProblemDetail problem = ProblemResponses.problem(
+                HttpStatus.NOT_FOUND, "unknown-dead-letter", "Unknown dead letter", e.getMessage());
+        problem.setProperty("id", e.id());
+        return respond(problem);
+    }
+
+    @ExceptionHandler(DeadLetterRequestException.class)
+    ResponseEntity<ProblemDetail> deadLetterRequest(DeadLetterRequestException e) {
+        return respond(ProblemResponses.problem(
+                HttpStatus.BAD_REQUEST, "invalid-dead-letter-request", "Invalid dead-letter request", e.getMessage()));
+    }
+
+    /** Kafka did not take a replay: nothing of the chunk was marked replayed, so it can be tried again. */
+    @ExceptionHandler(DeadLetterStore.ReplayException.class)
+    ResponseEntity<ProblemDetail> replayFailed(DeadLetterStore.ReplayException e) {
+        return respond(ProblemResponses.problem(
+                HttpStatus.SERVICE_UNAVAILABLE,
+                "dead-letter-replay-failed",
+                "Dead letters not replayed",
+                Redaction.redact(e.getMessage())));
     }
 
     @ExceptionHandler(NoMemoryTableException.class)

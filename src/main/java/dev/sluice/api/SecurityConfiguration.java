@@ -176,7 +176,10 @@ class SecurityConfiguration {
                         "/api/pipelines/*/reset",
                         "/api/queries/*/start",
                         "/api/queries/*/stop",
-                        "/api/queries/*/reset")
+                        "/api/queries/*/reset",
+                        "/api/dead-letters/replay")
+                .hasRole(Role.OPERATOR.name())
+                .requestMatchers(HttpMethod.DELETE, "/api/dead-letters")
                 .hasRole(Role.OPERATOR.name())
                 .requestMatchers("/api", "/api/**")
                 .hasRole(Role.ADMIN.name())
@@ -196,6 +199,10 @@ class SecurityConfiguration {
             return Role.VIEWER;
         }
         if ("POST".equals(method) && path.matches("/api/(queries|pipelines)/[^/]+/(start|stop|reset)")) {
+            return Role.OPERATOR;
+        }
+        if (("POST".equals(method) && path.equals("/api/dead-letters/replay"))
+                || ("DELETE".equals(method) && path.equals("/api/dead-letters"))) {
             return Role.OPERATOR;
         }
         return Role.ADMIN;

@@ -33,6 +33,7 @@ import org.springframework.validation.annotation.Validated;
  * @param stopTimeout how long a stop waits for the running micro-batch to finish before it
  *     interrupts it
  * @param monitoring how Sluice watches its own queries
+ * @param deadLetters how long dead letters are kept
  */
 @Validated
 @ConfigurationProperties("sluice")
@@ -45,7 +46,8 @@ public record SluiceProperties(
         @Valid @DefaultValue Security security,
         @Valid @DefaultValue Restart restart,
         @NotNull @DefaultValue("30s") Duration stopTimeout,
-        @Valid @DefaultValue Monitoring monitoring) {
+        @Valid @DefaultValue Monitoring monitoring,
+        @Valid @DefaultValue DeadLetters deadLetters) {
 
     /**
      * How Sluice watches its own queries.
@@ -161,6 +163,16 @@ public record SluiceProperties(
      * @param properties extra Kafka consumer settings (for example {@code security.protocol}),
      *     passed to the source as {@code kafka.<key>}
      */
+    /**
+     * The dead letters' upkeep.
+     *
+     * @param retention how long a dead letter is kept before it is deleted
+     * @param purgeInterval how often dead letters past the retention are deleted
+     */
+    public record DeadLetters(
+            @NotNull @DefaultValue("30d") Duration retention,
+            @NotNull @DefaultValue("1h") Duration purgeInterval) {}
+
     public record Kafka(
             @NotBlank @DefaultValue("127.0.0.1:9092") String bootstrapServers,
             @DefaultValue Map<String, String> properties) {}

@@ -136,4 +136,20 @@ class ApiSecurityTest {
                 .andExpect(jsonPath("$.detail").value("The operator role may not call GET /api/audit; it needs admin"));
         verify(auditStore, never()).find(any(), any(), org.mockito.ArgumentMatchers.anyInt());
     }
+
+    @Test
+    void viewersReadDeadLettersButOnlyOperatorsReplayOrPurgeThem() throws Exception {
+        mvc.perform(post("/api/dead-letters/replay")
+                        .header("Authorization", "Bearer " + VIEWER)
+                        .contentType(MediaType.APPLICATION_JSON)
+                        .content("{\"pipeline\": \"p\"}"))
+                .andExpect(status().isForbidden())
+                .andExpect(jsonPath("$.detail")
+                        .value("The viewer role may not call POST /api/dead-letters/replay; it needs operator"));
+        mvc.perform(org.springframework.test.web.servlet.request.MockMvcRequestBuilders.delete("/api/dead-letters")
+                        .header("Authorization", "Bearer " + VIEWER))
+                .andExpect(status().isForbidden())
+                .andExpect(jsonPath("$.detail")
+                        .value("The viewer role may not call DELETE /api/dead-letters; it needs operator"));
+    }
 }

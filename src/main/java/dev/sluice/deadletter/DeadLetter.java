@@ -1,0 +1,56 @@
+package dev.sluice.deadletter;
+
+import com.fasterxml.jackson.annotation.JsonInclude;
+import java.nio.ByteBuffer;
+import java.nio.charset.CharacterCodingException;
+import java.nio.charset.CodingErrorAction;
+import java.nio.charset.StandardCharsets;
+import java.time.Instant;
+import java.util.Base64;
+
+/**
+ * A record a pipeline could not accept, as the API shows it.
+ *
+ * @param value the raw value as text when it is UTF-8; absent otherwise
+ * @param valueBase64 the raw value's bytes, in Base64; absent when the record had no value
+ * @param replayedAt when an operator replayed it into Kafka; absent until then
+ */
+@JsonInclude(JsonInclude.Include.NON_NULL)
+public record DeadLetter(
+        long id,
+        String pipeline,
+        String reason,
+        String detail,
+        String topic,
+        int partition,
+        long offset,
+        Instant timestamp,
+        String value,
+        String valueBase64,
+        Instant recordedAt,
+        Instant replayedAt) {
+
+    /** The raw value's fields: its text when it is UTF-8, and its bytes in Base64. */
+    static String[] value(byte[] raw) {
+        return raw == null
+                ? new String[2]
+                : new String[] {utf8(raw), Base64.getEncoder().encodeToString(raw)};
+    }
+
+    /** The bytes as text when they are valid UTF-8, else null. */
+    static String utf8(byte[] raw) {
+        if (raw == null) {
+            return null;
+        }
+        try {
+            return StandardCharsets.UTF_8
+                    .newDecoder()
+                    .onMalformedInput(CodingErrorAction.REPORT)
+                    .onUnmappableCharacter(CodingErrorAction.REPORT)
+                    .decode(ByteBuffer.wrap(raw))
+                    .toString();
+        } catch (CharacterCodingException e) {
+            return null;
+        }
+    }
+}

@@ -1,0 +1,145 @@
+package dev.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import com.fasterxml.jackson.databind.JsonNode;
+import dev.sluice.deadletter.DeadLetterRetention;
+import dev.sluice.deadletter.KafkaPublisher;
+import dev.sluice.support.IntegrationTest;
+import java.nio.charset.StandardCharsets;
+import java.sql.Timestamp;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+import java.util.UUID;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.junit.jupiter.api.Test;
+import org.springframework.beans.factory.annotation.Autowired;
+import org.springframework.http.HttpEntity;
+import org.springframework.http.HttpHeaders;
+import org.springframework.http.HttpMethod;
+import org.springframework.http.HttpStatus;
+import org.springframework.http.MediaType;
+import org.springframework.http.ResponseEntity;
+
+/**
+ * The dead-letter API against real PostgreSQL and Kafka: pages newest first with a cursor, one
+ * dead letter with its raw value, a replay into Kafka that sends each one once, purges, and the
+ * retention.
+ */
+class DeadLetterApiIT extends IntegrationTest {
+
+    @Autowired
+    private DeadLetterRetention retention;
+
+    @Test
+    void readsReplaysOncePurgesAndForgetsWhatIsPastTheRetention() {
+        String pipeline = "dlq-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = newTopic("dlq_source");
+        String replays = newTopic("dlq_replays");
+        List<Long> ids = new ArrayList<>();
+        for (int offset = 0; offset < 5; offset++) {
+            byte[] value =
+                    offset == 4 ? new byte[] {(byte) 0xFF, 0} : ("not json " + offset).getBytes(StandardCharsets.UTF_8);
+            ids.add(jdbc.queryForObject(
+                    "INSERT INTO dead_letter (pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason,"
+                            + " detail, raw_value) VALUES (?, ?, 0, ?, ?, ?, 'why', ?) RETURNING id",
+                    Long.class,
+                    pipeline,
+                    source,
+                    offset,
+                    Timestamp.from(Instant.parse("2026-11-30T00:00:00Z")),
+                    offset < 3 ? "MALFORMED_JSON" : "OUT_OF_RANGE",
+                    value));
+        }
+
+        // Newest first, two at a time.
+        JsonNode first =
+                get("/api/dead-letters?pipeline=" + pipeline + "&limit=2").getBody();
+        assertThat(first.findValuesAsText("offset")).containsExactly("4", "3");
+        JsonNode second = get("/api/dead-letters?pipeline=" + pipeline + "&limit=2&after="
+                        + first.path("next").asText())
+                .getBody();
+        assertThat(second.findValuesAsText("offset")).containsExactly("2", "1");
+        JsonNode last = get("/api/dead-letters?pipeline=" + pipeline + "&limit=2&after="
+                        + second.path("next").asText())
+                .getBody();
+        assertThat(last.findValuesAsText("offset")).containsExactly("0");
+        assertThat(last.path("next").isNull()).isTrue();
+        assertThat(get("/api/dead-letters?pipeline=" + pipeline + "&reason=OUT_OF_RANGE")
+                        .getBody()
+                        .path("items"))
+                .hasSize(2);
+
+        JsonNode text = get("/api/dead-letters/" + ids.get(1)).getBody();
+        assertThat(text.path("value").asText()).isEqualTo("not json 1");
+        assertThat(text.path("topic").asText()).isEqualTo(source);
+        assertThat(text.path("reason").asText()).isEqualTo("MALFORMED_JSON");
+        JsonNode binary = get("/api/dead-letters/" + ids.get(4)).getBody();
+        assertThat(binary.has("value")).isFalse();
+        assertThat(binary.path("valueBase64").asText()).isEqualTo("/wA=");
+        ResponseEntity<JsonNode> unknown = get("/api/dead-letters/999999999");
+        assertThat(unknown.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
+        assertThat(unknown.getBody().path("type").asText()).endsWith("unknown-dead-letter");
+        assertThat(get("/api/dead-letters?limit=0").getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+        assertThat(get("/api/dead-letters?after=abc").getStatusCode()).isEqualTo(HttpStatus.BAD_REQUEST);
+
+        // Replayed into a topic of choice, once each.
+        ResponseEntity<JsonNode> replayed = send(
+                HttpMethod.POST,
+                "/api/dead-letters/replay",
+                Map.of("pipeline", pipeline, "reason", "MALFORMED_JSON", "topic", replays));
+        assertThat(replayed.getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(replayed.getBody().path("replayed").asInt()).isEqualTo(3);
+        assertThat(send(
+                                HttpMethod.POST,
+                                "/api/dead-letters/replay",
+                                Map.of("pipeline", pipeline, "reason", "MALFORMED_JSON", "topic", replays))
+                        .getBody()
+                        .path("replayed")
+                        .asInt())
+                .isZero();
+        List<ConsumerRecord<byte[], byte[]>> records = consume(replays);
+        assertThat(records)
+                .extracting(record -> new String(record.value(), StandardCharsets.UTF_8))
+                .containsExactlyInAnyOrder("not json 0", "not json 1", "not json 2");
+        assertThat(records)
+                .extracting(record -> new String(
+                        record.headers().lastHeader(KafkaPublisher.ID_HEADER).value(), StandardCharsets.UTF_8))
+                .containsExactlyInAnyOrder(
+                        ids.get(0).toString(), ids.get(1).toString(), ids.get(2).toString());
+        assertThat(get("/api/dead-letters/" + ids.get(0)).getBody().has("replayedAt"))
+                .isTrue();
+        // The rest, into the topic each came from.
+        assertThat(send(HttpMethod.POST, "/api/dead-letters/replay", Map.of("pipeline", pipeline))
+                        .getBody()
+                        .path("replayed")
+                        .asInt())
+                .isEqualTo(2);
+        assertThat(consume(source)).hasSize(2);
+        assertThat(send(HttpMethod.POST, "/api/dead-letters/replay", Map.of()).getStatusCode())
+                .isEqualTo(HttpStatus.BAD_REQUEST);
+
+        // Purged by reason; a purge says what it is about.
+        assertThat(send(HttpMethod.DELETE, "/api/dead-letters?pipeline=" + pipeline + "&reason=OUT_OF_RANGE", null)
+                        .getBody()
+                        .path("deleted")
+                        .asInt())
+                .isEqualTo(2);
+        assertThat(send(HttpMethod.DELETE, "/api/dead-letters", null).getStatusCode())
+                .isEqualTo(HttpStatus.BAD_REQUEST);
+
+        // Past the retention (30 days by default): deleted by the scheduled purge.
+        jdbc.update("UPDATE dead_letter SET recorded_at = now() - interval '31 days' WHERE pipeline = ?", pipeline);
+        assertThat(retention.purge()).isGreaterThanOrEqualTo(3);
+        assertThat(get("/api/dead-letters?pipeline=" + pipeline).getBody().path("items"))
+                .isEmpty();
+    }
+
+    private ResponseEntity<JsonNode> send(HttpMethod method, String path, Object body) {
+        HttpHeaders headers = new HttpHeaders();
+        headers.setContentType(MediaType.APPLICATION_JSON);
+        return rest.exchange(path, method, new HttpEntity<>(body, headers), JsonNode.class);
+    }
+}
