@@ -9,16 +9,19 @@ import java.util.Properties;
 import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.regex.Pattern;
+import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
 import org.apache.kafka.clients.producer.RecordMetadata;
+import org.apache.kafka.common.header.Header;
 import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Publishes dead letters' raw values with an idempotent producer, each with headers naming the
- * dead letter ({@value #ID_HEADER}, {@value #REASON_HEADER}); waits for every acknowledgement.
+ * Publishes dead letters' raw values with an idempotent producer, each with the original record's
+ * key and headers (read back from Kafka while it keeps the record) and headers naming the dead
+ * letter ({@value #ID_HEADER}, {@value #REASON_HEADER}); waits for every acknowledgement.
  */
 public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoCloseable {
 
@@ -29,6 +32,7 @@ public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoClos
     public static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
 
     private final KafkaProducer<byte[], byte[]> producer;
+    private final OriginalRecords originals;
 
     public KafkaPublisher(String bootstrapServers, Map<String, String> kafkaProperties) {
         Properties properties = new Properties();
@@ -39,6 +43,7 @@ public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoClos
         properties.put(ProducerConfig.ENABLE_IDEMPOTENCE_CONFIG, true);
         properties.put(ProducerConfig.MAX_BLOCK_MS_CONFIG, (int) TimeUnit.SECONDS.toMillis(ACK_TIMEOUT_SECONDS));
         this.producer = new KafkaProducer<>(properties, new ByteArraySerializer(), new ByteArraySerializer());
+        this.originals = new OriginalRecords(bootstrapServers, kafkaProperties);
     }
 
     @Override
@@ -50,12 +55,21 @@ public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoClos
                         + ", not a Kafka topic: give the topic to replay it into");
             }
         }
+        Map<Long, ConsumerRecord<byte[], byte[]>> found = originals.find(letters);
         List<Future<RecordMetadata>> sent = new ArrayList<>();
         for (DeadLetter letter : letters) {
             byte[] value =
                     letter.valueBase64() == null ? null : Base64.getDecoder().decode(letter.valueBase64());
-            ProducerRecord<byte[], byte[]> record =
-                    new ProducerRecord<>(topic == null ? letter.topic() : topic, null, null, value);
+            ConsumerRecord<byte[], byte[]> original = found.get(letter.id());
+            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                    topic == null ? letter.topic() : topic, null, original == null ? null : original.key(), value);
+            if (original != null) {
+                for (Header header : original.headers()) {
+                    if (!header.key().equals(ID_HEADER) && !header.key().equals(REASON_HEADER)) {
+                        record.headers().add(header);
+                    }
+                }
+            }
             record.headers()
                     .add(new RecordHeader(ID_HEADER, Long.toString(letter.id()).getBytes(StandardCharsets.UTF_8)))
                     .add(new RecordHeader(REASON_HEADER, letter.reason().getBytes(StandardCharsets.UTF_8)));

@@ -5,6 +5,7 @@ import static org.assertj.core.api.Assertions.assertThat;
 import com.fasterxml.jackson.databind.JsonNode;
 import dev.sluice.deadletter.DeadLetterRetention;
 import dev.sluice.deadletter.KafkaPublisher;
+import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -14,6 +15,9 @@ import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
+import org.apache.kafka.clients.producer.KafkaProducer;
+import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.serialization.ByteArraySerializer;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
@@ -34,14 +38,32 @@ class DeadLetterApiIT extends IntegrationTest {
     private DeadLetterRetention retention;
 
     @Test
-    void readsReplaysOncePurgesAndForgetsWhatIsPastTheRetention() {
+    void readsReplaysOncePurgesAndForgetsWhatIsPastTheRetention() throws Exception {
         String pipeline = "dlq-" + UUID.randomUUID().toString().substring(0, 8);
         String source = newTopic("dlq_source");
         String replays = newTopic("dlq_replays");
         List<Long> ids = new ArrayList<>();
+        List<byte[]> values = new ArrayList<>();
         for (int offset = 0; offset < 5; offset++) {
-            byte[] value =
-                    offset == 4 ? new byte[] {(byte) 0xFF, 0} : ("not json " + offset).getBytes(StandardCharsets.UTF_8);
+            values.add(
+                    offset == 4
+                            ? new byte[] {(byte) 0xFF, 0}
+                            : ("not json " + offset).getBytes(StandardCharsets.UTF_8));
+        }
+        // The original records, with keys and a header of their own, at offsets 0 to 4 of partition 0.
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", Infrastructure.kafka().getBrokersAsString()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int offset = 0; offset < 5; offset++) {
+                ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
+                        source, 0, ("vehicle-" + offset).getBytes(StandardCharsets.UTF_8), values.get(offset));
+                record.headers().add("trace", ("t" + offset).getBytes(StandardCharsets.UTF_8));
+                producer.send(record).get();
+            }
+        }
+        for (int offset = 0; offset < 5; offset++) {
+            byte[] value = values.get(offset);
             ids.add(jdbc.queryForObject(
                     "INSERT INTO dead_letter (pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason,"
                             + " detail, raw_value) VALUES (?, ?, 0, ?, ?, ?, 'why', ?) RETURNING id",
@@ -109,6 +131,16 @@ class DeadLetterApiIT extends IntegrationTest {
                         record.headers().lastHeader(KafkaPublisher.ID_HEADER).value(), StandardCharsets.UTF_8))
                 .containsExactlyInAnyOrder(
                         ids.get(0).toString(), ids.get(1).toString(), ids.get(2).toString());
+        // With the original records' keys and headers.
+        assertThat(records)
+                .extracting(
+                        record -> new String(record.key(), StandardCharsets.UTF_8),
+                        record ->
+                                new String(record.headers().lastHeader("trace").value(), StandardCharsets.UTF_8))
+                .containsExactlyInAnyOrder(
+                        org.assertj.core.groups.Tuple.tuple("vehicle-0", "t0"),
+                        org.assertj.core.groups.Tuple.tuple("vehicle-1", "t1"),
+                        org.assertj.core.groups.Tuple.tuple("vehicle-2", "t2"));
         assertThat(get("/api/dead-letters/" + ids.get(0)).getBody().has("replayedAt"))
                 .isTrue();
         // The rest, into the topic each came from.
@@ -117,7 +149,8 @@ class DeadLetterApiIT extends IntegrationTest {
                         .path("replayed")
                         .asInt())
                 .isEqualTo(2);
-        assertThat(consume(source)).hasSize(2);
+        // The source topic: the five originals, then the two replayed.
+        assertThat(consume(source)).hasSize(7);
         assertThat(send(HttpMethod.POST, "/api/dead-letters/replay", Map.of()).getStatusCode())
                 .isEqualTo(HttpStatus.BAD_REQUEST);
 
