@@ -1,8 +1,10 @@
 package dev.sluice.it;
 
 import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
+import com.fasterxml.jackson.databind.ObjectMapper;
 import dev.sluice.deadletter.DeadLetterRetention;
 import dev.sluice.deadletter.KafkaPublisher;
 import dev.sluice.support.Infrastructure;
@@ -168,6 +170,62 @@ class DeadLetterApiIT extends IntegrationTest {
         assertThat(retention.purge()).isGreaterThanOrEqualTo(3);
         assertThat(get("/api/dead-letters?pipeline=" + pipeline).getBody().path("items"))
                 .isEmpty();
+    }
+
+    /**
+     * A record a rule rejected is replayed once the rule is fixed, and this time goes through its
+     * pipeline into the table.
+     */
+    @Test
+    void aReplayedDeadLetterGoesThroughItsPipelineOnceTheCauseIsFixed() throws Exception {
+        String run = UUID.randomUUID().toString().substring(0, 8);
+        String topic = newTopic("dlq_through");
+        String name = "replay-" + run;
+        String table = "replay_" + run;
+        String definition = """
+                {"name": "%s", "autoStart": true,
+                 "source": {"kind": "kafka", "topics": ["%s"], "startingOffsets": "earliest",
+                            "schema": "id STRING, reading INT"},
+                 "rules": [{"reason": "NEGATIVE_READING", "require": "reading >= %d"}],
+                 "transform": {"sql": "SELECT id, reading FROM events"},
+                 "sink": {"kind": "postgres", "table": "%s", "keyColumns": ["id"], "createTable": true},
+                 "trigger": {"kind": "processing-time", "interval": "1 second"}}""";
+        ObjectMapper json = new ObjectMapper();
+        createRunning(json.readTree(String.format(definition, name, topic, 0, table)));
+        produce(
+                topic,
+                List.of(
+                        "{\"id\": \"a\", \"reading\": 5}".getBytes(StandardCharsets.UTF_8),
+                        "{\"id\": \"b\", \"reading\": -3}".getBytes(StandardCharsets.UTF_8)));
+        await().atMost(DEADLINE).until(() -> count("SELECT count(*) FROM " + table) == 1);
+        await().atMost(DEADLINE)
+                .until(() -> count("SELECT count(*) FROM dead_letter WHERE pipeline = '" + name + "'") == 1);
+
+        // The cause fixed: readings down to -10 are taken now.
+        assertThat(post("/api/queries/" + name + "/stop").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(send(
+                                HttpMethod.PUT,
+                                "/api/pipelines/" + name,
+                                json.readTree(String.format(definition, name, topic, -10, table)))
+                        .getStatusCode())
+                .isEqualTo(HttpStatus.OK);
+        assertThat(post("/api/queries/" + name + "/start").getStatusCode()).isEqualTo(HttpStatus.OK);
+        assertThat(send(HttpMethod.POST, "/api/dead-letters/replay", Map.of("pipeline", name))
+                        .getBody()
+                        .path("replayed")
+                        .asInt())
+                .isEqualTo(1);
+
+        await().atMost(DEADLINE).until(() -> count("SELECT count(*) FROM " + table) == 2);
+        assertThat(jdbc.queryForObject("SELECT reading FROM " + table + " WHERE id = 'b'", Integer.class))
+                .isEqualTo(-3);
+        assertThat(count(
+                        "SELECT count(*) FROM dead_letter WHERE pipeline = '" + name + "' AND replayed_at IS NOT NULL"))
+                .isEqualTo(1);
+    }
+
+    private long count(String sql) {
+        return jdbc.queryForObject(sql, Long.class);
     }
 
     private ResponseEntity<JsonNode> send(HttpMethod method, String path, Object body) {
