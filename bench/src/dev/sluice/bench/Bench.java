@@ -83,6 +83,7 @@ final class Bench implements AutoCloseable {
             System.getProperty("bench.only", "postgres,parquet,defined,latency").split(","));
 
     static final String SLUICE_POSTGRES = "PostgreSQL: Sluice (direct COPY)";
+    static final String SLUICE_POSTGRES_POLL500 = "PostgreSQL: Sluice, 500 records a poll";
     static final String SLUICE_POSTGRES_SQL = "PostgreSQL: same sink, from_json parse";
     static final String JDBC_BASELINE = "PostgreSQL: write.jdbc baseline";
     static final String COPY_LIMIT = "PostgreSQL: raw COPY limit";

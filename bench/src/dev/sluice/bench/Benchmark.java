@@ -73,6 +73,7 @@ public final class Benchmark {
     private static List<BenchRun> runs() {
         List<BenchRun> runs = new ArrayList<>(List.of(
                 new BuiltInPostgresRun(),
+                new SmallPollsPostgresRun(),
                 new SqlParsePostgresRun(),
                 new JdbcBaselineRun(),
                 new CopyLimitRun(),
@@ -240,6 +241,11 @@ public final class Benchmark {
                     "  Per core (%d cores): Sluice Parquet %,.0f rows/s%n",
                     cores, medians.get(Bench.SLUICE_PARQUET) / cores);
         }
+        ratio(
+                medians,
+                Bench.SLUICE_POSTGRES,
+                Bench.SLUICE_POSTGRES_POLL500,
+                "  Sluice PostgreSQL / same with 500 records a poll %.2f%n");
         ratio(
                 medians,
                 Bench.DEFINED_POSTGRES,

@@ -35,6 +35,13 @@ public record KafkaSource(
         boolean failOnDataLoss,
         Map<String, String> kafkaProperties) {
 
+    /**
+     * Consumer settings for reading a backlog, unless the configuration sets them: Spark's reader
+     * looks up and seeks offsets around every poll, so the consumer's default of 500 records a
+     * poll makes it (and the broker) do that every 500 records.
+     */
+    public static final Map<String, String> CATCH_UP_DEFAULTS = Map.of("max.poll.records", "20000");
+
     public KafkaSource {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
         topics = List.copyOf(topics == null ? List.of() : topics);
@@ -76,9 +83,11 @@ public record KafkaSource(
      *     or {@code null}
      */
     public Dataset<Row> load(SparkSession spark, StartingPoint from) {
+        Map<String, String> consumer = new LinkedHashMap<>(CATCH_UP_DEFAULTS);
+        consumer.putAll(kafkaProperties);
         DataStreamReader reader = spark.readStream()
                 .format("kafka")
-                .options(clientOptions(bootstrapServers, kafkaProperties))
+                .options(clientOptions(bootstrapServers, consumer))
                 .option(
                         topics.isEmpty() ? "subscribePattern" : "subscribe",
                         topics.isEmpty() ? topicPattern : String.join(",", topics))
