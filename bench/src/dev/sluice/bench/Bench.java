@@ -164,12 +164,17 @@ final class Bench implements AutoCloseable {
 
     /** Sluice's built-in PostgreSQL pipeline, its definition from the default settings, on a topic of the benchmark's. */
     DefinedPipeline builtInPostgres(String name, String topic) throws IOException {
+        return builtInPostgres(name, topic, Map.of());
+    }
+
+    /** The same, its Kafka reader with these consumer settings. */
+    DefinedPipeline builtInPostgres(String name, String topic, Map<String, String> kafkaProperties) throws IOException {
         PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
                 new BuiltInDefinitions.Settings(
                         name, false, topic, "earliest", MAX_OFFSETS_PER_TRIGGER, true, Duration.ofSeconds(1)),
                 TABLE,
                 CarInfoLimits.DEFAULT);
-        return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment(name));
+        return new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, environment(name, kafkaProperties));
     }
 
     /** The built-in Parquet pipeline's columns: every car_info field, and the event's date. */
@@ -185,9 +190,13 @@ final class Bench implements AutoCloseable {
     }
 
     PipelineEnvironment environment(String name) throws IOException {
+        return environment(name, Map.of());
+    }
+
+    PipelineEnvironment environment(String name, Map<String, String> kafkaProperties) throws IOException {
         return new PipelineEnvironment(
                 kafka.getBrokersAsString(),
-                Map.of(),
+                kafkaProperties,
                 Files.createTempDirectory(work, name).toString(),
                 new JdbcTarget(url, "postgres", "postgres", 4),
                 "dead_letter",

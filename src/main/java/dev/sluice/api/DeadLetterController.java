@@ -3,6 +3,7 @@ package dev.sluice.api;
 import dev.sluice.deadletter.DeadLetter;
 import dev.sluice.deadletter.DeadLetterFilter;
 import dev.sluice.deadletter.DeadLetterStore;
+import dev.sluice.deadletter.KafkaPublisher;
 import dev.sluice.definition.PipelineDefinition;
 import io.swagger.v3.oas.annotations.Operation;
 import io.swagger.v3.oas.annotations.Parameter;
@@ -50,7 +51,7 @@ class DeadLetterController {
             @Pattern(regexp = REASON) String reason,
             @Size(max = 1000) List<Long> ids,
             Instant since,
-            @Pattern(regexp = "[A-Za-z0-9._-]{1,249}") String topic) {}
+            @Pattern(regexp = KafkaPublisher.TOPIC_NAME) String topic) {}
 
     private final DeadLetterStore store;
     private final DeadLetterStore.Publisher publisher;

@@ -29,7 +29,9 @@ public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoClos
     public static final String REASON_HEADER = "sluice-dead-letter-reason";
     private static final long ACK_TIMEOUT_SECONDS = 30;
     /** A name Kafka takes for a topic. */
-    public static final Pattern TOPIC = Pattern.compile("[A-Za-z0-9._-]{1,249}");
+    public static final String TOPIC_NAME = "[A-Za-z0-9._-]{1,249}";
+
+    static final Pattern TOPIC = Pattern.compile(TOPIC_NAME);
 
     private final KafkaProducer<byte[], byte[]> producer;
     private final OriginalRecords originals;

@@ -29,7 +29,7 @@ final class CsvRecords extends ParsedRecords {
     @Override
     List<RejectRule> rules() {
         return List.of(
-                RecordFormatSpec.emptyValue(),
+                RejectRule.emptyValue(),
                 new RejectRule(
                         "MALFORMED_CSV",
                         col(RECORD + "." + CORRUPT).isNotNull(),

@@ -2,7 +2,6 @@ package dev.sluice.definition;
 
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.from_json;
-import static org.apache.spark.sql.functions.lit;
 
 import dev.sluice.pipeline.RejectRule;
 import java.util.List;
@@ -28,21 +27,6 @@ final class JsonRecords extends ParsedRecords {
 
     @Override
     List<RejectRule> rules() {
-        Column corrupt = col(RECORD + "." + CORRUPT);
-        // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
-        Column anyObject = from_json(
-                col("value").cast("string"),
-                DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
-                Map.of());
-        return List.of(
-                RecordFormatSpec.emptyValue(),
-                new RejectRule(
-                        "MALFORMED_JSON",
-                        corrupt.isNotNull().and(anyObject.isNull()),
-                        lit("the value is not a JSON object")),
-                new RejectRule(
-                        "SCHEMA_MISMATCH",
-                        corrupt.isNotNull(),
-                        lit("a field's value does not have the schema's type")));
+        return RejectRule.json(col(RECORD + "." + CORRUPT));
     }
 }

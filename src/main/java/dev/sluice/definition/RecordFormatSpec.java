@@ -1,14 +1,8 @@
 package dev.sluice.definition;
 
-import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.length;
-import static org.apache.spark.sql.functions.lit;
-
 import dev.sluice.definition.PipelineDefinition.Source;
-import dev.sluice.pipeline.RejectRule;
 import java.util.List;
 import java.util.function.Supplier;
-import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.types.DataTypes;
@@ -54,12 +48,5 @@ interface RecordFormatSpec {
     /** The one field of a text record. */
     static StructType textFields() {
         return new StructType().add("value", DataTypes.StringType);
-    }
-
-    /** A record without a value: the first reason of every format. */
-    static RejectRule emptyValue() {
-        Column value = col("value");
-        return new RejectRule(
-                "EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value"));
     }
 }

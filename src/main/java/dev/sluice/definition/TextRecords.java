@@ -20,6 +20,6 @@ final class TextRecords extends ParsedRecords {
 
     @Override
     List<RejectRule> rules() {
-        return List.of(RecordFormatSpec.emptyValue());
+        return List.of(RejectRule.emptyValue());
     }
 }

@@ -1,5 +1,6 @@
 package dev.sluice.metrics;
 
+import dev.sluice.pipeline.Dependencies;
 import dev.sluice.pipeline.KafkaSource;
 import java.time.Duration;
 import java.util.HashMap;
@@ -54,12 +55,8 @@ final class KafkaOffsets implements AutoCloseable {
 
     private Admin admin(KafkaSource source) {
         return admins.computeIfAbsent(source.bootstrapServers() + source.kafkaProperties(), key -> {
-            Properties properties = new Properties();
-            properties.putAll(source.kafkaProperties());
-            properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, source.bootstrapServers());
-            properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "sluice-lag-monitor");
-            properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-            properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
+            Properties properties = Dependencies.adminProperties(
+                    source.bootstrapServers(), source.kafkaProperties(), "sluice-lag-monitor", TIMEOUT);
             properties.put(AdminClientConfig.RECONNECT_BACKOFF_MAX_MS_CONFIG, 10_000);
             return Admin.create(properties);
         });

@@ -85,22 +85,7 @@ public final class CarInfoParser {
     }
 
     private static List<RejectRule> eventRules(CarInfoLimits limits) {
-        Column value = col("value");
-        Column corrupt = col(CAR + "." + CORRUPT);
-        // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
-        Column anyObject = from_json(
-                value.cast("string"), DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType), Map.of());
-        List<RejectRule> rules = new ArrayList<>(List.of(
-                new RejectRule(
-                        "EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value")),
-                new RejectRule(
-                        "MALFORMED_JSON",
-                        corrupt.isNotNull().and(anyObject.isNull()),
-                        lit("the value is not a JSON object")),
-                new RejectRule(
-                        "SCHEMA_MISMATCH",
-                        corrupt.isNotNull(),
-                        lit("a field's value does not have the schema's type"))));
+        List<RejectRule> rules = new ArrayList<>(RejectRule.json(col(CAR + "." + CORRUPT)));
         rules.addAll(eventChecks(limits, CarInfoParser::car));
         return rules;
     }

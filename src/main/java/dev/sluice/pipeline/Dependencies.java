@@ -40,13 +40,7 @@ public final class Dependencies {
 
     /** Whether a Kafka broker of the cluster answers. */
     public static boolean kafkaAnswers(String bootstrapServers, Map<String, String> kafkaProperties) {
-        Properties properties = new Properties();
-        properties.putAll(kafkaProperties);
-        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
-        properties.put(AdminClientConfig.CLIENT_ID_CONFIG, "sluice-probe");
-        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) TIMEOUT.toMillis());
-        try (Admin admin = Admin.create(properties)) {
+        try (Admin admin = Admin.create(adminProperties(bootstrapServers, kafkaProperties, "sluice-probe", TIMEOUT))) {
             return !admin.describeCluster()
                     .nodes()
                     .get(TIMEOUT.toMillis(), TimeUnit.MILLISECONDS)
@@ -57,5 +51,17 @@ public final class Dependencies {
             }
             return false;
         }
+    }
+
+    /** An admin client's settings: the service's Kafka settings, the brokers, a client id, bounded calls. */
+    public static Properties adminProperties(
+            String bootstrapServers, Map<String, String> kafkaProperties, String clientId, Duration timeout) {
+        Properties properties = new Properties();
+        properties.putAll(kafkaProperties);
+        properties.put(AdminClientConfig.BOOTSTRAP_SERVERS_CONFIG, bootstrapServers);
+        properties.put(AdminClientConfig.CLIENT_ID_CONFIG, clientId);
+        properties.put(AdminClientConfig.REQUEST_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        properties.put(AdminClientConfig.DEFAULT_API_TIMEOUT_MS_CONFIG, (int) timeout.toMillis());
+        return properties;
     }
 }

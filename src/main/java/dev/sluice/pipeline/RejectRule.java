@@ -1,11 +1,16 @@
 package dev.sluice.pipeline;
 
+import static org.apache.spark.sql.functions.col;
+import static org.apache.spark.sql.functions.from_json;
+import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.when;
 
 import java.util.List;
+import java.util.Map;
 import java.util.Objects;
 import org.apache.spark.sql.Column;
+import org.apache.spark.sql.types.DataTypes;
 
 /**
  * A reason to turn a record away to the dead letters instead of the sink.
@@ -15,6 +20,35 @@ import org.apache.spark.sql.Column;
  * @param detail a human-readable explanation for that record
  */
 public record RejectRule(String reason, Column violated, Column detail) {
+
+    /** A Kafka record (or line) without a value: the first rule of every format. */
+    public static RejectRule emptyValue() {
+        Column value = col("value");
+        return new RejectRule(
+                "EMPTY_VALUE", value.isNull().or(length(value).equalTo(0)), lit("the record has no value"));
+    }
+
+    /**
+     * The rules of a JSON value parsed by {@code from_json} into a struct with the corrupt-record
+     * column {@code corrupt}: no value, not a JSON object, or a field of the wrong type.
+     */
+    public static List<RejectRule> json(Column corrupt) {
+        // An all-string map parses any JSON object, so it tells bad JSON from bad field types.
+        Column anyObject = from_json(
+                col("value").cast("string"),
+                DataTypes.createMapType(DataTypes.StringType, DataTypes.StringType),
+                Map.of());
+        return List.of(
+                emptyValue(),
+                new RejectRule(
+                        "MALFORMED_JSON",
+                        corrupt.isNotNull().and(anyObject.isNull()),
+                        lit("the value is not a JSON object")),
+                new RejectRule(
+                        "SCHEMA_MISMATCH",
+                        corrupt.isNotNull(),
+                        lit("a field's value does not have the schema's type")));
+    }
 
     /** The reason of the first rule a record breaks, or null when it breaks none. */
     public static Column firstReason(List<RejectRule> rules) {
