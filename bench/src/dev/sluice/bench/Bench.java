@@ -26,6 +26,7 @@ import java.nio.file.Path;
 import java.sql.Connection;
 import java.sql.DriverManager;
 import java.sql.ResultSet;
+import java.sql.SQLException;
 import java.sql.Statement;
 import java.time.Duration;
 import java.time.Instant;
@@ -119,9 +120,20 @@ final class Bench implements AutoCloseable {
         url = postgres.getJdbcUrl("postgres", "postgres");
         Flyway.configure()
                 .dataSource(url, "postgres", "postgres")
-                .placeholders(Map.of("car_info_table", TABLE, "dead_letter_table", "dead_letter"))
+                .locations("classpath:db/sluice")
+                .schemas("sluice")
+                .placeholders(Map.of("dead_letter_table", "dead_letter"))
                 .load()
                 .migrate();
+        // The built-in pipeline's table, as it makes it; made here so every run finds it.
+        try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
+                Statement statement = connection.createStatement()) {
+            statement.execute("CREATE TABLE " + TABLE + " (data_id text NOT NULL PRIMARY KEY, trmncd text,"
+                    + " detclot double precision, detclat double precision, gpsutctime double precision,"
+                    + " vhclesped double precision, vhcletypecd text)");
+        } catch (SQLException e) {
+            throw new IOException("Could not make the table " + TABLE, e);
+        }
         spark = SparkSession.builder()
                 .config("spark.master", MASTER)
                 .appName("sluice-bench")
@@ -199,7 +211,7 @@ final class Bench implements AutoCloseable {
                 kafkaProperties,
                 Files.createTempDirectory(work, name).toString(),
                 new JdbcTarget(url, "postgres", "postgres", 4),
-                "dead_letter",
+                "sluice.dead_letter",
                 new MemoryTables());
     }
 
@@ -293,7 +305,7 @@ final class Bench implements AutoCloseable {
     void truncate() throws Exception {
         try (Connection connection = DriverManager.getConnection(url, "postgres", "postgres");
                 Statement statement = connection.createStatement()) {
-            statement.execute("TRUNCATE " + TABLE + ", dead_letter");
+            statement.execute("TRUNCATE " + TABLE + ", sluice.dead_letter");
             statement.execute("VACUUM ANALYZE " + TABLE);
         }
     }

@@ -54,7 +54,7 @@ final class SqlParsePostgresRun implements BenchRun {
                         List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()),
                         List.of("data_id"),
                         PostgresSink.Conflict.IGNORE),
-                "dead_letter");
+                "sluice.dead_letter");
         List<Column> columns = new ArrayList<>();
         PostgresSink.INPUT_COLUMNS.forEach(name -> columns.add(col(name)));
         CarInfoSchema.POSTGRES_COLUMNS.forEach((field, column) ->

@@ -8,6 +8,7 @@ import com.fasterxml.jackson.databind.exc.UnrecognizedPropertyException;
 import dev.sluice.deadletter.DeadLetterStore;
 import dev.sluice.definition.InvalidDefinitionException;
 import dev.sluice.definition.PipelineConflictException;
+import dev.sluice.pipeline.PipelineRefusal;
 import dev.sluice.pipeline.Redaction;
 import dev.sluice.run.CheckpointAccessException;
 import dev.sluice.run.RunStartException;
@@ -124,6 +125,16 @@ class ProblemDetailsAdvice extends ResponseEntityExceptionHandler {
                     invalid.getMessage());
             problem.setProperty("name", e.name());
             problem.setProperty("errors", invalid.problems());
+            return respond(problem);
+        }
+        if (PipelineRefusal.in(e).isPresent()) {
+            // The data or the definition must change first (rows sharing a key, say): the caller's to mend.
+            ProblemDetail problem = ProblemResponses.problem(
+                    HttpStatus.CONFLICT,
+                    "pipeline-refused",
+                    "Pipeline cannot run until its data is mended",
+                    e.getMessage());
+            problem.setProperty("name", e.name());
             return respond(problem);
         }
         ProblemDetail problem = ProblemResponses.problem(

@@ -17,7 +17,7 @@ class DeadLetterConfiguration {
 
     @Bean
     DeadLetterStore deadLetterStore(JdbcTemplate jdbc, TransactionTemplate transactions, SluiceProperties properties) {
-        return new DeadLetterStore(jdbc, transactions, properties.postgres().deadLetterTable());
+        return new DeadLetterStore(jdbc, transactions, properties.postgres().qualifiedDeadLetterTable());
     }
 
     /** Made on the first replay: a service that never replays never opens a producer. */

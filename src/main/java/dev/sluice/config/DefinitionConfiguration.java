@@ -33,7 +33,7 @@ class DefinitionConfiguration {
                 properties.kafka().properties(),
                 properties.checkpointRoot(),
                 target,
-                properties.postgres().deadLetterTable(),
+                properties.postgres().qualifiedDeadLetterTable(),
                 memoryTables);
     }
 

@@ -23,7 +23,8 @@ class PipelineConfiguration {
                 dataSource.determineUsername(),
                 dataSource.determinePassword(),
                 properties.postgres().maxConnectionsPerExecutor(),
-                properties.postgres().writeMethod());
+                properties.postgres().writeMethod(),
+                properties.postgres().tablesSchema());
     }
 
     /** A definition like any other, read-only, run by the same engine. */

@@ -9,6 +9,7 @@ import jakarta.validation.constraints.AssertTrue;
 import jakarta.validation.constraints.DecimalMin;
 import jakarta.validation.constraints.NotBlank;
 import jakarta.validation.constraints.NotNull;
+import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import jakarta.validation.constraints.PositiveOrZero;
 import java.time.Duration;
@@ -185,11 +186,41 @@ public record SluiceProperties(
      * @param deadLetterTable the table that keeps records no pipeline could accept
      * @param writeMethod how rows reach the staging table before the merge: {@code copy} (the
      *     fastest) or {@code batch-insert} (for a database or proxy without {@code COPY FROM STDIN})
+     * @param schema the schema of Sluice's own tables (control state, definitions, dead letters,
+     *     audit trail, migration history), so a database with tables of its own is no obstacle;
+     *     never a pipeline's sink
+     * @param tablesSchema the schema of a sink table named without one
      */
     public record Postgres(
             @Positive @DefaultValue("4") int maxConnectionsPerExecutor,
-            @NotBlank @DefaultValue("dead_letter") String deadLetterTable,
-            @NotNull @DefaultValue("copy") WriteMethod writeMethod) {}
+
+            @NotBlank @Pattern(regexp = IDENTIFIER, message = IDENTIFIER_MESSAGE) @DefaultValue("dead_letter")
+            String deadLetterTable,
+
+            @NotNull @DefaultValue("copy") WriteMethod writeMethod,
+
+            @NotBlank @Pattern(regexp = IDENTIFIER, message = IDENTIFIER_MESSAGE) @DefaultValue("sluice")
+            String schema,
+
+            @NotBlank @Pattern(regexp = IDENTIFIER, message = IDENTIFIER_MESSAGE) @DefaultValue("public")
+            String tablesSchema) {
+
+        /** The dead-letter table, with its schema. */
+        public String qualifiedDeadLetterTable() {
+            return schema + "." + deadLetterTable;
+        }
+
+        @AssertTrue(message = "Sluice's schema must be a schema of its own, not public, pg_* or the tables' schema")
+        public boolean isSchemaOwn() {
+            return schema == null
+                    || !(schema.equals("public") || schema.startsWith("pg_") || schema.equals(tablesSchema));
+        }
+    }
+
+    /** A PostgreSQL name Sluice puts in SQL as it is: lower case, unquoted. */
+    static final String IDENTIFIER = "[a-z_][a-z0-9_]{0,62}";
+
+    static final String IDENTIFIER_MESSAGE = "must be a lower-case PostgreSQL name (letters, digits, _)";
 
     /**
      * The built-in pipelines.

@@ -4,7 +4,6 @@ import dev.sluice.definition.PipelineDefinition.Conflict;
 import dev.sluice.definition.PipelineDefinition.OutputMode;
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
 import dev.sluice.definition.PipelineDefinition.RecordMetadata;
-import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.SinkKind;
 import dev.sluice.definition.PipelineDefinition.Source;
@@ -69,7 +68,7 @@ public final class BuiltInDefinitions {
                         SinkKind.POSTGRES,
                         table,
                         List.of("data_id"),
-                        null,
+                        true,
                         null,
                         null,
                         null,
@@ -81,7 +80,8 @@ public final class BuiltInDefinitions {
                         null),
                 OutputMode.APPEND,
                 new Trigger(TriggerKind.PROCESSING_TIME, settings.trigger().toMillis() + " milliseconds"),
-                postgresRules(limits));
+                null,
+                postgresExpectations(limits));
     }
 
     /**
@@ -121,7 +121,8 @@ public final class BuiltInDefinitions {
                         rowsPerFile),
                 OutputMode.APPEND,
                 new Trigger(TriggerKind.PROCESSING_TIME, settings.trigger().toMillis() + " milliseconds"),
-                eventRules(limits));
+                null,
+                eventExpectations(limits));
     }
 
     private static Source kafka(Settings settings, String schema, Map<String, RecordMetadata> metadata) {
@@ -143,13 +144,14 @@ public final class BuiltInDefinitions {
                 metadata);
     }
 
-    /** What a car_info event must be to be stored in {@code car_info_table}. */
-    static List<Rule> postgresRules(CarInfoLimits limits) {
-        List<Rule> rules = eventRules(limits);
-        rules.add(tooLong("dataId", CarInfoSchema.DATA_ID_MAX_LENGTH));
-        rules.add(tooLong("trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH));
-        rules.add(tooLong("vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH));
-        rules.add(new Rule(
+    /** What a car_info event must be to be stored in {@code car_info_table}: quarantined otherwise. */
+    static List<Expectation> postgresExpectations(CarInfoLimits limits) {
+        List<Expectation> rules = eventExpectations(limits);
+        rules.add(tooLong(Map.of(
+                "dataId", CarInfoSchema.DATA_ID_MAX_LENGTH,
+                "trmnId", CarInfoSchema.TRMN_ID_MAX_LENGTH,
+                "vhcleTypeCd", CarInfoSchema.VHCLE_TYPE_CD_MAX_LENGTH)));
+        rules.add(quarantine(
                 "INVALID_CHARACTER",
                 "NOT coalesce(" + hasNul("dataId") + " OR " + hasNul("trmnId") + " OR " + hasNul("vhcleTypeCd")
                         + ", false)",
@@ -157,15 +159,18 @@ public final class BuiltInDefinitions {
         return rules;
     }
 
-    /** What a car_info event must be, whatever it goes into: a dataId, positions and speed within the limits. */
-    static List<Rule> eventRules(CarInfoLimits limits) {
-        List<Rule> rules = new ArrayList<>();
-        rules.add(new Rule(
+    /**
+     * What a car_info event must be, whatever it goes into: a dataId, positions and speed within
+     * the limits; quarantined otherwise.
+     */
+    static List<Expectation> eventExpectations(CarInfoLimits limits) {
+        List<Expectation> rules = new ArrayList<>();
+        rules.add(quarantine(
                 "MISSING_DATA_ID", "NOT (dataId IS NULL OR trim(dataId) = '')", "'dataId is missing or blank'"));
         String outside = outside("vhcleLat", limits.minLatitude(), limits.maxLatitude()) + " OR "
                 + outside("vhcleLot", limits.minLongitude(), limits.maxLongitude()) + " OR "
                 + outside("vhcleSped", limits.minSpeed(), limits.speedCeiling());
-        rules.add(new Rule(
+        rules.add(quarantine(
                 "OUT_OF_RANGE",
                 "NOT coalesce(" + outside + ", false)",
                 "concat('vhcleLat=', " + text("vhcleLat") + ", ' vhcleLot=', " + text("vhcleLot") + ", ' vhcleSped=', "
@@ -173,12 +178,21 @@ public final class BuiltInDefinitions {
         return rules;
     }
 
-    private static Rule tooLong(String field, int max) {
-        return new Rule(
-                "FIELD_TOO_LONG",
-                "NOT coalesce(length(" + field + ") > " + max + ", false)",
-                "concat('" + field + " has ', CAST(length(" + field + ") AS STRING), ' characters; the most is " + max
-                        + "')");
+    private static Expectation quarantine(String name, String require, String detail) {
+        return new Expectation(name, require, Expectation.Action.QUARANTINE, detail);
+    }
+
+    /** One expectation over the text fields with a width: the detail names the first that is too long. */
+    private static Expectation tooLong(Map<String, Integer> widths) {
+        StringJoiner any = new StringJoiner(" OR ");
+        StringJoiner first = new StringJoiner(" ", "CASE ", " END");
+        for (String field : List.of("dataId", "trmnId", "vhcleTypeCd")) {
+            int max = widths.get(field);
+            any.add("length(" + field + ") > " + max);
+            first.add("WHEN length(" + field + ") > " + max + " THEN concat('" + field + " has ', CAST(length(" + field
+                    + ") AS STRING), ' characters; the most is " + max + "')");
+        }
+        return quarantine("FIELD_TOO_LONG", "NOT coalesce(" + any + ", false)", first.toString());
     }
 
     private static String outside(String field, double min, double max) {

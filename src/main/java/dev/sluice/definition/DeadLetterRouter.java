@@ -1,5 +1,6 @@
 package dev.sluice.definition;
 
+import dev.sluice.pipeline.RejectRule;
 import java.io.Serializable;
 import java.sql.SQLException;
 import java.util.ArrayList;
@@ -17,7 +18,9 @@ import org.apache.spark.sql.Row;
  * writes the same dead letters, which the table's key keeps once.
  *
  * <p>Rows carry the routing columns first: topic, partition, offset, timestamp, value, reason,
- * detail (reason null for an accepted record).
+ * detail (reason null for an accepted record). A record whose reason is a {@link RejectRule#DROP}
+ * is neither passed on nor kept; one whose reason is a {@link RejectRule#FAIL} fails the task with
+ * a {@link dev.sluice.pipeline.PipelineRefusal}.
  */
 final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
 
@@ -55,6 +58,11 @@ final class DeadLetterRouter implements MapPartitionsFunction<Row, Row> {
                     Row row = input.next();
                     if (row.isNullAt(REASON)) {
                         next = row;
+                    } else if (row.getString(REASON).startsWith(RejectRule.DROP)) {
+                        continue;
+                    } else if (row.getString(REASON).startsWith(RejectRule.FAIL)) {
+                        throw RejectRule.failure(
+                                row.getString(REASON), row.getString(REASON + 1), row.get(0), row.get(1), row.get(2));
                     } else {
                         rejected.add(row);
                         if (rejected.size() >= chunk) {

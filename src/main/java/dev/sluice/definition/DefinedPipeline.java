@@ -11,6 +11,8 @@ import dev.sluice.pipeline.Pipeline;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
 import java.time.Duration;
+import java.util.ArrayList;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.Optional;
@@ -24,6 +26,7 @@ import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
+import org.apache.spark.util.LongAccumulator;
 
 /** A pipeline built from its {@link PipelineDefinition}. */
 public final class DefinedPipeline implements Pipeline {
@@ -121,6 +124,15 @@ public final class DefinedPipeline implements Pipeline {
     }
 
     @Override
+    public Map<String, String> expectations() {
+        Map<String, String> actions = new LinkedHashMap<>();
+        definition
+                .checks()
+                .forEach(check -> actions.put(check.name(), check.action().label()));
+        return actions;
+    }
+
+    @Override
     public Optional<String> resetRefusal() {
         Sink sink = definition.sink();
         if (!sink.isFiles()) {
@@ -145,7 +157,7 @@ public final class DefinedPipeline implements Pipeline {
         String name = name();
         DataStreamWriter<Row> writer = SinkKindSpec.of(definition.sink().kind())
                 .writer(new SinkKindSpec.Run(definition, environment, from), plan.output());
-        ProgressRelay relay = new ProgressRelay(spark, name, plan.rejectReasons(), listener);
+        ProgressRelay relay = new ProgressRelay(spark, definition, plan.rejectReasons(), listener);
         spark.streams().addListener(relay);
         try {
             return writer.queryName(name)
@@ -170,6 +182,12 @@ public final class DefinedPipeline implements Pipeline {
             throws TimeoutException {
         String name = name();
         PostgresSink sink = PostgresSinkKind.sink(new SinkKindSpec.Run(definition, environment, from), fused.output());
+        List<LongAccumulator> counters = new ArrayList<>();
+        for (int i = 0; i < fused.expectations(); i++) {
+            counters.add(spark.sparkContext().longAccumulator(name + ".expectation." + i));
+        }
+        FusedRecords counting = fused.counting(counters);
+        long[] counted = new long[counters.size()];
         return kafkaSource(definition.source(), environment)
                 .load(spark, from)
                 .select("topic", "partition", "offset", "timestamp", "value")
@@ -178,11 +196,19 @@ public final class DefinedPipeline implements Pipeline {
                 .option("checkpointLocation", checkpointLocation())
                 .outputMode(definition.outputMode().spark())
                 .trigger(PipelinePlanner.trigger(definition.trigger()))
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) -> listener.write(
-                        name,
-                        batchId,
-                        () -> sink.write(
-                                batch.queryExecution().toRdd().toJavaRDD().mapPartitions(fused::decideAll))))
+                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
+                        listener.write(name, batchId, () -> {
+                            BatchOutcome outcome = sink.write(
+                                    batch.queryExecution().toRdd().toJavaRDD().mapPartitions(counting::decideAll));
+                            // The accumulators hold every batch of this run: this batch's counts are what they added.
+                            long[] batchCounts = new long[counted.length];
+                            for (int i = 0; i < counted.length; i++) {
+                                long total = counters.get(i).sum();
+                                batchCounts[i] = total - counted[i];
+                                counted[i] = total;
+                            }
+                            return outcome.withExpectations(ExpectationRules.counted(definition, batchCounts));
+                        }))
                 .start();
     }
 
@@ -204,13 +230,15 @@ public final class DefinedPipeline implements Pipeline {
      */
     private static final class ProgressRelay extends StreamingQueryListener {
         private final SparkSession spark;
+        private final PipelineDefinition definition;
         private final String name;
         private final List<String> reasons;
         private final BatchListener listener;
 
-        ProgressRelay(SparkSession spark, String name, List<String> reasons, BatchListener listener) {
+        ProgressRelay(SparkSession spark, PipelineDefinition definition, List<String> reasons, BatchListener listener) {
             this.spark = spark;
-            this.name = name;
+            this.definition = definition;
+            this.name = definition.name();
             this.reasons = reasons;
             this.listener = listener;
         }
@@ -245,11 +273,17 @@ public final class DefinedPipeline implements Pipeline {
                     }
                 }
             }
+            // The expectations' counts follow the reasons' in the observed row.
+            long[] broken = new long[definition.checks().size()];
+            for (int i = 0; i < broken.length && input != null && reasons.size() + i < input.length(); i++) {
+                int at = reasons.size() + i;
+                broken[i] = input.isNullAt(at) ? 0 : ((Number) input.get(at)).longValue();
+            }
             Long addBatch = progress.durationMs().get("addBatch");
             listener.onBatch(
                     name,
                     progress.batchId(),
-                    new BatchOutcome(rows, 0, rejected),
+                    new BatchOutcome(rows, 0, rejected, ExpectationRules.counted(definition, broken)),
                     Duration.ofMillis(addBatch == null ? 0 : addBatch));
         }
 

@@ -9,15 +9,14 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Locale;
 import java.util.Optional;
-import java.util.Set;
 import javax.sql.DataSource;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 
 /**
  * Where a definition may read and write: folders under the configured roots (for definitions
- * over the API), tables that are neither PostgreSQL's nor Sluice's own, and a sink table that can
- * take the result.
+ * over the API), tables in schemas that are neither PostgreSQL's nor Sluice's own, and a sink table
+ * that can take the result.
  */
 final class DefinitionPlaces {
 
@@ -49,10 +48,10 @@ final class DefinitionPlaces {
                             || schema.equals("information_schema")
                             || schema.startsWith("pg_"))) {
                 problems.add(new DefinitionProblem("sink.table", "the schema " + schema + " is PostgreSQL's own"));
-            } else if ((schema == null || schema.equals("public"))
-                    && ownTables().contains(table)) {
+            } else if (schema != null
+                    && environment.ownSchema().filter(schema::equals).isPresent()) {
                 problems.add(new DefinitionProblem(
-                        "sink.table", "the table " + table + " is Sluice's own; write to a table of yours"));
+                        "sink.table", "the schema " + schema + " is Sluice's own; write to a table of yours"));
             }
         }
         if (origin == Origin.API) {
@@ -68,15 +67,6 @@ final class DefinitionPlaces {
         return problems;
     }
 
-    private Set<String> ownTables() {
-        return Set.of(
-                environment.deadLetterTable().toLowerCase(Locale.ROOT),
-                "pipeline_definition",
-                "pipeline_control",
-                "audit_log",
-                "flyway_schema_history");
-    }
-
     /**
      * What keeps the sink's table from taking the result: a missing table not to be created, or
      * columns that do not fit. Nothing when the database is away (checked again at start).
@@ -84,7 +74,8 @@ final class DefinitionPlaces {
     List<DefinitionProblem> tableProblems(PipelineDefinition definition, PipelinePlanner.Plan plan, String ddl) {
         Sink sink = definition.sink();
         try (Connection connection = dataSource.getConnection()) {
-            Optional<List<String>> problems = PostgresTables.check(connection, sink.table(), plan.schema());
+            Optional<List<String>> problems = PostgresTables.check(
+                    connection, sink.table(), environment.target().tablesSchema(), plan.schema());
             if (problems.isEmpty()) {
                 return Boolean.TRUE.equals(sink.createTable())
                         ? List.of()

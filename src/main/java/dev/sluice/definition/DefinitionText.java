@@ -5,7 +5,10 @@ import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.Source;
 import dev.sluice.definition.PipelineDefinition.Transform;
 import java.util.ArrayList;
+import java.util.HashSet;
 import java.util.List;
+import java.util.Locale;
+import java.util.Set;
 
 /**
  * The texts of a definition, bounded before anything parses them: no NUL character (PostgreSQL,
@@ -58,6 +61,25 @@ final class DefinitionText {
             check(problems, "rules[" + i + "].reason", rule.reason(), MAX_SETTING_LENGTH);
             check(problems, "rules[" + i + "].require", rule.require(), SqlPolicy.MAX_EXPRESSION_LENGTH);
             check(problems, "rules[" + i + "].detail", rule.detail(), SqlPolicy.MAX_EXPRESSION_LENGTH);
+        }
+        if (definition.expectations().size() > MAX_LIST_SIZE) {
+            problems.add(new DefinitionProblem(
+                    "expectations",
+                    "has " + definition.expectations().size() + " expectations; at most " + MAX_LIST_SIZE
+                            + " are allowed"));
+        }
+        Set<String> names = new HashSet<>();
+        definition.rules().forEach(rule -> names.add(rule.reason().toUpperCase(Locale.ROOT)));
+        for (int i = 0; i < definition.expectations().size(); i++) {
+            Expectation expectation = definition.expectations().get(i);
+            String field = "expectations[" + i + "]";
+            check(problems, field + ".name", expectation.name(), MAX_SETTING_LENGTH);
+            check(problems, field + ".require", expectation.require(), SqlPolicy.MAX_EXPRESSION_LENGTH);
+            check(problems, field + ".detail", expectation.detail(), SqlPolicy.MAX_EXPRESSION_LENGTH);
+            if (expectation.name() != null && !names.add(expectation.reason())) {
+                problems.add(new DefinitionProblem(
+                        field + ".name", "another expectation or rule has the name " + expectation.name()));
+            }
         }
         return problems;
     }

@@ -44,10 +44,11 @@ final class FileSourceKind implements SourceKindSpec {
                             + " and metadata are not file settings"));
         }
         if (source.formatOrDefault() == RecordFormat.PARQUET
-                && !definition.rules().isEmpty()) {
+                && !definition.checks().isEmpty()) {
             problems.add(new DefinitionProblem(
-                    "rules",
-                    "rules need records with a place in a file (json, csv or text lines); Parquet rows have none"));
+                    definition.rules().isEmpty() ? "expectations" : "rules",
+                    "rules and expectations need records with a place in a file (json, csv or text lines);"
+                            + " Parquet rows have none"));
         }
         return problems;
     }

@@ -1,13 +1,9 @@
 package dev.sluice.definition;
 
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
-import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
 
 import dev.sluice.definition.PipelineDefinition.OutputMode;
 import dev.sluice.definition.PipelineDefinition.RecordFormat;
-import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.definition.PipelineDefinition.SinkKind;
 import dev.sluice.definition.PipelineDefinition.SourceKind;
 import dev.sluice.definition.PipelineDefinition.TriggerKind;
@@ -89,16 +85,14 @@ final class FusedShape {
                 decoder,
                 metadata,
                 base -> {
-                    List<RejectRule> rules = new ArrayList<>();
-                    if (carInfo) {
-                        rules.addAll(CarInfoParser.eventChecks(CarInfoLimits.DEFAULT, FusedShape::field));
+                    RejectRule.Checks checks = ExpectationRules.of(definition, base, (field, step) -> step.get());
+                    if (!carInfo) {
+                        return checks;
                     }
-                    for (Rule rule : definition.rules()) {
-                        Column holds = coalesce(
-                                PipelinePlanner.column(base, rule.require()).cast("boolean"), lit(false));
-                        rules.add(new RejectRule(rule.reason(), not(holds), PipelinePlanner.ruleDetail(base, rule)));
-                    }
-                    return rules;
+                    List<RejectRule> rules =
+                            new ArrayList<>(CarInfoParser.eventChecks(CarInfoLimits.DEFAULT, FusedShape::field));
+                    rules.addAll(checks.rules());
+                    return new RejectRule.Checks(rules, checks.counted());
                 },
                 base -> {
                     Dataset<Row> events = base;

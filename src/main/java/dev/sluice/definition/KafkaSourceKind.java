@@ -111,9 +111,9 @@ final class KafkaSourceKind implements SourceKindSpec {
     @Override
     public String continuousRefusal(PipelineDefinition definition) {
         if (definition.source().formatOrDefault() != RecordFormat.TEXT
-                || !definition.rules().isEmpty()) {
+                || !definition.checks().isEmpty()) {
             return "a continuous query has no micro-batches to write dead letters in:"
-                    + " its kafka source must be format text, without rules";
+                    + " its kafka source must be format text, without rules or expectations";
         }
         return null;
     }

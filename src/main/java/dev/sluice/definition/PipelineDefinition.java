@@ -10,6 +10,7 @@ import jakarta.validation.constraints.NotNull;
 import jakarta.validation.constraints.Pattern;
 import jakarta.validation.constraints.Positive;
 import java.time.Instant;
+import java.util.ArrayList;
 import java.util.Collections;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -34,7 +35,10 @@ import java.util.Map;
  * @param sink where the result goes
  * @param outputMode which result rows each trigger writes
  * @param trigger when micro-batches run
- * @param rules conditions every accepted record meets; the others go to the dead letters
+ * @param rules conditions every accepted record meets; the others go to the dead letters (each is
+ *     an expectation that quarantines, named by its reason)
+ * @param expectations conditions every record should meet, each with what happens to a record
+ *     that does not (warn, drop, quarantine, fail); checked after the rules
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PipelineDefinition(
@@ -51,7 +55,8 @@ public record PipelineDefinition(
         @NotNull @Valid Sink sink,
         OutputMode outputMode,
         @Valid Trigger trigger,
-        List<@Valid @NotNull Rule> rules) {
+        List<@Valid @NotNull Rule> rules,
+        List<@Valid @NotNull Expectation> expectations) {
 
     public static final String NAME_PATTERN = "[a-z0-9][a-z0-9-]{0,62}";
     public static final String EVENTS_VIEW = "events";
@@ -63,12 +68,22 @@ public record PipelineDefinition(
         outputMode = outputMode == null ? OutputMode.APPEND : outputMode;
         trigger = trigger == null ? new Trigger(null, null) : trigger;
         rules = rules == null ? List.of() : List.copyOf(rules);
+        expectations = expectations == null ? List.of() : List.copyOf(expectations);
+    }
+
+    /** The rules, as the expectations that quarantine, then the expectations: what every record is checked for. */
+    @JsonIgnore
+    public List<Expectation> checks() {
+        List<Expectation> checks = new ArrayList<>();
+        rules.forEach(rule -> checks.add(Expectation.of(rule)));
+        checks.addAll(expectations);
+        return checks;
     }
 
     /** The same definition under another name. */
     public PipelineDefinition named(String newName) {
         return new PipelineDefinition(
-                newName, description, autoStart, source, transform, sink, outputMode, trigger, rules);
+                newName, description, autoStart, source, transform, sink, outputMode, trigger, rules, expectations);
     }
 
     public enum SourceKind {

@@ -3,6 +3,7 @@ package dev.sluice.definition;
 import dev.sluice.pipeline.JdbcTarget;
 import java.util.Map;
 import java.util.Objects;
+import java.util.Optional;
 
 /**
  * What a defined pipeline takes from the service rather than from its definition.
@@ -11,7 +12,7 @@ import java.util.Objects;
  * @param kafkaProperties extra Kafka client settings, without the {@code kafka.} prefix
  * @param checkpointRoot where checkpoints live; each pipeline uses {@code <root>/<name>}
  * @param target the PostgreSQL database of postgres sinks and dead letters
- * @param deadLetterTable the dead-letter table
+ * @param deadLetterTable the dead-letter table, with Sluice's own schema
  * @param memoryTables where memory sinks keep their rows
  */
 public record PipelineEnvironment(
@@ -29,6 +30,12 @@ public record PipelineEnvironment(
         Objects.requireNonNull(target, "target");
         Objects.requireNonNull(deadLetterTable, "deadLetterTable");
         Objects.requireNonNull(memoryTables, "memoryTables");
+    }
+
+    /** Sluice's own schema, no sink's place: the dead-letter table's. */
+    public Optional<String> ownSchema() {
+        int dot = deadLetterTable.indexOf('.');
+        return dot > 0 ? Optional.of(deadLetterTable.substring(0, dot)) : Optional.empty();
     }
 
     public String checkpointLocation(String pipeline) {

@@ -1,9 +1,5 @@
 package dev.sluice.definition;
 
-import static org.apache.spark.sql.functions.coalesce;
-import static org.apache.spark.sql.functions.lit;
-
-import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.pipeline.StartingPoint;
 import java.util.List;
 import java.util.function.Function;
@@ -145,18 +141,6 @@ public final class PipelinePlanner {
                 spark.catalog().dropTempView(PipelineDefinition.EVENTS_VIEW);
             }
         }
-    }
-
-    /**
-     * The dead-letter detail of a record that breaks the rule: its {@code detail} expression
-     * (checked and analysed over {@code input}), or "breaks the rule: " and the condition.
-     */
-    static Column ruleDetail(Dataset<Row> input, Rule rule) {
-        Column fallback = lit("breaks the rule: " + rule.require());
-        if (rule.detail() == null || rule.detail().isBlank()) {
-            return fallback;
-        }
-        return coalesce(column(input, rule.detail()).cast("string"), fallback);
     }
 
     /** The Spark trigger. */

@@ -1,23 +1,20 @@
 package dev.sluice.definition;
 
-import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.count;
 import static org.apache.spark.sql.functions.lit;
-import static org.apache.spark.sql.functions.not;
 import static org.apache.spark.sql.functions.sum;
 import static org.apache.spark.sql.functions.when;
 
-import dev.sluice.definition.PipelineDefinition.Rule;
 import dev.sluice.definition.PipelineDefinition.Source;
 import dev.sluice.definition.PipelineDefinition.Transform;
 import dev.sluice.definition.PipelineDefinition.TriggerKind;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.CarInfoSchema;
 import dev.sluice.pipeline.PostgresSink;
+import dev.sluice.pipeline.RejectRule;
 import dev.sluice.pipeline.StartingPoint;
 import java.util.ArrayList;
-import java.util.Arrays;
 import java.util.List;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Column;
@@ -98,9 +95,13 @@ final class PlanBuilder {
         return step("source.schema", () -> SqlPolicy.schema(source.schema()));
     }
 
+    /** Whether a record parsed: the expectations count those only. */
+    private static final String PARSED = "__parsed";
+
     /**
-     * Applies the rules, counts the rejected records per reason, writes them to the dead letters
-     * from the tasks that read them, and passes on the accepted ones' fields.
+     * Applies the rules and expectations, counts the rejected records per reason and the records
+     * that break each expectation, writes the quarantined to the dead letters from the tasks that
+     * read them, drops those to drop, and passes on the accepted ones' fields.
      */
     private Dataset<Row> routeRejected(Dataset<Row> parsed, List<String> fields, List<String> reasons) {
         List<Column> columns = new ArrayList<>(List.of(
@@ -120,33 +121,38 @@ final class PlanBuilder {
                 .forEach(
                         (column, metadata) -> columns.add(col(metadata.column()).as(column)));
         Dataset<Row> flat = parsed.select(columns.toArray(Column[]::new));
-        List<Rule> rules = definition.rules();
-        for (int i = 0; i < rules.size(); i++) {
-            Rule rule = rules.get(i);
-            Dataset<Row> current = flat;
-            Column holds = step(
-                    "rules[" + i + "].require",
-                    () -> coalesce(
-                            PipelinePlanner.column(current, rule.require()).cast("boolean"), lit(false)));
-            Column detail = step("rules[" + i + "].detail", () -> PipelinePlanner.ruleDetail(current, rule));
-            Column broken = col("__reason").isNull().and(not(holds));
-            flat = flat.withColumn("__detail", when(broken, detail).otherwise(col("__detail")))
+        Dataset<Row> fieldsOnly = flat;
+        flat = flat.withColumn(PARSED, col("__reason").isNull());
+        RejectRule.Checks checks = ExpectationRules.of(definition, fieldsOnly, this::step);
+        for (RejectRule rule : checks.rules()) {
+            Column broken = col("__reason").isNull().and(rule.violated());
+            flat = flat.withColumn("__detail", when(broken, rule.detail()).otherwise(col("__detail")))
                     .withColumn("__reason", when(broken, lit(rule.reason())).otherwise(col("__reason")));
-            if (!reasons.contains(rule.reason())) {
+            if (!rule.reason().startsWith(RejectRule.DROP)
+                    && !rule.reason().startsWith(RejectRule.FAIL)
+                    && !reasons.contains(rule.reason())) {
                 reasons.add(rule.reason());
             }
         }
-        Column[] counts = reasons.stream()
-                .map(reason -> sum(when(col("__reason").equalTo(reason), 1).otherwise(0))
-                        .as(reason))
-                .toArray(Column[]::new);
-        Dataset<Row> observed =
-                flat.observe(PipelinePlanner.INPUT_METRICS, counts[0], Arrays.copyOfRange(counts, 1, counts.length));
+        List<Column> counts = new ArrayList<>();
+        for (String reason : reasons) {
+            counts.add(
+                    sum(when(col("__reason").equalTo(reason), 1).otherwise(0)).as(reason));
+        }
+        for (int i = 0; i < checks.counted().size(); i++) {
+            // Counted over the records that parsed, before any check decided their fate.
+            counts.add(sum(when(col(PARSED).and(checks.counted().get(i)), 1).otherwise(0))
+                    .as("__expectation_" + i));
+        }
+        Dataset<Row> observed = flat.observe(
+                PipelinePlanner.INPUT_METRICS,
+                counts.get(0),
+                counts.subList(1, counts.size()).toArray(Column[]::new));
         PostgresSink deadLetters =
                 new PostgresSink(environment.target(), definition.name(), null, environment.deadLetterTable());
         Dataset<Row> accepted =
                 observed.mapPartitions(new DeadLetterRouter(deadLetters::writeRows), Encoders.row(flat.schema()));
-        return accepted.drop(PipelinePlanner.ROUTING.toArray(String[]::new));
+        return accepted.drop(PipelinePlanner.ROUTING.toArray(String[]::new)).drop(PARSED);
     }
 
     private Dataset<Row> eventTime(Dataset<Row> events) {

@@ -2,10 +2,8 @@ package dev.sluice.definition;
 
 import dev.sluice.definition.PipelineDefinition.OutputMode;
 import dev.sluice.definition.PipelineDefinition.Sink;
-import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.pipeline.PostgresSink;
 import java.sql.Connection;
-import java.sql.DriverManager;
 import java.sql.SQLException;
 import java.sql.Statement;
 import java.util.ArrayList;
@@ -23,6 +21,8 @@ import org.apache.spark.sql.types.StringType;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.sql.types.TimestampType;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
 
 /**
  * {@code postgres}: a table, upserted on {@code keyColumns} (appended without), through the one
@@ -30,6 +30,7 @@ import org.apache.spark.sql.types.TimestampType;
  */
 final class PostgresSinkKind implements SinkKindSpec {
 
+    private static final Logger log = LoggerFactory.getLogger(PostgresSinkKind.class);
     private static final String IDENTIFIER = "[A-Za-z_][A-Za-z0-9_]*";
 
     @Override
@@ -143,9 +144,7 @@ final class PostgresSinkKind implements SinkKindSpec {
      */
     static PostgresSink sink(Run run, StructType columns) {
         Sink sink = run.definition().sink();
-        if (Boolean.TRUE.equals(sink.createTable())) {
-            createTable(run, PostgresTables.ddl(sink.table(), columns, sink.keyColumns()));
-        }
+        prepareTable(run, columns);
         PostgresSink.Table table = new PostgresSink.Table(
                 sink.table(),
                 List.of(columns.fieldNames()).stream()
@@ -172,14 +171,25 @@ final class PostgresSinkKind implements SinkKindSpec {
                 .orElseThrow(() -> new IllegalArgumentException("no result column " + sink.versionColumn()));
     }
 
-    private static void createTable(Run run, String ddl) {
-        JdbcTarget target = run.environment().target();
-        try (Connection connection = DriverManager.getConnection(target.url(), target.username(), target.password());
-                Statement statement = connection.createStatement()) {
-            statement.execute(ddl);
+    /**
+     * Makes the table when the definition asks for it, and adopts an existing one: a keyed sink
+     * needs a unique key on its key columns, added here when the rows allow it.
+     */
+    private static void prepareTable(Run run, StructType columns) {
+        Sink sink = run.definition().sink();
+        List<String> keys =
+                sink.keyColumns().stream().map(c -> c.toLowerCase(Locale.ROOT)).toList();
+        try (Connection connection = run.environment().target().connect()) {
+            if (Boolean.TRUE.equals(sink.createTable())) {
+                try (Statement statement = connection.createStatement()) {
+                    statement.execute(PostgresTables.ddl(sink.table(), columns, sink.keyColumns()));
+                }
+            }
+            if (PostgresTables.adopt(connection, sink.table(), keys)) {
+                log.info("Added a unique key on {} ({}) for pipeline {}", sink.table(), keys, run.name());
+            }
         } catch (SQLException e) {
-            throw new IllegalStateException(
-                    "Could not create the table " + run.definition().sink().table() + ": " + e.getMessage(), e);
+            throw new IllegalStateException("Could not prepare the table " + sink.table() + ": " + e.getMessage(), e);
         }
     }
 }

@@ -29,6 +29,9 @@ final class RateSourceKind implements SourceKindSpec {
         if (!definition.rules().isEmpty()) {
             problems.add(new DefinitionProblem("rules", "a rate source's rows cannot be rejected"));
         }
+        if (!definition.expectations().isEmpty()) {
+            problems.add(new DefinitionProblem("expectations", "a rate source's rows are not checked"));
+        }
         return problems;
     }
 

@@ -11,7 +11,8 @@ import org.springframework.stereotype.Component;
 /**
  * Counts what the sinks did, tagged by pipeline ({@code query}): {@code sluice_sink_rows_total}
  * by {@code outcome} (written, duplicate), {@code sluice_dead_letters_total} by {@code reason}, and
- * {@code sluice_sink_write_duration_seconds} (a histogram, for write latency quantiles).
+ * {@code sluice_sink_write_duration_seconds} (a histogram, for write latency quantiles), and
+ * {@code sluice_expectation_records_total} by {@code expectation} and {@code action}.
  */
 @Component
 class SinkMetrics implements BatchListener {
@@ -41,6 +42,15 @@ class SinkMetrics implements BatchListener {
                         .tag("reason", reason)
                         .register(registry)
                         .increment(count));
+        for (BatchOutcome.ExpectationCount count : outcome.expectations()) {
+            Counter.builder("sluice.expectation.records")
+                    .description("Records that broke an expectation, by what was done with them")
+                    .tag("query", pipeline)
+                    .tag("expectation", count.name())
+                    .tag("action", count.action())
+                    .register(registry)
+                    .increment(count.records());
+        }
     }
 
     private Counter rows(String pipeline, String outcome) {

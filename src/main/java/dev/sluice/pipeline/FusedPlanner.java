@@ -1,10 +1,13 @@
 package dev.sluice.pipeline;
 
+import static org.apache.spark.sql.functions.lit;
+
 import java.util.ArrayList;
 import java.util.HashSet;
 import java.util.List;
 import java.util.Set;
 import java.util.function.Function;
+import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -58,15 +61,15 @@ public final class FusedPlanner {
 
     /**
      * @param metadata columns of each record's Kafka metadata, after the decoded fields
-     * @param rules the reject rules, in the order they are checked, over the decoded fields and
-     *     the metadata columns (the columns of the dataset given)
+     * @param rules the reject rules, in the order they are checked, and the expectations counted,
+     *     over the decoded fields and the metadata columns (the columns of the dataset given)
      * @param transform the result over the accepted records (the decoded fields)
      */
     public static Result plan(
             SparkSession spark,
             JsonDecoder decoder,
             List<FusedRecords.Metadata> metadata,
-            Function<Dataset<Row>, List<RejectRule>> rules,
+            Function<Dataset<Row>, RejectRule.Checks> rules,
             Function<Dataset<Row>, Dataset<Row>> transform) {
         StructType columns = decoder.schema();
         for (FusedRecords.Metadata column : metadata) {
@@ -79,11 +82,15 @@ public final class FusedPlanner {
                 false);
         Dataset<Row> base = Dataset.ofRows(spark, relation);
 
-        List<RejectRule> checks = rules.apply(base);
+        RejectRule.Checks checks = rules.apply(base);
         List<Expression> ruleExpressions = List.of();
-        if (!checks.isEmpty()) {
-            LogicalPlan checked = replaced(base.select(RejectRule.firstReason(checks), RejectRule.firstDetail(checks)));
-            if (!(checked instanceof Project project) || !evaluable(project.projectList())) {
+        if (!checks.rules().isEmpty() || !checks.counted().isEmpty()) {
+            List<Column> checked = new ArrayList<>();
+            checked.add(checks.rules().isEmpty() ? lit(null).cast("string") : RejectRule.firstReason(checks.rules()));
+            checked.add(checks.rules().isEmpty() ? lit(null).cast("string") : RejectRule.firstDetail(checks.rules()));
+            checked.addAll(checks.counted());
+            LogicalPlan checkedPlan = replaced(base.select(checked.toArray(Column[]::new)));
+            if (!(checkedPlan instanceof Project project) || !evaluable(project.projectList())) {
                 return new Result(null, "a rule needs more than a row's own values");
             }
             ruleExpressions = expressions(project.projectList());

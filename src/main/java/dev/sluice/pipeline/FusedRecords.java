@@ -28,6 +28,7 @@ import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
+import org.apache.spark.util.LongAccumulator;
 import scala.Function1;
 import scala.collection.JavaConverters;
 import scala.collection.Seq;
@@ -98,16 +99,22 @@ public final class FusedRecords implements Serializable {
 
     private final JsonDecoder decoder;
     private final List<Metadata> metadata;
-    /** The first broken rule's reason and detail, over the decoded fields; empty for no rules. */
+    /**
+     * The first broken rule's reason and detail, then whether each expectation is broken, over the
+     * decoded fields; empty for no rules and no expectations.
+     */
     private final List<Expression> rules;
+    /** One per expectation: the records that broke it, added up on the driver. */
+    private final List<LongAccumulator> broken;
 
     private final List<Attribute> fields;
     private final List<Step> steps;
     private final StructType output;
 
     /**
-     * @param rules two expressions over {@code fields}: the reason a record is rejected with and
-     *     its detail, both null for a record that breaks no rule; or none
+     * @param rules expressions over {@code fields}: the reason a record is rejected with and its
+     *     detail, both null for a record that breaks no rule, then one boolean per expectation
+     *     counted; or none
      * @param metadata the Kafka metadata columns after the decoder's fields
      * @param fields the decoder's fields and the metadata columns as attributes
      * @param output the rows the last step gives: the table's columns
@@ -119,15 +126,40 @@ public final class FusedRecords implements Serializable {
             List<Attribute> fields,
             List<Step> steps,
             StructType output) {
+        this(decoder, metadata, rules, fields, steps, output, List.of());
+    }
+
+    private FusedRecords(
+            JsonDecoder decoder,
+            List<Metadata> metadata,
+            List<Expression> rules,
+            List<Attribute> fields,
+            List<Step> steps,
+            StructType output,
+            List<LongAccumulator> broken) {
+        this.broken = List.copyOf(broken);
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.metadata = List.copyOf(metadata);
         this.rules = List.copyOf(rules);
         this.fields = List.copyOf(fields);
         this.steps = List.copyOf(steps);
         this.output = Objects.requireNonNull(output, "output");
-        if (!this.rules.isEmpty() && this.rules.size() != 2) {
+        if (!this.rules.isEmpty() && this.rules.size() < 2) {
             throw new IllegalArgumentException("rules give a reason and a detail");
         }
+    }
+
+    /** How many expectations each record is counted for. */
+    public int expectations() {
+        return Math.max(0, rules.size() - 2);
+    }
+
+    /** These records, each broken expectation counted in its accumulator (registered on the driver). */
+    public FusedRecords counting(List<LongAccumulator> counters) {
+        if (counters.size() != expectations()) {
+            throw new IllegalArgumentException("one counter per expectation");
+        }
+        return new FusedRecords(decoder, metadata, rules, fields, steps, output, counters);
     }
 
     /** The rows the last step gives: the table's columns. */
@@ -191,12 +223,29 @@ public final class FusedRecords implements Serializable {
             // The decoder's row is this record's own; a compiled projection's is reused for the next.
             boolean owned = true;
             if (ruleProjection != null) {
-                InternalRow broken = ruleProjection.apply(row);
-                if (!broken.isNullAt(0)) {
-                    return rejected(
-                            record,
-                            broken.getUTF8String(0).toString(),
-                            broken.isNullAt(1) ? null : broken.getUTF8String(1).toString());
+                InternalRow checked = ruleProjection.apply(row);
+                for (int i = 0; i < broken.size(); i++) {
+                    if (!checked.isNullAt(2 + i) && checked.getBoolean(2 + i)) {
+                        broken.get(i).add(1);
+                    }
+                }
+                if (!checked.isNullAt(0)) {
+                    String reason = checked.getUTF8String(0).toString();
+                    String detail = checked.isNullAt(1)
+                            ? null
+                            : checked.getUTF8String(1).toString();
+                    if (reason.startsWith(RejectRule.DROP)) {
+                        return null;
+                    }
+                    if (reason.startsWith(RejectRule.FAIL)) {
+                        throw RejectRule.failure(
+                                reason,
+                                detail,
+                                record.getUTF8String(0).toString(),
+                                record.getInt(1),
+                                record.getLong(2));
+                    }
+                    return rejected(record, reason, detail);
                 }
             }
             for (Object step : compiled) {

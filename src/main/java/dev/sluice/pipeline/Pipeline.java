@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import java.util.Map;
 import java.util.Optional;
 import java.util.concurrent.TimeoutException;
 import org.apache.spark.sql.SparkSession;
@@ -28,6 +29,11 @@ public interface Pipeline {
      */
     default boolean dependenciesAnswer() {
         return true;
+    }
+
+    /** The pipeline's expectations, in order, each with its action (warn, drop, quarantine, fail). */
+    default Map<String, String> expectations() {
+        return Map.of();
     }
 
     /** Why the checkpoint of this pipeline must not be reset, if it must not. */

@@ -40,6 +40,7 @@ final class PostgresConnections {
         // Fail the batch soon when the database is away; the query restarts with a backoff.
         config.setConnectionTimeout(5_000);
         config.setAutoCommit(false);
+        config.setSchema(target.tablesSchema());
         return new HikariDataSource(config);
     }
 

@@ -221,7 +221,7 @@ public final class PostgresSink implements Serializable {
                                     stagingName(table.name()),
                                     target.writeMethod(),
                                     firstColumn,
-                                    decided ? this::refused : null);
+                                    decided ? this::refused : this::refusedResult);
                     RowSender deadSender = RowSender.open(
                             target.writeMethod(),
                             connection,
@@ -275,9 +275,38 @@ public final class PostgresSink implements Serializable {
             }
         }
 
+        /**
+         * A result row (an aggregate, a join: no one record's) the table refused: kept with the row
+         * as JSON for its value, under the topic {@code result:<table>}, its offset a digest of the
+         * row, so the same row refused again by a replayed batch is kept once.
+         */
+        private void refusedResult(Row row, SQLException refusal) {
+            byte[] json = ResultRows.json(row);
+            try {
+                keep(
+                        RowFactory.create(
+                                pipeline,
+                                ResultRows.TOPIC_PREFIX + table.name(),
+                                0,
+                                ResultRows.digest(json),
+                                null,
+                                WRITE_REJECTED,
+                                WriteRefusal.describe(refusal),
+                                json),
+                        WRITE_REJECTED);
+            } catch (SQLException e) {
+                throw new IllegalStateException("Could not keep a refused row as a dead letter: " + e.getMessage(), e);
+            }
+        }
+
         private void deadLetter(Row row, String reason, Object detail) throws SQLException {
-            Row letter = RowFactory.create(
-                    pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, detail, row.get(4));
+            keep(
+                    RowFactory.create(
+                            pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, detail, row.get(4)),
+                    reason);
+        }
+
+        private void keep(Row letter, String reason) throws SQLException {
             deadChunk.add(letter);
             dead.buffer(letter);
             deadLetters.merge(reason, 1L, Long::sum);

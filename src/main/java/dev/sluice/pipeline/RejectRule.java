@@ -21,6 +21,42 @@ import org.apache.spark.sql.types.DataTypes;
  */
 public record RejectRule(String reason, Column violated, Column detail) {
 
+    /**
+     * The reason of a rule that discards the record, counted but neither stored nor kept: this
+     * prefix and the expectation's name. Lower case, so no dead-letter reason has it.
+     */
+    public static final String DROP = "drop:";
+
+    /** The reason of a rule that stops the pipeline ({@link PipelineRefusal}): this prefix and the name. */
+    public static final String FAIL = "fail:";
+
+    /**
+     * What a record is checked for beyond its format.
+     *
+     * @param rules the rules that decide a record's fate, in the order they are checked: those that
+     *     fail the pipeline, those that quarantine, those that drop
+     * @param counted for each expectation, in order, whether a record breaks it
+     */
+    public record Checks(List<RejectRule> rules, List<Column> counted) {
+        public static final Checks NONE = new Checks(List.of(), List.of());
+
+        public Checks {
+            rules = List.copyOf(rules);
+            counted = List.copyOf(counted);
+        }
+    }
+
+    /**
+     * The refusal a record breaking a {@link #FAIL} rule brings about: which expectation, which
+     * record, and what it breaks.
+     */
+    public static PipelineRefusal failure(String reason, String detail, Object topic, Object partition, Object offset) {
+        return new PipelineRefusal("The expectation " + reason.substring(FAIL.length())
+                + " (action fail) is broken by the record at " + topic + ", partition " + partition + ", offset "
+                + offset + ": " + detail + ". The pipeline stops until an operator changes the expectation or"
+                + " the data and starts it again.");
+    }
+
     /** A Kafka record (or line) without a value: the first rule of every format. */
     public static RejectRule emptyValue() {
         Column value = col("value");

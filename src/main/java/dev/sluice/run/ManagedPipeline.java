@@ -1,9 +1,11 @@
 package dev.sluice.run;
 
 import dev.sluice.pipeline.BatchOutcome;
+import dev.sluice.pipeline.BatchOutcome.ExpectationCount;
 import dev.sluice.pipeline.Pipeline;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.TreeMap;
@@ -40,15 +42,22 @@ final class ManagedPipeline {
 
     volatile Instant nextRestartAt;
     volatile boolean gaveUp;
+    /** The last failure was a {@link dev.sluice.pipeline.PipelineRefusal}: not restarted. */
+    volatile boolean refused;
+
     volatile ScheduledFuture<?> pendingRestart;
     final AtomicLong failures = new AtomicLong();
     final AtomicLong restarts = new AtomicLong();
     private long rowsWritten;
     private long duplicatesSkipped;
     private final Map<String, Long> deadLetters = new TreeMap<>();
+    /** The records that broke each expectation, in the definition's order. */
+    private final Map<String, ExpectationCount> expectations = new LinkedHashMap<>();
 
     ManagedPipeline(Pipeline pipeline) {
         this.pipeline = pipeline;
+        pipeline.expectations()
+                .forEach((name, action) -> expectations.put(name, new ExpectationCount(name, action, 0)));
     }
 
     void started(StreamingQuery query) {
@@ -71,6 +80,7 @@ final class ManagedPipeline {
         attempt = 0;
         nextRestartAt = null;
         gaveUp = false;
+        refused = false;
     }
 
     /**
@@ -141,6 +151,18 @@ final class ManagedPipeline {
             rowsWritten += outcome.rowsWritten();
             duplicatesSkipped += outcome.duplicatesSkipped();
             outcome.deadLetters().forEach((reason, count) -> deadLetters.merge(reason, count, Long::sum));
+            for (ExpectationCount count : outcome.expectations()) {
+                expectations.merge(
+                        count.name(),
+                        count,
+                        (a, b) -> new ExpectationCount(a.name(), a.action(), a.records() + b.records()));
+            }
+        }
+    }
+
+    private List<ExpectationCount> expectationTotals() {
+        synchronized (deadLetters) {
+            return List.copyOf(expectations.values());
         }
     }
 
@@ -181,7 +203,8 @@ final class ManagedPipeline {
                 restart,
                 current == null ? null : summarize(current.lastProgress()),
                 lag,
-                totals());
+                totals(),
+                expectationTotals().isEmpty() ? null : expectationTotals());
     }
 
     private static PipelineStatus.Progress summarize(StreamingQueryProgress progress) {

@@ -4,6 +4,7 @@ import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
 import dev.sluice.pipeline.CheckpointOffsets;
 import dev.sluice.pipeline.Pipeline;
+import dev.sluice.pipeline.PipelineRefusal;
 import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.pipeline.StartingPoint;
 import jakarta.annotation.PreDestroy;
@@ -312,6 +313,7 @@ public class PipelineRuns {
             String message = RunFailure.describe(e);
             managed.failedToStart(message);
             managed.failures.incrementAndGet();
+            managed.refused = PipelineRefusal.in(e).isPresent();
             log.error("Pipeline {} could not start: {}", name, message);
             restarts.afterFailure(managed);
             throw new RunStartException(name, "Pipeline '" + name + "' could not start: " + message, e);

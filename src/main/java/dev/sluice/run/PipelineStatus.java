@@ -1,7 +1,9 @@
 package dev.sluice.run;
 
 import com.fasterxml.jackson.annotation.JsonInclude;
+import dev.sluice.pipeline.BatchOutcome.ExpectationCount;
 import java.time.Instant;
+import java.util.List;
 import java.util.Map;
 
 /**
@@ -20,6 +22,8 @@ import java.util.Map;
  * @param lastProgress the last micro-batch Spark reported
  * @param lag how far the pipeline trails its Kafka topic, with an estimate of when it catches up
  * @param sink what the sink did since this service started
+ * @param expectations the records that broke each of the pipeline's expectations (and rules)
+ *     since this service started, with what was done with them
  */
 @JsonInclude(JsonInclude.Include.NON_NULL)
 public record PipelineStatus(
@@ -35,7 +39,8 @@ public record PipelineStatus(
         Restart restart,
         Progress lastProgress,
         Lag lag,
-        SinkTotals sink) {
+        SinkTotals sink,
+        List<ExpectationCount> expectations) {
 
     /** Why a query failed. */
     public record Failure(String message, Instant at) {}

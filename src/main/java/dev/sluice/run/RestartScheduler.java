@@ -1,5 +1,6 @@
 package dev.sluice.run;
 
+import dev.sluice.pipeline.PipelineRefusal;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.Optional;
@@ -62,6 +63,11 @@ final class RestartScheduler extends StreamingQueryListener {
     /** After a failure: plans the next restart, or gives up. Holds the pipeline's lock. */
     void afterFailure(ManagedPipeline managed) {
         if (managed.desired != DesiredState.RUNNING || restarts.isShutdown()) {
+            return;
+        }
+        if (managed.refused) {
+            managed.gaveUp = true;
+            log.error("Pipeline {} is not restarted: it needs an operator to act first", managed.pipeline.name());
             return;
         }
         int attempt = managed.attempt + 1;
@@ -128,6 +134,8 @@ final class RestartScheduler extends StreamingQueryListener {
     private void failed(ManagedPipeline managed, UUID runId) {
         synchronized (managed.lifecycle) {
             if (managed.query != null && managed.query.runId().equals(runId) && managed.state() == RunState.FAILED) {
+                managed.refused = managed.query.exception().isDefined()
+                        && PipelineRefusal.in(managed.query.exception().get()).isPresent();
                 afterFailure(managed);
             }
         }

@@ -1,6 +1,8 @@
 package dev.sluice.run;
 
+import dev.sluice.pipeline.PipelineRefusal;
 import dev.sluice.pipeline.Redaction;
+import java.util.Optional;
 import org.apache.spark.sql.streaming.StreamingQueryException;
 
 /** How a run's failure and lag are told in logs and the API. */
@@ -12,13 +14,21 @@ final class RunFailure {
 
     /** A short, credential-free account of an error, for logs and the API. */
     static String describe(Throwable error) {
+        Optional<PipelineRefusal> refusal = PipelineRefusal.in(error);
+        if (refusal.isPresent()) {
+            // What the operator must do, without the Spark job around it.
+            return clip(Redaction.redact(refusal.get().getMessage().strip()));
+        }
         Throwable cause = error;
         // Spark wraps the real cause; its own message repeats the whole query plan.
         while (cause.getCause() != null && (cause instanceof StreamingQueryException || cause.getMessage() == null)) {
             cause = cause.getCause();
         }
         String message = cause.getMessage() == null ? cause.getClass().getSimpleName() : cause.getMessage();
-        message = Redaction.redact(message.strip());
+        return clip(Redaction.redact(message.strip()));
+    }
+
+    private static String clip(String message) {
         return message.length() > MAX_MESSAGE_LENGTH ? message.substring(0, MAX_MESSAGE_LENGTH) + "..." : message;
     }
 

@@ -235,6 +235,7 @@ class RunControllerTest {
                 null,
                 null,
                 null,
-                new PipelineStatus.SinkTotals(0, 0, 0, Map.of()));
+                new PipelineStatus.SinkTotals(0, 0, 0, Map.of()),
+                null);
     }
 }

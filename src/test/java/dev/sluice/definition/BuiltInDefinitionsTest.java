@@ -124,7 +124,8 @@ class BuiltInDefinitionsTest {
                         .sink(),
                 parquet.outputMode(),
                 parquet.trigger(),
-                parquet.rules());
+                parquet.rules(),
+                parquet.expectations());
         FusedShape.Decision decision = FusedShape.plan(PipelinePlanner.isolatedSession(TestSpark.session()), asRows);
         assertThat(decision.generalBecause()).isNull();
         List<Row> rows = TestSpark.decided(decision.records(), AT, values);

@@ -30,7 +30,7 @@ class PipelineValidationTest {
             Map.of(),
             "target/validation-checkpoints",
             new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
-            "dead_letter",
+            "sluice.dead_letter",
             new MemoryTables());
 
     private static final String CAR_INFO =
@@ -100,6 +100,32 @@ class PipelineValidationTest {
                                 + " \"versionColumn\": \"fast\"}}",
                         "sink.versionColumn",
                         "is a boolean; a version is a number, a text, a date or a timestamp",
+                        null,
+                        null),
+                Arguments.of(
+                        "an expectation over a field the records lack",
+                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\"},"
+                                + " \"rules\": [{\"reason\": \"SLOW\", \"require\": \"vhcleSped > 1\"}],"
+                                + " \"expectations\": [{\"name\": \"known\", \"require\": \"colour IS NOT NULL\", \"action\": \"drop\"}]}",
+                        "expectations[0].require",
+                        "`colour` cannot be resolved",
+                        1,
+                        0),
+                Arguments.of(
+                        "two expectations of one name",
+                        "{\"source\": " + CAR_INFO + ", \"sink\": {\"kind\": \"console\"},"
+                                + " \"rules\": [{\"reason\": \"SLOW\", \"require\": \"vhcleSped > 1\"}],"
+                                + " \"expectations\": [{\"name\": \"slow\", \"require\": \"vhcleSped > 2\", \"action\": \"warn\"}]}",
+                        "expectations[0].name",
+                        "another expectation or rule has the name slow",
+                        null,
+                        null),
+                Arguments.of(
+                        "expectations of a rate source",
+                        "{\"source\": {\"kind\": \"rate\"}, \"sink\": {\"kind\": \"console\"},"
+                                + " \"expectations\": [{\"name\": \"even\", \"require\": \"value % 2 = 0\", \"action\": \"drop\"}]}",
+                        "expectations",
+                        "a rate source's rows are not checked",
                         null,
                         null),
                 Arguments.of(

@@ -43,7 +43,7 @@ class SqlPolicyTest {
             Map.of(),
             WORK.resolve("checkpoints").toString(),
             new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
-            "dead_letter",
+            "sluice.dead_letter",
             new MemoryTables());
     private static final String RATE = "{\"kind\": \"rate\"}";
     private static final String GETENV = "java_method('java.lang.System', 'getenv', 'SPRING_DATASOURCE_PASSWORD')";

@@ -79,7 +79,8 @@ class PipelineHealthTest {
                 null,
                 null,
                 null,
-                totals());
+                totals(),
+                null);
 
         assertThat(PipelineHealth.of(stopped, STALE_AFTER, NOW).getStatus()).isEqualTo(Status.UP);
     }
@@ -98,7 +99,8 @@ class PipelineHealthTest {
                 null,
                 new PipelineStatus.Progress(12, lastProgress, 100, 10, 100, 1000L),
                 new PipelineStatus.Lag(lag, lag, Map.of("t", Map.of(0, lag)), 100.0, lag / 100.0, NOW, NOW),
-                totals());
+                totals(),
+                null);
     }
 
     private static PipelineStatus failed(PipelineStatus.Restart restart) {
@@ -115,7 +117,8 @@ class PipelineHealthTest {
                 restart,
                 null,
                 null,
-                totals());
+                totals(),
+                null);
     }
 
     private static PipelineStatus.SinkTotals totals() {

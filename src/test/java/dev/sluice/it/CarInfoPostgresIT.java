@@ -158,7 +158,7 @@ class CarInfoPostgresIT extends IntegrationTest {
                         List.copyOf(CarInfoSchema.POSTGRES_COLUMNS.values()),
                         List.of("data_id"),
                         PostgresSink.Conflict.IGNORE),
-                "dead_letter");
+                "sluice.dead_letter");
         List<Row> rows = new ArrayList<>();
         for (int i = 0; i < 500; i++) {
             rows.add(RowFactory.create(

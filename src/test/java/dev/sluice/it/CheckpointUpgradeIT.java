@@ -65,8 +65,11 @@ class CheckpointUpgradeIT extends IntegrationTest {
     void resumesFromTheLastReleasesCheckpointWithNoLossAndNoDuplicate() throws Exception {
         Infrastructure.ensureTopic(TOPIC);
         produce(0, 450);
-        jdbc.execute("DROP TABLE IF EXISTS " + TABLE);
-        jdbc.execute("CREATE TABLE " + TABLE + " (LIKE car_info_table INCLUDING ALL)");
+        jdbc.execute("DROP TABLE IF EXISTS public." + TABLE);
+        // The table as the last release made it.
+        jdbc.execute("CREATE TABLE public." + TABLE + " (data_id varchar(64) PRIMARY KEY, trmncd varchar(64),"
+                + " detclot double precision, detclat double precision, gpsutctime double precision,"
+                + " vhclesped double precision, vhcletypecd varchar(32))");
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", PIPELINE);
         load("COPY " + TABLE + " FROM STDIN WITH (FORMAT csv, HEADER)", FIXTURE + "car_info_table.csv");
         loadDeadLetters(FIXTURE);
@@ -205,13 +208,13 @@ class CheckpointUpgradeIT extends IntegrationTest {
                 Map.of(),
                 checkpoints.toUri().toString(),
                 target,
-                "dead_letter",
+                "sluice.dead_letter",
                 new MemoryTables());
     }
 
     private static void loadDeadLetters(String fixture) throws Exception {
         load(
-                "COPY dead_letter (pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail,"
+                "COPY sluice.dead_letter (pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail,"
                         + " raw_value) FROM STDIN WITH (FORMAT csv, HEADER)",
                 fixture + "dead_letter.csv");
     }

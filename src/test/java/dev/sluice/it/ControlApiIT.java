@@ -181,7 +181,7 @@ class ControlApiIT extends IntegrationTest {
                 new Endpoint("DELETE", "/api/pipelines/" + created, null, "admin"),
                 new Endpoint("GET", "/api/audit?limit=5", null, "admin"));
         List<String> roles = List.of("viewer", "operator", "admin");
-        long auditBefore = database.queryForObject("SELECT count(*) FROM audit_log", Long.class);
+        long auditBefore = database.queryForObject("SELECT count(*) FROM sluice.audit_log", Long.class);
 
         Map<String, Integer> matrix = new TreeMap<>();
         List<Object[]> expectedAudit = new ArrayList<>();
@@ -234,7 +234,7 @@ class ControlApiIT extends IntegrationTest {
                 .isEqualTo(200);
 
         List<Map<String, Object>> audit = database.queryForList(
-                "SELECT actor, role, action, pipeline, method, path, parameters, status, outcome, definition FROM audit_log ORDER BY id OFFSET ?",
+                "SELECT actor, role, action, pipeline, method, path, parameters, status, outcome, definition FROM sluice.audit_log ORDER BY id OFFSET ?",
                 auditBefore);
         assertThat(audit).hasSize(expectedAudit.size());
         for (int i = 0; i < audit.size(); i++) {
@@ -270,7 +270,7 @@ class ControlApiIT extends IntegrationTest {
                 .allSatisfy(entry -> assertThat(entry.path("pipeline").asText()).isEqualTo(created));
         assertThat(trail.get(0).path("action").asText()).isEqualTo("delete");
 
-        String everything = database.queryForList("SELECT audit_log::text FROM audit_log", String.class)
+        String everything = database.queryForList("SELECT audit_log::text FROM sluice.audit_log", String.class)
                 + Files.readString(serviceLog);
         for (String secret : List.of(VIEWER, OPERATOR, ADMIN, "not-a-token")) {
             assertThat(everything)
@@ -332,8 +332,8 @@ class ControlApiIT extends IntegrationTest {
                 new String[] {"sink.path", "is outside the folders pipelines may use"});
         places.put(
                 "{\"name\": \"hostile-audit\", \"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\": \"SELECT 'x' AS actor FROM events\"},"
-                        + " \"sink\": {\"kind\": \"postgres\", \"table\": \"audit_log\"}}",
-                new String[] {"sink.table", "the table audit_log is Sluice's own"});
+                        + " \"sink\": {\"kind\": \"postgres\", \"table\": \"sluice.audit_log\"}}",
+                new String[] {"sink.table", "the schema sluice is Sluice's own"});
         for (Map.Entry<String, String[]> hostile : places.entrySet()) {
             RawHttp.Answer answer = call("POST", "/api/pipelines?dryRun=true", hostile.getKey(), bearer);
             assertThat(answer.status()).as(answer.text()).isEqualTo(400);
@@ -363,7 +363,7 @@ class ControlApiIT extends IntegrationTest {
                         .asText())
                 .isEqualTo(unusual);
         assertThat(database.queryForObject(
-                        "SELECT definition ->> 'description' FROM pipeline_definition WHERE pipeline = 'unusual-text'",
+                        "SELECT definition ->> 'description' FROM sluice.pipeline_definition WHERE pipeline = 'unusual-text'",
                         String.class))
                 .isEqualTo(unusual);
         call("DELETE", "/api/pipelines/unusual-text", null, bearer);

@@ -141,7 +141,8 @@ class CrashRecoveryIT extends IntegrationTest {
         int malformedSent = malformed;
         await().atMost(DEADLINE).until(() -> countDeadLetters(databaseUrl) == 2L * malformedSent);
         long deadLetters = database(databaseUrl)
-                .queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
+                .queryForObject(
+                        "SELECT count(*) FROM sluice.dead_letter WHERE pipeline = 'car-info-to-postgres'", Long.class);
 
         log.info(
                 "Crash test: {} valid + {} malformed events produced, {} kills; PostgreSQL {} rows ({} distinct),"
@@ -209,7 +210,7 @@ class CrashRecoveryIT extends IntegrationTest {
     }
 
     private static long countDeadLetters(String databaseUrl) {
-        return database(databaseUrl).queryForObject("SELECT count(*) FROM dead_letter", Long.class);
+        return database(databaseUrl).queryForObject("SELECT count(*) FROM sluice.dead_letter", Long.class);
     }
 
     private static void parkMillis(long millis) {

@@ -273,7 +273,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                         sink.rowsPerFile()),
                 example.outputMode(),
                 fastTrigger(),
-                example.rules());
+                example.rules(),
+                example.expectations());
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = 'weblog-status-counts'");
         createRunning(moved);
 
@@ -371,7 +372,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                 example.sink(),
                 example.outputMode(),
                 fastTrigger(),
-                example.rules());
+                example.rules(),
+                example.expectations());
     }
 
     private static PipelineDefinition with(PipelineDefinition example, Sink sink) {
@@ -384,7 +386,8 @@ class ExamplePipelinesIT extends IntegrationTest {
                 sink,
                 example.outputMode(),
                 example.trigger(),
-                example.rules());
+                example.rules(),
+                example.expectations());
     }
 
     private static CarInfoEvent event(String dataId, String terminal, Instant at, double speed, String type) {

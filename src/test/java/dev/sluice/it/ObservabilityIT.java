@@ -102,7 +102,14 @@ class ObservabilityIT extends IntegrationTest {
     void aFailingPipelineTakesReadinessDownWithItsReasonAndRecoveryBringsItBack() {
         assertThat(get("/actuator/health/readiness").getStatusCode()).isEqualTo(HttpStatus.OK);
         double failuresBefore = scrape().value("sluice_query_failures_total", QUERY, POSTGRES_PIPELINE);
-        jdbc.execute("ALTER TABLE car_info_table RENAME TO car_info_table_away");
+        // The table refuses every write (as during a maintenance window): the batch fails, not a row.
+        jdbc.execute("CREATE TABLE IF NOT EXISTS public.car_info_table (data_id text PRIMARY KEY, trmncd text,"
+                + " detclot double precision, detclat double precision, gpsutctime double precision,"
+                + " vhclesped double precision, vhcletypecd text)");
+        jdbc.execute("CREATE OR REPLACE FUNCTION public.refuse_car_info() RETURNS trigger LANGUAGE plpgsql AS"
+                + " $$ BEGIN RAISE EXCEPTION 'car_info_table is closed for maintenance'; END $$");
+        jdbc.execute("CREATE TRIGGER closed BEFORE INSERT ON public.car_info_table"
+                + " FOR EACH STATEMENT EXECUTE FUNCTION public.refuse_car_info()");
         try {
             String run = "health-" + UUID.randomUUID().toString().substring(0, 8);
             produce(
@@ -134,7 +141,7 @@ class ObservabilityIT extends IntegrationTest {
             assertThat(scrape().value("sluice_query_failures_total", QUERY, POSTGRES_PIPELINE))
                     .isGreaterThan(failuresBefore);
 
-            jdbc.execute("ALTER TABLE car_info_table_away RENAME TO car_info_table");
+            jdbc.execute("DROP TRIGGER closed ON public.car_info_table");
             await().atMost(DEADLINE).untilAsserted(() -> {
                 ResponseEntity<JsonNode> readiness = get("/actuator/health/readiness");
                 assertThat(readiness.getStatusCode()).isEqualTo(HttpStatus.OK);
@@ -150,7 +157,8 @@ class ObservabilityIT extends IntegrationTest {
             assertThat(scrape().value("sluice_query_restarts_total", QUERY, POSTGRES_PIPELINE))
                     .isPositive();
         } finally {
-            jdbc.execute("ALTER TABLE IF EXISTS car_info_table_away RENAME TO car_info_table");
+            jdbc.execute("DROP TRIGGER IF EXISTS closed ON public.car_info_table");
+            jdbc.execute("DROP FUNCTION IF EXISTS public.refuse_car_info()");
         }
     }
 

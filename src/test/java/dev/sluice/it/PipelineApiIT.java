@@ -133,14 +133,10 @@ class PipelineApiIT extends IntegrationTest {
         assertThat(definition.path("source").path("topics").get(0).asText()).isEqualTo(POSTGRES_TOPIC);
         assertThat(definition.path("sink").path("table").asText()).isEqualTo("car_info_table");
         assertThat(definition.path("sink").path("onConflict").asText()).isEqualTo("ignore");
-        assertThat(definition.path("rules").findValuesAsText("reason"))
-                .containsExactly(
-                        "MISSING_DATA_ID",
-                        "OUT_OF_RANGE",
-                        "FIELD_TOO_LONG",
-                        "FIELD_TOO_LONG",
-                        "FIELD_TOO_LONG",
-                        "INVALID_CHARACTER");
+        // Its checks are expectations that quarantine, named by their dead letters' reasons.
+        assertThat(definition.path("expectations").findValuesAsText("name"))
+                .containsExactly("MISSING_DATA_ID", "OUT_OF_RANGE", "FIELD_TOO_LONG", "INVALID_CHARACTER");
+        assertThat(definition.path("expectations").findValuesAsText("action")).containsOnly("quarantine");
         assertThat(view.path("engine").path("shape").asText()).isEqualTo("fused");
         ResponseEntity<JsonNode> dryRun = send(
                 HttpMethod.POST,
@@ -216,7 +212,7 @@ class PipelineApiIT extends IntegrationTest {
         produce(topic, List.of("{\"id\": \"r-bad\", \"reading\": -1}".getBytes(StandardCharsets.UTF_8)));
         // Kept by an earlier release that had no SQL policy or file roots: never run by this one.
         database.update(
-                "INSERT INTO pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb), (?, ?::jsonb)",
+                "INSERT INTO sluice.pipeline_definition (pipeline, definition) VALUES (?, ?::jsonb), (?, ?::jsonb)",
                 "leaky",
                 "{\"name\": \"leaky\", \"source\": {\"kind\": \"rate\"}, \"transform\": {\"sql\":"
                         + " \"SELECT java_method('java.lang.System', 'getenv', 'SPRING_DATASOURCE_PASSWORD') AS p FROM events\"},"
@@ -257,7 +253,7 @@ class PipelineApiIT extends IntegrationTest {
                     .containsExactly(0, 10, 20, 30, 40, 50);
             await().atMost(DEADLINE)
                     .until(() -> database.queryForObject(
-                                    "SELECT count(*) FROM dead_letter WHERE pipeline = 'readings' AND reason = 'NEGATIVE_READING'",
+                                    "SELECT count(*) FROM sluice.dead_letter WHERE pipeline = 'readings' AND reason = 'NEGATIVE_READING'",
                                     Long.class)
                             == 1);
 

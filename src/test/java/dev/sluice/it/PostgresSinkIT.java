@@ -114,7 +114,7 @@ class PostgresSinkIT extends IntegrationTest {
                 target(method),
                 "sink-it-upsert",
                 new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE),
-                "dead_letter");
+                "sluice.dead_letter");
 
         assertThat(sink.writeResults(batch(0, 2_000, 0).select("data_id", "speed", "seen_at"))
                         .rowsWritten())
@@ -158,13 +158,13 @@ class PostgresSinkIT extends IntegrationTest {
                         target(method),
                         "sink-it-latest",
                         new PostgresSink.Table(last, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE),
-                        "dead_letter")
+                        "sluice.dead_letter")
                 .write(oneBatch);
         PostgresSink byVersion = new PostgresSink(
                 target(method),
                 "sink-it-versioned",
                 new PostgresSink.Table(versioned, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE, "seen_at"),
-                "dead_letter");
+                "sluice.dead_letter");
         byVersion.write(oneBatch);
         // The same events again, spread over three partitions in another order: nothing changes.
         List<Row> reversed = new ArrayList<>(events);
@@ -192,8 +192,8 @@ class PostgresSinkIT extends IntegrationTest {
     void rowsTheTableRefusesBecomeDeadLettersAndTheRestAreWritten(WriteMethod method) {
         String table = "refusing_" + method.name().toLowerCase();
         String pipeline = "sink-it-refusing-" + method.name().toLowerCase();
-        jdbc.execute("DROP TABLE IF EXISTS " + table);
-        jdbc.execute("CREATE TABLE " + table + " (data_id varchar(8) PRIMARY KEY,"
+        jdbc.execute("DROP TABLE IF EXISTS public." + table);
+        jdbc.execute("CREATE TABLE public." + table + " (data_id varchar(8) PRIMARY KEY,"
                 + " speed double precision CONSTRAINT speed_below_1000 CHECK (speed < 1000),"
                 + " seen_at timestamptz NOT NULL)");
         jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
@@ -208,7 +208,7 @@ class PostgresSinkIT extends IntegrationTest {
                 target(method),
                 pipeline,
                 new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.IGNORE),
-                "dead_letter");
+                "sluice.dead_letter");
 
         BatchOutcome first = sink.write(spark.createDataFrame(rows, INPUT).coalesce(1));
         BatchOutcome replayed = sink.write(spark.createDataFrame(rows, INPUT).repartition(2));
@@ -239,6 +239,55 @@ class PostgresSinkIT extends IntegrationTest {
                                 .contains("seen_at")
                                 .endsWith(" raw-2000"),
                         last -> assertThat(last).startsWith("2999 WRITE_REJECTED SQLSTATE 23514"));
+    }
+
+    /**
+     * Result rows (an aggregate's, a join's: no one record's) the table refuses: each is a dead
+     * letter with the row as JSON, the rest are stored; a replayed batch keeps each refused row once.
+     */
+    @ParameterizedTest
+    @EnumSource(WriteMethod.class)
+    void resultRowsTheTableRefusesBecomeDeadLettersOnce(WriteMethod method) {
+        String table = "refusing_results_" + method.name().toLowerCase();
+        String pipeline = "sink-it-refusing-results-" + method.name().toLowerCase();
+        jdbc.execute("DROP TABLE IF EXISTS public." + table);
+        jdbc.execute("CREATE TABLE public." + table + " (data_id varchar(8) PRIMARY KEY,"
+                + " speed double precision CONSTRAINT result_speed_below_1000 CHECK (speed < 1000),"
+                + " seen_at timestamptz)");
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        PostgresSink sink = new PostgresSink(
+                target(method),
+                pipeline,
+                new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE),
+                "sluice.dead_letter");
+        Dataset<Row> results = batch(0, 500, 0)
+                .selectExpr(
+                        "data_id",
+                        "CASE WHEN data_id IN ('k7', 'k300') THEN 5000.0 ELSE speed END AS speed",
+                        "seen_at");
+
+        BatchOutcome first = sink.writeResults(results.coalesce(1));
+        BatchOutcome replayed = sink.writeResults(results.repartition(3));
+
+        assertThat(first).isEqualTo(new BatchOutcome(498, 0, Map.of(PostgresSink.WRITE_REJECTED, 2L)));
+        assertThat(replayed.deadLetters()).isEqualTo(Map.of(PostgresSink.WRITE_REJECTED, 2L));
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM " + table, Long.class))
+                .isEqualTo(498);
+        assertThat(jdbc.queryForList(
+                        "SELECT topic || ' ' || reason || ' ' || convert_from(raw_value, 'UTF8') FROM dead_letter"
+                                + " WHERE pipeline = ? ORDER BY convert_from(raw_value, 'UTF8')",
+                        String.class,
+                        pipeline))
+                .satisfiesExactly(
+                        k300 -> assertThat(k300)
+                                .startsWith(
+                                        "result:" + table + " WRITE_REJECTED {\"data_id\":\"k300\",\"speed\":5000.0"),
+                        k7 -> assertThat(k7)
+                                .startsWith(
+                                        "result:" + table + " WRITE_REJECTED {\"data_id\":\"k7\",\"speed\":5000.0"));
+        assertThat(jdbc.queryForList("SELECT detail FROM dead_letter WHERE pipeline = ?", String.class, pipeline))
+                .allSatisfy(
+                        detail -> assertThat(detail).startsWith("SQLSTATE 23514, constraint result_speed_below_1000"));
     }
 
     private static Row event(int offset, String key, double speed, int second) {
@@ -275,13 +324,13 @@ class PostgresSinkIT extends IntegrationTest {
                         target(method),
                         pipeline,
                         new PostgresSink.Table(table, COLUMNS, List.of("data_id"), PostgresSink.Conflict.IGNORE),
-                        "dead_letter"));
+                        "sluice.dead_letter"));
     }
 
     /** Creates the table afresh, keyed on {@code data_id}, with {@link #COLUMNS}. */
     private String freshTable(String table) {
-        jdbc.execute("DROP TABLE IF EXISTS " + table);
-        jdbc.execute("CREATE TABLE " + table
+        jdbc.execute("DROP TABLE IF EXISTS public." + table);
+        jdbc.execute("CREATE TABLE public." + table
                 + " (data_id varchar(64) PRIMARY KEY, speed double precision, seen_at timestamptz)");
         return table;
     }

@@ -132,11 +132,20 @@ public final class ServiceProcess implements AutoCloseable {
         ServiceProcess service = new ServiceProcess(builder.start(), port);
         await().atMost(deadline).until(() -> {
             assertThat(service.process.isAlive())
-                    .as("the service is alive (see %s)", log)
+                    .as("the service is alive (see %s); its last lines:%n%s", log, tail(log))
                     .isTrue();
             return ready.test(service);
         });
         return service;
+    }
+
+    private static String tail(Path log) {
+        try {
+            List<String> lines = Files.readAllLines(log);
+            return String.join("\n", lines.subList(Math.max(0, lines.size() - 30), lines.size()));
+        } catch (IOException | RuntimeException e) {
+            return "(unreadable: " + e.getMessage() + ")";
+        }
     }
 
     /** The packaged service jar, {@code target/sluice-*.jar}. */

@@ -1,0 +1,98 @@
+package dev.sluice.definition;
+
+import static org.apache.spark.sql.functions.coalesce;
+import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.not;
+
+import dev.sluice.pipeline.BatchOutcome.ExpectationCount;
+import dev.sluice.pipeline.RejectRule;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.function.BiFunction;
+import org.apache.spark.sql.Column;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+
+/**
+ * A definition's rules and expectations as what both shapes run: reject rules in the order that
+ * makes the strongest action win (fail, then quarantine, then drop) and one counted condition per
+ * expectation.
+ */
+final class ExpectationRules {
+
+    private ExpectationRules() {}
+
+    /**
+     * @param step builds one part of the plan, a Spark error in it a problem of that field
+     */
+    static RejectRule.Checks of(
+            PipelineDefinition definition, Dataset<Row> fields, BiFunction<String, Step, Column> step) {
+        List<Expectation> checks = definition.checks();
+        if (checks.isEmpty()) {
+            return RejectRule.Checks.NONE;
+        }
+        List<RejectRule> fail = new ArrayList<>();
+        List<RejectRule> quarantine = new ArrayList<>();
+        List<RejectRule> drop = new ArrayList<>();
+        List<Column> counted = new ArrayList<>();
+        for (int i = 0; i < checks.size(); i++) {
+            Expectation check = checks.get(i);
+            String field = field(definition, i);
+            Column broken = not(step.apply(
+                    field + ".require",
+                    () -> coalesce(
+                            PipelinePlanner.column(fields, check.require()).cast("boolean"), lit(false))));
+            Column detail = step.apply(field + ".detail", () -> detail(fields, check));
+            counted.add(broken);
+            switch (check.action()) {
+                case FAIL -> fail.add(new RejectRule(RejectRule.FAIL + check.name(), broken, detail));
+                case QUARANTINE -> quarantine.add(new RejectRule(check.reason(), broken, detail));
+                case DROP ->
+                    drop.add(new RejectRule(
+                            RejectRule.DROP + check.name(), broken, lit(null).cast("string")));
+                case WARN -> {}
+            }
+        }
+        List<RejectRule> rules = new ArrayList<>(fail);
+        rules.addAll(quarantine);
+        rules.addAll(drop);
+        return new RejectRule.Checks(rules, counted);
+    }
+
+    /** Every check at zero, in order: the counts of a batch before any record is counted. */
+    static List<ExpectationCount> zero(PipelineDefinition definition) {
+        return definition.checks().stream()
+                .map(check -> new ExpectationCount(check.name(), check.action().label(), 0))
+                .toList();
+    }
+
+    /** The same checks with these counts, in order. */
+    static List<ExpectationCount> counted(PipelineDefinition definition, long[] counts) {
+        List<Expectation> checks = definition.checks();
+        List<ExpectationCount> result = new ArrayList<>();
+        for (int i = 0; i < checks.size(); i++) {
+            result.add(new ExpectationCount(
+                    checks.get(i).name(), checks.get(i).action().label(), counts[i]));
+        }
+        return result;
+    }
+
+    /** The definition field of the i-th check: a rule, or an expectation after the rules. */
+    static String field(PipelineDefinition definition, int i) {
+        int rules = definition.rules().size();
+        return i < rules ? "rules[" + i + "]" : "expectations[" + (i - rules) + "]";
+    }
+
+    /** The dead letter's (or the failure's) detail: the check's expression, or what it requires. */
+    private static Column detail(Dataset<Row> fields, Expectation check) {
+        Column fallback = lit("breaks the rule: " + check.require());
+        if (check.detail() == null || check.detail().isBlank()) {
+            return fallback;
+        }
+        return coalesce(PipelinePlanner.column(fields, check.detail()).cast("string"), fallback);
+    }
+
+    /** One part of the plan. */
+    @FunctionalInterface
+    interface Step extends java.util.function.Supplier<Column> {}
+}
