@@ -116,6 +116,8 @@ final class Bench implements AutoCloseable {
         kafka.afterPropertiesSet();
         postgres = EmbeddedPostgres.builder()
                 .setServerConfig("track_commit_timestamp", "on")
+                // Flink's exactly-once JDBC sink prepares its transactions (XA).
+                .setServerConfig("max_prepared_transactions", "16")
                 .start();
         url = postgres.getJdbcUrl("postgres", "postgres");
         Flyway.configure()
