@@ -53,25 +53,41 @@ final class Peers {
     static PeersBenchmark.Peer sluice() {
         return peer(
                 PeersBenchmark.SLUICE,
-                launch -> List.of(
-                        JAVA,
-                        HEAP,
-                        "-jar",
-                        required("peers.sluice.jar"),
-                        "--server.address=127.0.0.1",
-                        "--server.port=" + PeersBenchmark.freePort(),
-                        "--spring.datasource.url=" + launch.bench().url,
-                        "--spring.datasource.username=postgres",
-                        "--spring.datasource.password=postgres",
-                        "--sluice.spark.config.spark.driver.host=127.0.0.1",
-                        "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
-                        "--sluice.kafka.bootstrap-servers="
-                                + launch.bench().kafka.getBrokersAsString(),
-                        "--sluice.checkpoint-root="
-                                + launch.work().resolve("checkpoints").toUri(),
-                        "--sluice.pipelines.car-info-to-postgres.topic=" + launch.topic(),
-                        "--sluice.pipelines.car-info-to-hdfs.topic=" + launch.topic(),
-                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false"));
+                launch -> concat(
+                        List.of(JAVA, HEAP),
+                        jvmArgs("peers.sluice.jvmArgs"),
+                        List.of(
+                                "-jar",
+                                required("peers.sluice.jar"),
+                                "--server.address=127.0.0.1",
+                                "--server.port=" + PeersBenchmark.freePort(),
+                                "--spring.datasource.url=" + launch.bench().url,
+                                "--spring.datasource.username=postgres",
+                                "--spring.datasource.password=postgres",
+                                "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
+                                "--sluice.kafka.bootstrap-servers="
+                                        + launch.bench().kafka.getBrokersAsString(),
+                                "--sluice.checkpoint-root="
+                                        + launch.work().resolve("checkpoints").toUri(),
+                                "--sluice.pipelines.car-info-to-postgres.topic=" + launch.topic(),
+                                "--sluice.pipelines.car-info-to-hdfs.topic=" + launch.topic(),
+                                "--sluice.pipelines.car-info-to-hdfs.auto-start=false")));
+    }
+
+    /** Extra JVM options for one system, space-separated (a profiler, say): {@code -Dpeers.sluice.jvmArgs=...}. */
+    private static List<String> jvmArgs(String property) {
+        String value = System.getProperty(property, "").strip();
+        return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+    }
+
+    @SafeVarargs
+    private static List<String> concat(List<String>... parts) {
+        List<String> all = new ArrayList<>();
+        for (List<String> part : parts) {
+            all.addAll(part);
+        }
+        return all;
     }
 
     static PeersBenchmark.Peer flink(String label, String mode) {

@@ -140,7 +140,11 @@ public final class PeersBenchmark {
             peakRss = ProcessStats.peakRss(process.pid());
         } finally {
             sampler.interrupt();
-            process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            // Asked to stop first (a recording, say, is written on the way out), then killed.
+            process.destroy();
+            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+                process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+            }
         }
         brokerCpu = Resources.jvmCpuSeconds() - brokerCpu;
         postgresCpu = Resources.postgresCpuSeconds() - postgresCpu;

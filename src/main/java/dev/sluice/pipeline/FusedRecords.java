@@ -216,7 +216,7 @@ public final class FusedRecords implements Serializable {
             byte[] value = record.isNullAt(4) ? null : record.getBinary(4);
             JsonDecoder.Decoded decoded = decoder.decode(value);
             if (!decoded.accepted()) {
-                return rejected(record, decoded.reason(), decoded.detail());
+                return rejected(record, value, decoded.reason(), decoded.detail());
             }
             InternalRow row =
                     metadata.isEmpty() ? decoded.fields() : new JoinedRow(decoded.fields(), metadataRow(record));
@@ -245,7 +245,7 @@ public final class FusedRecords implements Serializable {
                                 record.getInt(1),
                                 record.getLong(2));
                     }
-                    return rejected(record, reason, detail);
+                    return rejected(record, value, reason, detail);
                 }
             }
             for (Object step : compiled) {
@@ -261,7 +261,7 @@ public final class FusedRecords implements Serializable {
                 }
             }
             Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size() + types.length];
-            metadata(record, values);
+            metadata(record, value, values);
             int first = PostgresSink.INPUT_COLUMNS.size();
             for (int i = 0; i < types.length; i++) {
                 Object column;
@@ -276,6 +276,7 @@ public final class FusedRecords implements Serializable {
                 if (column instanceof UTF8String text && text.contains(NUL)) {
                     return rejected(
                             record,
+                            value,
                             INVALID_CHARACTER,
                             output.fields()[i].name()
                                     + " contains a NUL character, which PostgreSQL text cannot store");
@@ -285,9 +286,9 @@ public final class FusedRecords implements Serializable {
             return RowFactory.create(values);
         }
 
-        private Row rejected(InternalRow record, String reason, String detail) {
+        private Row rejected(InternalRow record, byte[] value, String reason, String detail) {
             Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size()];
-            metadata(record, values);
+            metadata(record, value, values);
             values[5] = reason;
             values[6] = detail;
             return RowFactory.create(values);
@@ -307,12 +308,13 @@ public final class FusedRecords implements Serializable {
             return new GenericInternalRow(values);
         }
 
-        private void metadata(InternalRow record, Object[] values) {
+        /** The record's Kafka metadata and its value, read once (a copy of the row's bytes) for the decoder and the row. */
+        private void metadata(InternalRow record, byte[] value, Object[] values) {
             values[0] = record.isNullAt(0) ? null : record.getUTF8String(0).toString();
             values[1] = record.isNullAt(1) ? null : record.getInt(1);
             values[2] = record.isNullAt(2) ? null : record.getLong(2);
             values[3] = record.isNullAt(3) ? null : (Timestamp) DateTimeUtils.toJavaTimestamp(record.getLong(3));
-            values[4] = record.isNullAt(4) ? null : record.getBinary(4);
+            values[4] = value;
         }
     }
 
