@@ -9,6 +9,7 @@ import dev.sluice.pipeline.RejectRule;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.function.BiFunction;
+import java.util.function.Supplier;
 import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -26,7 +27,7 @@ final class ExpectationRules {
      * @param step builds one part of the plan, a Spark error in it a problem of that field
      */
     static RejectRule.Checks of(
-            PipelineDefinition definition, Dataset<Row> fields, BiFunction<String, Step, Column> step) {
+            PipelineDefinition definition, Dataset<Row> fields, BiFunction<String, Supplier<Column>, Column> step) {
         List<Expectation> checks = definition.checks();
         if (checks.isEmpty()) {
             return RejectRule.Checks.NONE;
@@ -59,13 +60,6 @@ final class ExpectationRules {
         return new RejectRule.Checks(rules, counted);
     }
 
-    /** Every check at zero, in order: the counts of a batch before any record is counted. */
-    static List<ExpectationCount> zero(PipelineDefinition definition) {
-        return definition.checks().stream()
-                .map(check -> new ExpectationCount(check.name(), check.action().label(), 0))
-                .toList();
-    }
-
     /** The same checks with these counts, in order. */
     static List<ExpectationCount> counted(PipelineDefinition definition, long[] counts) {
         List<Expectation> checks = definition.checks();
@@ -91,8 +85,4 @@ final class ExpectationRules {
         }
         return coalesce(PipelinePlanner.column(fields, check.detail()).cast("string"), fallback);
     }
-
-    /** One part of the plan. */
-    @FunctionalInterface
-    interface Step extends java.util.function.Supplier<Column> {}
 }

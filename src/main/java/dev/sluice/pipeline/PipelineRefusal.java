@@ -1,5 +1,7 @@
 package dev.sluice.pipeline;
 
+import java.util.Optional;
+
 /**
  * Why a pipeline cannot run that no restart can mend: the operator must act (fix the data or the
  * definition) and start it again. A run that fails or cannot start with one is not restarted.
@@ -13,23 +15,22 @@ public class PipelineRefusal extends RuntimeException {
     }
 
     /** The refusal among a failure's causes, if one is. */
-    public static java.util.Optional<PipelineRefusal> in(Throwable failure) {
+    public static Optional<PipelineRefusal> in(Throwable failure) {
         for (Throwable cause = failure; cause != null; cause = cause.getCause()) {
             if (cause instanceof PipelineRefusal refusal) {
-                return java.util.Optional.of(refusal);
+                return Optional.of(refusal);
             }
             // A task's refusal may reach the driver as the text of Spark's job failure only.
             String message = cause.getMessage();
             int at = message == null ? -1 : message.indexOf(MARK);
             if (at >= 0) {
                 String text = message.substring(at + MARK.length()).strip();
-                return java.util.Optional.of(
-                        new PipelineRefusal(text.lines().findFirst().orElse(text)));
+                return Optional.of(new PipelineRefusal(text.lines().findFirst().orElse(text)));
             }
             if (cause.getCause() == cause) {
                 break;
             }
         }
-        return java.util.Optional.empty();
+        return Optional.empty();
     }
 }
