@@ -24,7 +24,8 @@ class PipelineConfiguration {
                 dataSource.determinePassword(),
                 properties.postgres().maxConnectionsPerExecutor(),
                 properties.postgres().writeMethod(),
-                properties.postgres().tablesSchema());
+                properties.postgres().tablesSchema(),
+                properties.postgres().commitKeyedChunks());
     }
 
     /** A definition like any other, read-only, run by the same engine. */

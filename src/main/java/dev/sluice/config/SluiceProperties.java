@@ -190,6 +190,10 @@ public record SluiceProperties(
      *     audit trail, migration history), so a database with tables of its own is no obstacle;
      *     never a pipeline's sink
      * @param tablesSchema the schema of a sink table named without one
+     * @param commitKeyedChunks whether a sink table with a key (upsert or insert-if-absent) takes
+     *     each chunk of a partition's rows in a transaction of its own, so rows land within moments
+     *     of a batch's start; a replayed batch writes the same keys again, to the same end. False:
+     *     each partition in one transaction. A table without a key always takes one per partition
      */
     public record Postgres(
             @Positive @DefaultValue("4") int maxConnectionsPerExecutor,
@@ -203,7 +207,9 @@ public record SluiceProperties(
             String schema,
 
             @NotBlank @Pattern(regexp = IDENTIFIER, message = IDENTIFIER_MESSAGE) @DefaultValue("public")
-            String tablesSchema) {
+            String tablesSchema,
+
+            @DefaultValue("true") boolean commitKeyedChunks) {
 
         /** The dead-letter table, with its schema. */
         public String qualifiedDeadLetterTable() {

@@ -12,15 +12,35 @@ import java.util.Objects;
  *
  * @param tablesSchema the schema of a table named without one: the connections' search path, so
  *     Sluice's own schema (which a user of the same name would otherwise find first) never is
+ * @param keyedChunkCommits whether a table with a key takes each chunk of a partition's rows in a
+ *     transaction of its own (rows land while the batch runs; a replay rewrites the same keys), or
+ *     the whole partition in one; a table without a key always takes one transaction per partition
  */
 public record JdbcTarget(
-        String url, String username, String password, int maxPoolSize, WriteMethod writeMethod, String tablesSchema)
+        String url,
+        String username,
+        String password,
+        int maxPoolSize,
+        WriteMethod writeMethod,
+        String tablesSchema,
+        boolean keyedChunkCommits)
         implements Serializable {
 
     public JdbcTarget {
         Objects.requireNonNull(url, "url");
         Objects.requireNonNull(writeMethod, "writeMethod");
         Objects.requireNonNull(tablesSchema, "tablesSchema");
+    }
+
+    /** A target whose keyed tables take a partition's rows a chunk per transaction. */
+    public JdbcTarget(
+            String url,
+            String username,
+            String password,
+            int maxPoolSize,
+            WriteMethod writeMethod,
+            String tablesSchema) {
+        this(url, username, password, maxPoolSize, writeMethod, tablesSchema, true);
     }
 
     /** A target for tables in {@code public}. */
@@ -48,6 +68,6 @@ public record JdbcTarget(
     @Override
     public String toString() {
         return "JdbcTarget[url=" + Redaction.redact(url) + ", username=" + username + ", writeMethod=" + writeMethod
-                + ", tablesSchema=" + tablesSchema + "]";
+                + ", tablesSchema=" + tablesSchema + ", keyedChunkCommits=" + keyedChunkCommits + "]";
     }
 }

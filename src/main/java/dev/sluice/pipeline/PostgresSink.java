@@ -18,7 +18,9 @@ import org.apache.spark.sql.RowFactory;
 
 /**
  * Writes a micro-batch of parsed records into PostgreSQL: accepted rows into the target table,
- * rejected ones into the dead-letter table, each partition in one transaction.
+ * rejected ones into the dead-letter table, each partition in one transaction; or, for a table
+ * with a key ({@link JdbcTarget#keyedChunkCommits}), a transaction per chunk of rows, so they land
+ * while the batch runs.
  *
  * <p>Rows are streamed with {@code COPY} straight into the table while none of their keys is there
  * already; rows from the first conflict on (or all rows, with batched inserts: {@link WriteMethod})
@@ -30,6 +32,8 @@ import org.apache.spark.sql.RowFactory;
  * replaces the stored row only when it is not older. Dead letters are keyed on (pipeline, topic,
  * partition, offset) and kept once the same way. If anything fails the transaction rolls back, the
  * batch fails, and the query does not commit its offsets: the records are read again on restart.
+ * Chunks a keyed table committed already are written again by the replay, to the same end: a key's
+ * row is the same (the last, the greatest version, or the first kept), and so are the dead letters.
  *
  * <p>Decided records ({@link #write}) have the layout {@link #INPUT_COLUMNS} followed by the
  * table's columns in {@link Table#columns()} order; result rows ({@link #writeResults}) only the
@@ -164,7 +168,7 @@ public final class PostgresSink implements Serializable {
     }
 
     /**
-     * Writes one partition's rows (the {@link #INPUT_COLUMNS} layout) in one transaction; runs in a
+     * Writes one partition's rows (the {@link #INPUT_COLUMNS} layout) as {@link #write} does; runs in a
      * Spark task. For a dead-letter-only sink, every row must be rejected.
      */
     public BatchOutcome writeRows(Iterator<Row> rows) throws SQLException {
@@ -201,12 +205,31 @@ public final class PostgresSink implements Serializable {
         private static final int DEAD_LETTER_FLUSH_BYTES = 1 << 20;
 
         private final Connection connection;
+        /** Whether each chunk of the table's rows commits on its own: only for a table with a key. */
+        private final boolean commitChunks;
+
         private final Map<String, Long> deadLetters = new TreeMap<>();
         private final List<Row> deadChunk = new ArrayList<>();
         private RowSender dead;
+        /** Whether dead letters were staged since the last merge. */
+        private boolean deadStaged;
 
         PartitionWrite(Connection connection) {
             this.connection = connection;
+            this.commitChunks = target.keyedChunkCommits()
+                    && table != null
+                    && !table.keyColumns().isEmpty();
+        }
+
+        /**
+         * Commits what is written so far, the dead letters with it: a replay writes the same keys
+         * again and keeps each dead letter once, so the partition's rows need not wait for its end.
+         * The staging tables empty themselves at commit.
+         */
+        private void commitChunk() throws SQLException {
+            flushDeadLetters();
+            mergeDeadLetters();
+            connection.commit();
         }
 
         /** @param decided whether rows carry {@link #INPUT_COLUMNS} first; otherwise only the table's columns */
@@ -237,7 +260,9 @@ public final class PostgresSink implements Serializable {
                             throw new IllegalStateException(
                                     "pipeline " + pipeline + " sent an accepted row to a dead-letter-only sink");
                         }
-                        rows.add(row);
+                        if (rows.add(row) && commitChunks) {
+                            commitChunk();
+                        }
                     } else {
                         deadLetter(row, reason, row.get(6));
                     }
@@ -319,13 +344,15 @@ public final class PostgresSink implements Serializable {
             if (!deadChunk.isEmpty()) {
                 dead.sendBuffered(deadChunk);
                 deadChunk.clear();
+                deadStaged = true;
             }
         }
 
         private void mergeDeadLetters() throws SQLException {
-            if (deadLetters.isEmpty()) {
+            if (!deadStaged) {
                 return;
             }
+            deadStaged = false;
             try (Statement statement = connection.createStatement()) {
                 statement.executeUpdate("INSERT INTO " + deadLetterTable + " (" + DEAD_LETTER_COLUMNS + ") SELECT "
                         + DEAD_LETTER_COLUMNS + " FROM " + stagingName(deadLetterTable)

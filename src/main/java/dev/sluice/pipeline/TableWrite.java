@@ -28,6 +28,11 @@ final class TableWrite implements AutoCloseable {
 
     private static final int DIRECT_FLUSH_BYTES = 4 << 20;
     private static final int STAGED_FLUSH_BYTES = 1 << 20;
+    /**
+     * The first direct chunk's size: direct chunks double from here up to their full size, so the
+     * first rows are written (and, with chunk commits, seen) moments after a partition starts.
+     */
+    private static final int FIRST_FLUSH_BYTES = 64 << 10;
 
     /** Where the rows the table refuses for their data go. */
     interface Refusals {
@@ -46,6 +51,7 @@ final class TableWrite implements AutoCloseable {
 
     private List<Row> chunk = new ArrayList<>();
     private boolean staging;
+    private int flushBytes = FIRST_FLUSH_BYTES;
     private long rows;
     private long written;
 
@@ -73,14 +79,22 @@ final class TableWrite implements AutoCloseable {
         this.refusals = refusals;
     }
 
-    void add(Row row) throws SQLException {
+    /**
+     * Adds a row; when that fills a chunk, writes the chunk.
+     *
+     * @return whether a chunk was written: every row added so far is in the table, or refused
+     */
+    boolean add(Row row) throws SQLException {
         rows++;
         chunk.add(row);
         RowSender sender = staging ? staged : direct;
         sender.buffer(row);
-        if (sender.bufferedBytes() >= (staging ? STAGED_FLUSH_BYTES : DIRECT_FLUSH_BYTES)) {
-            flush();
+        if (sender.bufferedBytes() < (staging ? STAGED_FLUSH_BYTES : flushBytes)) {
+            return false;
         }
+        flush();
+        flushBytes = Math.min(2 * flushBytes, DIRECT_FLUSH_BYTES);
+        return true;
     }
 
     /** Writes what is buffered. */

@@ -106,6 +106,144 @@ class PostgresSinkIT extends IntegrationTest {
                 .isEqualTo(60_000);
     }
 
+    /**
+     * A keyed table takes a partition's rows a chunk per transaction: another session sees rows
+     * and dead letters while the partition is still being written, and a partition that fails
+     * half-way and is written again ends with each row and dead letter once. A table without a
+     * key, or a target that asks for it, takes the partition in one transaction.
+     */
+    @ParameterizedTest
+    @EnumSource(WriteMethod.class)
+    void keyedTablesCommitChunkByChunkAndAReplayAfterAFailureEndsTheSame(WriteMethod method) throws Exception {
+        String suffix = method.name().toLowerCase();
+        String keyed = freshTable("chunks_keyed_" + suffix);
+        String unkeyed = "chunks_unkeyed_" + suffix;
+        jdbc.execute("DROP TABLE IF EXISTS public." + unkeyed);
+        jdbc.execute("CREATE TABLE public." + unkeyed + " (data_id varchar(64), speed double precision,"
+                + " seen_at timestamptz)");
+        String pipeline = "sink-it-chunks-" + suffix;
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        PostgresSink.Table keyedTable =
+                new PostgresSink.Table(keyed, COLUMNS, List.of("data_id"), PostgresSink.Conflict.UPDATE);
+
+        // Seen from another session at the 30,000th row, 10,000 of them dead letters.
+        long[] seen = visibleWhileWriting(
+                new PostgresSink(target(method), pipeline, keyedTable, "sluice.dead_letter"),
+                keyed,
+                pipeline,
+                30_000,
+                -1);
+        assertThat(seen[0]).as("rows committed before the partition's end").isPositive();
+        assertThat(seen[1]).as("dead letters committed with them").isPositive();
+        assertThat(count(keyed)).isEqualTo(40_000);
+
+        // It fails at its 45,000th row, after chunks were committed; then it is written again whole.
+        jdbc.execute("TRUNCATE public." + keyed);
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        PostgresSink failing = new PostgresSink(target(method), pipeline, keyedTable, "sluice.dead_letter");
+        org.assertj.core.api.Assertions.assertThatThrownBy(
+                        () -> visibleWhileWriting(failing, keyed, pipeline, 30_000, 45_000))
+                .hasMessageContaining("the source failed");
+        assertThat(count(keyed)).as("chunks committed before the failure").isBetween(1L, 29_999L);
+        assertThat(failing.writeRows(chunkRows(60_000, -1)))
+                .isEqualTo(new BatchOutcome(40_000, 0, Map.of("BAD_SPEED", 20_000L)));
+        assertThat(count(keyed)).isEqualTo(40_000);
+        assertThat(jdbc.queryForObject("SELECT count(*) FROM dead_letter WHERE pipeline = ?", Long.class, pipeline))
+                .isEqualTo(20_000);
+        assertThat(jdbc.queryForObject("SELECT sum(speed * 100)::bigint FROM " + keyed, Long.class))
+                .isEqualTo(java.util.stream.LongStream.range(0, 60_000)
+                        .filter(i -> i % 3 != 2)
+                        .sum());
+
+        // No key: one transaction, so nothing is seen before the end.
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        long[] appended = visibleWhileWriting(
+                new PostgresSink(
+                        target(method),
+                        pipeline,
+                        new PostgresSink.Table(unkeyed, COLUMNS, List.of(), PostgresSink.Conflict.IGNORE),
+                        "sluice.dead_letter"),
+                unkeyed,
+                pipeline,
+                30_000,
+                -1);
+        assertThat(appended).containsExactly(0, 0);
+        assertThat(count(unkeyed)).isEqualTo(40_000);
+
+        // A target that asks for one transaction per partition gets it for a keyed table too.
+        jdbc.execute("TRUNCATE public." + keyed);
+        jdbc.update("DELETE FROM dead_letter WHERE pipeline = ?", pipeline);
+        JdbcTarget whole = new JdbcTarget(
+                configured.url(), configured.username(), configured.password(), 2, method, "public", false);
+        assertThat(visibleWhileWriting(
+                        new PostgresSink(whole, pipeline, keyedTable, "sluice.dead_letter"),
+                        keyed,
+                        pipeline,
+                        30_000,
+                        -1))
+                .containsExactly(0, 0);
+        assertThat(count(keyed)).isEqualTo(40_000);
+    }
+
+    /**
+     * Writes a partition of 60,000 rows ({@link #chunkRows}) and, at row {@code at}, counts from
+     * another session the table's rows and the pipeline's dead letters.
+     */
+    private long[] visibleWhileWriting(PostgresSink sink, String table, String pipeline, int at, int failAt)
+            throws Exception {
+        long[] seen = new long[2];
+        java.util.Iterator<Row> rows = chunkRows(60_000, failAt);
+        java.util.Iterator<Row> watched = new java.util.Iterator<>() {
+            private int next;
+
+            @Override
+            public boolean hasNext() {
+                return rows.hasNext();
+            }
+
+            @Override
+            public Row next() {
+                if (next++ == at) {
+                    seen[0] = count(table);
+                    seen[1] = jdbc.queryForObject(
+                            "SELECT count(*) FROM dead_letter WHERE pipeline = ?", Long.class, pipeline);
+                }
+                return rows.next();
+            }
+        };
+        sink.writeRows(watched);
+        return seen;
+    }
+
+    /** Rows k0.. of offsets 0..{@code rows - 1}, each third a dead letter; failing at {@code failAt} (or never: -1). */
+    private static java.util.Iterator<Row> chunkRows(int rows, int failAt) {
+        return java.util.stream.IntStream.range(0, rows)
+                .mapToObj(i -> {
+                    if (i == failAt) {
+                        throw new IllegalStateException("the source failed at row " + i);
+                    }
+                    byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
+                    return i % 3 == 2
+                            ? RowFactory.create(
+                                    "t",
+                                    0,
+                                    (long) i,
+                                    Timestamp.from(AT),
+                                    raw,
+                                    "BAD_SPEED",
+                                    "speed is bad",
+                                    null,
+                                    null,
+                                    null)
+                            : accepted(i, "k" + i, i / 100.0, Timestamp.from(AT.plusSeconds(i)));
+                })
+                .iterator();
+    }
+
+    private long count(String table) {
+        return jdbc.queryForObject("SELECT count(*) FROM public." + table, Long.class);
+    }
+
     @ParameterizedTest
     @EnumSource(WriteMethod.class)
     void anUpsertReplacesTheValuesOfExistingKeys(WriteMethod method) {
