@@ -38,6 +38,10 @@ case "${command}" in
         if [ -n "${SPARK_LOCAL_DIRS:-}" ]; then
             DRIVER_FLAGS+=("-Dspark.local.dir=${SPARK_LOCAL_DIRS}")
         fi
+        # The class-data archive the image was built with (train-class-data.sh): a faster start.
+        if [ -f "${APP_HOME}/sluice.jsa" ]; then
+            DRIVER_FLAGS+=("-XX:SharedArchiveFile=${APP_HOME}/sluice.jsa")
+        fi
         # JAVA_OPTS is split on spaces on purpose: it holds flags such as -Xmx2g.
         # shellcheck disable=SC2086
         exec "${JAVA}" ${JAVA_OPTS:-} "${DRIVER_FLAGS[@]}" -jar "${APP_JAR}" "$@"

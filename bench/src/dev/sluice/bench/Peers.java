@@ -36,12 +36,17 @@ final class Peers {
 
     static List<PeersBenchmark.Peer> all() {
         return List.of(
-                sluice(), flink(PeersBenchmark.FLINK_BATCH, "batch"), flink(PeersBenchmark.FLINK_XA, "xa"), connect());
+                sluice(),
+                sluiceImage(),
+                flink(PeersBenchmark.FLINK_BATCH, "batch"),
+                flink(PeersBenchmark.FLINK_XA, "xa"),
+                connect());
     }
 
     static String id(PeersBenchmark.Peer peer) {
         return switch (peer.label()) {
             case PeersBenchmark.SLUICE -> "sluice-jar";
+            case PeersBenchmark.SLUICE_IMAGE -> "sluice-image";
             case PeersBenchmark.FLINK_BATCH -> "flink";
             case PeersBenchmark.FLINK_XA -> "flink-xa";
             case PeersBenchmark.CONNECT -> "connect";
@@ -51,34 +56,59 @@ final class Peers {
 
     /** The packaged service with its defaults, its PostgreSQL pipeline on the benchmark's topic. */
     static PeersBenchmark.Peer sluice() {
-        return peer(
-                PeersBenchmark.SLUICE,
-                launch -> concat(
-                        List.of(JAVA, HEAP),
-                        jvmArgs("peers.sluice.jvmArgs"),
-                        List.of(
-                                "-jar",
-                                required("peers.sluice.jar"),
-                                "--server.address=127.0.0.1",
-                                "--server.port=" + PeersBenchmark.freePort(),
-                                "--spring.datasource.url=" + launch.bench().url,
-                                "--spring.datasource.username=postgres",
-                                "--spring.datasource.password=postgres",
-                                "--sluice.spark.config.spark.driver.host=127.0.0.1",
-                                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
-                                "--sluice.kafka.bootstrap-servers="
-                                        + launch.bench().kafka.getBrokersAsString(),
-                                "--sluice.checkpoint-root="
-                                        + launch.work().resolve("checkpoints").toUri(),
-                                "--sluice.pipelines.car-info-to-postgres.topic=" + launch.topic(),
-                                "--sluice.pipelines.car-info-to-hdfs.topic=" + launch.topic(),
-                                "--sluice.pipelines.car-info-to-hdfs.auto-start=false")));
+        return peer(PeersBenchmark.SLUICE, launch -> sluice(launch, required("peers.sluice.jar"), List.of()));
     }
 
-    /** Extra JVM options for one system, space-separated (a profiler, say): {@code -Dpeers.sluice.jvmArgs=...}. */
+    /**
+     * The same as its image runs it: the jar extracted (a plain class path), with the class-data
+     * archive the image's build trains ({@code src/main/docker/train-class-data.sh}), from
+     * {@code peers.sluice.image}.
+     */
+    static PeersBenchmark.Peer sluiceImage() {
+        return peer(PeersBenchmark.SLUICE_IMAGE, launch -> {
+            Path image = Path.of(required("peers.sluice.image"));
+            Path jar;
+            try (var files = Files.list(image)) {
+                jar = files.filter(file -> file.getFileName().toString().matches("sluice.*\\.jar"))
+                        .findFirst()
+                        .orElseThrow(() -> new IOException("No sluice jar in " + image));
+            }
+            return sluice(launch, jar.toString(), List.of("-XX:SharedArchiveFile=" + image.resolve("sluice.jsa")));
+        });
+    }
+
+    private static List<String> sluice(PeersBenchmark.Launch launch, String jar, List<String> archive)
+            throws IOException {
+        return concat(
+                List.of(JAVA, HEAP),
+                archive,
+                jvmArgs("peers.sluice.jvmArgs"),
+                List.of(
+                        "-jar",
+                        jar,
+                        "--server.address=127.0.0.1",
+                        "--server.port=" + PeersBenchmark.freePort(),
+                        "--spring.datasource.url=" + launch.bench().url,
+                        "--spring.datasource.username=postgres",
+                        "--spring.datasource.password=postgres",
+                        "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                        "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
+                        "--sluice.kafka.bootstrap-servers="
+                                + launch.bench().kafka.getBrokersAsString(),
+                        "--sluice.checkpoint-root="
+                                + launch.work().resolve("checkpoints").toUri(),
+                        "--sluice.pipelines.car-info-to-postgres.topic=" + launch.topic(),
+                        "--sluice.pipelines.car-info-to-hdfs.topic=" + launch.topic(),
+                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false"));
+    }
+
+    /**
+     * Extra JVM options for one system (a profiler, say), separated by {@code |} (the benchmark's
+     * own options are split on spaces): {@code -Dpeers.sluice.jvmArgs=-XX:A|-XX:B}.
+     */
     private static List<String> jvmArgs(String property) {
         String value = System.getProperty(property, "").strip();
-        return value.isEmpty() ? List.of() : List.of(value.split("\\s+"));
+        return value.isEmpty() ? List.of() : List.of(value.split("\\s*\\|\\s*"));
     }
 
     @SafeVarargs

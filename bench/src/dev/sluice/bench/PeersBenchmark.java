@@ -37,6 +37,7 @@ import java.util.concurrent.locks.LockSupport;
 public final class PeersBenchmark {
 
     static final String SLUICE = "Sluice jar, built-in pipeline";
+    static final String SLUICE_IMAGE = "Sluice as its image runs it (CDS)";
     static final String FLINK_XA = "Flink 2.0 JDBC sink, exactly-once (XA)";
     static final String FLINK_BATCH = "Flink 2.0 JDBC sink, at-least-once";
     static final String CONNECT = "Kafka Connect 4.3 + Debezium JDBC sink";
@@ -325,8 +326,12 @@ public final class PeersBenchmark {
     }
 
     private static void ratio(Map<String, Double> medians, String against, String format) {
-        if (medians.containsKey(SLUICE) && medians.containsKey(against)) {
-            System.out.printf(format, medians.get(SLUICE) / medians.get(against));
+        for (String sluice : List.of(SLUICE, SLUICE_IMAGE)) {
+            if (medians.containsKey(sluice) && medians.containsKey(against)) {
+                System.out.printf(
+                        format.replace("Sluice", SLUICE.equals(sluice) ? "Sluice jar  " : "Sluice image"),
+                        medians.get(sluice) / medians.get(against));
+            }
         }
     }
 

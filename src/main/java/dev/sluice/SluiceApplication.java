@@ -1,12 +1,21 @@
 package dev.sluice;
 
+import dev.sluice.config.SparkStart;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
+import org.springframework.context.ConfigurableApplicationContext;
 
 @SpringBootApplication
 public class SluiceApplication {
 
     public static void main(String[] args) {
-        SpringApplication.run(SluiceApplication.class, args);
+        run(args);
+    }
+
+    /** Runs the service; its Spark driver starts while Spring builds the rest ({@link SparkStart}). */
+    public static ConfigurableApplicationContext run(String... args) {
+        SpringApplication application = new SpringApplication(SluiceApplication.class);
+        application.addListeners(new SparkStart());
+        return application.run(args);
     }
 }

@@ -5,6 +5,7 @@ import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.boot.context.properties.EnableConfigurationProperties;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -16,9 +17,15 @@ class SparkConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SparkConfiguration.class);
 
+    /** The driver {@link SparkStart} started while the service was built, or one built here. */
     @Bean(destroyMethod = "stop")
-    SparkSession sparkSession(SluiceProperties properties) {
-        SluiceProperties.Spark spark = properties.spark();
+    SparkSession sparkSession(SluiceProperties properties, ObjectProvider<SparkStart> started) {
+        SparkStart start = started.getIfAvailable();
+        return start != null ? start.session() : build(properties.spark());
+    }
+
+    /** A driver with these settings (the same session when one is running already). */
+    static SparkSession build(SluiceProperties.Spark spark) {
         SparkConf conf = new SparkConf().set("spark.master", spark.master()).setAppName(spark.appName());
         spark.config().forEach(conf::set);
         if (!"false".equals(conf.get(PipelinePlanner.VARIABLE_SUBSTITUTION, "true"))) {

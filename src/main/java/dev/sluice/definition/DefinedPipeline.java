@@ -45,6 +45,11 @@ public final class DefinedPipeline implements Pipeline {
     private final Origin origin;
     private final PipelineEnvironment environment;
     private final InvalidDefinitionException invalid;
+    /**
+     * Where it runs, as its validation planned it: a start need not plan it again. The plan
+     * depends only on the definition and the session's settings, which do not change.
+     */
+    private volatile FusedShape.Decision planned;
 
     public DefinedPipeline(PipelineDefinition definition, Origin origin, PipelineEnvironment environment) {
         this(definition, origin, environment, null);
@@ -67,6 +72,16 @@ public final class DefinedPipeline implements Pipeline {
 
     public PipelineDefinition definition() {
         return definition;
+    }
+
+    /** Keeps the shape its validation planned, for its starts. */
+    void planned(FusedShape.Decision shape) {
+        this.planned = shape;
+    }
+
+    /** The shape planned so far, or null. */
+    FusedShape.Decision plannedShape() {
+        return planned;
     }
 
     public Origin origin() {
@@ -149,7 +164,11 @@ public final class DefinedPipeline implements Pipeline {
         if (invalid != null) {
             throw invalid;
         }
-        FusedShape.Decision shape = FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition);
+        FusedShape.Decision shape = planned;
+        if (shape == null) {
+            shape = FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition);
+            planned = shape;
+        }
         if (shape.fused()) {
             return startFused(spark, listener, from, shape.records());
         }
@@ -186,12 +205,11 @@ public final class DefinedPipeline implements Pipeline {
         for (int i = 0; i < fused.expectations(); i++) {
             counters.add(spark.sparkContext().longAccumulator(name + ".expectation." + i));
         }
-        FusedRecords counting = fused.counting(counters);
+        // The source's own rows, with no projection (and no copy of each record) before the tasks read them.
+        Dataset<Row> records = kafkaSource(definition.source(), environment).load(spark, from);
+        FusedRecords counting = fused.counting(counters).readingFrom(records.schema());
         long[] counted = new long[counters.size()];
-        return kafkaSource(definition.source(), environment)
-                .load(spark, from)
-                .select("topic", "partition", "offset", "timestamp", "value")
-                .writeStream()
+        return records.writeStream()
                 .queryName(name)
                 .option("checkpointLocation", checkpointLocation())
                 .outputMode(definition.outputMode().spark())
@@ -210,6 +228,11 @@ public final class DefinedPipeline implements Pipeline {
                             return outcome.withExpectations(ExpectationRules.counted(definition, batchCounts));
                         }))
                 .start();
+    }
+
+    /** Checks the definition as the catalog does (Spark's analysis included); throws if it is invalid. */
+    public void validate(SparkSession spark) {
+        PipelinePlanner.validate(spark, definition, environment);
     }
 
     /** The fused records this pipeline runs, or null when it runs in the general shape. */

@@ -67,6 +67,7 @@ public class PipelineCatalog {
         for (DefinedPipeline builtIn : builtIns) {
             // Registered with the manager as the service was wired; checked like any definition.
             Entry checked = check(builtIn.definition(), Origin.BUILT_IN);
+            builtIn.planned(checked.pipeline().plannedShape());
             defined.put(
                     builtIn.name(),
                     new Entry(builtIn, checked.columns(), checked.ddl(), checked.stateful(), checked.engine()));
@@ -259,8 +260,10 @@ public class PipelineCatalog {
             columns.add(new MemoryTables.Column(field.name(), field.dataType().simpleString()));
         }
         FusedShape.Decision shape = plan.shape();
+        DefinedPipeline pipeline = new DefinedPipeline(definition, origin, environment);
+        pipeline.planned(shape);
         return new Entry(
-                new DefinedPipeline(definition, origin, environment),
+                pipeline,
                 columns,
                 ddl,
                 plan.stateful(),

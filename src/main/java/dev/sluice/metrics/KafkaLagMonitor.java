@@ -71,15 +71,17 @@ public class KafkaLagMonitor implements LagSource, RegistryListener, AutoCloseab
         this.pipelines = pipelines;
     }
 
-    /** Reads the brokers and checkpoints once now, then every {@code interval} in the background. */
+    /**
+     * Reads the brokers and checkpoints every {@code interval} in the background, the first time at
+     * once (off the service's start: the pipelines need not wait for it).
+     */
     public void start(Duration interval) {
-        refresh();
         poller = Executors.newSingleThreadScheduledExecutor(runnable -> {
             Thread thread = new Thread(runnable, "sluice-kafka-lag");
             thread.setDaemon(true);
             return thread;
         });
-        poller.scheduleWithFixedDelay(this::refresh, interval.toMillis(), interval.toMillis(), TimeUnit.MILLISECONDS);
+        poller.scheduleWithFixedDelay(this::refresh, 0, interval.toMillis(), TimeUnit.MILLISECONDS);
     }
 
     @Override

@@ -97,8 +97,13 @@ public final class FusedRecords implements Serializable {
         }
     }
 
+    /** The Kafka records' columns read: topic, partition, offset, timestamp and value, by position. */
+    private static final int[] RECORD_COLUMNS = {0, 1, 2, 3, 4};
+
     private final JsonDecoder decoder;
     private final List<Metadata> metadata;
+    /** Where each of topic, partition, offset, timestamp and value is in the records given. */
+    private final int[] columns;
     /**
      * The first broken rule's reason and detail, then whether each expectation is broken, over the
      * decoded fields; empty for no rules and no expectations.
@@ -126,7 +131,7 @@ public final class FusedRecords implements Serializable {
             List<Attribute> fields,
             List<Step> steps,
             StructType output) {
-        this(decoder, metadata, rules, fields, steps, output, List.of());
+        this(decoder, metadata, rules, fields, steps, output, List.of(), RECORD_COLUMNS);
     }
 
     private FusedRecords(
@@ -136,8 +141,10 @@ public final class FusedRecords implements Serializable {
             List<Attribute> fields,
             List<Step> steps,
             StructType output,
-            List<LongAccumulator> broken) {
+            List<LongAccumulator> broken,
+            int[] columns) {
         this.broken = List.copyOf(broken);
+        this.columns = columns.clone();
         this.decoder = Objects.requireNonNull(decoder, "decoder");
         this.metadata = List.copyOf(metadata);
         this.rules = List.copyOf(rules);
@@ -159,7 +166,21 @@ public final class FusedRecords implements Serializable {
         if (counters.size() != expectations()) {
             throw new IllegalArgumentException("one counter per expectation");
         }
-        return new FusedRecords(decoder, metadata, rules, fields, steps, output, counters);
+        return new FusedRecords(decoder, metadata, rules, fields, steps, output, counters, columns);
+    }
+
+    /**
+     * These records, read from rows of this schema (the Kafka source's own rows, with no projection
+     * before them): {@code topic}, {@code partition}, {@code offset}, {@code timestamp} and
+     * {@code value} are found by name.
+     */
+    public FusedRecords readingFrom(StructType records) {
+        int[] found = new int[RECORD_COLUMNS.length];
+        String[] names = {"topic", "partition", "offset", "timestamp", "value"};
+        for (int i = 0; i < names.length; i++) {
+            found[i] = records.fieldIndex(names[i]);
+        }
+        return new FusedRecords(decoder, metadata, rules, fields, steps, output, broken, found);
     }
 
     /** The rows the last step gives: the table's columns. */
@@ -169,7 +190,8 @@ public final class FusedRecords implements Serializable {
 
     /**
      * Turns Kafka records ({@code topic}, {@code partition}, {@code offset}, {@code timestamp},
-     * {@code value}, in Spark's internal form) into the sink's input rows; runs in a Spark task.
+     * {@code value}, in Spark's internal form, in that order unless {@link #readingFrom} says
+     * otherwise) into the sink's input rows; runs in a Spark task.
      */
     public Iterator<Row> decideAll(Iterator<InternalRow> records) {
         Task task = new Task();
@@ -211,9 +233,22 @@ public final class FusedRecords implements Serializable {
             }
         }
 
+        /** The last topic read, as bytes and as text: a task's records mostly share one. */
+        private UTF8String lastTopic;
+
+        private String lastTopicText;
+
+        private String topic(UTF8String topic) {
+            if (!topic.equals(lastTopic)) {
+                lastTopic = topic.clone();
+                lastTopicText = topic.toString();
+            }
+            return lastTopicText;
+        }
+
         /** The sink's input row for one record, or null when a filter drops it. */
         Row decide(InternalRow record) {
-            byte[] value = record.isNullAt(4) ? null : record.getBinary(4);
+            byte[] value = record.isNullAt(columns[4]) ? null : record.getBinary(columns[4]);
             JsonDecoder.Decoded decoded = decoder.decode(value);
             if (!decoded.accepted()) {
                 return rejected(record, value, decoded.reason(), decoded.detail());
@@ -241,9 +276,9 @@ public final class FusedRecords implements Serializable {
                         throw RejectRule.failure(
                                 reason,
                                 detail,
-                                record.getUTF8String(0).toString(),
-                                record.getInt(1),
-                                record.getLong(2));
+                                record.getUTF8String(columns[0]).toString(),
+                                record.getInt(columns[1]),
+                                record.getLong(columns[2]));
                     }
                     return rejected(record, value, reason, detail);
                 }
@@ -299,10 +334,11 @@ public final class FusedRecords implements Serializable {
             Object[] values = new Object[metadata.size()];
             for (int i = 0; i < values.length; i++) {
                 int index = metadata.get(i).index();
-                if (!record.isNullAt(index)) {
+                int column = columns[index];
+                if (!record.isNullAt(column)) {
                     values[i] = index == 0
-                            ? record.getUTF8String(0).clone()
-                            : record.get(index, metadata.get(i).type());
+                            ? record.getUTF8String(column).clone()
+                            : record.get(column, metadata.get(i).type());
                 }
             }
             return new GenericInternalRow(values);
@@ -310,10 +346,12 @@ public final class FusedRecords implements Serializable {
 
         /** The record's Kafka metadata and its value, read once (a copy of the row's bytes) for the decoder and the row. */
         private void metadata(InternalRow record, byte[] value, Object[] values) {
-            values[0] = record.isNullAt(0) ? null : record.getUTF8String(0).toString();
-            values[1] = record.isNullAt(1) ? null : record.getInt(1);
-            values[2] = record.isNullAt(2) ? null : record.getLong(2);
-            values[3] = record.isNullAt(3) ? null : (Timestamp) DateTimeUtils.toJavaTimestamp(record.getLong(3));
+            values[0] = record.isNullAt(columns[0]) ? null : topic(record.getUTF8String(columns[0]));
+            values[1] = record.isNullAt(columns[1]) ? null : record.getInt(columns[1]);
+            values[2] = record.isNullAt(columns[2]) ? null : record.getLong(columns[2]);
+            values[3] = record.isNullAt(columns[3])
+                    ? null
+                    : (Timestamp) DateTimeUtils.toJavaTimestamp(record.getLong(columns[3]));
             values[4] = value;
         }
     }

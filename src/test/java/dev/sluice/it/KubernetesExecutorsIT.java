@@ -107,6 +107,8 @@ class KubernetesExecutorsIT extends IntegrationTest {
 
         Path app = work.resolve("app");
         ServiceProcess.extractImageLayout(app);
+        // As the image's build does: the driver's class-data archive, which the entrypoint uses.
+        ServiceProcess.trainClassData(app);
         Path entrypoint = Path.of("src", "main", "docker", "entrypoint.sh").toAbsolutePath();
         Map<String, String> imageEnvironment = Map.of(
                 "APP_HOME",
@@ -139,7 +141,8 @@ class KubernetesExecutorsIT extends IntegrationTest {
         long start = System.nanoTime();
         service = ServiceProcess.start(
                 List.of("bash", entrypoint.toString(), "driver"),
-                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g"),
+                // -Xshare:on: the driver fails to start unless it maps the archive the image trained.
+                Map.of("APP_HOME", app.toString(), "JAVA_OPTS", "-Xmx1g -Xshare:on"),
                 work.resolve("service.log"),
                 "postgres",
                 arguments,

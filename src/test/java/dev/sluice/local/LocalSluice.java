@@ -13,7 +13,6 @@ import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.SpringApplication;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 
@@ -60,8 +59,7 @@ public final class LocalSluice {
                 "--sluice.pipelines.car-info-to-hdfs.path="
                         + work.resolve("car_info").toUri()));
         arguments.addAll(List.of(args));
-        ConfigurableApplicationContext context =
-                SpringApplication.run(SluiceApplication.class, arguments.toArray(String[]::new));
+        ConfigurableApplicationContext context = SluiceApplication.run(arguments.toArray(String[]::new));
 
         Runtime.getRuntime()
                 .addShutdownHook(new Thread(

@@ -242,6 +242,33 @@ public final class ServiceProcess implements AutoCloseable {
         }
     }
 
+    /**
+     * Trains the driver's class-data archive in an extracted layout as the image's build does
+     * ({@code src/main/docker/train-class-data.sh}), with this JVM's Java.
+     *
+     * @return the archive
+     */
+    public static Path trainClassData(Path app) throws IOException, InterruptedException {
+        Path log = Files.createTempFile("class-data", ".log");
+        ProcessBuilder builder = new ProcessBuilder(
+                        "bash",
+                        Path.of("src", "main", "docker", "train-class-data.sh")
+                                .toAbsolutePath()
+                                .toString(),
+                        app.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile());
+        builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
+        Process training = builder.start();
+        assertThat(training.waitFor(3, TimeUnit.MINUTES) && training.exitValue() == 0)
+                .as(Files.readString(log))
+                .isTrue();
+        Files.delete(log);
+        Path archive = app.resolve("sluice.jsa");
+        assertThat(archive).isNotEmptyFile();
+        return archive;
+    }
+
     /** Kills a process and every process it started, and waits for it to end. */
     public static void destroyTree(Process process) throws InterruptedException {
         process.descendants().forEach(ProcessHandle::destroyForcibly);

@@ -1,0 +1,150 @@
+package dev.sluice.config;
+
+import dev.sluice.definition.DefinedPipeline;
+import dev.sluice.pipeline.FusedRecords;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.apache.kafka.clients.consumer.ConsumerConfig;
+import org.apache.kafka.clients.consumer.KafkaConsumer;
+import org.apache.kafka.common.serialization.ByteArrayDeserializer;
+import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.sql.Dataset;
+import org.apache.spark.sql.Row;
+import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.streaming.StreamingQuery;
+import org.apache.spark.sql.streaming.Trigger;
+import org.apache.spark.unsafe.types.UTF8String;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+import org.springframework.beans.factory.SmartInitializingSingleton;
+import org.springframework.boot.autoconfigure.condition.ConditionalOnProperty;
+import org.springframework.context.annotation.Bean;
+import org.springframework.context.annotation.Configuration;
+import org.springframework.util.FileSystemUtils;
+
+/**
+ * The work of the run that trains the image's class-data archive ({@code train-class-data.sh}
+ * starts the service with {@code -Dspring.context.exit=onRefresh}, which ends it once the context
+ * is refreshed, before any pipeline runs): the built-in pipelines are planned, and a sample event
+ * decided as a task decides it, one micro-batch of Spark's rate source runs, and a Kafka consumer is
+ * made (never connected), so the classes of Spark's planner, of a micro-batch and of the fused path
+ * are in the archive too, and a real start maps them from there. Reaches no database and no broker;
+ * a failure is logged and leaves the archive smaller, never the image unbuilt.
+ */
+@Configuration(proxyBeanMethods = false)
+@ConditionalOnProperty(name = "spring.context.exit", havingValue = "onRefresh")
+class ClassDataTraining {
+
+    private static final Logger log = LoggerFactory.getLogger(ClassDataTraining.class);
+
+    private static final byte[] SAMPLE = ("{\"dataId\":\"training-1\",\"trmnId\":\"T00001\",\"vhcleLot\":126.9,"
+                    + "\"vhcleLat\":37.5,\"gpsUtcTime\":1764460800.0,\"vhcleSped\":42.5,\"vhcleTypeCd\":\"11\"}")
+            .getBytes(StandardCharsets.UTF_8);
+
+    /** Classes a pipeline's first batch loads that the steps below do not: the sink's driver, a Kafka consumer's. */
+    private static final List<String> FIRST_BATCH_CLASSES = List.of(
+            "org.postgresql.jdbc.PgConnection",
+            "org.postgresql.core.v3.QueryExecutorImpl",
+            "org.postgresql.core.v3.CopyInImpl",
+            "org.postgresql.copy.CopyManager",
+            "org.postgresql.jdbc.PgPreparedStatement",
+            "org.apache.spark.sql.kafka010.consumer.KafkaDataConsumer",
+            "org.apache.spark.sql.kafka010.KafkaBatchPartitionReader",
+            "org.apache.spark.sql.kafka010.KafkaRecordToRowConverter");
+
+    @Bean
+    SmartInitializingSingleton classDataTrainingWorkload(SparkSession spark, List<DefinedPipeline> builtIns) {
+        return () -> {
+            runOneStreamingBatch(spark);
+            loadClasses(FIRST_BATCH_CLASSES);
+            try {
+                new KafkaConsumer<>(
+                                Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9"),
+                                new ByteArrayDeserializer(),
+                                new ByteArrayDeserializer())
+                        .close(Duration.ZERO);
+            } catch (RuntimeException e) {
+                log.warn("Class-data training: no Kafka consumer: {}", e.toString());
+            }
+            for (DefinedPipeline builtIn : builtIns) {
+                try {
+                    builtIn.validate(spark);
+                    FusedRecords fused = builtIn.fusedRecords(spark);
+                    if (fused != null) {
+                        InternalRow record = new GenericInternalRow(
+                                new Object[] {UTF8String.fromString("car_info"), 0, 0L, 0L, SAMPLE});
+                        fused.decideAll(List.of(record).iterator()).forEachRemaining(row -> {});
+                    }
+                } catch (RuntimeException e) {
+                    log.warn("Class-data training: pipeline {} could not be planned: {}", builtIn.name(), e.toString());
+                }
+            }
+        };
+    }
+
+    /**
+     * A streaming query of Spark's rate source, run for one batch into a throw-away checkpoint: the
+     * classes of a micro-batch's life (offset log, planning, tasks) are loaded.
+     */
+    private static void runOneStreamingBatch(SparkSession spark) {
+        Path checkpoint = null;
+        try {
+            checkpoint = Files.createTempDirectory("sluice-class-data");
+            StreamingQuery query = spark.readStream()
+                    .format("rate")
+                    .option("rowsPerSecond", "100")
+                    .load()
+                    .writeStream()
+                    .option("checkpointLocation", checkpoint.toUri().toString())
+                    .trigger(Trigger.ProcessingTime(2_000))
+                    .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> batch.queryExecution()
+                            .toRdd()
+                            .toJavaRDD()
+                            .mapPartitions(rows -> {
+                                long count = 0;
+                                while (rows.hasNext()) {
+                                    rows.next();
+                                    count++;
+                                }
+                                return List.of(count).iterator();
+                            })
+                            .collect())
+                    .start();
+            try {
+                // Stopped between two triggers, once a batch with rows is done: never in a batch's write.
+                long deadline = System.nanoTime() + Duration.ofSeconds(30).toNanos();
+                while (System.nanoTime() < deadline
+                        && (query.lastProgress() == null
+                                || query.lastProgress().numInputRows() == 0
+                                || query.status().isTriggerActive())) {
+                    query.awaitTermination(50);
+                }
+            } finally {
+                query.stop();
+            }
+        } catch (Exception e) {
+            log.warn("Class-data training: no streaming batch: {}", e.toString());
+        } finally {
+            if (checkpoint != null) {
+                FileSystemUtils.deleteRecursively(checkpoint.toFile());
+            }
+        }
+    }
+
+    private static void loadClasses(List<String> names) {
+        ClassLoader loader = ClassDataTraining.class.getClassLoader();
+        for (String name : names) {
+            try {
+                Class.forName(name, false, loader);
+            } catch (ClassNotFoundException | LinkageError e) {
+                log.warn("Class-data training: no class {}", name);
+            }
+        }
+    }
+}
