@@ -52,6 +52,7 @@ public final class PeersBenchmark {
             long rows,
             double seconds,
             double firstRowSeconds,
+            double lastRowSeconds,
             double jvmCpuSeconds,
             double brokerCpuSeconds,
             double postgresCpuSeconds,
@@ -171,11 +172,13 @@ public final class PeersBenchmark {
     private void add(String label, Result result) {
         results.computeIfAbsent(label, key -> new ArrayList<>()).add(result);
         System.out.printf(
-                "  %-42s %,10d rows %,10.0f rows/s  first row %5.1f s  CPU us/row JVM %s broker PostgreSQL  RSS %d MiB%n",
+                "  %-42s %,10d rows %,10.0f rows/s  first row %5.1f s  last %5.1f s  CPU us/row JVM %s broker"
+                        + " PostgreSQL  RSS %d MiB%n",
                 label,
                 result.rows(),
                 result.rowsPerSecond(),
                 result.firstRowSeconds(),
+                result.lastRowSeconds(),
                 result.cpuPerRow(),
                 result.peakRssBytes() >> 20);
     }
@@ -273,6 +276,7 @@ public final class PeersBenchmark {
                     count,
                     Duration.between(start, lastCommit).toNanos() / 1e9,
                     Duration.between(launched, firstCommit).toNanos() / 1e9,
+                    Duration.between(launched, lastCommit).toNanos() / 1e9,
                     jvmCpu,
                     brokerCpu,
                     postgresCpu,
@@ -298,8 +302,8 @@ public final class PeersBenchmark {
 
     private void print() {
         System.out.printf(
-                "%n%-42s %-36s %10s %9s %22s %8s%n",
-                "system", "rows/s per repetition", "median", "1st row", "CPU us/row JVM brk PG", "RSS MiB");
+                "%n%-42s %-36s %10s %9s %9s %22s %8s%n",
+                "system", "rows/s per repetition", "median", "1st row", "last row", "CPU us/row JVM brk PG", "RSS MiB");
         Map<String, Double> medians = new LinkedHashMap<>();
         results.forEach((label, runs) -> {
             List<Result> sorted = runs.stream()
@@ -310,11 +314,12 @@ public final class PeersBenchmark {
             StringBuilder each = new StringBuilder();
             runs.forEach(run -> each.append(String.format("%,12.0f", run.rowsPerSecond())));
             System.out.printf(
-                    "%-42s %-36s %,10.0f %7.1f s %22s %8d%n",
+                    "%-42s %-36s %,10.0f %7.1f s %7.1f s %22s %8d%n",
                     label,
                     each,
                     median.rowsPerSecond(),
                     median.firstRowSeconds(),
+                    median.lastRowSeconds(),
                     median.cpuPerRow(),
                     runs.stream().mapToLong(Result::peakRssBytes).max().orElse(0) >> 20);
         });
