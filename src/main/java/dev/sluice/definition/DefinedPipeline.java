@@ -164,11 +164,7 @@ public final class DefinedPipeline implements Pipeline {
         if (invalid != null) {
             throw invalid;
         }
-        FusedShape.Decision shape = planned;
-        if (shape == null) {
-            shape = FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition);
-            planned = shape;
-        }
+        FusedShape.Decision shape = shape(spark);
         if (shape.fused()) {
             return startFused(spark, listener, from, shape.records());
         }
@@ -237,8 +233,17 @@ public final class DefinedPipeline implements Pipeline {
 
     /** The fused records this pipeline runs, or null when it runs in the general shape. */
     public FusedRecords fusedRecords(SparkSession spark) {
-        return FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition)
-                .records();
+        return shape(spark).records();
+    }
+
+    /** Where it runs: as planned already, else planned now (and kept). */
+    private FusedShape.Decision shape(SparkSession spark) {
+        FusedShape.Decision shape = planned;
+        if (shape == null) {
+            shape = FusedShape.plan(PipelinePlanner.isolatedSession(spark), definition);
+            planned = shape;
+        }
+        return shape;
     }
 
     /** Removes what the pipeline keeps outside its checkpoint and sink: its in-memory rows. */

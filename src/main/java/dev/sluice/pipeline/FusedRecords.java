@@ -100,6 +100,8 @@ public final class FusedRecords implements Serializable {
     /** The Kafka records' columns read: topic, partition, offset, timestamp and value, by position. */
     private static final int[] RECORD_COLUMNS = {0, 1, 2, 3, 4};
 
+    private static final String[] RECORD_COLUMN_NAMES = {"topic", "partition", "offset", "timestamp", "value"};
+
     private final JsonDecoder decoder;
     private final List<Metadata> metadata;
     /** Where each of topic, partition, offset, timestamp and value is in the records given. */
@@ -175,10 +177,9 @@ public final class FusedRecords implements Serializable {
      * {@code value} are found by name.
      */
     public FusedRecords readingFrom(StructType records) {
-        int[] found = new int[RECORD_COLUMNS.length];
-        String[] names = {"topic", "partition", "offset", "timestamp", "value"};
-        for (int i = 0; i < names.length; i++) {
-            found[i] = records.fieldIndex(names[i]);
+        int[] found = new int[RECORD_COLUMN_NAMES.length];
+        for (int i = 0; i < found.length; i++) {
+            found[i] = records.fieldIndex(RECORD_COLUMN_NAMES[i]);
         }
         return new FusedRecords(decoder, metadata, rules, fields, steps, output, broken, found);
     }

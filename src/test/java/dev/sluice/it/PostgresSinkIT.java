@@ -222,20 +222,7 @@ class PostgresSinkIT extends IntegrationTest {
                     if (i == failAt) {
                         throw new IllegalStateException("the source failed at row " + i);
                     }
-                    byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
-                    return i % 3 == 2
-                            ? RowFactory.create(
-                                    "t",
-                                    0,
-                                    (long) i,
-                                    Timestamp.from(AT),
-                                    raw,
-                                    "BAD_SPEED",
-                                    "speed is bad",
-                                    null,
-                                    null,
-                                    null)
-                            : accepted(i, "k" + i, i / 100.0, Timestamp.from(AT.plusSeconds(i)));
+                    return interleavedRow(i);
                 })
                 .iterator();
     }
@@ -484,33 +471,18 @@ class PostgresSinkIT extends IntegrationTest {
     private Dataset<Row> interleaved(int from, int to) {
         List<Row> rows = new ArrayList<>();
         for (int i = from; i < to; i++) {
-            byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
-            rows.add(
-                    i % 3 == 2
-                            ? RowFactory.create(
-                                    "t",
-                                    0,
-                                    (long) i,
-                                    Timestamp.from(AT),
-                                    raw,
-                                    "BAD_SPEED",
-                                    "speed is bad",
-                                    null,
-                                    null,
-                                    null)
-                            : RowFactory.create(
-                                    "t",
-                                    0,
-                                    (long) i,
-                                    Timestamp.from(AT),
-                                    raw,
-                                    null,
-                                    null,
-                                    "k" + i,
-                                    i / 100.0,
-                                    Timestamp.from(AT.plusSeconds(i))));
+            rows.add(interleavedRow(i));
         }
         return spark.createDataFrame(rows, INPUT).repartition(2);
+    }
+
+    /** Offset {@code i}: each third a dead letter, the others an accepted row with key k{i}. */
+    private static Row interleavedRow(int i) {
+        byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
+        return i % 3 == 2
+                ? RowFactory.create(
+                        "t", 0, (long) i, Timestamp.from(AT), raw, "BAD_SPEED", "speed is bad", null, null, null)
+                : accepted(i, "k" + i, i / 100.0, Timestamp.from(AT.plusSeconds(i)));
     }
 
     /** Accepted rows with keys k{from}..k{to - 1}, then {@code rejected} dead letters; over three partitions. */

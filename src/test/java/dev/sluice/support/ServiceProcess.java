@@ -260,9 +260,10 @@ public final class ServiceProcess implements AutoCloseable {
                 .redirectOutput(log.toFile());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
         Process training = builder.start();
-        assertThat(training.waitFor(3, TimeUnit.MINUTES) && training.exitValue() == 0)
-                .as(Files.readString(log))
-                .isTrue();
+        if (!training.waitFor(3, TimeUnit.MINUTES)) {
+            destroyTree(training);
+        }
+        assertThat(training.exitValue() == 0).as(Files.readString(log)).isTrue();
         Files.delete(log);
         Path archive = app.resolve("sluice.jsa");
         assertThat(archive).isNotEmptyFile();
