@@ -54,6 +54,7 @@ public final class JsonDecoder implements Serializable {
     private transient JacksonParser fields;
     private transient JacksonParser anyObject;
     private transient GenericInternalRow nulls;
+    private transient ObjectReader objects;
 
     /**
      * @param schema the record's fields (read as nullable, as {@code from_json} reads them)
@@ -84,6 +85,10 @@ public final class JsonDecoder implements Serializable {
         // Spark reads a record through a UTF-8 decoder that replaces malformed bytes; pure ASCII
         // decodes to itself, so only other input needs the decoded string to read the same.
         String decoded = isAscii(value) ? null : new String(value, StandardCharsets.UTF_8);
+        InternalRow read = objects().read(value, decoded);
+        if (read != null) {
+            return new Decoded(read, null, null);
+        }
         try {
             Iterator<InternalRow> rows = parse(fields(), value, decoded);
             return new Decoded(rows.hasNext() ? rows.next() : nulls, null, null);
@@ -143,6 +148,13 @@ public final class JsonDecoder implements Serializable {
             nulls = new GenericInternalRow(schema.length());
         }
         return fields;
+    }
+
+    private ObjectReader objects() {
+        if (objects == null) {
+            objects = new ObjectReader(schema, fields());
+        }
+        return objects;
     }
 
     private JacksonParser anyObject() {

@@ -66,7 +66,10 @@ class JsonDecoderTest {
             "{\"x\": 1.5, \"y\": \"2\"}",
             "{}",
             "\"a\\u0000b\"",
-            "\"\\ud83d\\ude97\"");
+            "\"\\ud83d\\ude97\"",
+            "\"caf\\u00e9\"",
+            "\"tab\\there\"",
+            "{\"deep\": [{\"x\": [1, {\"y\": null}]}]}");
 
     private static final List<String> HOSTILE = List.of(
             "",
@@ -155,6 +158,11 @@ class JsonDecoderTest {
                     json.append(", ");
                 }
                 json.append('"').append(field.name()).append("\": ").append(TOKENS.get(random.nextInt(TOKENS.size())));
+                if (random.nextInt(8) == 0) {
+                    // a field the schema does not have, or the same field again
+                    String name = random.nextBoolean() ? "extra" : field.name();
+                    json.append(", \"").append(name).append("\": ").append(TOKENS.get(random.nextInt(TOKENS.size())));
+                }
             }
             json.append('}');
             if (random.nextInt(4) == 0 && json.length() > 0) {

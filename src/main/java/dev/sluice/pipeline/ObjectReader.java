@@ -1,0 +1,206 @@
+package dev.sluice.pipeline;
+
+import com.fasterxml.jackson.core.JsonFactory;
+import com.fasterxml.jackson.core.JsonParser;
+import com.fasterxml.jackson.core.JsonToken;
+import java.io.IOException;
+import java.util.HashMap;
+import java.util.Map;
+import org.apache.spark.sql.catalyst.InternalRow;
+import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
+import org.apache.spark.sql.catalyst.json.JacksonParser;
+import org.apache.spark.sql.types.BooleanType;
+import org.apache.spark.sql.types.ByteType;
+import org.apache.spark.sql.types.DataType;
+import org.apache.spark.sql.types.DoubleType;
+import org.apache.spark.sql.types.FloatType;
+import org.apache.spark.sql.types.IntegerType;
+import org.apache.spark.sql.types.LongType;
+import org.apache.spark.sql.types.ShortType;
+import org.apache.spark.sql.types.StringType;
+import org.apache.spark.sql.types.StructField;
+import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.types.UTF8String;
+import scala.Function1;
+
+/**
+ * The usual record read in one pass: a JSON object whose fields all read cleanly, each converted
+ * as Spark's {@link JacksonParser} converts it. A field's value of the token its type expects (a
+ * string for a string, a number for a number, true or false for a boolean, null for any) is read
+ * here with the same parser call Spark makes; any other value goes through Spark's own converter
+ * for the field ({@link JacksonParser#makeConverter}). As in Spark's object reading, a field the
+ * schema does not have is skipped, a name is matched exactly, a repeated name's last value counts,
+ * and nothing after the object's end is read.
+ *
+ * <p>Anything else (a root that is not an object, a value that does not convert, input that is
+ * not JSON, a schema with existence defaults) gives {@code null}: the caller asks Spark's parser,
+ * whose answer is the decision. So this never decides differently; it only decides sooner. Not
+ * thread-safe.
+ */
+final class ObjectReader {
+
+    /** The metadata key of a column's existence default, which Spark's reading fills in. */
+    private static final String EXISTS_DEFAULT = "EXISTS_DEFAULT";
+
+    private static final int OTHER = 0;
+    private static final int STRING = 1;
+    private static final int INT = 2;
+    private static final int LONG = 3;
+    private static final int SHORT = 4;
+    private static final int BYTE = 5;
+    private static final int DOUBLE = 6;
+    private static final int FLOAT = 7;
+    private static final int BOOLEAN = 8;
+
+    private final JsonFactory factory;
+    private final Map<String, Integer> index = new HashMap<>();
+    private final int[] kinds;
+    private final Function1<JsonParser, Object>[] converters;
+    private final boolean enabled;
+
+    /** @param spark the parser whose conversions and options this reads by */
+    @SuppressWarnings("unchecked")
+    ObjectReader(StructType schema, JacksonParser spark) {
+        this.factory = spark.options().buildJsonFactory();
+        StructField[] fields = schema.fields();
+        this.kinds = new int[fields.length];
+        this.converters = new Function1[fields.length];
+        boolean defaults = false;
+        for (int i = 0; i < fields.length; i++) {
+            index.put(fields[i].name(), i);
+            kinds[i] = kind(fields[i].dataType());
+            converters[i] = spark.makeConverter(fields[i].dataType());
+            defaults |= fields[i].metadata().contains(EXISTS_DEFAULT);
+        }
+        this.enabled = !defaults;
+    }
+
+    /**
+     * The record's fields, or null when Spark's parser must decide.
+     *
+     * @param decoded the record as text when it is not pure ASCII; null to read {@code value}
+     */
+    InternalRow read(byte[] value, String decoded) {
+        if (!enabled) {
+            return null;
+        }
+        try (JsonParser parser = decoded == null ? factory.createParser(value) : factory.createParser(decoded)) {
+            if (parser.nextToken() != JsonToken.START_OBJECT) {
+                return null;
+            }
+            Object[] values = new Object[kinds.length];
+            JsonToken token;
+            while ((token = parser.nextToken()) != JsonToken.END_OBJECT) {
+                if (token != JsonToken.FIELD_NAME) {
+                    return null;
+                }
+                Integer field = index.get(parser.currentName());
+                JsonToken valueToken = parser.nextToken();
+                if (field == null) {
+                    parser.skipChildren();
+                } else {
+                    values[field] = value(field, valueToken, parser, decoded == null);
+                }
+            }
+            return new GenericInternalRow(values);
+        } catch (IOException | RuntimeException e) {
+            return null;
+        }
+    }
+
+    private Object value(int field, JsonToken token, JsonParser parser, boolean ascii) throws IOException {
+        switch (kinds[field]) {
+            case STRING -> {
+                if (token == JsonToken.VALUE_STRING) {
+                    return ascii ? asciiText(parser) : UTF8String.fromString(parser.getText());
+                }
+            }
+            case INT -> {
+                if (token == JsonToken.VALUE_NUMBER_INT) {
+                    return parser.getIntValue();
+                }
+            }
+            case LONG -> {
+                if (token == JsonToken.VALUE_NUMBER_INT) {
+                    return parser.getLongValue();
+                }
+            }
+            case SHORT -> {
+                if (token == JsonToken.VALUE_NUMBER_INT) {
+                    return parser.getShortValue();
+                }
+            }
+            case BYTE -> {
+                if (token == JsonToken.VALUE_NUMBER_INT) {
+                    return parser.getByteValue();
+                }
+            }
+            case DOUBLE -> {
+                if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    return parser.getDoubleValue();
+                }
+            }
+            case FLOAT -> {
+                if (token == JsonToken.VALUE_NUMBER_INT || token == JsonToken.VALUE_NUMBER_FLOAT) {
+                    return parser.getFloatValue();
+                }
+            }
+            case BOOLEAN -> {
+                if (token == JsonToken.VALUE_TRUE) {
+                    return Boolean.TRUE;
+                }
+                if (token == JsonToken.VALUE_FALSE) {
+                    return Boolean.FALSE;
+                }
+            }
+            default -> {
+                // Spark's converter decides
+            }
+        }
+        if (token == JsonToken.VALUE_NULL) {
+            return null;
+        }
+        return converters[field].apply(parser);
+    }
+
+    /**
+     * A string value of an ASCII record as UTF-8 bytes, copied from the parser's characters: the
+     * bytes {@code UTF8String.fromString(parser.getText())} gives, with no string between. An
+     * escape can still make a character outside ASCII; such a value is encoded as Spark does.
+     */
+    private static UTF8String asciiText(JsonParser parser) throws IOException {
+        char[] chars = parser.getTextCharacters();
+        int offset = parser.getTextOffset();
+        int length = parser.getTextLength();
+        byte[] bytes = new byte[length];
+        for (int i = 0; i < length; i++) {
+            char c = chars[offset + i];
+            if (c >= 0x80) {
+                return UTF8String.fromString(parser.getText());
+            }
+            bytes[i] = (byte) c;
+        }
+        return UTF8String.fromBytes(bytes);
+    }
+
+    private static int kind(DataType type) {
+        if (type instanceof StringType) {
+            return STRING;
+        } else if (type instanceof IntegerType) {
+            return INT;
+        } else if (type instanceof LongType) {
+            return LONG;
+        } else if (type instanceof ShortType) {
+            return SHORT;
+        } else if (type instanceof ByteType) {
+            return BYTE;
+        } else if (type instanceof DoubleType) {
+            return DOUBLE;
+        } else if (type instanceof FloatType) {
+            return FLOAT;
+        } else if (type instanceof BooleanType) {
+            return BOOLEAN;
+        }
+        return OTHER;
+    }
+}
