@@ -184,8 +184,10 @@ public record SluiceProperties(
      * @param maxConnectionsPerExecutor the size of each executor's connection pool (one connection
      *     per concurrently written partition)
      * @param deadLetterTable the table that keeps records no pipeline could accept
-     * @param writeMethod how rows reach the staging table before the merge: {@code copy} (the
-     *     fastest) or {@code batch-insert} (for a database or proxy without {@code COPY FROM STDIN})
+     * @param writeMethod how rows reach the table or the staging table before the merge: {@code copy}
+     *     (the fastest: the binary format where the table's column types take it), {@code copy-text}
+     *     (the text format only, for a database that takes {@code COPY} but not its binary format) or
+     *     {@code batch-insert} (for a database or proxy without {@code COPY FROM STDIN})
      * @param schema the schema of Sluice's own tables (control state, definitions, dead letters,
      *     audit trail, migration history), so a database with tables of its own is no obstacle;
      *     never a pipeline's sink

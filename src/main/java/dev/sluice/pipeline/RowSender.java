@@ -2,9 +2,13 @@ package dev.sluice.pipeline;
 
 import java.sql.Connection;
 import java.sql.PreparedStatement;
+import java.sql.ResultSet;
 import java.sql.SQLException;
 import java.util.Collections;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
+import java.util.Map;
 import org.apache.spark.sql.Row;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.postgresql.PGConnection;
@@ -12,8 +16,8 @@ import org.postgresql.copy.CopyIn;
 import org.postgresql.copy.CopyManager;
 
 /**
- * Sends rows into one table by a {@link WriteMethod}: {@code COPY} in the text format, or one
- * prepared {@code INSERT} in batches. Rows are buffered as they come ({@code COPY} encodes them
+ * Sends rows into one table by a {@link WriteMethod}: {@code COPY} in the binary or the text
+ * format, or one prepared {@code INSERT} in batches. Rows are buffered as they come ({@code COPY} encodes them
  * at once) and sent as one chunk; any rows can also be sent again, re-encoded, to find which of a
  * chunk the table refuses. Each send is complete statements, so sends into several tables can
  * take turns on one connection. Not thread-safe: lives for one task.
@@ -35,7 +39,7 @@ abstract sealed class RowSender implements AutoCloseable {
             throws SQLException {
         return method == WriteMethod.BATCH_INSERT
                 ? new Insert(connection, table, columns, from)
-                : new Copy(connection, table, columns, from);
+                : new Copy(connection, table, columns, from, method == WriteMethod.COPY);
     }
 
     /** Adds a row to the buffer. */
@@ -50,43 +54,92 @@ abstract sealed class RowSender implements AutoCloseable {
     /** Sends these rows; a failure leaves the connection's transaction to roll back. */
     abstract void send(List<Row> rows) throws SQLException;
 
+    /** The form rows are sent in from now on: {@code binary} or {@code text} COPY, or {@code insert}. */
+    String format() {
+        return "insert";
+    }
+
     @Override
     public void close() throws SQLException {}
 
-    /** COPY in the text format. */
+    /**
+     * COPY in the binary format when every column's type takes it ({@link CopyBinary}), in the
+     * text format otherwise, or from the first value whose binary form would not be what the text
+     * format stores; with {@link WriteMethod#COPY_TEXT}, always in the text format.
+     */
     private static final class Copy extends RowSender {
         private final CopyManager copy;
-        private final String statement;
+        private final String textStatement;
+        private final String binaryStatement;
+        /** The columns' type OIDs, when all are written in binary; null otherwise. */
+        private int[] types;
+
         private final CopyText buffered = new CopyText();
         private CopyText again;
+        private final CopyBinary binary = new CopyBinary();
+        /** Whether the buffer's first rows went into {@link #binary} before the text format took over. */
+        private boolean reencode;
 
-        Copy(Connection connection, String table, List<String> columns, int from) throws SQLException {
+        Copy(Connection connection, String table, List<String> columns, int from, boolean binaryFormat)
+                throws SQLException {
             super(from);
             this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
-            this.statement = "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN";
+            this.textStatement = "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN";
+            this.binaryStatement = textStatement + " (FORMAT binary)";
+            this.types = binaryFormat ? binaryTypes(connection, table, columns) : null;
+        }
+
+        @Override
+        String format() {
+            return types != null ? "binary" : "text";
         }
 
         @Override
         void buffer(Row row) {
+            if (types != null) {
+                if (binary.row(row, from, types)) {
+                    return;
+                }
+                textFromNowOn();
+                reencode = binary.rows() > 0;
+            }
             encode(row, buffered);
         }
 
         @Override
         long bufferedBytes() {
-            return buffered.size();
+            return types != null ? binary.size() : buffered.size();
         }
 
         @Override
         void sendBuffered(List<Row> rows) throws SQLException {
             try {
+                if (types != null) {
+                    copyBinary(binary);
+                    return;
+                }
+                if (reencode) {
+                    buffered.clear();
+                    rows.forEach(row -> encode(row, buffered));
+                }
                 copy(buffered);
             } finally {
+                reencode = false;
+                binary.clear();
                 buffered.clear();
             }
         }
 
         @Override
         void send(List<Row> rows) throws SQLException {
+            if (types != null) {
+                CopyBinary rowsInBinary = new CopyBinary();
+                if (rows.stream().allMatch(row -> rowsInBinary.row(row, from, types))) {
+                    copyBinary(rowsInBinary);
+                    return;
+                }
+                textFromNowOn();
+            }
             if (again == null) {
                 again = new CopyText();
             }
@@ -96,6 +149,11 @@ abstract sealed class RowSender implements AutoCloseable {
             } finally {
                 again.clear();
             }
+        }
+
+        /** A value's binary form would not be what the text format stores: the text format from here on. */
+        private void textFromNowOn() {
+            types = null;
         }
 
         private void encode(Row row, CopyText text) {
@@ -109,18 +167,57 @@ abstract sealed class RowSender implements AutoCloseable {
         }
 
         private void copy(CopyText text) throws SQLException {
-            if (text.size() == 0) {
-                return;
+            if (text.size() > 0) {
+                copy(textStatement, text.bytes(), text.size());
             }
+        }
+
+        private void copyBinary(CopyBinary rows) throws SQLException {
+            if (rows.rows() > 0) {
+                byte[] bytes = rows.finish();
+                copy(binaryStatement, bytes, rows.size());
+            }
+        }
+
+        private void copy(String statement, byte[] bytes, int size) throws SQLException {
             CopyIn in = copy.copyIn(statement);
             try {
-                in.writeToCopy(text.bytes(), 0, text.size());
+                in.writeToCopy(bytes, 0, size);
                 in.endCopy();
             } finally {
                 if (in.isActive()) {
                     in.cancelCopy();
                 }
             }
+        }
+
+        /**
+         * The type OIDs of the table's columns, in order, when the binary format writes them all
+         * (a domain or a type it does not write: null).
+         */
+        private static int[] binaryTypes(Connection connection, String table, List<String> columns)
+                throws SQLException {
+            Map<String, Integer> found = new HashMap<>();
+            try (PreparedStatement query = connection.prepareStatement("SELECT attname, atttypid FROM pg_attribute"
+                    + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {
+                query.setString(1, table);
+                try (ResultSet result = query.executeQuery()) {
+                    while (result.next()) {
+                        found.put(result.getString(1), result.getInt(2));
+                    }
+                }
+            }
+            int[] types = new int[columns.size()];
+            for (int i = 0; i < types.length; i++) {
+                String column = columns.get(i);
+                Integer type =
+                        found.containsKey(column) ? found.get(column) : found.get(column.toLowerCase(Locale.ROOT));
+                if (type == null) {
+                    return null;
+                }
+                types[i] = type;
+            }
+            return CopyBinary.writes(types) ? types : null;
         }
     }
 

@@ -71,7 +71,7 @@ final class TableWrite implements AutoCloseable {
         this.connection = connection;
         this.merge = table.mergeStatement(staging);
         this.empty = "TRUNCATE " + staging;
-        this.direct = method == WriteMethod.COPY
+        this.direct = method != WriteMethod.BATCH_INSERT
                 ? RowSender.open(method, connection, table.name(), table.columns(), from)
                 : null;
         this.staged = RowSender.open(method, connection, staging, table.columns(), from);

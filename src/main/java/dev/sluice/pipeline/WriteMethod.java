@@ -6,8 +6,19 @@ package dev.sluice.pipeline;
  */
 public enum WriteMethod {
 
-    /** {@code COPY ... FROM STDIN}: the fastest. */
+    /**
+     * {@code COPY ... FROM STDIN}: the fastest. In the binary format when the table's column types
+     * all take it (text, varchar, char, the integers, float4, float8, boolean, bytea, timestamps)
+     * and each value's binary form is what the text format would store; in the text format
+     * otherwise.
+     */
     COPY,
+
+    /**
+     * {@code COPY ... FROM STDIN} in the text format only, for a PostgreSQL-compatible database
+     * that takes {@code COPY} but not its binary format.
+     */
+    COPY_TEXT,
 
     /**
      * Batched {@code INSERT} statements, for a PostgreSQL-compatible database or proxy that does
