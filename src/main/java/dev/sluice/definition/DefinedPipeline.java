@@ -4,6 +4,7 @@ import dev.sluice.definition.PipelineDefinition.Sink;
 import dev.sluice.definition.PipelineDefinition.SourceKind;
 import dev.sluice.pipeline.BatchListener;
 import dev.sluice.pipeline.BatchOutcome;
+import dev.sluice.pipeline.BatchRecords;
 import dev.sluice.pipeline.Dependencies;
 import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.KafkaSource;
@@ -203,7 +204,7 @@ public final class DefinedPipeline implements Pipeline {
         }
         // The source's own rows, with no projection (and no copy of each record) before the tasks read them.
         Dataset<Row> records = kafkaSource(definition.source(), environment).load(spark, from);
-        FusedRecords counting = fused.counting(counters).readingFrom(records.schema());
+        FusedRecords counting = fused.counting(counters);
         long[] counted = new long[counters.size()];
         return records.writeStream()
                 .queryName(name)
@@ -212,8 +213,10 @@ public final class DefinedPipeline implements Pipeline {
                 .trigger(PipelinePlanner.trigger(definition.trigger()))
                 .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
                         listener.write(name, batchId, () -> {
-                            BatchOutcome outcome = sink.write(
-                                    batch.queryExecution().toRdd().toJavaRDD().mapPartitions(counting::decideAll));
+                            BatchRecords read = BatchRecords.of(spark, batch);
+                            FusedRecords deciding = counting.readingFrom(read.schema());
+                            BatchOutcome outcome =
+                                    sink.write(read.rows().toJavaRDD().mapPartitions(deciding::decideAll));
                             // The accumulators hold every batch of this run: this batch's counts are what they added.
                             long[] batchCounts = new long[counted.length];
                             for (int i = 0; i < counted.length; i++) {

@@ -27,6 +27,7 @@ import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.LongAccumulator;
 import scala.Function1;
@@ -49,8 +50,6 @@ import scala.collection.Seq;
 public final class FusedRecords implements Serializable {
 
     public static final String INVALID_CHARACTER = "INVALID_CHARACTER";
-
-    private static final UTF8String NUL = UTF8String.fromString("\u0000");
 
     /**
      * One step of the transform: a projection, or a filter when {@code condition} is set.
@@ -309,7 +308,7 @@ public final class FusedRecords implements Serializable {
                 } else {
                     column = converters.get(i).apply(row.get(i, types[i]));
                 }
-                if (column instanceof UTF8String text && text.contains(NUL)) {
+                if (column instanceof UTF8String text && hasNul(text)) {
                     return rejected(
                             record,
                             value,
@@ -396,6 +395,18 @@ public final class FusedRecords implements Serializable {
             }
             return new GenericInternalRow(values);
         }
+    }
+
+    /** Whether the text holds a NUL character: a zero byte, which UTF-8 uses for nothing else. */
+    private static boolean hasNul(UTF8String text) {
+        Object base = text.getBaseObject();
+        long offset = text.getBaseOffset();
+        for (int i = 0, size = text.numBytes(); i < size; i++) {
+            if (Platform.getByte(base, offset + i) == 0) {
+                return true;
+            }
+        }
+        return false;
     }
 
     private static <T> Seq<T> seq(List<T> list) {

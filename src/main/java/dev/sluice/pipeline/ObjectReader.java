@@ -3,6 +3,7 @@ package dev.sluice.pipeline;
 import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
+import com.fasterxml.jackson.core.StreamReadFeature;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -42,6 +43,9 @@ final class ObjectReader {
     /** The metadata key of a column's existence default, which Spark's reading fills in. */
     private static final String EXISTS_DEFAULT = "EXISTS_DEFAULT";
 
+    /** Up to this many fields, a name is first looked for by identity. */
+    private static final int IDENTITY_SCAN = 16;
+
     private static final int OTHER = 0;
     private static final int STRING = 1;
     private static final int INT = 2;
@@ -53,6 +57,9 @@ final class ObjectReader {
     private static final int BOOLEAN = 8;
 
     private final JsonFactory factory;
+    /** The fields' names, interned: the parser interns the names it reads, so most are found by identity. */
+    private final String[] names;
+
     private final Map<String, Integer> index = new HashMap<>();
     private final int[] kinds;
     private final Function1<JsonParser, Object>[] converters;
@@ -61,13 +68,20 @@ final class ObjectReader {
     /** @param spark the parser whose conversions and options this reads by */
     @SuppressWarnings("unchecked")
     ObjectReader(StructType schema, JacksonParser spark) {
-        this.factory = spark.options().buildJsonFactory();
+        // Spark's factory, with a faster reading of doubles that gives the same value for every text.
+        this.factory = spark.options()
+                .buildJsonFactory()
+                .rebuild()
+                .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
+                .build();
         StructField[] fields = schema.fields();
+        this.names = new String[fields.length];
         this.kinds = new int[fields.length];
         this.converters = new Function1[fields.length];
         boolean defaults = false;
         for (int i = 0; i < fields.length; i++) {
-            index.put(fields[i].name(), i);
+            names[i] = fields[i].name().intern();
+            index.put(names[i], i);
             kinds[i] = kind(fields[i].dataType());
             converters[i] = spark.makeConverter(fields[i].dataType());
             defaults |= fields[i].metadata().contains(EXISTS_DEFAULT);
@@ -94,9 +108,9 @@ final class ObjectReader {
                 if (token != JsonToken.FIELD_NAME) {
                     return null;
                 }
-                Integer field = index.get(parser.currentName());
+                int field = field(parser.currentName());
                 JsonToken valueToken = parser.nextToken();
-                if (field == null) {
+                if (field < 0) {
                     parser.skipChildren();
                 } else {
                     values[field] = value(field, valueToken, parser, decoded == null);
@@ -106,6 +120,17 @@ final class ObjectReader {
         } catch (IOException | RuntimeException e) {
             return null;
         }
+    }
+
+    /** The field's position, or -1 for a name the schema does not have (a repeated name: the last). */
+    private int field(String name) {
+        for (int i = names.length <= IDENTITY_SCAN ? names.length - 1 : -1; i >= 0; i--) {
+            if (names[i] == name) {
+                return i;
+            }
+        }
+        Integer field = index.get(name);
+        return field == null ? -1 : field;
     }
 
     private Object value(int field, JsonToken token, JsonParser parser, boolean ascii) throws IOException {
