@@ -56,50 +56,52 @@ final class Peers {
 
     /** The packaged service with its defaults, its PostgreSQL pipeline on the benchmark's topic. */
     static PeersBenchmark.Peer sluice() {
-        return peer(PeersBenchmark.SLUICE, launch -> sluice(launch, required("peers.sluice.jar"), List.of()));
+        return peer(PeersBenchmark.SLUICE, launch -> sluice(launch, required("peers.sluice.jar")));
     }
 
     /**
      * The same as its image runs it: the jar extracted (a plain class path), with the class-data
-     * archive the image's build trains ({@code src/main/docker/train-class-data.sh}), from
-     * {@code peers.sluice.image}.
+     * archive the image's build trains ({@code src/main/docker/train-class-data.sh}), started by
+     * the image's entrypoint with its driver's JVM options, from {@code peers.sluice.image}.
      */
     static PeersBenchmark.Peer sluiceImage() {
         return peer(PeersBenchmark.SLUICE_IMAGE, launch -> {
             Path image = Path.of(required("peers.sluice.image"));
-            Path jar;
-            try (var files = Files.list(image)) {
-                jar = files.filter(file -> file.getFileName().toString().matches("sluice.*\\.jar"))
-                        .findFirst()
-                        .orElseThrow(() -> new IOException("No sluice jar in " + image));
-            }
-            return sluice(launch, jar.toString(), List.of("-XX:SharedArchiveFile=" + image.resolve("sluice.jsa")));
+            Path javaHome = Path.of(JAVA).getParent().getParent();
+            List<String> options = concat(List.of(HEAP), jvmArgs("peers.sluice.jvmArgs"));
+            return concat(
+                    List.of(
+                            "env",
+                            "APP_HOME=" + image,
+                            "JAVA_HOME=" + javaHome,
+                            "JAVA_OPTS=" + String.join(" ", options),
+                            "bash",
+                            image.resolve("entrypoint.sh").toString(),
+                            "driver"),
+                    arguments(launch));
         });
     }
 
-    private static List<String> sluice(PeersBenchmark.Launch launch, String jar, List<String> archive)
-            throws IOException {
-        return concat(
-                List.of(JAVA, HEAP),
-                archive,
-                jvmArgs("peers.sluice.jvmArgs"),
-                List.of(
-                        "-jar",
-                        jar,
-                        "--server.address=127.0.0.1",
-                        "--server.port=" + PeersBenchmark.freePort(),
-                        "--spring.datasource.url=" + launch.bench().url,
-                        "--spring.datasource.username=postgres",
-                        "--spring.datasource.password=postgres",
-                        "--sluice.spark.config.spark.driver.host=127.0.0.1",
-                        "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
-                        "--sluice.kafka.bootstrap-servers="
-                                + launch.bench().kafka.getBrokersAsString(),
-                        "--sluice.checkpoint-root="
-                                + launch.work().resolve("checkpoints").toUri(),
-                        "--sluice.pipelines.car-info-to-postgres.topic=" + launch.topic(),
-                        "--sluice.pipelines.car-info-to-hdfs.topic=" + launch.topic(),
-                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false"));
+    private static List<String> sluice(PeersBenchmark.Launch launch, String jar) throws IOException {
+        return concat(List.of(JAVA, HEAP), jvmArgs("peers.sluice.jvmArgs"), List.of("-jar", jar), arguments(launch));
+    }
+
+    /** The service's arguments: its PostgreSQL pipeline on the benchmark's topic and database. */
+    private static List<String> arguments(PeersBenchmark.Launch launch) throws IOException {
+        return List.of(
+                "--server.address=127.0.0.1",
+                "--server.port=" + PeersBenchmark.freePort(),
+                "--spring.datasource.url=" + launch.bench().url,
+                "--spring.datasource.username=postgres",
+                "--spring.datasource.password=postgres",
+                "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1",
+                "--sluice.kafka.bootstrap-servers=" + launch.bench().kafka.getBrokersAsString(),
+                "--sluice.checkpoint-root="
+                        + launch.work().resolve("checkpoints").toUri(),
+                "--sluice.pipelines.car-info-to-postgres.topic=" + launch.topic(),
+                "--sluice.pipelines.car-info-to-hdfs.topic=" + launch.topic(),
+                "--sluice.pipelines.car-info-to-hdfs.auto-start=false");
     }
 
     /**

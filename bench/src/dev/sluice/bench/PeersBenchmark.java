@@ -219,10 +219,16 @@ public final class PeersBenchmark {
         }
     }
 
+    /** The connection the table's statistics are read on: one, so the polling costs the database little. */
+    private Connection statisticsConnection;
+
     /** The table's live rows (an estimate) and the rows ever written to it (inserted or updated). */
     private long[] tableStatistics() throws SQLException {
-        try (Connection connection = DriverManager.getConnection(bench.url, "postgres", "postgres");
-                Statement statement = connection.createStatement();
+        if (statisticsConnection == null || statisticsConnection.isClosed()) {
+            statisticsConnection = DriverManager.getConnection(bench.url, "postgres", "postgres");
+            statisticsConnection.setAutoCommit(true);
+        }
+        try (Statement statement = statisticsConnection.createStatement();
                 ResultSet rows = statement.executeQuery(
                         "SELECT coalesce(sum(n_live_tup), 0), coalesce(sum(n_tup_ins + n_tup_upd), 0)"
                                 + " FROM pg_stat_user_tables WHERE relname = '" + Bench.TABLE + "'")) {

@@ -204,6 +204,6 @@ public final class BuiltInDefinitions {
     }
 
     private static String hasNul(String field) {
-        return "instr(" + field + ", '\\u0000') > 0";
+        return "contains(" + field + ", '\\u0000')";
     }
 }

@@ -4,7 +4,6 @@ import static org.apache.spark.sql.functions.coalesce;
 import static org.apache.spark.sql.functions.col;
 import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.from_json;
-import static org.apache.spark.sql.functions.instr;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
 import static org.apache.spark.sql.functions.trim;
@@ -141,7 +140,7 @@ public final class CarInfoParser {
     }
 
     private static Column hasNul(Column field) {
-        return instr(field, "\u0000").gt(0);
+        return field.contains("\u0000");
     }
 
     private static Column outside(Column value, double min, double max) {

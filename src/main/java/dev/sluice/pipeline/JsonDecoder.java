@@ -17,6 +17,7 @@ import org.apache.spark.sql.catalyst.util.BadRecordException;
 import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 import scala.collection.Iterator;
 import scala.collection.JavaConverters;
@@ -46,6 +47,7 @@ public final class JsonDecoder implements Serializable {
             record instanceof String text ? UTF8String.fromString(text) : UTF8String.fromBytes((byte[]) record);
 
     private static final String CORRUPT = "_corrupt_record";
+    private static final long HIGH_BITS = 0x8080808080808080L;
     private static final scala.collection.Seq<Filter> NO_FILTERS =
             JavaConverters.asScalaBuffer(new ArrayList<Filter>()).toSeq();
 
@@ -170,9 +172,16 @@ public final class JsonDecoder implements Serializable {
         return new JSONOptions(Map$.MODULE$.<String, String>empty(), timeZone, CORRUPT);
     }
 
+    /** Whether every byte is below 0x80, looked at eight at a time. */
     private static boolean isAscii(byte[] value) {
-        for (byte b : value) {
-            if (b < 0) {
+        int i = 0;
+        for (; i + Long.BYTES <= value.length; i += Long.BYTES) {
+            if ((Platform.getLong(value, Platform.BYTE_ARRAY_OFFSET + i) & HIGH_BITS) != 0) {
+                return false;
+            }
+        }
+        for (; i < value.length; i++) {
+            if (value[i] < 0) {
                 return false;
             }
         }
