@@ -27,7 +27,9 @@ import scala.collection.immutable.Map$;
  * Decodes a record's JSON bytes into Spark's internal row of a schema's fields, deciding exactly as
  * {@code from_json(CAST(value AS STRING), schema)} and the JSON reject rules of a parsed source do:
  * Spark's own {@link JacksonParser} (the parser behind {@code from_json}) converts the fields, with
- * the same options, so every type, null and corrupt record comes out the same. What it saves is
+ * the same options, so every type, null and corrupt record comes out the same; the usual record,
+ * an object whose fields read cleanly, is read in one pass with the same conversions
+ * ({@link ObjectReader}), and any other by Spark's parser itself. What it saves is
  * the work around {@code from_json}: the cast to a string, a character reader per record (pure
  * ASCII is parsed from the bytes), and the second parse that tells bad JSON from a bad field type,
  * which runs here only for a record that failed the first.

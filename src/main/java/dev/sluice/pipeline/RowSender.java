@@ -43,7 +43,7 @@ abstract sealed class RowSender implements AutoCloseable {
     }
 
     /** Adds a row to the buffer. */
-    abstract void buffer(Row row);
+    abstract void buffer(Row row) throws SQLException;
 
     /** About how many bytes the buffer holds. */
     abstract long bufferedBytes();
@@ -55,7 +55,7 @@ abstract sealed class RowSender implements AutoCloseable {
     abstract void send(List<Row> rows) throws SQLException;
 
     /** The form rows are sent in from now on: {@code binary} or {@code text} COPY, or {@code insert}. */
-    String format() {
+    String format() throws SQLException {
         return "insert";
     }
 
@@ -68,40 +68,46 @@ abstract sealed class RowSender implements AutoCloseable {
      * format stores; with {@link WriteMethod#COPY_TEXT}, always in the text format.
      */
     private static final class Copy extends RowSender {
+        private final Connection connection;
+        private final String table;
+        private final List<String> columns;
         private final CopyManager copy;
         private final String textStatement;
         private final String binaryStatement;
-        /** The columns' type OIDs, when all are written in binary; null otherwise. */
+        /** Whether the columns' types are still to be read: the binary format is wanted, nothing sent yet. */
+        private boolean typesToRead;
+        /** The columns' type OIDs while rows go in the binary format; null in the text format. */
         private int[] types;
 
         private final CopyText buffered = new CopyText();
         private CopyText again;
+        /** Rows in the binary format; any left here once the text format took over are sent re-encoded. */
         private final CopyBinary binary = new CopyBinary();
-        /** Whether the buffer's first rows went into {@link #binary} before the text format took over. */
-        private boolean reencode;
 
         Copy(Connection connection, String table, List<String> columns, int from, boolean binaryFormat)
                 throws SQLException {
             super(from);
+            this.connection = connection;
+            this.table = table;
+            this.columns = columns;
             this.copy = connection.unwrap(PGConnection.class).getCopyAPI();
             this.textStatement = "COPY " + table + " (" + String.join(", ", columns) + ") FROM STDIN";
             this.binaryStatement = textStatement + " (FORMAT binary)";
-            this.types = binaryFormat ? binaryTypes(connection, table, columns) : null;
+            this.typesToRead = binaryFormat;
         }
 
         @Override
-        String format() {
-            return types != null ? "binary" : "text";
+        String format() throws SQLException {
+            return types() != null ? "binary" : "text";
         }
 
         @Override
-        void buffer(Row row) {
-            if (types != null) {
+        void buffer(Row row) throws SQLException {
+            if (types() != null) {
                 if (binary.row(row, from, types)) {
                     return;
                 }
                 textFromNowOn();
-                reencode = binary.rows() > 0;
             }
             encode(row, buffered);
         }
@@ -118,13 +124,12 @@ abstract sealed class RowSender implements AutoCloseable {
                     copyBinary(binary);
                     return;
                 }
-                if (reencode) {
+                if (binary.rows() > 0) {
                     buffered.clear();
                     rows.forEach(row -> encode(row, buffered));
                 }
                 copy(buffered);
             } finally {
-                reencode = false;
                 binary.clear();
                 buffered.clear();
             }
@@ -132,7 +137,7 @@ abstract sealed class RowSender implements AutoCloseable {
 
         @Override
         void send(List<Row> rows) throws SQLException {
-            if (types != null) {
+            if (types() != null) {
                 CopyBinary rowsInBinary = new CopyBinary();
                 if (rows.stream().allMatch(row -> rowsInBinary.row(row, from, types))) {
                     copyBinary(rowsInBinary);
@@ -192,11 +197,22 @@ abstract sealed class RowSender implements AutoCloseable {
         }
 
         /**
+         * The columns' types, read when first needed (a sender that sends nothing, as most
+         * dead-letter and staging senders, asks nothing).
+         */
+        private int[] types() throws SQLException {
+            if (typesToRead) {
+                typesToRead = false;
+                types = binaryTypes();
+            }
+            return types;
+        }
+
+        /**
          * The type OIDs of the table's columns, in order, when the binary format writes them all
          * (a domain or a type it does not write: null).
          */
-        private static int[] binaryTypes(Connection connection, String table, List<String> columns)
-                throws SQLException {
+        private int[] binaryTypes() throws SQLException {
             Map<String, Integer> found = new HashMap<>();
             try (PreparedStatement query = connection.prepareStatement("SELECT attname, atttypid FROM pg_attribute"
                     + " WHERE attrelid = to_regclass(?) AND attnum > 0 AND NOT attisdropped")) {

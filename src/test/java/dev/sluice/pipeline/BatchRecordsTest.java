@@ -39,27 +39,19 @@ class BatchRecordsTest {
                 .option("numPartitions", "2")
                 .load();
 
-        StreamingQuery query = source.writeStream()
-                .option(
-                        "checkpointLocation",
-                        Files.createDirectories(checkpoints.resolve("scan")).toString())
-                .trigger(Trigger.AvailableNow())
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) -> {
-                    BatchRecords read = BatchRecords.of(spark, batch);
-                    // The scan's reader, under only the map that counts its rows (no compiled stage's copy).
-                    String lineage = read.rows().toDebugString();
-                    boolean direct =
-                            lineage.split("MapPartitionsRDD", -1).length == 2 && lineage.contains("DataSourceRDD");
-                    int value = read.schema().fieldIndex("value");
-                    long values = read.rows()
-                            .toJavaRDD()
-                            .map(row -> row.getLong(value))
-                            .distinct()
-                            .count();
-                    seen.add(direct + " " + read.schema().fieldNames().length + " " + values);
-                })
-                .start();
-        assertThat(query.awaitTermination(TimeUnit.MINUTES.toMillis(2))).isTrue();
+        StreamingQuery query = runToTheEnd(source, "scan", (batch, id) -> {
+            BatchRecords read = BatchRecords.of(spark, batch);
+            // The scan's reader, under only the map that counts its rows (no compiled stage's copy).
+            String lineage = read.rows().toDebugString();
+            boolean direct = lineage.split("MapPartitionsRDD", -1).length == 2 && lineage.contains("DataSourceRDD");
+            int value = read.schema().fieldIndex("value");
+            long values = read.rows()
+                    .toJavaRDD()
+                    .map(row -> row.getLong(value))
+                    .distinct()
+                    .count();
+            seen.add(direct + " " + read.schema().fieldNames().length + " " + values);
+        });
 
         assertThat(seen).containsExactly("true 2 250");
         StreamingQueryProgress progress = query.lastProgress();
@@ -76,16 +68,25 @@ class BatchRecordsTest {
                 .load()
                 .where("value % 2 = 0");
 
-        StreamingQuery query = filtered.writeStream()
-                .option(
-                        "checkpointLocation",
-                        Files.createDirectories(checkpoints.resolve("filter")).toString())
-                .trigger(Trigger.AvailableNow())
-                .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, id) ->
-                        seen.add(BatchRecords.of(spark, batch).rows().count()))
-                .start();
-        assertThat(query.awaitTermination(TimeUnit.MINUTES.toMillis(2))).isTrue();
+        runToTheEnd(
+                filtered,
+                "filter",
+                (batch, id) -> seen.add(BatchRecords.of(spark, batch).rows().count()));
 
         assertThat(seen).containsExactly(50L);
+    }
+
+    /** Runs the query over everything its source has, each batch to {@code each}, within a deadline. */
+    private StreamingQuery runToTheEnd(Dataset<Row> source, String name, VoidFunction2<Dataset<Row>, Long> each)
+            throws Exception {
+        StreamingQuery query = source.writeStream()
+                .option(
+                        "checkpointLocation",
+                        Files.createDirectories(checkpoints.resolve(name)).toString())
+                .trigger(Trigger.AvailableNow())
+                .foreachBatch(each)
+                .start();
+        assertThat(query.awaitTermination(TimeUnit.MINUTES.toMillis(2))).isTrue();
+        return query;
     }
 }

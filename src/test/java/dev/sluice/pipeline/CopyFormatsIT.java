@@ -95,14 +95,18 @@ class CopyFormatsIT {
             String text = table(connection, "copy_text", TYPES);
             try (RowSender sender = RowSender.open(WriteMethod.COPY, connection, binary, COLUMNS, 0)) {
                 assertThat(sender.format()).isEqualTo("binary");
-                rows.forEach(sender::buffer);
+                for (Row row : rows) {
+                    sender.buffer(row);
+                }
                 sender.sendBuffered(rows);
                 sender.send(rows.subList(0, 2));
                 assertThat(sender.format()).isEqualTo("binary");
             }
             try (RowSender sender = RowSender.open(WriteMethod.COPY_TEXT, connection, text, COLUMNS, 0)) {
                 assertThat(sender.format()).isEqualTo("text");
-                rows.forEach(sender::buffer);
+                for (Row row : rows) {
+                    sender.buffer(row);
+                }
                 sender.sendBuffered(rows);
                 sender.send(rows.subList(0, 2));
             }
@@ -126,7 +130,9 @@ class CopyFormatsIT {
         try (Connection connection = connect()) {
             String table = table(connection, "copy_switch", "(id integer, small smallint)");
             try (RowSender sender = RowSender.open(WriteMethod.COPY, connection, table, List.of("id", "small"), 0)) {
-                rows.forEach(sender::buffer);
+                for (Row row : rows) {
+                    sender.buffer(row);
+                }
                 assertThat(sender.format()).isEqualTo("text");
                 sender.sendBuffered(rows);
             }
