@@ -22,12 +22,14 @@ import java.util.concurrent.TimeoutException;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
+import org.apache.spark.sql.RuntimeConfig;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.DataStreamWriter;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryListener;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.apache.spark.util.LongAccumulator;
+import scala.Option;
 
 /** A pipeline built from its {@link PipelineDefinition}. */
 public final class DefinedPipeline implements Pipeline {
@@ -41,6 +43,11 @@ public final class DefinedPipeline implements Pipeline {
         /** Created over the API and kept in PostgreSQL. */
         API
     }
+
+    /** Held while a query starts: the session's settings a start changes are its own. */
+    private static final Object STARTING = new Object();
+
+    private static final String WHOLE_STAGE_CODEGEN = "spark.sql.codegen.wholeStage";
 
     private final PipelineDefinition definition;
     private final Origin origin;
@@ -176,11 +183,13 @@ public final class DefinedPipeline implements Pipeline {
         ProgressRelay relay = new ProgressRelay(spark, definition, plan.rejectReasons(), listener);
         spark.streams().addListener(relay);
         try {
-            return writer.queryName(name)
-                    .option("checkpointLocation", checkpointLocation())
-                    .outputMode(definition.outputMode().spark())
-                    .trigger(PipelinePlanner.trigger(definition.trigger()))
-                    .start();
+            return startQuery(
+                    spark,
+                    writer.queryName(name)
+                            .option("checkpointLocation", checkpointLocation())
+                            .outputMode(definition.outputMode().spark())
+                            .trigger(PipelinePlanner.trigger(definition.trigger())),
+                    true);
         } catch (TimeoutException | RuntimeException e) {
             spark.streams().removeListener(relay);
             throw e;
@@ -206,7 +215,7 @@ public final class DefinedPipeline implements Pipeline {
         Dataset<Row> records = kafkaSource(definition.source(), environment).load(spark, from);
         FusedRecords counting = fused.counting(counters);
         long[] counted = new long[counters.size()];
-        return records.writeStream()
+        DataStreamWriter<Row> writer = records.writeStream()
                 .queryName(name)
                 .option("checkpointLocation", checkpointLocation())
                 .outputMode(definition.outputMode().spark())
@@ -225,8 +234,39 @@ public final class DefinedPipeline implements Pipeline {
                                 counted[i] = total;
                             }
                             return outcome.withExpectations(ExpectationRules.counted(definition, batchCounts));
-                        }))
-                .start();
+                        }));
+        // The batch's records are read from the scan itself (BatchRecords): a compiled stage over it
+        // would only be compiled, at every start, and never run.
+        return startQuery(spark, writer, false);
+    }
+
+    /**
+     * Starts a query, one start at a time. Spark plans a query's micro-batches in a copy of the
+     * session taken as the query is created, so a setting made here for one start reaches that
+     * query only.
+     *
+     * @param wholeStageCodegen whether its micro-batches are planned with whole-stage code
+     *     generation (Spark's default, and the setting everywhere else)
+     */
+    private static StreamingQuery startQuery(
+            SparkSession spark, DataStreamWriter<Row> writer, boolean wholeStageCodegen) throws TimeoutException {
+        synchronized (STARTING) {
+            if (wholeStageCodegen) {
+                return writer.start();
+            }
+            RuntimeConfig conf = spark.conf();
+            Option<String> before = conf.getOption(WHOLE_STAGE_CODEGEN);
+            conf.set(WHOLE_STAGE_CODEGEN, false);
+            try {
+                return writer.start();
+            } finally {
+                if (before.isDefined()) {
+                    conf.set(WHOLE_STAGE_CODEGEN, before.get());
+                } else {
+                    conf.unset(WHOLE_STAGE_CODEGEN);
+                }
+            }
+        }
     }
 
     /** Checks the definition as the catalog does (Spark's analysis included); throws if it is invalid. */

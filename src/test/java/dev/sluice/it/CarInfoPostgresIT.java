@@ -14,6 +14,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.HashMap;
 import java.util.LinkedHashMap;
 import java.util.List;
@@ -27,6 +28,10 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.execution.SparkPlan;
+import org.apache.spark.sql.execution.WholeStageCodegenExec;
+import org.apache.spark.sql.execution.streaming.StreamingQueryWrapper;
+import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.junit.jupiter.api.Test;
@@ -34,6 +39,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
+import scala.collection.JavaConverters;
 
 /** car_info from a real Kafka broker into a real PostgreSQL, driven through the REST API. */
 class CarInfoPostgresIT extends IntegrationTest {
@@ -74,6 +80,10 @@ class CarInfoPostgresIT extends IntegrationTest {
                 .until(() ->
                         rowCount(run) == first.size() && deadLetters(landed).size() == expectedDeadLetters.size());
         assertRowsEqual(run, expected);
+        // The fused query reads its scan's rows: its batches are planned with no compiled stage,
+        // and the service's session keeps Spark's default.
+        assertThat(compiledStages(POSTGRES_PIPELINE)).isZero();
+        assertThat(spark.conf().get("spark.sql.codegen.wholeStage")).isEqualTo("true");
         Map<String, DeadLetter> deadLetters = deadLetters(landed);
         assertThat(deadLetters.keySet()).isEqualTo(expectedDeadLetters.keySet());
         deadLetters.forEach((key, letter) -> {
@@ -344,6 +354,25 @@ class CarInfoPostgresIT extends IntegrationTest {
 
     private long rowCount(String run) {
         return jdbc.queryForObject("SELECT count(*) FROM car_info_table WHERE data_id LIKE ?", Long.class, run + "%");
+    }
+
+    /** The whole-stage compiled stages in the plan of the running query's last micro-batch. */
+    private long compiledStages(String name) {
+        StreamingQuery query = Arrays.stream(spark.streams().active())
+                .filter(active -> name.equals(active.name()))
+                .findFirst()
+                .orElseThrow();
+        SparkPlan plan =
+                ((StreamingQueryWrapper) query).streamingQuery().lastExecution().executedPlan();
+        return countStages(plan);
+    }
+
+    private static long countStages(SparkPlan plan) {
+        long stages = plan instanceof WholeStageCodegenExec ? 1 : 0;
+        for (SparkPlan child : JavaConverters.seqAsJavaList(plan.children())) {
+            stages += countStages(child);
+        }
+        return stages;
     }
 
     private void assertRowsEqual(String run, Map<String, CarInfoEvent> expected) {
