@@ -120,14 +120,10 @@ final class PlanBuilder {
                 .metadata()
                 .forEach(
                         (column, metadata) -> columns.add(col(metadata.column()).as(column)));
-        Dataset<Row> flat = parsed.select(columns.toArray(Column[]::new));
-        Dataset<Row> fieldsOnly = flat;
-        flat = flat.withColumn(PARSED, col("__reason").isNull());
+        Dataset<Row> fieldsOnly = parsed.select(columns.toArray(Column[]::new));
         RejectRule.Checks checks = ExpectationRules.of(definition, fieldsOnly, this::step);
+        Dataset<Row> flat = applyRules(fieldsOnly, checks.rules());
         for (RejectRule rule : checks.rules()) {
-            Column broken = col("__reason").isNull().and(rule.violated());
-            flat = flat.withColumn("__detail", when(broken, rule.detail()).otherwise(col("__detail")))
-                    .withColumn("__reason", when(broken, lit(rule.reason())).otherwise(col("__reason")));
             if (!rule.reason().startsWith(RejectRule.DROP)
                     && !rule.reason().startsWith(RejectRule.FAIL)
                     && !reasons.contains(rule.reason())) {
@@ -153,6 +149,46 @@ final class PlanBuilder {
         Dataset<Row> accepted =
                 observed.mapPartitions(new DeadLetterRouter(deadLetters::writeRows), Encoders.row(flat.schema()));
         return accepted.drop(PipelinePlanner.ROUTING.toArray(String[]::new)).drop(PARSED);
+    }
+
+    /** The number of the rule that turns a record away, from 1; 0 for none. */
+    private static final String BROKEN_RULE = "__broken_rule";
+
+    /**
+     * The records with {@value #PARSED} and, for those that parsed, the reason and detail of the
+     * first rule each breaks, in the rules' order. Two projections, whatever the number of rules:
+     * which rule (each rule's condition evaluated once per record), then its reason and detail.
+     */
+    private static Dataset<Row> applyRules(Dataset<Row> records, List<RejectRule> rules) {
+        Column parsedRecord = col("__reason").isNull();
+        if (rules.isEmpty()) {
+            return records.withColumn(PARSED, parsedRecord);
+        }
+        Column which = when(col("__reason").isNotNull(), lit(0));
+        for (int i = 0; i < rules.size(); i++) {
+            which = which.when(rules.get(i).violated(), lit(i + 1));
+        }
+        Dataset<Row> decided = records.select(
+                col("*"), parsedRecord.as(PARSED), which.otherwise(lit(0)).as(BROKEN_RULE));
+        Column reason = null;
+        Column detail = null;
+        for (int i = 0; i < rules.size(); i++) {
+            Column broken = col(BROKEN_RULE).equalTo(i + 1);
+            RejectRule rule = rules.get(i);
+            reason = reason == null ? when(broken, lit(rule.reason())) : reason.when(broken, lit(rule.reason()));
+            detail = detail == null ? when(broken, rule.detail()) : detail.when(broken, rule.detail());
+        }
+        List<Column> output = new ArrayList<>();
+        for (String name : records.columns()) {
+            output.add(
+                    switch (name) {
+                        case "__reason" -> reason.otherwise(col("__reason")).as(name);
+                        case "__detail" -> detail.otherwise(col("__detail")).as(name);
+                        default -> col("`" + name.replace("`", "``") + "`");
+                    });
+        }
+        output.add(col(PARSED));
+        return decided.select(output.toArray(Column[]::new));
     }
 
     private Dataset<Row> eventTime(Dataset<Row> events) {
