@@ -8,6 +8,8 @@ import org.apache.spark.sql.Column;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
+import org.apache.spark.sql.catalyst.TableIdentifier$;
+import org.apache.spark.sql.catalyst.analysis.LocalTempView$;
 import org.apache.spark.sql.catalyst.plans.logical.Aggregate;
 import org.apache.spark.sql.catalyst.plans.logical.Deduplicate;
 import org.apache.spark.sql.catalyst.plans.logical.DeduplicateWithinWatermark;
@@ -15,9 +17,14 @@ import org.apache.spark.sql.catalyst.plans.logical.Distinct;
 import org.apache.spark.sql.catalyst.plans.logical.FlatMapGroupsWithState;
 import org.apache.spark.sql.catalyst.plans.logical.Join;
 import org.apache.spark.sql.catalyst.plans.logical.LogicalPlan;
+import org.apache.spark.sql.execution.command.CreateViewCommand;
 import org.apache.spark.sql.streaming.Trigger;
 import org.apache.spark.sql.types.StructType;
+import scala.Option;
+import scala.Tuple2;
 import scala.collection.JavaConverters;
+import scala.collection.Seq;
+import scala.collection.immutable.Map$;
 
 /**
  * Turns a {@link PipelineDefinition} into Spark's plan, and checks it with Spark's own parser,
@@ -132,7 +139,7 @@ public final class PipelinePlanner {
     static Dataset<Row> analyse(SparkSession spark, Dataset<Row> events, String text) {
         LogicalPlan query = SqlPolicy.query(text);
         synchronized (VIEW_LOCK) {
-            events.createOrReplaceTempView(PipelineDefinition.EVENTS_VIEW);
+            replaceEventsView(spark, events);
             try {
                 Dataset<Row> result = Dataset.ofRows(spark, query);
                 SqlPolicy.checkAnalyzed(result.queryExecution().analyzed());
@@ -141,6 +148,33 @@ public final class PipelinePlanner {
                 spark.catalog().dropTempView(PipelineDefinition.EVENTS_VIEW);
             }
         }
+    }
+
+    /**
+     * Makes {@code events} the view {@value PipelineDefinition#EVENTS_VIEW}, as
+     * {@code events.createOrReplaceTempView} does, without running it as a SQL execution: that
+     * explains the plan and posts it to Spark's listeners, at every check, for a view that lives
+     * only while a query is analysed.
+     */
+    private static void replaceEventsView(SparkSession spark, Dataset<Row> events) {
+        Seq<Tuple2<String, Option<String>>> noColumns = JavaConverters.asScalaBuffer(
+                        List.<Tuple2<String, Option<String>>>of())
+                .toList();
+        Seq<String> noFunctions =
+                JavaConverters.asScalaBuffer(List.<String>of()).toList();
+        new CreateViewCommand(
+                        TableIdentifier$.MODULE$.apply(PipelineDefinition.EVENTS_VIEW),
+                        noColumns,
+                        Option.empty(),
+                        Map$.MODULE$.<String, String>empty(),
+                        Option.empty(),
+                        events.logicalPlan(),
+                        false,
+                        true,
+                        LocalTempView$.MODULE$,
+                        true,
+                        noFunctions)
+                .run(spark);
     }
 
     /** The Spark trigger. */
