@@ -36,14 +36,35 @@ final class ExpectationRules {
         List<RejectRule> quarantine = new ArrayList<>();
         List<RejectRule> drop = new ArrayList<>();
         List<Column> counted = new ArrayList<>();
+        // Each text parsed and checked on its own, so a mistake names its field; then all of them
+        // analysed over the fields at once, and one by one (to name the field) only when that fails.
+        List<Column> requires = new ArrayList<>();
+        List<Column> details = new ArrayList<>();
         for (int i = 0; i < checks.size(); i++) {
             Expectation check = checks.get(i);
             String field = field(definition, i);
-            Column broken = not(step.apply(
-                    field + ".require",
-                    () -> coalesce(
-                            PipelinePlanner.column(fields, check.require()).cast("boolean"), lit(false))));
-            Column detail = step.apply(field + ".detail", () -> detail(fields, check));
+            requires.add(step.apply(field + ".require", () -> PipelinePlanner.parsed(check.require())));
+            if (hasDetail(check)) {
+                details.add(step.apply(field + ".detail", () -> PipelinePlanner.parsed(check.detail())));
+            }
+        }
+        boolean analysed = PipelinePlanner.analyseTogether(fields, requires, details);
+        for (int i = 0, detailed = 0; i < checks.size(); i++) {
+            Expectation check = checks.get(i);
+            String field = field(definition, i);
+            Column require = analysed
+                    ? requires.get(i)
+                    : step.apply(field + ".require", () -> PipelinePlanner.column(fields, check.require()));
+            Column broken = not(coalesce(require.cast("boolean"), lit(false)));
+            Column fallback = lit("breaks the rule: " + check.require());
+            Column detail = fallback;
+            if (hasDetail(check)) {
+                Column given = analysed
+                        ? details.get(detailed)
+                        : step.apply(field + ".detail", () -> PipelinePlanner.column(fields, check.detail()));
+                detail = coalesce(given.cast("string"), fallback);
+                detailed++;
+            }
             counted.add(broken);
             switch (check.action()) {
                 case FAIL -> fail.add(new RejectRule(RejectRule.FAIL + check.name(), broken, detail));
@@ -77,12 +98,11 @@ final class ExpectationRules {
         return i < rules ? "rules[" + i + "]" : "expectations[" + (i - rules) + "]";
     }
 
-    /** The dead letter's (or the failure's) detail: the check's expression, or what it requires. */
-    private static Column detail(Dataset<Row> fields, Expectation check) {
-        Column fallback = lit("breaks the rule: " + check.require());
-        if (check.detail() == null || check.detail().isBlank()) {
-            return fallback;
-        }
-        return coalesce(PipelinePlanner.column(fields, check.detail()).cast("string"), fallback);
+    /**
+     * Whether the check gives its dead letter's (or failure's) detail as an expression; otherwise
+     * the detail is what it requires.
+     */
+    private static boolean hasDetail(Expectation check) {
+        return check.detail() != null && !check.detail().isBlank();
     }
 }

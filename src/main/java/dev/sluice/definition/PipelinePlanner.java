@@ -1,6 +1,7 @@
 package dev.sluice.definition;
 
 import dev.sluice.pipeline.StartingPoint;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.sql.AnalysisException;
@@ -122,6 +123,34 @@ public final class PipelinePlanner {
         SparkSession isolated = spark.newSession();
         isolated.conf().set(VARIABLE_SUBSTITUTION, "false");
         return isolated;
+    }
+
+    /** A column from an expression's text, parsed and checked by the {@link SqlPolicy}, not yet analysed. */
+    static Column parsed(String text) {
+        return new Column(SqlPolicy.expression(text));
+    }
+
+    /**
+     * Whether these parsed columns all analyse over {@code input}, together in one plan, and that
+     * plan passes the {@link SqlPolicy}: what {@link #column} checks of each, at once.
+     */
+    @SafeVarargs
+    static boolean analyseTogether(Dataset<Row> input, List<Column>... parsed) {
+        List<Column> all = new ArrayList<>();
+        for (List<Column> columns : parsed) {
+            all.addAll(columns);
+        }
+        if (all.isEmpty()) {
+            return true;
+        }
+        try {
+            SqlPolicy.checkAnalyzed(
+                    input.select(all.toArray(Column[]::new)).queryExecution().analyzed());
+            return true;
+        } catch (Exception | StackOverflowError e) {
+            // Analysed one by one, each mistake is then a problem of its own field.
+            return false;
+        }
     }
 
     /** A column from a checked expression, analysed over {@code input}; throws {@link SqlPolicy.Refused} if refused. */
