@@ -193,42 +193,38 @@ public final class PeersBenchmark {
         long writes = -1;
         long movedAt = System.nanoTime();
         long countedAt = 0;
-        while (true) {
-            if (!process.isAlive()) {
-                throw new IllegalStateException(
-                        "The system stopped (exit " + process.exitValue() + "); its log: " + log + "\n" + tail(log));
-            }
-            if (System.nanoTime() > deadline) {
-                throw new IllegalStateException("Not every row arrived in " + DEADLINE + "; log: " + log);
-            }
-            long[] statistics = tableStatistics();
-            if (statistics[0] >= bench.expected * 0.98 && System.nanoTime() - countedAt > 1_000_000_000L) {
-                countedAt = System.nanoTime();
-                if (bench.countRows() >= bench.expected) {
-                    return;
+        // One connection for the polling, so it costs the database little.
+        try (Connection polling = DriverManager.getConnection(bench.url, "postgres", "postgres")) {
+            while (true) {
+                if (!process.isAlive()) {
+                    throw new IllegalStateException("The system stopped (exit " + process.exitValue() + "); its log: "
+                            + log + "\n" + tail(log));
                 }
+                if (System.nanoTime() > deadline) {
+                    throw new IllegalStateException("Not every row arrived in " + DEADLINE + "; log: " + log);
+                }
+                long[] statistics = tableStatistics(polling);
+                if (statistics[0] >= bench.expected * 0.98 && System.nanoTime() - countedAt > 1_000_000_000L) {
+                    countedAt = System.nanoTime();
+                    if (bench.countRows() >= bench.expected) {
+                        return;
+                    }
+                }
+                if (statistics[1] != writes) {
+                    writes = statistics[1];
+                    movedAt = System.nanoTime();
+                } else if (System.nanoTime() - movedAt > STALLED.toNanos()) {
+                    throw new IllegalStateException("Nothing written for " + STALLED + " (about " + statistics[0]
+                            + " rows so far); log: " + log + "\n" + tail(log));
+                }
+                LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
             }
-            if (statistics[1] != writes) {
-                writes = statistics[1];
-                movedAt = System.nanoTime();
-            } else if (System.nanoTime() - movedAt > STALLED.toNanos()) {
-                throw new IllegalStateException("Nothing written for " + STALLED + " (about " + statistics[0]
-                        + " rows so far); log: " + log + "\n" + tail(log));
-            }
-            LockSupport.parkNanos(TimeUnit.MILLISECONDS.toNanos(250));
         }
     }
 
-    /** The connection the table's statistics are read on: one, so the polling costs the database little. */
-    private Connection statisticsConnection;
-
     /** The table's live rows (an estimate) and the rows ever written to it (inserted or updated). */
-    private long[] tableStatistics() throws SQLException {
-        if (statisticsConnection == null || statisticsConnection.isClosed()) {
-            statisticsConnection = DriverManager.getConnection(bench.url, "postgres", "postgres");
-            statisticsConnection.setAutoCommit(true);
-        }
-        try (Statement statement = statisticsConnection.createStatement();
+    private static long[] tableStatistics(Connection connection) throws SQLException {
+        try (Statement statement = connection.createStatement();
                 ResultSet rows = statement.executeQuery(
                         "SELECT coalesce(sum(n_live_tup), 0), coalesce(sum(n_tup_ins + n_tup_upd), 0)"
                                 + " FROM pg_stat_user_tables WHERE relname = '" + Bench.TABLE + "'")) {

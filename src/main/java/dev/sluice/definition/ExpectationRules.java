@@ -8,6 +8,7 @@ import dev.sluice.pipeline.BatchOutcome.ExpectationCount;
 import dev.sluice.pipeline.RejectRule;
 import java.util.ArrayList;
 import java.util.List;
+import java.util.Objects;
 import java.util.function.BiFunction;
 import java.util.function.Supplier;
 import org.apache.spark.sql.Column;
@@ -44,12 +45,15 @@ final class ExpectationRules {
             Expectation check = checks.get(i);
             String field = field(definition, i);
             requires.add(step.apply(field + ".require", () -> PipelinePlanner.parsed(check.require())));
-            if (hasDetail(check)) {
-                details.add(step.apply(field + ".detail", () -> PipelinePlanner.parsed(check.detail())));
-            }
+            details.add(
+                    hasDetail(check)
+                            ? step.apply(field + ".detail", () -> PipelinePlanner.parsed(check.detail()))
+                            : null);
         }
-        boolean analysed = PipelinePlanner.analyseTogether(fields, requires, details);
-        for (int i = 0, detailed = 0; i < checks.size(); i++) {
+        List<Column> all = new ArrayList<>(requires);
+        details.stream().filter(Objects::nonNull).forEach(all::add);
+        boolean analysed = PipelinePlanner.analyseTogether(fields, all);
+        for (int i = 0; i < checks.size(); i++) {
             Expectation check = checks.get(i);
             String field = field(definition, i);
             Column require = analysed
@@ -60,10 +64,9 @@ final class ExpectationRules {
             Column detail = fallback;
             if (hasDetail(check)) {
                 Column given = analysed
-                        ? details.get(detailed)
+                        ? details.get(i)
                         : step.apply(field + ".detail", () -> PipelinePlanner.column(fields, check.detail()));
                 detail = coalesce(given.cast("string"), fallback);
-                detailed++;
             }
             counted.add(broken);
             switch (check.action()) {

@@ -1,7 +1,6 @@
 package dev.sluice.definition;
 
 import dev.sluice.pipeline.StartingPoint;
-import java.util.ArrayList;
 import java.util.List;
 import java.util.function.Function;
 import org.apache.spark.sql.AnalysisException;
@@ -134,15 +133,7 @@ public final class PipelinePlanner {
      * Whether these parsed columns all analyse over {@code input}, together in one plan, and that
      * plan passes the {@link SqlPolicy}: what {@link #column} checks of each, at once.
      */
-    @SafeVarargs
-    static boolean analyseTogether(Dataset<Row> input, List<Column>... parsed) {
-        List<Column> all = new ArrayList<>();
-        for (List<Column> columns : parsed) {
-            all.addAll(columns);
-        }
-        if (all.isEmpty()) {
-            return true;
-        }
+    static boolean analyseTogether(Dataset<Row> input, List<Column> all) {
         try {
             SqlPolicy.checkAnalyzed(
                     input.select(all.toArray(Column[]::new)).queryExecution().analyzed());
