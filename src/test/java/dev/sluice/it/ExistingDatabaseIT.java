@@ -184,6 +184,33 @@ class ExistingDatabaseIT extends IntegrationTest {
                 .until(() -> db.queryForObject("SELECT count(*) FROM sluice.dead_letter", Long.class) == 3);
     }
 
+    @Test
+    void aBuiltInPipelineThatFailsItsCheckStopsTheServiceNamingTheField() throws Exception {
+        // A built-in is checked like any definition at every start; one that fails stops the service.
+        String run = "refused" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = newTopic(run);
+        newDatabase(run);
+
+        String log = ServiceProcess.refusedStart(
+                work.resolve("service.log"),
+                "postgres",
+                serviceArguments(
+                        url(run),
+                        work,
+                        topic,
+                        "--sluice.pipelines.car-info-to-postgres.table=pg_catalog.car_info",
+                        "--sluice.pipelines.car-info-to-hdfs.path="
+                                + work.resolve("car_info").toUri()),
+                DEADLINE);
+
+        assertThat(log)
+                .contains("car-info-to-postgres")
+                .contains("sink.table")
+                .contains("the schema pg_catalog is PostgreSQL's own")
+                .doesNotContain("Started SluiceApplication")
+                .doesNotContain("Tomcat started");
+    }
+
     /** The packaged service on the database {@code run}, its PostgreSQL pipeline reading {@code topic}. */
     private void startService(String run, String topic) throws IOException {
         service = ServiceProcess.startAnswering(

@@ -73,19 +73,49 @@ public final class ServiceProcess implements AutoCloseable {
             Duration deadline,
             Predicate<ServiceProcess> ready)
             throws IOException {
-        List<String> withLocalSpark = new ArrayList<>(List.of(
-                "--sluice.spark.master=local[2]",
-                "--sluice.spark.config.spark.driver.host=127.0.0.1",
-                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
-        withLocalSpark.addAll(arguments);
         return start(
                 List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()),
                 Map.of(),
                 log,
                 databasePassword,
-                withLocalSpark,
+                withLocalSpark(arguments),
                 deadline,
                 ready);
+    }
+
+    /**
+     * Starts the service with {@code arguments}, expects it to refuse to start (to exit with a
+     * status other than 0 before the deadline) and returns its log.
+     */
+    public static String refusedStart(Path log, String databasePassword, List<String> arguments, Duration deadline)
+            throws IOException, InterruptedException {
+        List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()));
+        command.add("--server.port=" + freePort());
+        command.add("--server.address=127.0.0.1");
+        command.addAll(withLocalSpark(arguments));
+        ProcessBuilder builder =
+                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
+        builder.environment().put("SPRING_DATASOURCE_PASSWORD", databasePassword);
+        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
+        Process process = builder.start();
+        try {
+            assertThat(process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS))
+                    .as("the service has stopped (see %s); its last lines:%n%s", log, tail(log))
+                    .isTrue();
+            assertThat(process.exitValue()).as("the service's exit status").isNotZero();
+            return Files.readString(log);
+        } finally {
+            destroyTree(process);
+        }
+    }
+
+    private static List<String> withLocalSpark(List<String> arguments) {
+        List<String> withLocalSpark = new ArrayList<>(List.of(
+                "--sluice.spark.master=local[2]",
+                "--sluice.spark.config.spark.driver.host=127.0.0.1",
+                "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1"));
+        withLocalSpark.addAll(arguments);
+        return withLocalSpark;
     }
 
     /**
