@@ -48,9 +48,9 @@ case "${command}" in
         DRIVER_DEFAULTS=(-XX:CompileThresholdScaling=4)
         # The throughput collector: on a cold start with 2 cores, G1's concurrent work and barriers
         # competed with the JIT compiler and the pipeline; the parallel collector gave a faster
-        # first row and catch-up for less CPU per row. A collector chosen in JAVA_OPTS wins (the JVM
-        # refuses two).
-        if [[ " ${JAVA_OPTS:-} " != *" -XX:+Use"*"GC "* ]]; then
+        # first row and catch-up for less CPU per row. A collector chosen in JAVA_OPTS,
+        # JAVA_TOOL_OPTIONS or JDK_JAVA_OPTIONS wins (the JVM refuses two).
+        if [[ " ${JAVA_OPTS:-} ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} " != *" -XX:+Use"*"GC "* ]]; then
             DRIVER_DEFAULTS+=(-XX:+UseParallelGC)
         fi
         # JAVA_OPTS is split on spaces on purpose: it holds flags such as -Xmx2g.
