@@ -11,6 +11,7 @@ import dev.sluice.support.ServiceProcess;
 import java.io.IOException;
 import java.net.http.HttpResponse;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -194,13 +195,7 @@ class ExistingDatabaseIT extends IntegrationTest {
         String log = ServiceProcess.refusedStart(
                 work.resolve("service.log"),
                 "postgres",
-                serviceArguments(
-                        url(run),
-                        work,
-                        topic,
-                        "--sluice.pipelines.car-info-to-postgres.table=pg_catalog.car_info",
-                        "--sluice.pipelines.car-info-to-hdfs.path="
-                                + work.resolve("car_info").toUri()),
+                arguments(run, topic, "--sluice.pipelines.car-info-to-postgres.table=pg_catalog.car_info"),
                 DEADLINE);
 
         assertThat(log)
@@ -216,15 +211,20 @@ class ExistingDatabaseIT extends IntegrationTest {
         service = ServiceProcess.startAnswering(
                 work.resolve("service.log"),
                 "postgres",
-                serviceArguments(
-                        url(run),
-                        work,
+                arguments(
+                        run,
                         topic,
                         "--sluice.pipelines.car-info-to-postgres.trigger=1s",
-                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false",
-                        "--sluice.pipelines.car-info-to-hdfs.path="
-                                + work.resolve("car_info").toUri()),
+                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false"),
                 DEADLINE);
+    }
+
+    /** The service's arguments on the database {@code run}, its pipelines reading {@code topic}, and {@code more}. */
+    private List<String> arguments(String run, String topic, String... more) {
+        List<String> arguments = new ArrayList<>(List.of(more));
+        arguments.add("--sluice.pipelines.car-info-to-hdfs.path="
+                + work.resolve("car_info").toUri());
+        return serviceArguments(url(run), work, topic, arguments.toArray(String[]::new));
     }
 
     private JsonNode status() throws IOException {

@@ -89,15 +89,13 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static String refusedStart(Path log, String databasePassword, List<String> arguments, Duration deadline)
             throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()));
-        command.add("--server.port=" + freePort());
-        command.add("--server.address=127.0.0.1");
-        command.addAll(withLocalSpark(arguments));
-        ProcessBuilder builder =
-                new ProcessBuilder(command).redirectErrorStream(true).redirectOutput(log.toFile());
-        builder.environment().put("SPRING_DATASOURCE_PASSWORD", databasePassword);
-        builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
-        Process process = builder.start();
+        Process process = launch(
+                List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()),
+                Map.of(),
+                log,
+                databasePassword,
+                withLocalSpark(arguments),
+                freePort());
         try {
             assertThat(process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS))
                     .as("the service has stopped (see %s); its last lines:%n%s", log, tail(log))
@@ -150,6 +148,26 @@ public final class ServiceProcess implements AutoCloseable {
             Predicate<ServiceProcess> ready)
             throws IOException {
         int port = freePort();
+        ServiceProcess service =
+                new ServiceProcess(launch(launcher, environment, log, databasePassword, arguments, port), port);
+        await().atMost(deadline).until(() -> {
+            assertThat(service.process.isAlive())
+                    .as("the service is alive (see %s); its last lines:%n%s", log, tail(log))
+                    .isTrue();
+            return ready.test(service);
+        });
+        return service;
+    }
+
+    /** The service's process on loopback at {@code port}, its output in {@code log}. */
+    private static Process launch(
+            List<String> launcher,
+            Map<String, String> environment,
+            Path log,
+            String databasePassword,
+            List<String> arguments,
+            int port)
+            throws IOException {
         List<String> command = new ArrayList<>(launcher);
         command.add("--server.port=" + port);
         command.add("--server.address=127.0.0.1");
@@ -159,14 +177,7 @@ public final class ServiceProcess implements AutoCloseable {
         builder.environment().put("SPRING_DATASOURCE_PASSWORD", databasePassword);
         builder.environment().put("SPARK_LOCAL_IP", "127.0.0.1");
         builder.environment().putAll(environment);
-        ServiceProcess service = new ServiceProcess(builder.start(), port);
-        await().atMost(deadline).until(() -> {
-            assertThat(service.process.isAlive())
-                    .as("the service is alive (see %s); its last lines:%n%s", log, tail(log))
-                    .isTrue();
-            return ready.test(service);
-        });
-        return service;
+        return builder.start();
     }
 
     private static String tail(Path log) {
