@@ -1,6 +1,8 @@
 package dev.sluice.config;
 
 import dev.sluice.definition.PipelinePlanner;
+import dev.sluice.pipeline.NioLocalFileSystem;
+import dev.sluice.pipeline.NioLocalFs;
 import org.apache.spark.SparkConf;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
@@ -36,6 +38,9 @@ class SparkConfiguration {
         // Spark's default (EXCEPTION) fails the query on a date the old and new parsers read
         // differently: one record would stop a pipeline for good. Read it with the new one.
         conf.setIfMissing(PipelinePlanner.TIME_PARSER_POLICY, "CORRECTED");
+        // Local checkpoints and files without a chmod or readlink process per file (NioLocalFileSystem).
+        conf.setIfMissing("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName());
+        conf.setIfMissing("spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFs.class.getName());
         return SparkSession.builder().config(conf).getOrCreate();
     }
 }
