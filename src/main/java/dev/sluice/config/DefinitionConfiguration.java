@@ -7,11 +7,13 @@ import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineCatalog;
 import dev.sluice.definition.PipelineDefinitionStore;
 import dev.sluice.definition.PipelineEnvironment;
+import dev.sluice.definition.PreparedChecks;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.run.PipelineRuns;
 import java.util.List;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
+import org.springframework.beans.factory.ObjectProvider;
 import org.springframework.context.SmartLifecycle;
 import org.springframework.context.annotation.Bean;
 import org.springframework.context.annotation.Configuration;
@@ -28,6 +30,10 @@ class DefinitionConfiguration {
 
     @Bean
     PipelineEnvironment pipelineEnvironment(SluiceProperties properties, JdbcTarget target, MemoryTables memoryTables) {
+        return environment(properties, target, memoryTables);
+    }
+
+    static PipelineEnvironment environment(SluiceProperties properties, JdbcTarget target, MemoryTables memoryTables) {
         return new PipelineEnvironment(
                 properties.kafka().bootstrapServers(),
                 properties.kafka().properties(),
@@ -65,10 +71,15 @@ class DefinitionConfiguration {
      */
     @Bean
     SmartLifecycle pipelineCatalogLoading(
-            PipelineCatalog catalog, SluiceProperties properties, List<DefinedPipeline> builtIns) {
+            PipelineCatalog catalog,
+            SluiceProperties properties,
+            List<DefinedPipeline> builtIns,
+            ObjectProvider<SparkStart> started) {
+        SparkStart start = started.getIfAvailable();
+        PreparedChecks prepared = start != null ? start.preparedChecks() : PreparedChecks.none();
         return new StartupStep(
                 StartupStep.BEFORE_WEB_SERVER,
-                () -> catalog.load(builtIns, properties.pipelines().definitions()),
+                () -> catalog.load(builtIns, properties.pipelines().definitions(), prepared),
                 () -> {});
     }
 }

@@ -18,6 +18,7 @@ import org.springframework.context.annotation.Configuration;
 class SparkConfiguration {
 
     private static final Logger log = LoggerFactory.getLogger(SparkConfiguration.class);
+    private static final String URL_STREAM_HANDLER_FACTORY = "spark.sql.defaultUrlStreamHandlerFactory.enabled";
 
     /** The driver {@link SparkStart} started while the service was built, or one built here. */
     @Bean(destroyMethod = "stop")
@@ -38,6 +39,9 @@ class SparkConfiguration {
         // Spark's default (EXCEPTION) fails the query on a date the old and new parsers read
         // differently: one record would stop a pipeline for good. Read it with the new one.
         conf.setIfMissing(PipelinePlanner.TIME_PARSER_POLICY, "CORRECTED");
+        // The JVM has one URL stream handler factory, and the embedded Tomcat's is it: Spark's
+        // (Hadoop's, for ADD JAR from HDFS, which Sluice never runs) must not take it first.
+        conf.set(URL_STREAM_HANDLER_FACTORY, "false");
         // Local checkpoints and files without a chmod or readlink process per file (NioLocalFileSystem).
         conf.setIfMissing("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setIfMissing("spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFs.class.getName());

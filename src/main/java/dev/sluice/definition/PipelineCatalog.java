@@ -64,9 +64,15 @@ public class PipelineCatalog {
      * at boot) and the stored ones (an invalid one is added, and fails when started, with the reason).
      */
     public void load(List<DefinedPipeline> builtIns, Map<String, PipelineDefinition> configured) {
+        load(builtIns, configured, PreparedChecks.none());
+    }
+
+    /** As {@link #load(List, Map)}, taking Spark's part of the built-ins' checks from {@code prepared} where it can. */
+    public void load(
+            List<DefinedPipeline> builtIns, Map<String, PipelineDefinition> configured, PreparedChecks prepared) {
         for (DefinedPipeline builtIn : builtIns) {
             // Registered with the manager as the service was wired; checked like any definition.
-            Entry checked = check(builtIn.definition(), Origin.BUILT_IN);
+            Entry checked = check(builtIn.definition(), Origin.BUILT_IN, prepared);
             builtIn.planned(checked.pipeline().plannedShape());
             defined.put(
                     builtIn.name(),
@@ -242,10 +248,14 @@ public class PipelineCatalog {
         return definition;
     }
 
-    /** Where it may write, Spark's checks, then the sink's table. */
     private Entry check(PipelineDefinition definition, Origin origin) {
-        PipelinePlanner.Plan plan =
-                PipelinePlanner.validate(spark, definition, environment, checked -> places.problems(checked, origin));
+        return check(definition, origin, PreparedChecks.none());
+    }
+
+    /** Where it may write, Spark's checks (made ahead, or now), then the sink's table. */
+    private Entry check(PipelineDefinition definition, Origin origin, PreparedChecks prepared) {
+        PipelinePlanner.Plan plan = PipelinePlanner.validate(
+                spark, definition, environment, checked -> places.problems(checked, origin), prepared);
         String ddl = null;
         Sink sink = definition.sink();
         if (sink.kind() == SinkKind.POSTGRES) {

@@ -38,6 +38,18 @@ public record PipelineEnvironment(
         return dot > 0 ? Optional.of(deadLetterTable.substring(0, dot)) : Optional.empty();
     }
 
+    /**
+     * Whether a definition's plan made in one environment holds in the other: the same in all but
+     * the memory tables (the service's one instance, which a plan does not depend on).
+     */
+    boolean plansAlike(PipelineEnvironment other) {
+        return kafkaBootstrapServers.equals(other.kafkaBootstrapServers)
+                && kafkaProperties.equals(other.kafkaProperties)
+                && checkpointRoot.equals(other.checkpointRoot)
+                && target.equals(other.target)
+                && deadLetterTable.equals(other.deadLetterTable);
+    }
+
     public String checkpointLocation(String pipeline) {
         return checkpointRoot + "/" + pipeline;
     }

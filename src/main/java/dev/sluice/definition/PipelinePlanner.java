@@ -2,6 +2,7 @@ package dev.sluice.definition;
 
 import dev.sluice.pipeline.StartingPoint;
 import java.util.List;
+import java.util.Optional;
 import java.util.function.Function;
 import org.apache.spark.sql.AnalysisException;
 import org.apache.spark.sql.Column;
@@ -89,6 +90,19 @@ public final class PipelinePlanner {
             PipelineDefinition definition,
             PipelineEnvironment environment,
             Function<PipelineDefinition, List<DefinitionProblem>> places) {
+        return validate(spark, definition, environment, places, PreparedChecks.none());
+    }
+
+    /**
+     * As {@link #validate(SparkSession, PipelineDefinition, PipelineEnvironment, Function)}, taking
+     * Spark's part from {@code prepared} when it was made for this definition and environment.
+     */
+    static Plan validate(
+            SparkSession spark,
+            PipelineDefinition definition,
+            PipelineEnvironment environment,
+            Function<PipelineDefinition, List<DefinitionProblem>> places,
+            PreparedChecks prepared) {
         List<DefinitionProblem> problems = DefinitionText.problems(definition);
         if (problems.isEmpty()) {
             problems.addAll(places.apply(definition));
@@ -96,6 +110,10 @@ public final class PipelinePlanner {
         }
         if (!problems.isEmpty()) {
             throw new InvalidDefinitionException(definition.name(), problems);
+        }
+        Optional<Plan> made = prepared.take(definition, environment);
+        if (made.isPresent()) {
+            return made.get();
         }
         SparkSession isolated = isolatedSession(spark);
         Plan plan = new PlanBuilder(isolated, definition, environment, true).build(null);

@@ -1,0 +1,84 @@
+package dev.sluice.definition;
+
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import org.apache.spark.sql.SparkSession;
+import org.slf4j.Logger;
+import org.slf4j.LoggerFactory;
+
+/**
+ * Spark's checks of definitions known before the service is wired (the built-ins, from the
+ * configuration), made while the rest of the service is built, so that the catalog's load, which
+ * the service's start waits for, finds them made. The catalog takes a check only for the very
+ * definition and environment it was made with; anything else, and any definition whose check
+ * failed, it checks itself, as it would have.
+ */
+public final class PreparedChecks {
+
+    private static final Logger log = LoggerFactory.getLogger(PreparedChecks.class);
+
+    private record Prepared(
+            PipelineDefinition definition, PipelineEnvironment environment, PipelinePlanner.Plan plan) {}
+
+    private final CompletableFuture<List<Prepared>> prepared;
+
+    private PreparedChecks(CompletableFuture<List<Prepared>> prepared) {
+        this.prepared = prepared;
+    }
+
+    /** No checks made ahead: the catalog makes every one. */
+    public static PreparedChecks none() {
+        return new PreparedChecks(CompletableFuture.completedFuture(List.of()));
+    }
+
+    /** Checks to be made by {@link #make}; until then, {@link #take} waits for them. */
+    public static PreparedChecks pending() {
+        return new PreparedChecks(new CompletableFuture<>());
+    }
+
+    /**
+     * Makes the checks, in the calling thread, as the catalog would make them (its own checks of
+     * where a definition may reach and of the sink's table are left to it). Never throws: a
+     * definition that does not pass is left for the catalog to check and report.
+     */
+    public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
+        List<Prepared> made = new ArrayList<>();
+        try {
+            for (PipelineDefinition definition : definitions) {
+                try {
+                    made.add(new Prepared(
+                            definition, environment, PipelinePlanner.validate(spark, definition, environment)));
+                } catch (RuntimeException e) {
+                    log.debug("Pipeline {} is left to be checked as the service starts", definition.name(), e);
+                }
+            }
+        } finally {
+            prepared.complete(made);
+        }
+    }
+
+    /** Gives up on the checks: the catalog makes every one. */
+    public void abandon() {
+        prepared.complete(List.of());
+    }
+
+    /**
+     * The plan of a check made ahead for this definition in this environment, once (waiting for
+     * the checks while they are being made), or empty.
+     */
+    public Optional<PipelinePlanner.Plan> take(PipelineDefinition definition, PipelineEnvironment environment) {
+        List<Prepared> made = prepared.join();
+        synchronized (made) {
+            for (int i = 0; i < made.size(); i++) {
+                Prepared one = made.get(i);
+                if (one.definition().equals(definition) && one.environment().plansAlike(environment)) {
+                    made.remove(i);
+                    return Optional.of(one.plan());
+                }
+            }
+        }
+        return Optional.empty();
+    }
+}

@@ -1,0 +1,123 @@
+package dev.sluice.definition;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.assertj.core.api.Assertions.assertThatThrownBy;
+
+import dev.sluice.pipeline.CarInfoLimits;
+import dev.sluice.pipeline.JdbcTarget;
+import dev.sluice.support.TestSpark;
+import java.time.Duration;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+/**
+ * Spark's checks of the built-ins, made ahead while the service is wired: the catalog takes a
+ * check only for the very definition and environment it was made with, and still makes its own
+ * checks of where a definition may reach; a definition whose check failed it checks itself.
+ */
+class PreparedChecksTest {
+
+    private static final PipelineEnvironment ENVIRONMENT = environment("127.0.0.1:9");
+
+    private static PipelineEnvironment environment(String brokers) {
+        return new PipelineEnvironment(
+                brokers,
+                Map.of("max.poll.records", "20000"),
+                "target/prepared-checkpoints",
+                new JdbcTarget("jdbc:postgresql://127.0.0.1:9/none", "none", null, 1),
+                "sluice.dead_letter",
+                new MemoryTables());
+    }
+
+    private static PipelineDefinition carInfoToPostgres(String table) {
+        return BuiltInDefinitions.carInfoToPostgres(
+                new BuiltInDefinitions.Settings(
+                        "car-info-to-postgres", true, "car_info", "earliest", null, true, Duration.ofMinutes(1)),
+                table,
+                CarInfoLimits.DEFAULT);
+    }
+
+    @Test
+    void theCheckMadeAheadIsTakenOnceForTheSameDefinitionInAnEnvironmentAlike() {
+        PipelineDefinition definition = carInfoToPostgres("car_info_table");
+        PreparedChecks prepared = PreparedChecks.pending();
+        prepared.make(TestSpark.session(), List.of(definition), ENVIRONMENT);
+
+        // The service's environment holds its own memory tables: the plan does not depend on them.
+        PipelinePlanner.Plan plan = PipelinePlanner.validate(
+                TestSpark.session(), definition, environment("127.0.0.1:9"), unchecked -> List.of(), prepared);
+
+        PipelinePlanner.Plan own = PipelinePlanner.validate(TestSpark.session(), definition, ENVIRONMENT);
+        assertThat(plan.schema()).isEqualTo(own.schema());
+        assertThat(plan.shape().shape()).isEqualTo("fused");
+        assertThat(plan.rejectReasons()).isEqualTo(own.rejectReasons());
+        assertThat(prepared.take(definition, ENVIRONMENT)).as("taken once").isEmpty();
+    }
+
+    @Test
+    void anotherDefinitionOrEnvironmentIsNotTaken() {
+        PipelineDefinition definition = carInfoToPostgres("car_info_table");
+        PreparedChecks prepared = PreparedChecks.pending();
+        prepared.make(TestSpark.session(), List.of(definition), ENVIRONMENT);
+
+        assertThat(prepared.take(carInfoToPostgres("other_table"), ENVIRONMENT)).isEmpty();
+        assertThat(prepared.take(definition, environment("127.0.0.1:10"))).isEmpty();
+        assertThat(prepared.take(definition, ENVIRONMENT)).isPresent();
+    }
+
+    @Test
+    void theCatalogsOwnChecksOfPlacesStillRefuseADefinitionCheckedAhead() {
+        PipelineDefinition definition = carInfoToPostgres("pg_catalog.car_info");
+        PreparedChecks prepared = PreparedChecks.pending();
+        prepared.make(TestSpark.session(), List.of(definition), ENVIRONMENT);
+
+        assertThatThrownBy(() -> PipelinePlanner.validate(
+                        TestSpark.session(),
+                        definition,
+                        ENVIRONMENT,
+                        unchecked -> List.of(new DefinitionProblem("sink.table", "is PostgreSQL's own")),
+                        prepared))
+                .isInstanceOf(InvalidDefinitionException.class)
+                .hasMessageContaining("sink.table");
+    }
+
+    @Test
+    void aDefinitionThatFailsItsCheckIsLeftToTheCatalogWhichReportsIt() {
+        PipelineDefinition valid = carInfoToPostgres("car_info_table");
+        PipelineDefinition.Transform transform = valid.transform();
+        PipelineDefinition invalid = new PipelineDefinition(
+                valid.name(),
+                valid.description(),
+                valid.autoStart(),
+                valid.source(),
+                new PipelineDefinition.Transform(
+                        transform.eventTime(),
+                        transform.watermark(),
+                        transform.dropDuplicates(),
+                        "SELECT no_such_column FROM events"),
+                valid.sink(),
+                valid.outputMode(),
+                valid.trigger(),
+                valid.rules(),
+                valid.expectations());
+        PreparedChecks prepared = PreparedChecks.pending();
+        prepared.make(TestSpark.session(), List.of(invalid, valid), ENVIRONMENT);
+
+        assertThat(prepared.take(invalid, ENVIRONMENT)).isEmpty();
+        assertThat(prepared.take(valid, ENVIRONMENT)).isPresent();
+        assertThatThrownBy(() -> PipelinePlanner.validate(
+                        TestSpark.session(), invalid, ENVIRONMENT, unchecked -> List.of(), prepared))
+                .isInstanceOf(InvalidDefinitionException.class)
+                .hasMessageContaining("no_such_column");
+    }
+
+    @Test
+    void abandonedChecksLeaveEveryCheckToTheCatalog() {
+        PreparedChecks prepared = PreparedChecks.pending();
+        prepared.abandon();
+
+        assertThat(prepared.take(carInfoToPostgres("car_info_table"), ENVIRONMENT))
+                .isEmpty();
+    }
+}
