@@ -40,16 +40,20 @@ public final class PreparedChecks {
 
     /**
      * Makes the checks, in the calling thread, as the catalog would make them (its own checks of
-     * where a definition may reach and of the sink's table are left to it). Never throws: a
-     * definition that does not pass is left for the catalog to check and report.
+     * where a definition may reach and of the sink's table are left to it), and compiles a fused
+     * definition's expressions for its first task. Never throws: a definition that does not pass
+     * is left for the catalog to check and report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
         List<Prepared> made = new ArrayList<>();
         try {
             for (PipelineDefinition definition : definitions) {
                 try {
-                    made.add(new Prepared(
-                            definition, environment, PipelinePlanner.validate(spark, definition, environment)));
+                    PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
+                    if (plan.shape().fused()) {
+                        plan.shape().records().compileAhead();
+                    }
+                    made.add(new Prepared(definition, environment, plan));
                 } catch (RuntimeException e) {
                     log.debug("Pipeline {} is left to be checked as the service starts", definition.name(), e);
                 }

@@ -202,6 +202,14 @@ public final class FusedRecords implements Serializable {
                 .iterator();
     }
 
+    /**
+     * Compiles the expressions a task compiles, now: Spark keeps compiled code by its text, so the
+     * first task of a run finds them compiled (a fused pipeline's first rows land sooner).
+     */
+    public void compileAhead() {
+        new Task();
+    }
+
     /** The compiled expressions of one task. */
     private final class Task {
         private final UnsafeProjection ruleProjection;

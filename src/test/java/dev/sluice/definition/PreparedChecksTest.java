@@ -4,11 +4,15 @@ import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
 import dev.sluice.pipeline.CarInfoLimits;
+import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.support.TestSpark;
 import java.time.Duration;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ThreadLocalRandom;
+import org.apache.spark.metrics.source.CodegenMetrics;
 import org.junit.jupiter.api.Test;
 
 /**
@@ -53,6 +57,30 @@ class PreparedChecksTest {
         assertThat(plan.shape().shape()).isEqualTo("fused");
         assertThat(plan.rejectReasons()).isEqualTo(own.rejectReasons());
         assertThat(prepared.take(definition, ENVIRONMENT)).as("taken once").isEmpty();
+    }
+
+    @Test
+    void aFusedDefinitionsFirstTaskFindsItsExpressionsCompiled() {
+        // Limits of their own: expressions no other test has compiled in this JVM.
+        double speed = 100 + ThreadLocalRandom.current().nextInt(1_000_000) / 1000.0;
+        PipelineDefinition definition = BuiltInDefinitions.carInfoToPostgres(
+                new BuiltInDefinitions.Settings(
+                        "car-info-to-postgres", true, "car_info", "earliest", null, true, Duration.ofMinutes(1)),
+                "car_info_table",
+                new CarInfoLimits(-90, 90, -180, 180, 0, speed));
+        PreparedChecks prepared = PreparedChecks.pending();
+        long before = CodegenMetrics.METRIC_COMPILATION_TIME().getCount();
+        prepared.make(TestSpark.session(), List.of(definition), ENVIRONMENT);
+        long made = CodegenMetrics.METRIC_COMPILATION_TIME().getCount();
+
+        FusedRecords records =
+                prepared.take(definition, ENVIRONMENT).orElseThrow().shape().records();
+        records.decideAll(Collections.emptyIterator());
+
+        assertThat(made).as("compiled as the checks were made").isGreaterThan(before);
+        assertThat(CodegenMetrics.METRIC_COMPILATION_TIME().getCount())
+                .as("compiled again by the first task")
+                .isEqualTo(made);
     }
 
     @Test
