@@ -55,7 +55,11 @@ public final class PreparedChecks {
                     }
                     made.add(new Prepared(definition, environment, plan));
                 } catch (RuntimeException e) {
-                    log.debug("Pipeline {} is left to be checked as the service starts", definition.name(), e);
+                    // The catalog's own check reports it (no message here: the settings hold secrets).
+                    log.debug(
+                            "Pipeline {} is left to be checked as the service starts ({})",
+                            definition.name(),
+                            e.getClass().getName());
                 }
             }
         } finally {
