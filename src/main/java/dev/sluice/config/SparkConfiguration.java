@@ -29,6 +29,11 @@ class SparkConfiguration {
 
     /** A driver with these settings (the same session when one is running already). */
     static SparkSession build(SluiceProperties.Spark spark) {
+        return SparkSession.builder().config(conf(spark)).getOrCreate();
+    }
+
+    /** The driver's settings: the configured ones, and those Sluice sets or always overrides. */
+    static SparkConf conf(SluiceProperties.Spark spark) {
         SparkConf conf = new SparkConf().set("spark.master", spark.master()).setAppName(spark.appName());
         spark.config().forEach(conf::set);
         if (!"false".equals(conf.get(PipelinePlanner.VARIABLE_SUBSTITUTION, "true"))) {
@@ -45,6 +50,6 @@ class SparkConfiguration {
         // Local checkpoints and files without a chmod or readlink process per file (NioLocalFileSystem).
         conf.setIfMissing("spark.hadoop.fs.file.impl", NioLocalFileSystem.class.getName());
         conf.setIfMissing("spark.hadoop.fs.AbstractFileSystem.file.impl", NioLocalFs.class.getName());
-        return SparkSession.builder().config(conf).getOrCreate();
+        return conf;
     }
 }
