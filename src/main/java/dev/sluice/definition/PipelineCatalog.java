@@ -61,13 +61,9 @@ public class PipelineCatalog {
 
     /**
      * Adds the configured definitions (an invalid one stops the service: configuration is checked
-     * at boot) and the stored ones (an invalid one is added, and fails when started, with the reason).
+     * at boot) and the stored ones (an invalid one is added, and fails when started, with the reason),
+     * taking Spark's part of the built-ins' checks from {@code prepared} where it can.
      */
-    public void load(List<DefinedPipeline> builtIns, Map<String, PipelineDefinition> configured) {
-        load(builtIns, configured, PreparedChecks.none());
-    }
-
-    /** As {@link #load(List, Map)}, taking Spark's part of the built-ins' checks from {@code prepared} where it can. */
     public void load(
             List<DefinedPipeline> builtIns, Map<String, PipelineDefinition> configured, PreparedChecks prepared) {
         for (DefinedPipeline builtIn : builtIns) {

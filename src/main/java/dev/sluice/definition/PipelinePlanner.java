@@ -77,25 +77,14 @@ public final class PipelinePlanner {
      * holds reaches the service's session, and nothing is created (no folder, table or file).
      */
     public static Plan validate(SparkSession spark, PipelineDefinition definition, PipelineEnvironment environment) {
-        return validate(spark, definition, environment, unchecked -> List.of());
+        return validate(spark, definition, environment, unchecked -> List.of(), PreparedChecks.none());
     }
 
     /**
      * As {@link #validate(SparkSession, PipelineDefinition, PipelineEnvironment)}, with {@code places}:
      * where the definition may not reach, checked with its settings once its texts are sound, before
-     * Spark sees it.
-     */
-    static Plan validate(
-            SparkSession spark,
-            PipelineDefinition definition,
-            PipelineEnvironment environment,
-            Function<PipelineDefinition, List<DefinitionProblem>> places) {
-        return validate(spark, definition, environment, places, PreparedChecks.none());
-    }
-
-    /**
-     * As {@link #validate(SparkSession, PipelineDefinition, PipelineEnvironment, Function)}, taking
-     * Spark's part from {@code prepared} when it was made for this definition and environment.
+     * Spark sees it; Spark's part is taken from {@code prepared} when it was made for this definition
+     * and environment.
      */
     static Plan validate(
             SparkSession spark,
