@@ -36,11 +36,17 @@ public record KafkaSource(
         Map<String, String> kafkaProperties) {
 
     /**
-     * Consumer settings for reading a backlog, unless the configuration sets them: Spark's reader
-     * looks up and seeks offsets around every poll, so the consumer's default of 500 records a
-     * poll makes it (and the broker) do that every 500 records.
+     * Consumer settings for reading a backlog, unless the configuration sets them. Spark's reader
+     * looks up the partition's first and last offsets after every poll, seeking the consumer away
+     * and back, which also drops the fetch the consumer had already sent for the next poll. So a
+     * poll should bring many records: up to 20,000 (the consumer's default is 500) from fetches of
+     * up to 8 MiB a partition (its default, 1 MiB, holds about 4,000 car_info records, and a poll
+     * returns what one fetch brought), over a 1 MiB socket buffer (Spark's default is 64 KiB).
      */
-    public static final Map<String, String> CATCH_UP_DEFAULTS = Map.of("max.poll.records", "20000");
+    public static final Map<String, String> CATCH_UP_DEFAULTS = Map.of(
+            "max.poll.records", "20000",
+            "max.partition.fetch.bytes", Integer.toString(8 << 20),
+            "receive.buffer.bytes", Integer.toString(1 << 20));
 
     public KafkaSource {
         Objects.requireNonNull(bootstrapServers, "bootstrapServers");
@@ -83,11 +89,9 @@ public record KafkaSource(
      *     or {@code null}
      */
     public Dataset<Row> load(SparkSession spark, StartingPoint from) {
-        Map<String, String> consumer = new LinkedHashMap<>(CATCH_UP_DEFAULTS);
-        consumer.putAll(kafkaProperties);
         DataStreamReader reader = spark.readStream()
                 .format("kafka")
-                .options(clientOptions(bootstrapServers, consumer))
+                .options(clientOptions(bootstrapServers, consumerProperties()))
                 .option(
                         topics.isEmpty() ? "subscribePattern" : "subscribe",
                         topics.isEmpty() ? topicPattern : String.join(",", topics))
@@ -105,6 +109,13 @@ public record KafkaSource(
             reader = reader.option("maxOffsetsPerTrigger", maxOffsetsPerTrigger);
         }
         return reader.load();
+    }
+
+    /** The reader's consumer settings: {@link #CATCH_UP_DEFAULTS}, then the configured ones, which win. */
+    public Map<String, String> consumerProperties() {
+        Map<String, String> consumer = new LinkedHashMap<>(CATCH_UP_DEFAULTS);
+        consumer.putAll(kafkaProperties);
+        return consumer;
     }
 
     /** The client settings of Spark's Kafka source and sink alike: the brokers and every extra setting, prefixed. */
