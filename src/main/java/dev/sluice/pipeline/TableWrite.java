@@ -29,8 +29,8 @@ final class TableWrite implements AutoCloseable {
     /**
      * A direct chunk's full size: about 10,000 car_info rows in the binary format. A chunk's rows
      * are kept until it is written (a refused one is staged again), so larger chunks kept far more
-     * memory alive through each collection: at 4 MiB, the collections of a 1M-record catch-up
-     * copied up to 290 MB each and paused the service for 2.8 s of its 12; at 1 MiB, 1.3 s of 10.
+     * memory alive through each collection: at 4 MiB, the young collections of a 1M-record catch-up
+     * took 230 to 520 ms each and paused the service for 2.8 s of its 12; at 1 MiB, 1.3 s of 10.
      */
     private static final int DIRECT_FLUSH_BYTES = 1 << 20;
 
