@@ -23,6 +23,7 @@ import org.apache.spark.sql.catalyst.expressions.Predicate$;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection;
 import org.apache.spark.sql.catalyst.expressions.UnsafeProjection$;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
+import org.apache.spark.sql.catalyst.util.RebaseDateTime;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructField;
@@ -357,9 +358,7 @@ public final class FusedRecords implements Serializable {
             values[0] = record.isNullAt(columns[0]) ? null : topic(record.getUTF8String(columns[0]));
             values[1] = record.isNullAt(columns[1]) ? null : record.getInt(columns[1]);
             values[2] = record.isNullAt(columns[2]) ? null : record.getLong(columns[2]);
-            values[3] = record.isNullAt(columns[3])
-                    ? null
-                    : (Timestamp) DateTimeUtils.toJavaTimestamp(record.getLong(columns[3]));
+            values[3] = record.isNullAt(columns[3]) ? null : kafkaTimestamp(record.getLong(columns[3]));
             values[4] = value;
         }
     }
@@ -403,6 +402,21 @@ public final class FusedRecords implements Serializable {
             }
             return new GenericInternalRow(values);
         }
+    }
+
+    /** The instant from which Spark's calendar rebase leaves every time zone's timestamps as they are. */
+    private static final long LAST_CALENDAR_SWITCH = RebaseDateTime.lastSwitchGregorianTs();
+
+    /**
+     * A timestamp column's value (microseconds) as Spark gives it to a row: {@link
+     * DateTimeUtils#toJavaTimestamp(long)}'s value, without its look-up of the JVM's time zone (a
+     * copy of the default {@code TimeZone} per call) for the instants after every calendar switch,
+     * which it does not rebase.
+     */
+    static Timestamp kafkaTimestamp(long micros) {
+        return micros >= LAST_CALENDAR_SWITCH
+                ? DateTimeUtils.toJavaTimestampNoRebase(micros)
+                : DateTimeUtils.toJavaTimestamp(micros);
     }
 
     /** Whether the text holds a NUL character: a zero byte, which UTF-8 uses for nothing else. */
