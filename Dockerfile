@@ -30,7 +30,6 @@ COPY --from=build /build/extracted/spring-boot-loader/ ./
 COPY --from=build /build/extracted/snapshot-dependencies/ ./
 COPY --from=build /build/extracted/application/ ./
 COPY --chmod=0755 src/main/docker/entrypoint.sh src/main/docker/train-class-data.sh /app/
-COPY src/main/docker/jit-directives.json /app/
 # The driver's class-data archive (/app/sluice.jsa): the classes the service loads to start, mapped
 # at each start instead of read again. Written by this image's own JVM, for these very jar paths.
 RUN /app/train-class-data.sh /app

@@ -7,7 +7,6 @@
 set -euo pipefail
 
 APP_HOME="${APP_HOME:-/app}"
-SCRIPT_HOME="$(cd "$(dirname "${BASH_SOURCE[0]}")" && pwd)"
 JAVA="${JAVA_HOME:+${JAVA_HOME}/bin/}java"
 APP_JAR="$(ls "${APP_HOME}"/sluice*.jar | head -n 1)"
 
@@ -47,11 +46,6 @@ case "${command}" in
         # service starts, and compiling it took over a core; the code that runs each record is
         # compiled as before, a moment later. JAVA_OPTS comes after, so it can set its own.
         DRIVER_DEFAULTS=(-XX:CompileThresholdScaling=4)
-        # And no optimizing (C2) compilation of code that runs only while the service starts
-        # (jit-directives.json, beside this script): the fast compiler (C1) still compiles it.
-        if [ -f "${SCRIPT_HOME}/jit-directives.json" ]; then
-            DRIVER_DEFAULTS+=(-XX:+UnlockDiagnosticVMOptions "-XX:CompilerDirectivesFile=${SCRIPT_HOME}/jit-directives.json")
-        fi
         # The throughput collector: on a cold start with 2 cores, G1's concurrent work and barriers
         # competed with the JIT compiler and the pipeline; the parallel collector gave a faster
         # first row and catch-up for less CPU per row. A collector chosen in JAVA_OPTS,

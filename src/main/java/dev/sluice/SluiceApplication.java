@@ -1,6 +1,7 @@
 package dev.sluice;
 
 import dev.sluice.config.SparkStart;
+import dev.sluice.config.StartJitDirectives;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -12,10 +13,13 @@ public class SluiceApplication {
         run(args);
     }
 
-    /** Runs the service; its Spark driver starts while Spring builds the rest ({@link SparkStart}). */
+    /**
+     * Runs the service; its Spark driver starts while Spring builds the rest ({@link SparkStart}),
+     * and the JIT's optimizing compiler leaves start-up code alone ({@link StartJitDirectives}).
+     */
     public static ConfigurableApplicationContext run(String... args) {
         SpringApplication application = new SpringApplication(SluiceApplication.class);
-        application.addListeners(new SparkStart());
+        application.addListeners(new StartJitDirectives(), new SparkStart());
         return application.run(args);
     }
 }

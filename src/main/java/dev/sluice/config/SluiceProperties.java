@@ -35,6 +35,7 @@ import org.springframework.validation.annotation.Validated;
  *     interrupts it
  * @param monitoring how Sluice watches its own queries
  * @param deadLetters how long dead letters are kept
+ * @param jit the JIT compilers while the service starts
  */
 @Validated
 @ConfigurationProperties("sluice")
@@ -48,7 +49,8 @@ public record SluiceProperties(
         @Valid @DefaultValue Restart restart,
         @NotNull @DefaultValue("30s") Duration stopTimeout,
         @Valid @DefaultValue Monitoring monitoring,
-        @Valid @DefaultValue DeadLetters deadLetters) {
+        @Valid @DefaultValue DeadLetters deadLetters,
+        @Valid @DefaultValue Jit jit) {
 
     /**
      * How Sluice watches its own queries.
@@ -173,6 +175,17 @@ public record SluiceProperties(
     public record DeadLetters(
             @NotNull @DefaultValue("30d") Duration retention,
             @NotNull @DefaultValue("1h") Duration purgeInterval) {}
+
+    /**
+     * The JVM's JIT compilers, while the service starts.
+     *
+     * @param startDirectives whether the optimizing compiler (C2) leaves the code that runs only
+     *     while the service starts (Spring, Spark's SQL parser, expression compilation, class
+     *     loading; {@code jit-directives.json}) to the fast compiler (C1), so a cold start's CPU goes
+     *     to the start and the first records; the code that runs each record is compiled as always.
+     *     Applied as soon as the configuration is read, on HotSpot JVMs
+     */
+    public record Jit(@DefaultValue("true") boolean startDirectives) {}
 
     public record Kafka(
             @NotBlank @DefaultValue("127.0.0.1:9092") String bootstrapServers,

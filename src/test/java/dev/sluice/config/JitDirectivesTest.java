@@ -18,14 +18,13 @@ import org.junit.jupiter.api.Test;
 import org.springframework.util.StringUtils;
 
 /**
- * The driver's JIT directives ({@code src/main/docker/jit-directives.json}, which the image's
- * entrypoint passes to the JVM): the JVM accepts them, its optimizing compiler leaves the
- * start-up code they match to the fast compiler, and they match none of the code that runs each
- * record.
+ * The service's JIT directives ({@code jit-directives.json}, added by {@link StartJitDirectives}):
+ * the JVM accepts them, once added its optimizing compiler leaves the start-up code they match to
+ * the fast compiler, and they match none of the code that runs each record.
  */
 class JitDirectivesTest {
 
-    private static final Path DIRECTIVES = Path.of("src", "main", "docker", "jit-directives.json");
+    private static final Path DIRECTIVES = Path.of("src", "main", "resources", "jit-directives.json");
 
     /** Classes on the path of every record: the directives must leave them to C2. */
     private static final List<String> PER_RECORD = List.of(
@@ -46,7 +45,11 @@ class JitDirectivesTest {
 
     @Test
     void theJvmReadsTheDirectivesAndExcludesOnlyStartUpCodeFromC2() throws Exception {
-        Run run = java("-XX:+CompilerDirectivesPrint", "-version");
+        Run run = java(
+                "-XX:+UnlockDiagnosticVMOptions",
+                "-XX:CompilerDirectivesFile=" + DIRECTIVES.toAbsolutePath(),
+                "-XX:+CompilerDirectivesPrint",
+                "-version");
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         List<String> patterns = matchedPatterns(run.output());
@@ -65,7 +68,7 @@ class JitDirectivesTest {
     }
 
     @Test
-    void startUpCodeIsCompiledByC1OnlyAndOtherCodeStillReachesC2() throws Exception {
+    void onceAddedStartUpCodeIsCompiledByC1OnlyAndOtherCodeStillReachesC2() throws Exception {
         Run run = java(
                 "-Xbatch",
                 "-XX:+PrintCompilation",
@@ -86,12 +89,10 @@ class JitDirectivesTest {
                 .contains(4);
     }
 
-    /** Runs this JVM's java with the directives and the given arguments. */
+    /** Runs this JVM's java with the given arguments. */
     private static Run java(String... arguments) throws IOException, InterruptedException {
-        List<String> command = new ArrayList<>(List.of(
-                Path.of(System.getProperty("java.home"), "bin", "java").toString(),
-                "-XX:+UnlockDiagnosticVMOptions",
-                "-XX:CompilerDirectivesFile=" + DIRECTIVES.toAbsolutePath()));
+        List<String> command = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "java").toString()));
         command.addAll(Arrays.asList(arguments));
         Path output = Files.createTempFile("jit-directives", ".txt");
         try {
@@ -128,12 +129,18 @@ class JitDirectivesTest {
 
     private record Run(int exitCode, String output) {}
 
-    /** Calls a Spring method and one of its own often enough for both to be compiled. */
+    /**
+     * Adds the directives as the service does, then calls a Spring method and one of its own often
+     * enough for both to be compiled.
+     */
     public static final class Probe {
 
         private Probe() {}
 
         public static void main(String[] args) {
+            if (!StartJitDirectives.apply()) {
+                throw new IllegalStateException("The JVM did not take the directives");
+            }
             long sum = 0;
             for (int i = 0; i < 200_000; i++) {
                 sum += StringUtils.hasText(i % 2 == 0 ? " x" : " ") ? 1 : 0;
