@@ -6,6 +6,7 @@ import java.lang.management.ManagementFactory;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import javax.management.JMException;
@@ -38,17 +39,14 @@ public final class StartJitDirectives implements ApplicationListener<Application
 
     private static final Pattern ADDED = Pattern.compile("(\\d+) compiler directives added");
 
-    private boolean applied;
+    /** Once per JVM: the directives stay for the JVM's life, whatever starts again in it. */
+    private static final AtomicBoolean APPLIED = new AtomicBoolean();
 
     @Override
     public void onApplicationEvent(ApplicationEnvironmentPreparedEvent event) {
-        if (applied) {
-            return;
-        }
-        applied = true;
         SluiceProperties.Jit jit =
                 Binder.get(event.getEnvironment()).bindOrCreate("sluice.jit", SluiceProperties.Jit.class);
-        if (!jit.startDirectives()) {
+        if (!jit.startDirectives() || !APPLIED.compareAndSet(false, true)) {
             return;
         }
         Thread thread = new Thread(StartJitDirectives::apply, "jit-directives");
