@@ -15,7 +15,6 @@ import java.util.concurrent.TimeUnit;
 import java.util.regex.Matcher;
 import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
-import org.springframework.util.StringUtils;
 
 /**
  * The service's JIT directives ({@code jit-directives.json}, added by {@link StartJitDirectives}):
@@ -25,6 +24,9 @@ import org.springframework.util.StringUtils;
 class JitDirectivesTest {
 
     private static final Path DIRECTIVES = Path.of("src", "main", "resources", "jit-directives.json");
+
+    /** A program, run from its source, that adds the directives as the service does and runs code. */
+    private static final Path PROBE = Path.of("src", "test", "resources", "jit-probe", "JitProbe.java");
 
     /** Classes on the path of every record: the directives must leave them to C2. */
     private static final List<String> PER_RECORD = List.of(
@@ -74,7 +76,7 @@ class JitDirectivesTest {
                 "-XX:+PrintCompilation",
                 "-cp",
                 System.getProperty("java.class.path"),
-                Probe.class.getName());
+                PROBE.toAbsolutePath().toString());
 
         assertThat(run.exitCode()).as(run.output()).isZero();
         Map<String, List<Integer>> levels = compiledLevels(run.output());
@@ -84,9 +86,7 @@ class JitDirectivesTest {
                 .isNotEmpty()
                 .doesNotContain(4);
         // Code the directives do not match: compiled by C2 as always.
-        assertThat(levels.get(Probe.class.getName() + "::work"))
-                .as(run.output())
-                .contains(4);
+        assertThat(levels.get("JitProbe::work")).as(run.output()).contains(4);
     }
 
     /** Runs this JVM's java with the given arguments. */
@@ -128,29 +128,4 @@ class JitDirectivesTest {
     }
 
     private record Run(int exitCode, String output) {}
-
-    /**
-     * Adds the directives as the service does, then calls a Spring method and one of its own often
-     * enough for both to be compiled.
-     */
-    public static final class Probe {
-
-        private Probe() {}
-
-        public static void main(String[] args) {
-            if (!StartJitDirectives.apply()) {
-                throw new IllegalStateException("The JVM did not take the directives");
-            }
-            long sum = 0;
-            for (int i = 0; i < 200_000; i++) {
-                sum += StringUtils.hasText(i % 2 == 0 ? " x" : " ") ? 1 : 0;
-                sum += work(i);
-            }
-            System.out.println(sum);
-        }
-
-        static int work(int value) {
-            return (value * 31) ^ (value >>> 3);
-        }
-    }
 }
