@@ -35,7 +35,7 @@ public final class StartJitDirectives implements ApplicationListener<Application
     private static final Logger log = LoggerFactory.getLogger(StartJitDirectives.class);
 
     /** The directives, a resource of the service. */
-    static final String RESOURCE = "/jit-directives.json";
+    private static final String RESOURCE = "/jit-directives.json";
 
     private static final Pattern ADDED = Pattern.compile("(\\d+) compiler directives added");
 
