@@ -365,9 +365,10 @@ public final class FusedRecords implements Serializable {
 
     /**
      * A projection that only picks, renames and reorders columns: done by reference, with no
-     * compiled projection and no copy.
+     * compiled projection and no copy; one that keeps every column in its place (a renaming) gives
+     * the row it is given.
      */
-    private record Picks(int[] from, DataType[] types) {
+    private record Picks(int[] from, DataType[] types, boolean keepsAll) {
 
         /** The picks of a projection of plain column references, or null for any other projection. */
         static Picks of(Step step) {
@@ -392,10 +393,17 @@ public final class FusedRecords implements Serializable {
                 }
                 types[i] = attribute.dataType();
             }
-            return new Picks(from, types);
+            boolean keepsAll = from.length == step.input().size();
+            for (int i = 0; i < from.length && keepsAll; i++) {
+                keepsAll = from[i] == i;
+            }
+            return new Picks(from, types, keepsAll);
         }
 
         InternalRow apply(InternalRow row) {
+            if (keepsAll) {
+                return row;
+            }
             Object[] values = new Object[from.length];
             for (int i = 0; i < from.length; i++) {
                 values[i] = row.isNullAt(from[i]) ? null : row.get(from[i], types[i]);

@@ -46,6 +46,9 @@ final class ObjectReader {
     /** Up to this many fields, a name is first looked for by identity. */
     private static final int IDENTITY_SCAN = 16;
 
+    /** How many of a record's first names are remembered by their place in the record. */
+    private static final int REMEMBERED = 64;
+
     private static final int OTHER = 0;
     private static final int STRING = 1;
     private static final int INT = 2;
@@ -61,6 +64,14 @@ final class ObjectReader {
     private final String[] names;
 
     private final Map<String, Integer> index = new HashMap<>();
+    /**
+     * The name last read at each place in a record, and its field (-1 for one the schema does not
+     * have): records of one source mostly list the same names in the same order, so a name is
+     * usually found by one comparison of identity, the schema's or not.
+     */
+    private final String[] lastNames = new String[REMEMBERED];
+
+    private final int[] lastFields = new int[REMEMBERED];
     private final int[] kinds;
     private final Function1<JsonParser, Object>[] converters;
     private final boolean enabled;
@@ -104,11 +115,12 @@ final class ObjectReader {
             }
             Object[] values = new Object[kinds.length];
             JsonToken token;
+            int place = 0;
             while ((token = parser.nextToken()) != JsonToken.END_OBJECT) {
                 if (token != JsonToken.FIELD_NAME) {
                     return null;
                 }
-                int field = field(parser.currentName());
+                int field = field(place++, parser.currentName());
                 JsonToken valueToken = parser.nextToken();
                 if (field < 0) {
                     parser.skipChildren();
@@ -122,8 +134,23 @@ final class ObjectReader {
         }
     }
 
+    /**
+     * The field's position, or -1 for a name the schema does not have, for the name read at this
+     * place in the record. A name identical to the one last read there has the same answer.
+     */
+    private int field(int place, String name) {
+        if (place >= REMEMBERED) {
+            return lookUp(name);
+        }
+        if (lastNames[place] != name) {
+            lastFields[place] = lookUp(name);
+            lastNames[place] = name;
+        }
+        return lastFields[place];
+    }
+
     /** The field's position, or -1 for a name the schema does not have (a repeated name: the last). */
-    private int field(String name) {
+    private int lookUp(String name) {
         for (int i = names.length <= IDENTITY_SCAN ? names.length - 1 : -1; i >= 0; i--) {
             if (names[i] == name) {
                 return i;

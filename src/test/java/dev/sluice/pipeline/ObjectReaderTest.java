@@ -59,6 +59,31 @@ class ObjectReaderTest {
     }
 
     @Test
+    void findsEachNameWhereverARecordPutsIt() {
+        ObjectReader reader = reader(SCHEMA);
+        String[] records = {
+            "{\"id\": \"a\", \"n\": 1, \"speed\": 1.5}",
+            "{\"n\": 2, \"id\": \"b\", \"speed\": 2.5}",
+            "{\"other\": 0, \"speed\": 3.5, \"n\": 3, \"id\": \"c\"}",
+            "{\"id\": \"d\", \"n\": 4, \"speed\": 4.5}",
+            "{\"speed\": 5.5, \"other\": 0, \"id\": \"e\"}"
+        };
+        String[] ids = {"a", "b", "c", "d", "e"};
+        double[] speeds = {1.5, 2.5, 3.5, 4.5, 5.5};
+
+        for (int i = 0; i < records.length; i++) {
+            InternalRow row = reader.read(bytes(records[i]), null);
+            assertThat(row.getUTF8String(0)).as(records[i]).isEqualTo(UTF8String.fromString(ids[i]));
+            assertThat(row.getDouble(2)).as(records[i]).isEqualTo(speeds[i]);
+            if (i < 4) {
+                assertThat(row.getInt(1)).as(records[i]).isEqualTo(i + 1);
+            } else {
+                assertThat(row.isNullAt(1)).as(records[i]).isTrue();
+            }
+        }
+    }
+
+    @Test
     void leavesEverythingElseToSparksParser() {
         ObjectReader reader = reader(SCHEMA);
 
