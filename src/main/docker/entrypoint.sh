@@ -46,6 +46,10 @@ case "${command}" in
         # service starts, and compiling it took over a core; the code that runs each record is
         # compiled as before, a moment later. JAVA_OPTS comes after, so it can set its own.
         DRIVER_DEFAULTS=(-XX:CompileThresholdScaling=4)
+        # The first collection for class metadata at 256 MiB, not about 21: the driver loads its
+        # classes in the first seconds and, from the default, stopped for a full collection twice
+        # (about 150 ms each), once while the pipelines were catching up.
+        DRIVER_DEFAULTS+=(-XX:MetaspaceSize=256m)
         # The throughput collector: on a cold start with 2 cores, G1's concurrent work and barriers
         # competed with the JIT compiler and the pipeline; the parallel collector gave a faster
         # first row and catch-up for less CPU per row. A collector chosen in JAVA_OPTS,
