@@ -213,7 +213,14 @@ public final class FusedRecords implements Serializable {
 
     /** The compiled expressions of one task. */
     private final class Task {
+        /** The first broken rule's reason, then whether each expectation is broken. */
         private final UnsafeProjection ruleProjection;
+        /**
+         * The first broken rule's detail, apart: it goes through the rules' conditions again, which
+         * only a rejected record needs.
+         */
+        private final UnsafeProjection detailProjection;
+
         private final List<Object> compiled = new ArrayList<>();
         private final List<Function1<Object, Object>> converters = new ArrayList<>();
         private final DataType[] types =
@@ -221,7 +228,11 @@ public final class FusedRecords implements Serializable {
 
         Task() {
             int partition = TaskContext.get() == null ? 0 : TaskContext.getPartitionId();
-            ruleProjection = rules.isEmpty() ? null : UnsafeProjection$.MODULE$.create(seq(rules), seq(fields));
+            List<Expression> checks = new ArrayList<>(rules);
+            Expression detail = checks.isEmpty() ? null : checks.remove(1);
+            ruleProjection = rules.isEmpty() ? null : UnsafeProjection$.MODULE$.create(seq(checks), seq(fields));
+            detailProjection =
+                    detail == null ? null : UnsafeProjection$.MODULE$.create(seq(List.of(detail)), seq(fields));
             for (Step step : steps) {
                 Picks picks = step.projection() == null ? null : Picks.of(step);
                 if (picks != null) {
@@ -269,18 +280,19 @@ public final class FusedRecords implements Serializable {
             if (ruleProjection != null) {
                 InternalRow checked = ruleProjection.apply(row);
                 for (int i = 0; i < broken.size(); i++) {
-                    if (!checked.isNullAt(2 + i) && checked.getBoolean(2 + i)) {
+                    if (!checked.isNullAt(1 + i) && checked.getBoolean(1 + i)) {
                         broken.get(i).add(1);
                     }
                 }
                 if (!checked.isNullAt(0)) {
                     String reason = checked.getUTF8String(0).toString();
-                    String detail = checked.isNullAt(1)
-                            ? null
-                            : checked.getUTF8String(1).toString();
                     if (reason.startsWith(RejectRule.DROP)) {
                         return null;
                     }
+                    InternalRow explained = detailProjection.apply(row);
+                    String detail = explained.isNullAt(0)
+                            ? null
+                            : explained.getUTF8String(0).toString();
                     if (reason.startsWith(RejectRule.FAIL)) {
                         throw RejectRule.failure(
                                 reason,
