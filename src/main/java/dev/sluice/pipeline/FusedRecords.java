@@ -228,11 +228,15 @@ public final class FusedRecords implements Serializable {
 
         Task() {
             int partition = TaskContext.get() == null ? 0 : TaskContext.getPartitionId();
-            List<Expression> checks = new ArrayList<>(rules);
-            Expression detail = checks.isEmpty() ? null : checks.remove(1);
-            ruleProjection = rules.isEmpty() ? null : UnsafeProjection$.MODULE$.create(seq(checks), seq(fields));
-            detailProjection =
-                    detail == null ? null : UnsafeProjection$.MODULE$.create(seq(List.of(detail)), seq(fields));
+            if (rules.isEmpty()) {
+                ruleProjection = null;
+                detailProjection = null;
+            } else {
+                List<Expression> checks = new ArrayList<>(rules);
+                Expression detail = checks.remove(1);
+                ruleProjection = UnsafeProjection$.MODULE$.create(seq(checks), seq(fields));
+                detailProjection = UnsafeProjection$.MODULE$.create(seq(List.of(detail)), seq(fields));
+            }
             for (Step step : steps) {
                 Picks picks = step.projection() == null ? null : Picks.of(step);
                 if (picks != null) {

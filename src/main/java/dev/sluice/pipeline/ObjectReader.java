@@ -43,9 +43,6 @@ final class ObjectReader {
     /** The metadata key of a column's existence default, which Spark's reading fills in. */
     private static final String EXISTS_DEFAULT = "EXISTS_DEFAULT";
 
-    /** Up to this many fields, a name is first looked for by identity. */
-    private static final int IDENTITY_SCAN = 16;
-
     /** How many of a record's first names are remembered by their place in the record. */
     private static final int REMEMBERED = 64;
 
@@ -60,9 +57,6 @@ final class ObjectReader {
     private static final int BOOLEAN = 8;
 
     private final JsonFactory factory;
-    /** The fields' names, interned: the parser interns the names it reads, so most are found by identity. */
-    private final String[] names;
-
     private final Map<String, Integer> index = new HashMap<>();
     /**
      * The name last read at each place in a record, and its field (-1 for one the schema does not
@@ -86,13 +80,11 @@ final class ObjectReader {
                 .enable(StreamReadFeature.USE_FAST_DOUBLE_PARSER)
                 .build();
         StructField[] fields = schema.fields();
-        this.names = new String[fields.length];
         this.kinds = new int[fields.length];
         this.converters = new Function1[fields.length];
         boolean defaults = false;
         for (int i = 0; i < fields.length; i++) {
-            names[i] = fields[i].name().intern();
-            index.put(names[i], i);
+            index.put(fields[i].name(), i);
             kinds[i] = kind(fields[i].dataType());
             converters[i] = spark.makeConverter(fields[i].dataType());
             defaults |= fields[i].metadata().contains(EXISTS_DEFAULT);
@@ -151,13 +143,7 @@ final class ObjectReader {
 
     /** The field's position, or -1 for a name the schema does not have (a repeated name: the last). */
     private int lookUp(String name) {
-        for (int i = names.length <= IDENTITY_SCAN ? names.length - 1 : -1; i >= 0; i--) {
-            if (names[i] == name) {
-                return i;
-            }
-        }
-        Integer field = index.get(name);
-        return field == null ? -1 : field;
+        return index.getOrDefault(name, -1);
     }
 
     private Object value(int field, JsonToken token, JsonParser parser, boolean ascii) throws IOException {
