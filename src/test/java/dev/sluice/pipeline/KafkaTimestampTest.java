@@ -2,6 +2,7 @@ package dev.sluice.pipeline;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
 import java.util.List;
@@ -42,6 +43,33 @@ class KafkaTimestampTest {
                     assertThat(FusedRecords.kafkaTimestamp(micros))
                             .as("%d microseconds in %s", micros, zone)
                             .isEqualTo(DateTimeUtils.toJavaTimestamp(micros));
+                }
+            }
+        } finally {
+            TimeZone.setDefault(original);
+        }
+    }
+
+    @Test
+    void theReaderGivesARecordsTimestampAsSparksKafkaSourceDoesInEveryTimeZone() {
+        List<Long> millis = new ArrayList<>(List.of(0L, -1L, 1L, 1_700_000_000_000L, -62_135_596_800_000L));
+        long lastSwitch = Math.floorDiv(RebaseDateTime.lastSwitchJulianTs(), 1000);
+        for (long delta = -3; delta <= 3; delta++) {
+            millis.add(lastSwitch + delta);
+        }
+        SplittableRandom random = new SplittableRandom(18);
+        for (int i = 0; i < 2_000; i++) {
+            millis.add(random.nextLong(-62_135_596_800_000L, 253_402_300_799_000L));
+        }
+        TimeZone original = TimeZone.getDefault();
+        try {
+            for (String zone :
+                    List.of("UTC", "America/Los_Angeles", "Asia/Seoul", "Europe/Amsterdam", "Pacific/Apia")) {
+                TimeZone.setDefault(TimeZone.getTimeZone(zone));
+                for (long at : millis) {
+                    assertThat(KafkaRangeReader.micros(at))
+                            .as("%d milliseconds in %s", at, zone)
+                            .isEqualTo(DateTimeUtils.fromJavaTimestamp(new Timestamp(at)));
                 }
             }
         } finally {

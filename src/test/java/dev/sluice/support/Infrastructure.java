@@ -36,7 +36,10 @@ public final class Infrastructure {
             EmbeddedKafkaKraftBroker broker = new EmbeddedKafkaKraftBroker(1, 3);
             broker.brokerProperties(Map.of(
                     "auto.create.topics.enable", "true",
-                    "num.partitions", "3"));
+                    "num.partitions", "3",
+                    // One broker: transactional producers need their state log on it alone.
+                    "transaction.state.log.replication.factor", "1",
+                    "transaction.state.log.min.isr", "1"));
             broker.afterPropertiesSet();
             kafka = broker;
         }
