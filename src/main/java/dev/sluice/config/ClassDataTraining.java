@@ -47,7 +47,7 @@ class ClassDataTraining {
                     + "\"vhcleLat\":37.5,\"gpsUtcTime\":1764460800.0,\"vhcleSped\":42.5,\"vhcleTypeCd\":\"11\"}")
             .getBytes(StandardCharsets.UTF_8);
 
-    /** Classes a pipeline's first batch loads that the steps below do not: the sink's driver, a Kafka consumer's. */
+    /** Classes a pipeline's first batch loads that the steps below do not: the sink's driver, the Kafka readers'. */
     private static final List<String> FIRST_BATCH_CLASSES = List.of(
             "org.postgresql.jdbc.PgConnection",
             "org.postgresql.core.v3.QueryExecutorImpl",
@@ -56,7 +56,12 @@ class ClassDataTraining {
             "org.postgresql.jdbc.PgPreparedStatement",
             "org.apache.spark.sql.kafka010.consumer.KafkaDataConsumer",
             "org.apache.spark.sql.kafka010.KafkaBatchPartitionReader",
-            "org.apache.spark.sql.kafka010.KafkaRecordToRowConverter");
+            "org.apache.spark.sql.kafka010.KafkaRecordToRowConverter",
+            "org.apache.spark.sql.kafka010.KafkaBatchInputPartition",
+            "org.apache.spark.rdd.ParallelCollectionRDD",
+            "dev.sluice.pipeline.KafkaBatchRows",
+            "dev.sluice.pipeline.KafkaRangeReader",
+            "dev.sluice.pipeline.KafkaConsumerPool");
 
     @Bean
     SmartInitializingSingleton classDataTrainingWorkload(SparkSession spark, List<DefinedPipeline> builtIns) {
