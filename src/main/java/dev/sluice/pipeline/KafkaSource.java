@@ -37,11 +37,13 @@ public record KafkaSource(
 
     /**
      * Consumer settings for reading a backlog, unless the configuration sets them. Spark's reader
-     * looks up the partition's first and last offsets after every poll, seeking the consumer away
-     * and back, which also drops the fetch the consumer had already sent for the next poll. So a
-     * poll should bring many records: up to 20,000 (the consumer's default is 500) from fetches of
-     * up to 8 MiB a partition (its default, 1 MiB, holds about 4,000 car_info records, and a poll
-     * returns what one fetch brought), over a 1 MiB socket buffer (Spark's default is 64 KiB).
+     * (which a pipeline in the general shape reads with) looks up the partition's first and last
+     * offsets after every poll, seeking the consumer away and back, which also drops the fetch the
+     * consumer had already sent for the next poll; the fused shape's own reader ({@link
+     * KafkaRangeReader}) does not, but pays a little for every poll too. So a poll should bring
+     * many records: up to 20,000 (the consumer's default is 500) from fetches of up to 8 MiB a
+     * partition (its default, 1 MiB, holds about 4,000 car_info records, and a poll returns what
+     * one fetch brought), over a 1 MiB socket buffer (Spark's default is 64 KiB).
      */
     public static final Map<String, String> CATCH_UP_DEFAULTS = Map.of(
             "max.poll.records", "20000",
