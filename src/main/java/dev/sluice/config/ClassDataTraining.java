@@ -58,8 +58,7 @@ class ClassDataTraining {
             "org.apache.spark.sql.kafka010.KafkaBatchPartitionReader",
             "org.apache.spark.sql.kafka010.KafkaRecordToRowConverter",
             "org.apache.spark.sql.kafka010.KafkaBatchInputPartition",
-            "org.apache.spark.rdd.ParallelCollectionRDD",
-            "dev.sluice.pipeline.KafkaBatchRows",
+            "dev.sluice.pipeline.KafkaRangeSource",
             "dev.sluice.pipeline.KafkaRangeReader",
             "dev.sluice.pipeline.KafkaConsumerPool");
 

@@ -33,8 +33,6 @@ import scala.collection.JavaConverters;
  * rows are read as they are, with the session's settings in the tasks and the scan's row count
  * (the query's input rows) kept as Spark keeps it. Any other plan is read as Spark gives it.
  *
- * <p>A batch of Spark's Kafka source is read by {@link KafkaBatchRows}: the offset ranges Spark
- * planned, each read in its task by a {@link KafkaRangeReader} instead of Spark's reader.
  *
  * @param rows the records, in Spark's internal form
  * @param schema their columns
@@ -73,11 +71,9 @@ public record BatchRecords(RDD<InternalRow> rows, StructType schema) {
         if (scan == null) {
             return null;
         }
-        RDD<InternalRow> rows = KafkaBatchRows.of(execution.sparkSession().sparkContext(), scan);
         return new BatchRecords(
                 new SQLExecutionRDD(
-                        rows != null ? rows : scan.execute(),
-                        execution.sparkSession().sessionState().conf()),
+                        scan.execute(), execution.sparkSession().sessionState().conf()),
                 scan.schema());
     }
 

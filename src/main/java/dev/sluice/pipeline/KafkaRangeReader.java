@@ -13,12 +13,12 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.catalyst.util.RebaseDateTime;
-import org.apache.spark.sql.execution.metric.SQLMetric;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.apache.spark.util.TaskCompletionListener;
 import org.apache.spark.util.UninterruptibleThread;
@@ -28,7 +28,7 @@ import org.slf4j.LoggerFactory;
 /**
  * The records of one micro-batch's offset range of one Kafka topic partition, as rows of Spark's
  * Kafka source ({@code key}, {@code value}, {@code topic}, {@code partition}, {@code offset},
- * {@code timestamp}, {@code timestampType}), read in the task that writes them.
+ * {@code timestamp}, {@code timestampType}), read in its task ({@link KafkaRangeSource}).
  *
  * <p>It reads what Spark's reader reads and decides as it decides: offsets a poll skips are
  * invisible records (transaction markers, aborted or compacted records) when the partition still
@@ -66,7 +66,6 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
 
     private final Range range;
     private final KafkaConsumerPool pool;
-    private final SQLMetric rowsRead;
     private final KafkaConsumerPool.Key key;
     private final Object[] values = new Object[7];
     private final GenericInternalRow row = new GenericInternalRow(values);
@@ -81,13 +80,9 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
 
     private ConsumerRecord<byte[], byte[]> ahead;
 
-    /**
-     * @param rowsRead the scan's count of rows read (the query's input rows), or null
-     */
-    KafkaRangeReader(Range range, KafkaConsumerPool pool, SQLMetric rowsRead) {
+    KafkaRangeReader(Range range, KafkaConsumerPool pool) {
         this.range = range;
         this.pool = pool;
-        this.rowsRead = rowsRead;
         this.key = new KafkaConsumerPool.Key((String) range.kafkaParams().get("group.id"), range.partition());
         this.next = range.from();
         values[2] = UTF8String.fromString(range.partition().topic());
@@ -108,13 +103,7 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
         lease.unread = null;
         lease.next = -1;
         if (task != null) {
-            task.addTaskCompletionListener((TaskCompletionListener) context -> {
-                if (lease != null) {
-                    KafkaConsumerPool.Lease held = lease;
-                    lease = null;
-                    pool.discard(held);
-                }
-            });
+            task.addTaskCompletionListener((TaskCompletionListener) context -> close());
         }
     }
 
@@ -141,9 +130,6 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
         values[4] = record.offset();
         values[5] = micros(record.timestamp());
         values[6] = record.timestampType().id;
-        if (rowsRead != null) {
-            rowsRead.add(1);
-        }
         return row;
     }
 
@@ -247,6 +233,31 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
         }
         log.warn("{}; going on without them, as failOnDataLoss is false", message);
     }
+
+    /** Closes the consumer of a range not read to its end; a range read to its end gave it back already. */
+    void close() {
+        if (lease != null) {
+            KafkaConsumerPool.Lease held = lease;
+            lease = null;
+            pool.discard(held);
+        }
+    }
+
+    /**
+     * Whether this JVM's Spark gives Kafka consumers delegation tokens ({@code
+     * spark.kafka.clusters.*}), which only Spark's own reader sets up.
+     */
+    static boolean tokensFromSpark() {
+        Boolean tokens = tokensFromSpark;
+        if (tokens == null) {
+            SparkEnv env = SparkEnv.get();
+            tokens = env != null && env.conf().getAllWithPrefix("spark.kafka.clusters.").length > 0;
+            tokensFromSpark = tokens;
+        }
+        return tokens;
+    }
+
+    private static volatile Boolean tokensFromSpark;
 
     /** Gives the consumer back with what it polled past the range, for the partition's next batch. */
     private void finish() {

@@ -12,8 +12,8 @@ import org.apache.spark.sql.streaming.DataStreamReader;
 
 /**
  * Kafka topics read as a stream of records with Spark's Kafka source columns: {@code key},
- * {@code value}, {@code topic}, {@code partition}, {@code offset}, {@code timestamp}. The one
- * Kafka reader of every pipeline, built-in or defined.
+ * {@code value}, {@code topic}, {@code partition}, {@code offset}, {@code timestamp}, read by
+ * {@link KafkaRangeSource}. The one Kafka reader of every pipeline, built-in or defined.
  *
  * @param bootstrapServers the brokers
  * @param topics the topics to subscribe to; empty when {@code topicPattern} is set
@@ -36,12 +36,9 @@ public record KafkaSource(
         Map<String, String> kafkaProperties) {
 
     /**
-     * Consumer settings for reading a backlog, unless the configuration sets them. Spark's reader
-     * (which a pipeline in the general shape reads with) looks up the partition's first and last
-     * offsets after every poll, seeking the consumer away and back, which also drops the fetch the
-     * consumer had already sent for the next poll; the fused shape's own reader ({@link
-     * KafkaRangeReader}) does not, but pays a little for every poll too. So a poll should bring
-     * many records: up to 20,000 (the consumer's default is 500) from fetches of up to 8 MiB a
+     * Consumer settings for reading a backlog, unless the configuration sets them. A poll costs
+     * the reader ({@link KafkaRangeReader}) and the broker a round trip, and Spark's reader (for
+     * the ranges it still reads) two offset look-ups more, so a poll should bring many records: up to 20,000 (the consumer's default is 500) from fetches of up to 8 MiB a
      * partition (its default, 1 MiB, holds about 4,000 car_info records, and a poll returns what
      * one fetch brought), over a 1 MiB socket buffer (Spark's default is 64 KiB).
      */
@@ -92,7 +89,7 @@ public record KafkaSource(
      */
     public Dataset<Row> load(SparkSession spark, StartingPoint from) {
         DataStreamReader reader = spark.readStream()
-                .format("kafka")
+                .format(KafkaRangeSource.class.getName())
                 .options(clientOptions(bootstrapServers, consumerProperties()))
                 .option(
                         topics.isEmpty() ? "subscribePattern" : "subscribe",
