@@ -85,16 +85,7 @@ class KafkaRangeReaderIT {
                 .start();
         assertThat(query.awaitTermination(TimeUnit.MINUTES.toMillis(2))).isTrue();
 
-        List<String> sparks = spark.read()
-                .format("kafka")
-                .option("kafka.bootstrap.servers", Infrastructure.kafka().getBrokersAsString())
-                .option("subscribe", topic)
-                .load()
-                .queryExecution()
-                .toRdd()
-                .toJavaRDD()
-                .map(KafkaRangeReaderIT::describe)
-                .collect();
+        List<String> sparks = sparksRows(Map.of("subscribe", topic));
         assertThat(read).hasSize(600).containsExactlyInAnyOrderElementsOf(sparks);
         assertThat(query.recentProgress()).hasSizeGreaterThanOrEqualTo(4);
         long counted = Arrays.stream(query.recentProgress())
@@ -171,18 +162,8 @@ class KafkaRangeReaderIT {
 
         List<String> ours = read(new KafkaRangeReader.Range(partition, 0, end, params, 10_000, true));
 
-        List<String> spark = TestSpark.session()
-                .read()
-                .format("kafka")
-                .option("kafka.bootstrap.servers", Infrastructure.kafka().getBrokersAsString())
-                .option("kafka.isolation.level", "read_committed")
-                .option("assign", "{\"" + topic + "\":[0]}")
-                .load()
-                .queryExecution()
-                .toRdd()
-                .toJavaRDD()
-                .map(KafkaRangeReaderIT::describe)
-                .collect();
+        List<String> spark =
+                sparksRows(Map.of("kafka.isolation.level", "read_committed", "assign", "{\"" + topic + "\":[0]}"));
         assertThat(ours).hasSize(10).containsExactlyElementsOf(spark);
         assertThat(ours).noneMatch(row -> row.contains("v10"));
     }
@@ -238,6 +219,21 @@ class KafkaRangeReaderIT {
             pool.closeAll();
         }
         assertThat(pool.idle()).isZero();
+    }
+
+    /** What Spark's own Kafka reader gives for the topic from its start, in a batch read. */
+    private static List<String> sparksRows(Map<String, String> options) {
+        return TestSpark.session()
+                .read()
+                .format("kafka")
+                .option("kafka.bootstrap.servers", Infrastructure.kafka().getBrokersAsString())
+                .options(options)
+                .load()
+                .queryExecution()
+                .toRdd()
+                .toJavaRDD()
+                .map(KafkaRangeReaderIT::describe)
+                .collect();
     }
 
     private static String describe(InternalRow row) {
