@@ -6,6 +6,7 @@ import java.time.Duration;
 import java.util.Collections;
 import java.util.Iterator;
 import java.util.List;
+import java.util.ListIterator;
 import java.util.Map;
 import java.util.NoSuchElementException;
 import java.util.function.Supplier;
@@ -72,7 +73,7 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
 
     private KafkaConsumerPool.Lease lease;
     /** The records of the last poll not read yet. */
-    private java.util.ListIterator<ConsumerRecord<byte[], byte[]>> polled = Collections.emptyListIterator();
+    private ListIterator<ConsumerRecord<byte[], byte[]>> polled = Collections.emptyListIterator();
     /** The next offset to read. */
     private long next;
     /** Where the partition began when the records in {@link #polled} were read: looked up on a gap only. */
