@@ -33,7 +33,6 @@ import scala.collection.JavaConverters;
  * rows are read as they are, with the session's settings in the tasks and the scan's row count
  * (the query's input rows) kept as Spark keeps it. Any other plan is read as Spark gives it.
  *
- *
  * @param rows the records, in Spark's internal form
  * @param schema their columns
  */

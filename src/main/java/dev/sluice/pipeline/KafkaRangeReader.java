@@ -14,7 +14,6 @@ import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.OffsetOutOfRangeException;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
-import org.apache.spark.SparkEnv;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
@@ -243,22 +242,6 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
             pool.discard(held);
         }
     }
-
-    /**
-     * Whether this JVM's Spark gives Kafka consumers delegation tokens ({@code
-     * spark.kafka.clusters.*}), which only Spark's own reader sets up.
-     */
-    static boolean tokensFromSpark() {
-        Boolean tokens = tokensFromSpark;
-        if (tokens == null) {
-            SparkEnv env = SparkEnv.get();
-            tokens = env != null && env.conf().getAllWithPrefix("spark.kafka.clusters.").length > 0;
-            tokensFromSpark = tokens;
-        }
-        return tokens;
-    }
-
-    private static volatile Boolean tokensFromSpark;
 
     /** Gives the consumer back with what it polled past the range, for the partition's next batch. */
     private void finish() {

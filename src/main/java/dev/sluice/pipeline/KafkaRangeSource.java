@@ -4,6 +4,7 @@ import java.util.EnumSet;
 import java.util.Map;
 import java.util.Optional;
 import java.util.Set;
+import org.apache.spark.SparkEnv;
 import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.connector.catalog.SupportsRead;
 import org.apache.spark.sql.connector.catalog.Table;
@@ -191,13 +192,27 @@ public final class KafkaRangeSource implements TableProvider {
         }
     }
 
+    /**
+     * Whether this JVM's Spark gives Kafka consumers delegation tokens ({@code
+     * spark.kafka.clusters.*}), which only Spark's own reader sets up.
+     */
+    private static boolean tokensFromSpark() {
+        Boolean tokens = tokensFromSpark;
+        if (tokens == null) {
+            SparkEnv env = SparkEnv.get();
+            tokens = env != null && env.conf().getAllWithPrefix("spark.kafka.clusters.").length > 0;
+            tokensFromSpark = tokens;
+        }
+        return tokens;
+    }
+
+    private static volatile Boolean tokensFromSpark;
+
     /** A range reader for each Kafka range without headers; Spark's reader for anything else. */
     private record RangeReaders(PartitionReaderFactory spark) implements PartitionReaderFactory {
         @Override
         public PartitionReader<InternalRow> createReader(InputPartition partition) {
-            if (!(partition instanceof KafkaBatchInputPartition kafka)
-                    || kafka.includeHeaders()
-                    || KafkaRangeReader.tokensFromSpark()) {
+            if (!(partition instanceof KafkaBatchInputPartition kafka) || kafka.includeHeaders() || tokensFromSpark()) {
                 return spark.createReader(partition);
             }
             KafkaOffsetRange offsets = kafka.offsetRange();

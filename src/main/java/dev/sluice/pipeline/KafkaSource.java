@@ -38,9 +38,10 @@ public record KafkaSource(
     /**
      * Consumer settings for reading a backlog, unless the configuration sets them. A poll costs
      * the reader ({@link KafkaRangeReader}) and the broker a round trip, and Spark's reader (for
-     * the ranges it still reads) two offset look-ups more, so a poll should bring many records: up to 20,000 (the consumer's default is 500) from fetches of up to 8 MiB a
-     * partition (its default, 1 MiB, holds about 4,000 car_info records, and a poll returns what
-     * one fetch brought), over a 1 MiB socket buffer (Spark's default is 64 KiB).
+     * the ranges it still reads) two offset look-ups more, so a poll should bring many records:
+     * up to 20,000 (the consumer's default is 500) from fetches of up to 8 MiB a partition (its
+     * default, 1 MiB, holds about 4,000 car_info records, and a poll returns what one fetch
+     * brought), over a 1 MiB socket buffer (Spark's default is 64 KiB).
      */
     public static final Map<String, String> CATCH_UP_DEFAULTS = Map.of(
             "max.poll.records", "20000",
