@@ -82,8 +82,16 @@ final class Peers {
         });
     }
 
+    /**
+     * {@code java -jar}, as a user starts the jar. Its launcher keeps the jar's extracted layout and
+     * class-data archive in a cache: one for the whole benchmark, so the first repetition is the
+     * jar's first start on a host (extraction, and the archive recorded as it stops) and the others
+     * are its later starts.
+     */
     private static List<String> sluice(PeersBenchmark.Launch launch, String jar) throws IOException {
-        return concat(List.of(JAVA, HEAP), jvmArgs("peers.sluice.jvmArgs"), List.of("-jar", jar), arguments(launch));
+        String cache = "-Dsluice.launcher.cache-dir=" + launch.bench().work.resolve("sluice-launch-cache");
+        return concat(
+                List.of(JAVA, HEAP, cache), jvmArgs("peers.sluice.jvmArgs"), List.of("-jar", jar), arguments(launch));
     }
 
     /** The service's arguments: its PostgreSQL pipeline on the benchmark's topic and database. */

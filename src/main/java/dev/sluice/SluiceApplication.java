@@ -2,6 +2,8 @@ package dev.sluice;
 
 import dev.sluice.config.SparkStart;
 import dev.sluice.config.StartJitDirectives;
+import dev.sluice.launch.ExtractedLaunch;
+import dev.sluice.launch.ParentWatch;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -9,7 +11,13 @@ import org.springframework.context.ConfigurableApplicationContext;
 @SpringBootApplication
 public class SluiceApplication {
 
+    /**
+     * Runs the service; from the packaged jar ({@code java -jar}), in a JVM of its own started from
+     * the jar's extracted layout ({@link ExtractedLaunch}).
+     */
     public static void main(String[] args) {
+        ExtractedLaunch.runIfPackaged(SluiceApplication.class, args);
+        ParentWatch.start();
         run(args);
     }
 

@@ -17,7 +17,9 @@ import java.time.Duration;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.concurrent.ExecutionException;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.TimeoutException;
 import java.util.function.Predicate;
 import java.util.stream.Stream;
 
@@ -29,6 +31,14 @@ import java.util.stream.Stream;
 public final class ServiceProcess implements AutoCloseable {
 
     private static final HttpClient HTTP = HttpClient.newHttpClient();
+
+    private static final String LAUNCH_CACHE_DIR = "sluice.launcher.cache-dir";
+
+    /**
+     * Where {@code java -jar} keeps the jar's extracted layout and class-data archive in these
+     * tests: one cache for the build, as one host has one.
+     */
+    private static final Path LAUNCH_CACHE = Path.of("target", "launch-cache").toAbsolutePath();
 
     private final Process process;
     private final int port;
@@ -74,7 +84,7 @@ public final class ServiceProcess implements AutoCloseable {
             Predicate<ServiceProcess> ready)
             throws IOException {
         return start(
-                List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()),
+                jarLauncher(List.of("-D" + LAUNCH_CACHE_DIR + "=" + LAUNCH_CACHE)),
                 Map.of(),
                 log,
                 databasePassword,
@@ -84,13 +94,37 @@ public final class ServiceProcess implements AutoCloseable {
     }
 
     /**
+     * Starts the packaged jar as a user does, {@code java <options> -jar sluice.jar}, with {@code
+     * arguments}, and waits until it answers (liveness UP).
+     */
+    public static ServiceProcess startJar(
+            List<String> options, Path log, String databasePassword, List<String> arguments, Duration deadline)
+            throws IOException {
+        return start(
+                jarLauncher(options),
+                Map.of(),
+                log,
+                databasePassword,
+                withLocalSpark(arguments),
+                deadline,
+                service -> service.get("/actuator/health/liveness").contains("\"UP\""));
+    }
+
+    private static List<String> jarLauncher(List<String> options) throws IOException {
+        List<String> launcher = new ArrayList<>(List.of(java(), "-Xmx1g"));
+        launcher.addAll(options);
+        launcher.addAll(List.of("-jar", jar().getAbsolutePath()));
+        return launcher;
+    }
+
+    /**
      * Starts the service with {@code arguments}, expects it to refuse to start (to exit with a
      * status other than 0 before the deadline) and returns its log.
      */
     public static String refusedStart(Path log, String databasePassword, List<String> arguments, Duration deadline)
             throws IOException, InterruptedException {
         Process process = launch(
-                List.of(java(), "-Xmx1g", "-jar", jar().getAbsolutePath()),
+                jarLauncher(List.of("-D" + LAUNCH_CACHE_DIR + "=" + LAUNCH_CACHE)),
                 Map.of(),
                 log,
                 databasePassword,
@@ -243,9 +277,17 @@ public final class ServiceProcess implements AutoCloseable {
                 .isTrue();
     }
 
-    /** SIGKILL: no shutdown hook runs. */
+    /**
+     * SIGKILL to the service and its launcher, as a crash or a supervisor's kill takes both: no
+     * shutdown hook runs.
+     */
     public void kill() throws InterruptedException {
-        process.destroyForcibly().waitFor();
+        destroyTree(process);
+    }
+
+    /** The process the test launched: {@code java -jar}'s launcher, or the service itself. */
+    public Process process() {
+        return process;
     }
 
     @Override
@@ -311,10 +353,18 @@ public final class ServiceProcess implements AutoCloseable {
         return archive;
     }
 
-    /** Kills a process and every process it started, and waits for it to end. */
+    /** Kills a process and every process it started, and waits for them to end. */
     public static void destroyTree(Process process) throws InterruptedException {
-        process.descendants().forEach(ProcessHandle::destroyForcibly);
+        List<ProcessHandle> descendants = process.descendants().toList();
+        descendants.forEach(ProcessHandle::destroyForcibly);
         process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
+        for (ProcessHandle descendant : descendants) {
+            try {
+                descendant.onExit().get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException | TimeoutException e) {
+                // gone, or it will be soon: nothing more a test can do
+            }
+        }
     }
 
     /** The java command of this JVM. */

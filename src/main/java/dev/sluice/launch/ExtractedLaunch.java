@@ -1,0 +1,190 @@
+package dev.sluice.launch;
+
+import java.io.IOException;
+import java.io.PrintStream;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.util.Arrays;
+import java.util.List;
+import java.util.Optional;
+
+/**
+ * Starts the service as the image does when {@code java -jar sluice.jar} runs the packaged jar: from
+ * the jar's extracted layout (plain jars on the class path, not jars nested in one) with a
+ * class-data archive of the classes it loads, and the driver's JVM defaults. A plain {@code java
+ * -jar} can do neither itself (a jar's manifest cannot give the JVM options), and they are most of
+ * its start: its first row landed about 21 s after launch, the image's about 9 s.
+ *
+ * <p>This JVM, the launcher, extracts the jar once into the cache ({@link LaunchCache}) and starts
+ * the service's JVM with the options it was given, and stays as its parent: it passes on a stop
+ * (SIGTERM, Ctrl+C), waits for the service and exits with its exit code. The first run from a jar
+ * records the archive, which the JVM writes as the service stops (some seconds); each later run
+ * maps it. A service whose launcher is killed stops on its own ({@link ParentWatch}).
+ *
+ * <p>The service runs in this JVM instead, as before, when it does not run from the packaged jar
+ * (the image, {@code spring-boot:run}, tests), when {@code sluice.launcher.mode} is {@code
+ * in-place} ({@link LaunchSettings}), or when the cache cannot be written or the jar extracted: a
+ * start never fails for want of the faster one.
+ */
+public final class ExtractedLaunch {
+
+    /** The class loader of Spring Boot's nested-jar launcher, {@code JarLauncher}. */
+    private static final String NESTED_JAR_LOADER = "org.springframework.boot.loader.launch.LaunchedClassLoader";
+
+    private static final PrintStream OUT = System.err;
+
+    private final Process service;
+    private final Optional<Path> recording;
+    private final Path archive;
+    private boolean finished;
+
+    private ExtractedLaunch(Process service, Optional<Path> recording, Path archive) {
+        this.service = service;
+        this.recording = recording;
+        this.archive = archive;
+    }
+
+    /**
+     * Starts the service in a JVM of its own from the extracted jar, waits for it and exits with its
+     * exit code, when this JVM runs {@code main} from the packaged jar; returns otherwise, for the
+     * service to run here.
+     */
+    public static void runIfPackaged(Class<?> main, String[] args) {
+        if (main.getClassLoader() == null
+                || !main.getClassLoader().getClass().getName().equals(NESTED_JAR_LOADER)) {
+            return;
+        }
+        LaunchSettings settings;
+        try {
+            settings = LaunchSettings.from(System.getProperties(), System.getenv());
+        } catch (IllegalArgumentException e) {
+            OUT.println("Sluice: " + e.getMessage());
+            System.exit(2);
+            return;
+        }
+        Optional<List<String>> options = jvmOptions();
+        Path jar = Path.of(System.getProperty("java.class.path"));
+        if (!settings.extracted() || options.isEmpty() || !Files.isRegularFile(jar)) {
+            return;
+        }
+        Path java = Path.of(System.getProperty("java.home"), "bin", "java");
+        LaunchCache cache;
+        Path extracted;
+        try {
+            cache = LaunchCache.of(settings.cacheRoot(), jar);
+            cache.launched();
+            extracted = cache.extractedJar(java, jar);
+        } catch (IOException | RuntimeException e) {
+            OUT.println("Sluice: starting inside the jar; the extracted layout could not be prepared in "
+                    + settings.cacheRoot() + " (" + e.getMessage() + "). Set sluice.launcher.cache-dir to a"
+                    + " writable directory, or sluice.launcher.mode=in-place.");
+            return;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return;
+        }
+        Path archive = cache.archive(System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")
+                + " " + System.getProperty("java.home"));
+        ServiceCommand.Archive plan;
+        Optional<Path> recording = Optional.empty();
+        if (ServiceCommand.managesSharing(options.get())) {
+            plan = new ServiceCommand.NoArchive();
+        } else if (Files.isRegularFile(archive)) {
+            plan = new ServiceCommand.UseArchive(archive);
+        } else {
+            recording = Optional.of(cache.recording(archive));
+            plan = new ServiceCommand.RecordArchive(recording.get());
+        }
+        List<String> command = ServiceCommand.of(
+                java,
+                options.get(),
+                System.getenv(),
+                plan,
+                extracted,
+                ProcessHandle.current().pid(),
+                Arrays.asList(args));
+        String note = "";
+        if (plan instanceof ServiceCommand.UseArchive) {
+            note = " with its class-data archive";
+        } else if (plan instanceof ServiceCommand.RecordArchive) {
+            note = " (the first start from this jar: the class-data archive for faster starts is written"
+                    + " when the service stops)";
+        }
+        OUT.println("Sluice: starting from " + extracted.getParent() + note);
+        Process service;
+        try {
+            service = new ProcessBuilder(command).inheritIO().start();
+        } catch (IOException e) {
+            OUT.println("Sluice: starting inside the jar; " + java + " could not be started: " + e.getMessage());
+            return;
+        }
+        ExtractedLaunch launch = new ExtractedLaunch(service, recording, archive);
+        Runtime.getRuntime().addShutdownHook(new Thread(launch::stop, "sluice-launcher-stop"));
+        System.exit(launch.awaitService());
+    }
+
+    /** The JVM options of this process's command line: what came before {@code -jar}. */
+    static Optional<List<String>> jvmOptions() {
+        return ProcessHandle.current().info().arguments().flatMap(arguments -> {
+            int jar = Arrays.asList(arguments).indexOf("-jar");
+            return jar < 0 ? Optional.empty() : Optional.of(List.of(arguments).subList(0, jar));
+        });
+    }
+
+    private int awaitService() {
+        while (true) {
+            try {
+                int code = service.waitFor();
+                finish(code);
+                return code;
+            } catch (InterruptedException e) {
+                // only a stop ends the wait; the hook passes it on
+            }
+        }
+    }
+
+    /** The shutdown hook: passes the stop on to the service and waits for it to end. */
+    private void stop() {
+        if (service.isAlive()) {
+            if (recording.isPresent()) {
+                OUT.println("Sluice: stopping; the service writes its class-data archive as it exits");
+            }
+            service.destroy();
+        }
+        boolean interrupted = false;
+        while (true) {
+            try {
+                finish(service.waitFor());
+                break;
+            } catch (InterruptedException e) {
+                interrupted = true;
+            }
+        }
+        if (interrupted) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * Once the service has ended: keeps the archive it recorded when it stopped as asked (exit 0,
+     * or 130 and 143 for SIGINT and SIGTERM); a run that failed to start may have loaded too little
+     * to be worth keeping.
+     */
+    private synchronized void finish(int code) {
+        if (finished || recording.isEmpty()) {
+            finished = true;
+            return;
+        }
+        finished = true;
+        try {
+            if ((code == 0 || code == 130 || code == 143) && LaunchCache.keep(recording.get(), archive)) {
+                OUT.println("Sluice: class-data archive written (" + (Files.size(archive) >> 20)
+                        + " MiB); later starts from this jar map it");
+            } else {
+                Files.deleteIfExists(recording.get());
+            }
+        } catch (IOException e) {
+            OUT.println("Sluice: the class-data archive could not be kept: " + e.getMessage());
+        }
+    }
+}

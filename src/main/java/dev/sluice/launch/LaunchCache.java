@@ -1,0 +1,199 @@
+package dev.sluice.launch;
+
+import java.io.IOException;
+import java.io.UncheckedIOException;
+import java.nio.charset.StandardCharsets;
+import java.nio.file.DirectoryNotEmptyException;
+import java.nio.file.FileAlreadyExistsException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.StandardCopyOption;
+import java.nio.file.attribute.FileTime;
+import java.security.MessageDigest;
+import java.security.NoSuchAlgorithmException;
+import java.time.Duration;
+import java.time.Instant;
+import java.util.ArrayList;
+import java.util.Comparator;
+import java.util.HexFormat;
+import java.util.List;
+import java.util.concurrent.TimeUnit;
+import java.util.stream.Stream;
+
+/**
+ * One jar's entry in the launcher's cache: the jar extracted as the image lays it out ({@code java
+ * -Djarmode=tools -jar sluice.jar extract}), and the class-data archives recorded from it, one per
+ * JVM build. The entry is named after the jar's file name, path, size and modification time, so a
+ * rebuilt or replaced jar gets a new one; entries of other jars not launched lately are removed.
+ */
+final class LaunchCache {
+
+    /** Entries kept besides the one being launched, the most recently launched first. */
+    static final int KEEP_OTHERS = 2;
+
+    /** How long an unfinished extraction or recording may stay before it counts as abandoned. */
+    private static final Duration ABANDONED = Duration.ofHours(1);
+
+    private static final String APP = "app";
+    private static final String LAST_LAUNCH = "last-launch";
+
+    private final Path directory;
+
+    private LaunchCache(Path directory) {
+        this.directory = directory;
+    }
+
+    /** The entry of this jar under this root (nothing is created yet). */
+    static LaunchCache of(Path root, Path jar) throws IOException {
+        Path absolute = jar.toAbsolutePath().normalize();
+        String name = absolute.getFileName().toString().replaceFirst("\\.jar$", "");
+        String identity = absolute + "\n" + Files.size(absolute) + "\n"
+                + Files.getLastModifiedTime(absolute).toMillis();
+        return new LaunchCache(root.resolve(name + "-" + hash(identity)));
+    }
+
+    Path directory() {
+        return directory;
+    }
+
+    /**
+     * The extracted jar (its manifest names {@code lib/*.jar} beside it), extracted now by this
+     * {@code java} if the entry has none yet. Extraction goes to a directory of its own, moved into
+     * place when complete, so a launch never sees half an extraction, and two at once both succeed.
+     */
+    Path extractedJar(Path java, Path jar) throws IOException, InterruptedException {
+        Path app = directory.resolve(APP);
+        if (!Files.isDirectory(app)) {
+            Files.createDirectories(directory);
+            Path partial = directory.resolve(
+                    APP + ".extracting-" + ProcessHandle.current().pid());
+            Path log = directory.resolve(
+                    APP + ".extracting-" + ProcessHandle.current().pid() + ".log");
+            Process extraction = new ProcessBuilder(
+                            java.toString(),
+                            "-Djarmode=tools",
+                            "-jar",
+                            jar.toAbsolutePath().toString(),
+                            "extract",
+                            "--destination",
+                            partial.toString())
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            if (!extraction.waitFor(10, TimeUnit.MINUTES)) {
+                extraction.destroyForcibly();
+                throw new IOException("Extracting " + jar + " took over 10 minutes");
+            }
+            if (extraction.exitValue() != 0) {
+                String output = Files.readString(log, StandardCharsets.UTF_8);
+                delete(partial);
+                throw new IOException(
+                        "Extracting " + jar + " failed (exit " + extraction.exitValue() + "): " + output.strip());
+            }
+            Files.deleteIfExists(log);
+            try {
+                Files.move(partial, app, StandardCopyOption.ATOMIC_MOVE);
+            } catch (FileAlreadyExistsException | DirectoryNotEmptyException concurrent) {
+                delete(partial); // another launch extracted it first
+            }
+        }
+        try (Stream<Path> files = Files.list(app)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".jar"))
+                    .findFirst()
+                    .orElseThrow(() -> new IOException("No jar in " + app));
+        }
+    }
+
+    /** The class-data archive for this JVM build (it may not exist yet). */
+    Path archive(String jvm) {
+        return directory.resolve("class-data-" + hash(jvm) + ".jsa");
+    }
+
+    /** Where this process's run records a new archive, until {@link #keep} moves it into place. */
+    Path recording(Path archive) {
+        return archive.resolveSibling(
+                archive.getFileName() + ".recording-" + ProcessHandle.current().pid());
+    }
+
+    /**
+     * Moves a finished recording into place; drops one the JVM did not write (it was killed, say),
+     * so the next launch records again. Returns whether the archive is now in place.
+     */
+    static boolean keep(Path recording, Path archive) throws IOException {
+        if (Files.isRegularFile(recording) && Files.size(recording) > 0) {
+            Files.move(recording, archive, StandardCopyOption.ATOMIC_MOVE, StandardCopyOption.REPLACE_EXISTING);
+            return true;
+        }
+        Files.deleteIfExists(recording);
+        return false;
+    }
+
+    /**
+     * Marks this entry launched now, and removes other entries but the {@link #KEEP_OTHERS} most
+     * recently launched, and leftovers of extractions and recordings abandoned over an hour ago. A
+     * process still running from a removed entry keeps the files it has open.
+     */
+    void launched() throws IOException {
+        Files.createDirectories(directory);
+        Path marker = directory.resolve(LAST_LAUNCH);
+        if (!Files.exists(marker)) {
+            Files.createFile(marker);
+        }
+        Instant now = Instant.now();
+        Files.setLastModifiedTime(marker, FileTime.from(now));
+        List<Path> others = new ArrayList<>();
+        try (Stream<Path> entries = Files.list(directory.getParent())) {
+            // Only the launcher's own entries: the root may be a directory shared with others.
+            entries.filter(entry -> Files.isRegularFile(entry.resolve(LAST_LAUNCH)))
+                    .filter(entry -> !entry.equals(directory))
+                    .forEach(others::add);
+        }
+        others.sort(Comparator.comparing(LaunchCache::lastLaunch).reversed());
+        for (Path other : others.subList(Math.min(KEEP_OTHERS, others.size()), others.size())) {
+            delete(other);
+        }
+        try (Stream<Path> leftovers = Files.list(directory)) {
+            for (Path leftover : leftovers.toList()) {
+                String name = leftover.getFileName().toString();
+                if ((name.contains(".extracting-") || name.contains(".recording-"))
+                        && Files.getLastModifiedTime(leftover).toInstant().isBefore(now.minus(ABANDONED))) {
+                    delete(leftover);
+                }
+            }
+        }
+    }
+
+    private static FileTime lastLaunch(Path entry) {
+        try {
+            return Files.getLastModifiedTime(entry.resolve(LAST_LAUNCH));
+        } catch (IOException e) {
+            return FileTime.fromMillis(0);
+        }
+    }
+
+    private static void delete(Path path) throws IOException {
+        if (!Files.exists(path)) {
+            return;
+        }
+        try (Stream<Path> tree = Files.walk(path)) {
+            tree.sorted(Comparator.reverseOrder()).forEach(file -> {
+                try {
+                    Files.deleteIfExists(file);
+                } catch (IOException e) {
+                    throw new UncheckedIOException(e);
+                }
+            });
+        } catch (UncheckedIOException e) {
+            throw e.getCause();
+        }
+    }
+
+    private static String hash(String text) {
+        try {
+            byte[] digest = MessageDigest.getInstance("SHA-256").digest(text.getBytes(StandardCharsets.UTF_8));
+            return HexFormat.of().formatHex(digest, 0, 8);
+        } catch (NoSuchAlgorithmException e) {
+            throw new IllegalStateException(e);
+        }
+    }
+}

@@ -1,0 +1,32 @@
+package dev.sluice.launch;
+
+import java.util.Optional;
+
+/**
+ * In a service that {@link ExtractedLaunch} started: stops the service when its launcher is gone
+ * (killed with SIGKILL, say, which it cannot pass on), so no service outlives the process its
+ * supervisor knows.
+ */
+public final class ParentWatch {
+
+    private ParentWatch() {}
+
+    /** Watches the launcher named by {@code sluice.launcher.parent-pid}, if any. */
+    public static void start() {
+        String pid = System.getProperty(ServiceCommand.PARENT_PID);
+        if (pid == null) {
+            return;
+        }
+        Optional<ProcessHandle> launcher = ProcessHandle.of(Long.parseLong(pid.trim()));
+        if (launcher.isEmpty()) {
+            gone(pid);
+            return;
+        }
+        launcher.get().onExit().thenRun(() -> gone(pid));
+    }
+
+    private static void gone(String pid) {
+        System.err.println("Sluice: its launcher (process " + pid + ") is gone; stopping");
+        System.exit(143);
+    }
+}

@@ -1,0 +1,101 @@
+package dev.sluice.launch;
+
+import java.nio.file.Path;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Map;
+
+/**
+ * The command line of the service's JVM when {@code java -jar} starts it from the extracted
+ * layout: the driver's JVM defaults (the same as the image's entrypoint, {@code
+ * src/main/docker/entrypoint.sh}), then the options {@code java -jar} was given, which win, then the
+ * class-data archive, then the extracted jar and the service's arguments.
+ */
+final class ServiceCommand {
+
+    /** The system property that tells the service which process launched it (see {@link ParentWatch}). */
+    static final String PARENT_PID = "sluice.launcher.parent-pid";
+
+    /** What to do about the class-data archive. */
+    sealed interface Archive {}
+
+    /** Map this archive's classes instead of loading them. */
+    record UseArchive(Path file) implements Archive {}
+
+    /** Write the classes this run loads into a new archive when it exits. */
+    record RecordArchive(Path file) implements Archive {}
+
+    /** No archive: the options chose their own, or turned sharing off. */
+    record NoArchive() implements Archive {}
+
+    private ServiceCommand() {}
+
+    /**
+     * The command.
+     *
+     * @param java the {@code java} executable of this JVM
+     * @param options the JVM options {@code java -jar} was given, in order
+     * @param env this process's environment ({@code JAVA_TOOL_OPTIONS} and {@code
+     *     JDK_JAVA_OPTIONS} are read by the new JVM itself, but a collector they choose counts)
+     * @param archive what to do about the class-data archive
+     * @param jar the extracted jar
+     * @param parentPid this process
+     * @param args the service's arguments
+     */
+    static List<String> of(
+            Path java,
+            List<String> options,
+            Map<String, String> env,
+            Archive archive,
+            Path jar,
+            long parentPid,
+            List<String> args) {
+        List<String> command = new ArrayList<>();
+        command.add(java.toString());
+        // Fewer and later JIT compilations: most of what a cold start compiles runs only while the
+        // service starts.
+        command.add("-XX:CompileThresholdScaling=4");
+        // The first collection for class metadata at 256 MiB: the driver loads its classes in the
+        // first seconds.
+        command.add("-XX:MetaspaceSize=256m");
+        // The throughput collector, unless one was chosen (the JVM refuses two).
+        if (!choosesCollector(options)
+                && !choosesCollector(
+                        List.of(env.getOrDefault("JAVA_TOOL_OPTIONS", "").split("\\s+")))
+                && !choosesCollector(
+                        List.of(env.getOrDefault("JDK_JAVA_OPTIONS", "").split("\\s+")))) {
+            command.add("-XX:+UseParallelGC");
+        }
+        command.addAll(options);
+        if (archive instanceof UseArchive use) {
+            command.add("-XX:SharedArchiveFile=" + use.file());
+        } else if (archive instanceof RecordArchive record) {
+            command.add("-XX:ArchiveClassesAtExit=" + record.file());
+            // The archive's notes on classes it leaves out (signed jars, old bytecode) are not news.
+            command.add("-Xlog:cds=off,cds+dynamic=off");
+        }
+        command.add("-D" + PARENT_PID + "=" + parentPid);
+        command.add("-jar");
+        command.add(jar.toString());
+        command.addAll(args);
+        return command;
+    }
+
+    /**
+     * Whether these options handle class-data sharing themselves: an archive of their own, sharing
+     * off, or a recording; then the launcher leaves it to them. {@code -Xshare:on} is not one: it
+     * makes the JVM refuse to start without the archive the launcher gives it.
+     */
+    static boolean managesSharing(List<String> options) {
+        return options.stream()
+                .anyMatch(option -> option.equals("-Xshare:off")
+                        || option.startsWith("-XX:SharedArchiveFile=")
+                        || option.startsWith("-XX:ArchiveClassesAtExit=")
+                        || option.equals("-XX:-UseSharedSpaces")
+                        || option.equals("-XX:+AutoCreateSharedArchive"));
+    }
+
+    private static boolean choosesCollector(List<String> options) {
+        return options.stream().anyMatch(option -> option.matches("-XX:\\+Use\\w*GC"));
+    }
+}

@@ -1,0 +1,160 @@
+package dev.sluice.it;
+
+import static org.assertj.core.api.Assertions.assertThat;
+import static org.awaitility.Awaitility.await;
+
+import dev.sluice.support.Infrastructure;
+import dev.sluice.support.IntegrationTest;
+import dev.sluice.support.ServiceProcess;
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.time.Duration;
+import java.util.ArrayList;
+import java.util.List;
+import java.util.Optional;
+import java.util.UUID;
+import java.util.stream.Stream;
+import org.junit.jupiter.api.AfterEach;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
+
+/**
+ * {@code java -jar sluice.jar} as a user runs it: the launcher extracts the jar into its cache and
+ * runs the service from there in a JVM of its own, which records the class-data archive on its
+ * first stop; the next start maps it ({@code -Xshare:on}: the JVM refuses to start without it).
+ * Stops reach the service: SIGTERM to the launcher stops both with SIGTERM's status, and a killed
+ * launcher takes the service with it. With {@code sluice.launcher.mode=in-place} the service runs
+ * in the launched JVM.
+ */
+class PackagedJarLaunchIT extends IntegrationTest {
+
+    @TempDir
+    Path work;
+
+    private final List<ServiceProcess> services = new ArrayList<>();
+
+    @AfterEach
+    void killServices() throws InterruptedException {
+        for (ServiceProcess service : services) {
+            service.kill();
+        }
+    }
+
+    @Test
+    void theJarStartsFromItsExtractedLayoutRecordsItsArchiveOnceAndMapsItAfter() throws Exception {
+        String run = "launch" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = newTopic(run);
+        JdbcTemplate db = newDatabase(run);
+        Path cache = work.resolve("cache");
+        produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 0, 200)));
+
+        // First start from this jar: extracted into the cache, the archive recorded.
+        ServiceProcess first = start(run, topic, "first.log", "-Dsluice.launcher.cache-dir=" + cache);
+        await().atMost(DEADLINE).until(() -> rows(db) == 200);
+        ProcessHandle firstService = serviceJvm(first).orElseThrow();
+        Path entry = onlyEntry(cache);
+        assertThat(firstService.info().arguments().orElseThrow())
+                .contains("-jar")
+                .anyMatch(
+                        argument -> argument.startsWith(entry.resolve("app").toString()) && argument.endsWith(".jar"));
+        assertThat(Files.readString(work.resolve("first.log")))
+                .contains("the class-data archive for faster starts is written when the service stops");
+
+        first.terminate(Duration.ofMinutes(2));
+        assertThat(first.process().exitValue()).as("SIGTERM's status").isEqualTo(143);
+        assertThat(firstService.isAlive()).isFalse();
+        assertThat(archives(entry))
+                .singleElement()
+                .satisfies(archive -> assertThat(archive).isNotEmptyFile());
+        assertThat(Files.readString(work.resolve("first.log"))).contains("class-data archive written");
+
+        // Later starts map the archive, and resume where the first stopped.
+        produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 200, 100)));
+        ServiceProcess second = start(run, topic, "second.log", "-Xshare:on", "-Dsluice.launcher.cache-dir=" + cache);
+        await().atMost(DEADLINE).until(() -> rows(db) == 300);
+        assertThat(Files.readString(work.resolve("second.log"))).contains("with its class-data archive");
+        assertThat(onlyEntry(cache)).isEqualTo(entry);
+
+        // A launcher killed outright (no hook to pass the stop on) takes its service with it.
+        ProcessHandle secondService = serviceJvm(second).orElseThrow();
+        second.process().destroyForcibly().waitFor();
+        await().atMost(DEADLINE).until(() -> !secondService.isAlive());
+        assertThat(Files.readString(work.resolve("second.log"))).contains("its launcher (process");
+    }
+
+    @Test
+    void inPlaceRunsTheServiceInTheLaunchedJvm() throws Exception {
+        String run = "inplace" + UUID.randomUUID().toString().substring(0, 8);
+        String topic = newTopic(run);
+        JdbcTemplate db = newDatabase(run);
+        produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 0, 50)));
+
+        ServiceProcess service = start(
+                run,
+                topic,
+                "in-place.log",
+                "-Dsluice.launcher.mode=in-place",
+                "-Dsluice.launcher.cache-dir=" + work.resolve("cache"));
+        await().atMost(DEADLINE).until(() -> rows(db) == 50);
+
+        assertThat(serviceJvm(service)).isEmpty();
+        assertThat(work.resolve("cache")).doesNotExist();
+    }
+
+    private ServiceProcess start(String run, String topic, String log, String... options) throws IOException {
+        ServiceProcess service = ServiceProcess.startJar(
+                List.of(options),
+                work.resolve(log),
+                "postgres",
+                serviceArguments(
+                        url(run),
+                        work,
+                        topic,
+                        "--sluice.pipelines.car-info-to-postgres.trigger=1s",
+                        "--sluice.pipelines.car-info-to-hdfs.auto-start=false"),
+                DEADLINE);
+        services.add(service);
+        return service;
+    }
+
+    /** The JVM the launcher started for the service, if it started one. */
+    private static Optional<ProcessHandle> serviceJvm(ServiceProcess service) {
+        return service.process().children().filter(ProcessHandle::isAlive).findFirst();
+    }
+
+    private static Path onlyEntry(Path cache) throws IOException {
+        try (Stream<Path> entries = Files.list(cache)) {
+            List<Path> all = entries.toList();
+            assertThat(all).as("one cache entry for one jar").hasSize(1);
+            return all.get(0);
+        }
+    }
+
+    private static List<Path> archives(Path entry) throws IOException {
+        try (Stream<Path> files = Files.list(entry)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".jsa"))
+                    .toList();
+        }
+    }
+
+    private static long rows(JdbcTemplate db) {
+        try {
+            return db.queryForObject("SELECT count(*) FROM car_info_table", Long.class);
+        } catch (RuntimeException e) {
+            return -1; // not created yet
+        }
+    }
+
+    private static String url(String database) {
+        return "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + database;
+    }
+
+    private static JdbcTemplate newDatabase(String name) {
+        new JdbcTemplate(new DriverManagerDataSource(url("postgres"), "postgres", "postgres"))
+                .execute("CREATE DATABASE " + name);
+        return new JdbcTemplate(new DriverManagerDataSource(url(name), "postgres", "postgres"));
+    }
+}

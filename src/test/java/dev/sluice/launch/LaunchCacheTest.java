@@ -1,0 +1,111 @@
+package dev.sluice.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.io.IOException;
+import java.nio.file.Files;
+import java.nio.file.Path;
+import java.nio.file.attribute.FileTime;
+import java.time.Duration;
+import java.time.Instant;
+import org.junit.jupiter.api.Test;
+import org.junit.jupiter.api.io.TempDir;
+
+class LaunchCacheTest {
+
+    @TempDir
+    Path temp;
+
+    private Path jar(String name, String content) throws IOException {
+        return Files.writeString(temp.resolve(name), content);
+    }
+
+    @Test
+    void anEntryIsNamedAfterTheJarAndChangesWhenTheJarDoes() throws IOException {
+        Path root = temp.resolve("cache");
+        Path jar = jar("sluice-1.0.jar", "one");
+        LaunchCache first = LaunchCache.of(root, jar);
+
+        assertThat(first.directory().getParent()).isEqualTo(root);
+        assertThat(first.directory().getFileName().toString()).matches("sluice-1\\.0-[0-9a-f]{16}");
+        assertThat(LaunchCache.of(root, jar).directory()).isEqualTo(first.directory());
+
+        Files.writeString(jar, "rebuilt");
+        assertThat(LaunchCache.of(root, jar).directory()).isNotEqualTo(first.directory());
+        Files.setLastModifiedTime(jar, FileTime.from(Instant.now().plusSeconds(60)));
+        Files.writeString(jar, "one"); // same size as the first, later
+        assertThat(LaunchCache.of(root, jar).directory()).isNotEqualTo(first.directory());
+    }
+
+    @Test
+    void anArchiveIsPerJvmBuild() throws IOException {
+        LaunchCache cache = LaunchCache.of(temp, jar("s.jar", "x"));
+
+        assertThat(cache.archive("OpenJDK 17.0.15")).isEqualTo(cache.archive("OpenJDK 17.0.15"));
+        assertThat(cache.archive("OpenJDK 17.0.15")).isNotEqualTo(cache.archive("OpenJDK 17.0.16"));
+        assertThat(cache.recording(cache.archive("j")).getFileName().toString())
+                .isEqualTo(cache.archive("j").getFileName() + ".recording-"
+                        + ProcessHandle.current().pid());
+    }
+
+    @Test
+    void keepsAWrittenRecordingAndDropsAnEmptyOne() throws IOException {
+        Path archive = temp.resolve("a.jsa");
+        Path recording = temp.resolve("a.jsa.recording-1");
+
+        Files.createFile(recording);
+        assertThat(LaunchCache.keep(recording, archive)).isFalse();
+        assertThat(recording).doesNotExist();
+        assertThat(archive).doesNotExist();
+
+        assertThat(LaunchCache.keep(recording, archive)).isFalse(); // the JVM wrote none
+
+        Files.writeString(recording, "classes");
+        assertThat(LaunchCache.keep(recording, archive)).isTrue();
+        assertThat(archive).hasContent("classes");
+        assertThat(recording).doesNotExist();
+    }
+
+    @Test
+    void keepsTheMostRecentlyLaunchedEntriesAndLeavesOtherDirectoriesAlone() throws IOException {
+        Path root = temp.resolve("cache");
+        Path unrelated = Files.createDirectories(root.resolve("someone-elses"));
+        Instant now = Instant.now();
+        Path[] old = new Path[4];
+        for (int i = 0; i < old.length; i++) {
+            LaunchCache entry = LaunchCache.of(root, jar("v" + i + ".jar", "v" + i));
+            entry.launched();
+            Files.setLastModifiedTime(
+                    entry.directory().resolve("last-launch"), FileTime.from(now.minus(Duration.ofDays(10 - i))));
+            old[i] = entry.directory();
+        }
+
+        LaunchCache current = LaunchCache.of(root, jar("v9.jar", "v9"));
+        current.launched();
+
+        assertThat(current.directory().resolve("last-launch")).exists();
+        assertThat(old[0]).doesNotExist();
+        assertThat(old[1]).doesNotExist();
+        assertThat(old[2]).exists();
+        assertThat(old[3]).exists();
+        assertThat(unrelated).exists();
+    }
+
+    @Test
+    void removesAbandonedExtractionsAndRecordingsOnly() throws IOException {
+        LaunchCache cache = LaunchCache.of(temp.resolve("cache"), jar("s.jar", "x"));
+        Files.createDirectories(cache.directory());
+        Path abandoned = Files.createDirectories(cache.directory().resolve("app.extracting-12/lib"));
+        Files.setLastModifiedTime(
+                abandoned.getParent(), FileTime.from(Instant.now().minus(Duration.ofHours(2))));
+        Path running = Files.createFile(cache.directory().resolve("class-data-x.jsa.recording-13"));
+        Path archive = Files.createFile(cache.directory().resolve("class-data-x.jsa"));
+        Files.setLastModifiedTime(archive, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
+
+        cache.launched();
+
+        assertThat(abandoned.getParent()).doesNotExist();
+        assertThat(running).exists();
+        assertThat(archive).exists();
+    }
+}

@@ -1,0 +1,82 @@
+package dev.sluice.launch;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import java.nio.file.Path;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+
+class ServiceCommandTest {
+
+    private static final Path JAVA = Path.of("/jdk/bin/java");
+    private static final Path JAR = Path.of("/cache/sluice-1/app/sluice.jar");
+
+    private static List<String> command(List<String> options, Map<String, String> env, ServiceCommand.Archive archive) {
+        return ServiceCommand.of(JAVA, options, env, archive, JAR, 42, List.of("--server.port=9090", "x y"));
+    }
+
+    @Test
+    void startsTheExtractedJarWithTheDriverDefaultsThenTheGivenOptionsThenTheArchive() {
+        List<String> command = command(
+                List.of("-Xmx2g", "-XX:CompileThresholdScaling=1"),
+                Map.of(),
+                new ServiceCommand.UseArchive(Path.of("/cache/sluice-1/a.jsa")));
+
+        assertThat(command)
+                .containsExactly(
+                        "/jdk/bin/java",
+                        "-XX:CompileThresholdScaling=4",
+                        "-XX:MetaspaceSize=256m",
+                        "-XX:+UseParallelGC",
+                        "-Xmx2g",
+                        // later options win: the user's scaling overrides the default
+                        "-XX:CompileThresholdScaling=1",
+                        "-XX:SharedArchiveFile=/cache/sluice-1/a.jsa",
+                        "-Dsluice.launcher.parent-pid=42",
+                        "-jar",
+                        "/cache/sluice-1/app/sluice.jar",
+                        "--server.port=9090",
+                        "x y");
+    }
+
+    @Test
+    void leavesTheCollectorToOptionsThatChooseOne() {
+        assertThat(command(List.of("-XX:+UseG1GC"), Map.of(), new ServiceCommand.NoArchive()))
+                .doesNotContain("-XX:+UseParallelGC")
+                .contains("-XX:+UseG1GC");
+        assertThat(command(
+                        List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xss1m -XX:+UseZGC"), new ServiceCommand.NoArchive()))
+                .doesNotContain("-XX:+UseParallelGC");
+        assertThat(command(List.of(), Map.of("JDK_JAVA_OPTIONS", "-XX:+UseSerialGC"), new ServiceCommand.NoArchive()))
+                .doesNotContain("-XX:+UseParallelGC");
+        // turning a collector off is not choosing one
+        assertThat(command(List.of("-XX:-UseG1GC"), Map.of(), new ServiceCommand.NoArchive()))
+                .contains("-XX:+UseParallelGC");
+    }
+
+    @Test
+    void recordsAnArchiveQuietlyWhenThereIsNone() {
+        List<String> command =
+                command(List.of(), Map.of(), new ServiceCommand.RecordArchive(Path.of("/cache/a.jsa.recording-7")));
+
+        assertThat(command)
+                .contains("-XX:ArchiveClassesAtExit=/cache/a.jsa.recording-7", "-Xlog:cds=off,cds+dynamic=off")
+                .noneMatch(option -> option.startsWith("-XX:SharedArchiveFile"));
+    }
+
+    @Test
+    void leavesSharingToOptionsThatHandleIt() {
+        assertThat(ServiceCommand.managesSharing(List.of("-Xmx1g", "-Xshare:off")))
+                .isTrue();
+        assertThat(ServiceCommand.managesSharing(List.of("-XX:SharedArchiveFile=/my.jsa")))
+                .isTrue();
+        assertThat(ServiceCommand.managesSharing(List.of("-XX:ArchiveClassesAtExit=/my.jsa")))
+                .isTrue();
+        assertThat(ServiceCommand.managesSharing(List.of("-XX:-UseSharedSpaces")))
+                .isTrue();
+        // -Xshare:on asks for sharing; the launcher's archive gives it
+        assertThat(ServiceCommand.managesSharing(List.of("-Xshare:on", "-Xmx1g")))
+                .isFalse();
+    }
+}
