@@ -17,7 +17,11 @@ import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
+import java.util.Optional;
 import java.util.concurrent.TimeUnit;
+import java.util.jar.Attributes;
+import java.util.jar.JarFile;
+import java.util.jar.Manifest;
 import java.util.stream.Stream;
 
 /**
@@ -63,6 +67,9 @@ final class LaunchCache {
      */
     Path extractedJar(Path java, Path jar) throws IOException, InterruptedException {
         Path app = directory.resolve(APP);
+        if (Files.isDirectory(app) && complete(app).isEmpty()) {
+            delete(app); // files went missing (a cleaner, say): extract again
+        }
         if (!Files.isDirectory(app)) {
             Files.createDirectories(directory);
             Path partial = directory.resolve(
@@ -97,11 +104,36 @@ final class LaunchCache {
                 delete(partial); // another launch extracted it first
             }
         }
+        return complete(app).orElseThrow(() -> new IOException("The extraction in " + app + " is incomplete"));
+    }
+
+    /** The extracted jar, if it and every jar its manifest names are there. */
+    static Optional<Path> complete(Path app) throws IOException {
+        Optional<Path> main;
         try (Stream<Path> files = Files.list(app)) {
-            return files.filter(file -> file.getFileName().toString().endsWith(".jar"))
-                    .findFirst()
-                    .orElseThrow(() -> new IOException("No jar in " + app));
+            main = files.filter(file -> file.getFileName().toString().endsWith(".jar"))
+                    .findFirst();
         }
+        if (main.isEmpty()) {
+            return main;
+        }
+        try (JarFile jar = new JarFile(main.get().toFile())) {
+            Manifest manifest = jar.getManifest();
+            String classPath =
+                    manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+            if (classPath == null) {
+                return Optional.empty();
+            }
+            for (String entry : classPath.trim().split("\\s+")) {
+                // relative URLs, resolved as the JVM resolves them
+                if (!Files.isRegularFile(Path.of(app.toUri().resolve(entry)))) {
+                    return Optional.empty();
+                }
+            }
+        } catch (IOException e) {
+            return Optional.empty(); // not a readable jar
+        }
+        return main;
     }
 
     /** The class-data archive for this JVM build (it may not exist yet). */

@@ -71,8 +71,9 @@ final class ServiceCommand {
             command.add("-XX:SharedArchiveFile=" + use.file());
         } else if (archive instanceof RecordArchive record) {
             command.add("-XX:ArchiveClassesAtExit=" + record.file());
-            // The archive's notes on classes it leaves out (signed jars, old bytecode) are not news.
-            command.add("-Xlog:cds=off,cds+dynamic=off");
+            // The archive's notes on classes it leaves out (signed jars, old bytecode) are not news;
+            // its errors are.
+            command.add("-Xlog:cds=error,cds+dynamic=error");
         }
         command.add("-D" + PARENT_PID + "=" + parentPid);
         command.add("-jar");

@@ -8,6 +8,10 @@ import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.jar.Attributes;
+import java.util.jar.JarEntry;
+import java.util.jar.JarOutputStream;
+import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -107,5 +111,27 @@ class LaunchCacheTest {
         assertThat(abandoned.getParent()).doesNotExist();
         assertThat(running).exists();
         assertThat(archive).exists();
+    }
+
+    @Test
+    void anExtractionIsCompleteWhenEveryJarItsManifestNamesIsThere() throws IOException {
+        Path app = temp.resolve("app");
+        Path lib = Files.createDirectories(app.resolve("lib"));
+        Path main = app.resolve("sluice.jar");
+        Manifest manifest = new Manifest();
+        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
+        manifest.getMainAttributes().put(Attributes.Name.CLASS_PATH, "lib/a.jar lib/b%20c.jar");
+        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(main), manifest)) {
+            jar.putNextEntry(new JarEntry("x.txt"));
+        }
+        Files.createFile(lib.resolve("a.jar"));
+
+        assertThat(LaunchCache.complete(app)).isEmpty();
+
+        Files.createFile(lib.resolve("b c.jar"));
+        assertThat(LaunchCache.complete(app)).contains(main);
+
+        Files.delete(lib.resolve("a.jar"));
+        assertThat(LaunchCache.complete(app)).isEmpty();
     }
 }

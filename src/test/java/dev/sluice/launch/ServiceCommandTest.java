@@ -61,7 +61,7 @@ class ServiceCommandTest {
                 command(List.of(), Map.of(), new ServiceCommand.RecordArchive(Path.of("/cache/a.jsa.recording-7")));
 
         assertThat(command)
-                .contains("-XX:ArchiveClassesAtExit=/cache/a.jsa.recording-7", "-Xlog:cds=off,cds+dynamic=off")
+                .contains("-XX:ArchiveClassesAtExit=/cache/a.jsa.recording-7", "-Xlog:cds=error,cds+dynamic=error")
                 .noneMatch(option -> option.startsWith("-XX:SharedArchiveFile"));
     }
 
