@@ -5,7 +5,6 @@ import static org.awaitility.Awaitility.await;
 
 import com.fasterxml.jackson.databind.JsonNode;
 import com.fasterxml.jackson.databind.ObjectMapper;
-import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
 import dev.sluice.support.ServiceProcess;
 import java.io.IOException;
@@ -20,7 +19,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * The packaged service on databases that are not empty: one a team filled by hand (its own
@@ -128,7 +126,7 @@ class ExistingDatabaseIT extends IntegrationTest {
         JdbcTemplate db = newDatabase(run);
         // The last release's layout, one migration behind its last (as after an upgrade skipped).
         Flyway.configure()
-                .dataSource(url(run), "postgres", "postgres")
+                .dataSource(databaseUrl(run), "postgres", "postgres")
                 .locations("classpath:db/legacy")
                 .placeholders(Map.of("car_info_table", "car_info_table", "dead_letter_table", "dead_letter"))
                 .target("4")
@@ -224,22 +222,12 @@ class ExistingDatabaseIT extends IntegrationTest {
         List<String> arguments = new ArrayList<>(List.of(more));
         arguments.add("--sluice.pipelines.car-info-to-hdfs.path="
                 + work.resolve("car_info").toUri());
-        return serviceArguments(url(run), work, topic, arguments.toArray(String[]::new));
+        return serviceArguments(databaseUrl(run), work, topic, arguments.toArray(String[]::new));
     }
 
     private JsonNode status() throws IOException {
         String body = service.get(STATUS);
         return body.isEmpty() ? JSON.createObjectNode() : JSON.readTree(body);
-    }
-
-    private static String url(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + database;
-    }
-
-    private static JdbcTemplate newDatabase(String name) {
-        new JdbcTemplate(new DriverManagerDataSource(url("postgres"), "postgres", "postgres"))
-                .execute("CREATE DATABASE " + name);
-        return new JdbcTemplate(new DriverManagerDataSource(url(name), "postgres", "postgres"));
     }
 
     private static long count(JdbcTemplate db, String table) {

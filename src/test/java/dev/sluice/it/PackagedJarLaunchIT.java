@@ -3,7 +3,6 @@ package dev.sluice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
-import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
 import dev.sluice.support.ServiceProcess;
 import java.io.IOException;
@@ -19,7 +18,6 @@ import org.junit.jupiter.api.AfterEach;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 import org.springframework.jdbc.core.JdbcTemplate;
-import org.springframework.jdbc.datasource.DriverManagerDataSource;
 
 /**
  * {@code java -jar sluice.jar} as a user runs it: the launcher extracts the jar into its cache and
@@ -110,7 +108,7 @@ class PackagedJarLaunchIT extends IntegrationTest {
                 work.resolve(log),
                 "postgres",
                 serviceArguments(
-                        url(run),
+                        databaseUrl(run),
                         work,
                         topic,
                         "--sluice.pipelines.car-info-to-postgres.trigger=1s",
@@ -146,15 +144,5 @@ class PackagedJarLaunchIT extends IntegrationTest {
         } catch (RuntimeException e) {
             return -1; // not created yet
         }
-    }
-
-    private static String url(String database) {
-        return "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + database;
-    }
-
-    private static JdbcTemplate newDatabase(String name) {
-        new JdbcTemplate(new DriverManagerDataSource(url("postgres"), "postgres", "postgres"))
-                .execute("CREATE DATABASE " + name);
-        return new JdbcTemplate(new DriverManagerDataSource(url(name), "postgres", "postgres"));
     }
 }

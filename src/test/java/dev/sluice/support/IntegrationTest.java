@@ -34,6 +34,7 @@ import org.springframework.http.HttpStatus;
 import org.springframework.http.MediaType;
 import org.springframework.http.ResponseEntity;
 import org.springframework.jdbc.core.JdbcTemplate;
+import org.springframework.jdbc.datasource.DriverManagerDataSource;
 import org.springframework.test.context.DynamicPropertyRegistry;
 import org.springframework.test.context.DynamicPropertySource;
 
@@ -131,6 +132,18 @@ public abstract class IntegrationTest {
                 "--sluice.pipelines.car-info-to-hdfs.topic=" + topic));
         arguments.addAll(List.of(more));
         return arguments;
+    }
+
+    /** The JDBC URL of the database {@code name} on the tests' PostgreSQL server. */
+    protected static String databaseUrl(String name) {
+        return "jdbc:postgresql://127.0.0.1:" + Infrastructure.postgres().getPort() + "/" + name;
+    }
+
+    /** A new, empty database {@code name} on the tests' PostgreSQL server, and a template on it. */
+    protected static JdbcTemplate newDatabase(String name) {
+        new JdbcTemplate(new DriverManagerDataSource(databaseUrl("postgres"), "postgres", "postgres"))
+                .execute("CREATE DATABASE " + name);
+        return new JdbcTemplate(new DriverManagerDataSource(databaseUrl(name), "postgres", "postgres"));
     }
 
     /** A new topic of its own for one test, named {@code it_<prefix>_<random>}. */
