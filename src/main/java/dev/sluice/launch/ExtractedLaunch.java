@@ -72,7 +72,8 @@ public final class ExtractedLaunch {
         Path extracted;
         try {
             cache = LaunchCache.of(settings.cacheRoot(), jar);
-            cache.launched();
+            // Held until this launcher exits: the entry is not removed while its service runs.
+            cache.claim();
             extracted = cache.extractedJar(java, jar);
         } catch (IOException | RuntimeException e) {
             OUT.println("Sluice: starting inside the jar; the extracted layout could not be prepared in "

@@ -2,12 +2,16 @@ package dev.sluice.launch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.channels.FileChannel;
+import java.nio.channels.FileLock;
+import java.nio.channels.OverlappingFileLockException;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
+import java.nio.file.StandardOpenOption;
 import java.nio.file.attribute.FileTime;
 import java.security.MessageDigest;
 import java.security.NoSuchAlgorithmException;
@@ -161,15 +165,23 @@ final class LaunchCache {
     }
 
     /**
-     * Marks this entry launched now, and removes other entries but the {@link #KEEP_OTHERS} most
-     * recently launched, and leftovers of extractions and recordings abandoned over an hour ago. A
-     * process still running from a removed entry keeps the files it has open.
+     * Marks this entry launched now and in use for as long as this process holds the returned lock
+     * (a shared lock on its marker file; the launcher holds it until it exits). Removes other
+     * entries but the {@link #KEEP_OTHERS} most recently launched, skipping any a running launcher
+     * holds, and leftovers of extractions and recordings abandoned over an hour ago. Removing is
+     * best effort: what cannot be removed now is tried again at a later launch.
      */
-    void launched() throws IOException {
+    FileLock claim() throws IOException {
         Files.createDirectories(directory);
         Path marker = directory.resolve(LAST_LAUNCH);
-        if (!Files.exists(marker)) {
-            Files.createFile(marker);
+        FileChannel channel =
+                FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
+        FileLock inUse;
+        try {
+            inUse = channel.lock(0, Long.MAX_VALUE, true);
+        } catch (IOException | RuntimeException e) {
+            channel.close();
+            throw e;
         }
         Instant now = Instant.now();
         Files.setLastModifiedTime(marker, FileTime.from(now));
@@ -182,16 +194,42 @@ final class LaunchCache {
         }
         others.sort(Comparator.comparing(LaunchCache::lastLaunch).reversed());
         for (Path other : others.subList(Math.min(KEEP_OTHERS, others.size()), others.size())) {
-            delete(other);
+            deleteUnlessInUse(other);
         }
         try (Stream<Path> leftovers = Files.list(directory)) {
             for (Path leftover : leftovers.toList()) {
                 String name = leftover.getFileName().toString();
                 if ((name.contains(".extracting-") || name.contains(".recording-"))
                         && Files.getLastModifiedTime(leftover).toInstant().isBefore(now.minus(ABANDONED))) {
-                    delete(leftover);
+                    deleteQuietly(leftover);
                 }
             }
+        }
+        return inUse;
+    }
+
+    /** Deletes an entry unless a launcher holds it (a service runs from it). */
+    private static void deleteUnlessInUse(Path entry) {
+        try (FileChannel channel = FileChannel.open(entry.resolve(LAST_LAUNCH), StandardOpenOption.WRITE)) {
+            FileLock lock;
+            try {
+                lock = channel.tryLock();
+            } catch (OverlappingFileLockException heldHere) {
+                return;
+            }
+            if (lock != null) {
+                deleteQuietly(entry);
+            }
+        } catch (IOException e) {
+            // gone already, or not ours to remove now
+        }
+    }
+
+    private static void deleteQuietly(Path path) {
+        try {
+            delete(path);
+        } catch (IOException e) {
+            // tried again at a later launch
         }
     }
 

@@ -3,6 +3,7 @@ package dev.sluice.launch;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.io.IOException;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
@@ -78,14 +79,14 @@ class LaunchCacheTest {
         Path[] old = new Path[4];
         for (int i = 0; i < old.length; i++) {
             LaunchCache entry = LaunchCache.of(root, jar("v" + i + ".jar", "v" + i));
-            entry.launched();
+            entry.claim().release();
             Files.setLastModifiedTime(
                     entry.directory().resolve("last-launch"), FileTime.from(now.minus(Duration.ofDays(10 - i))));
             old[i] = entry.directory();
         }
 
         LaunchCache current = LaunchCache.of(root, jar("v9.jar", "v9"));
-        current.launched();
+        current.claim().release();
 
         assertThat(current.directory().resolve("last-launch")).exists();
         assertThat(old[0]).doesNotExist();
@@ -106,7 +107,7 @@ class LaunchCacheTest {
         Path archive = Files.createFile(cache.directory().resolve("class-data-x.jsa"));
         Files.setLastModifiedTime(archive, FileTime.from(Instant.now().minus(Duration.ofDays(2))));
 
-        cache.launched();
+        cache.claim().release();
 
         assertThat(abandoned.getParent()).doesNotExist();
         assertThat(running).exists();
@@ -133,5 +134,24 @@ class LaunchCacheTest {
 
         Files.delete(lib.resolve("a.jar"));
         assertThat(LaunchCache.complete(app)).isEmpty();
+    }
+
+    @Test
+    void anEntryAServiceRunsFromIsNotRemoved() throws IOException {
+        Path root = temp.resolve("cache");
+        LaunchCache running = LaunchCache.of(root, jar("running.jar", "r"));
+        try (FileLock held = running.claim()) {
+            Files.setLastModifiedTime(
+                    running.directory().resolve("last-launch"),
+                    FileTime.from(Instant.now().minus(Duration.ofDays(30))));
+            for (int i = 0; i < LaunchCache.KEEP_OTHERS + 1; i++) {
+                LaunchCache.of(root, jar("newer" + i + ".jar", "n" + i)).claim().release();
+            }
+
+            assertThat(running.directory()).exists();
+        }
+
+        LaunchCache.of(root, jar("newest.jar", "n")).claim().release();
+        assertThat(running.directory()).doesNotExist();
     }
 }
