@@ -2,6 +2,7 @@ package dev.sluice.launch;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
@@ -36,12 +37,21 @@ public final class ExtractedLaunch {
     private final Process service;
     private final Optional<Path> recording;
     private final Path archive;
+
+    /**
+     * The claim on the cache entry, held (and so referenced) until this launcher exits: the entry
+     * is not removed while its service runs.
+     */
+    @SuppressWarnings({"unused", "FieldCanBeLocal"})
+    private final FileLock inUse;
+
     private boolean finished;
 
-    private ExtractedLaunch(Process service, Optional<Path> recording, Path archive) {
+    private ExtractedLaunch(Process service, Optional<Path> recording, Path archive, FileLock inUse) {
         this.service = service;
         this.recording = recording;
         this.archive = archive;
+        this.inUse = inUse;
     }
 
     /**
@@ -69,11 +79,11 @@ public final class ExtractedLaunch {
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
         LaunchCache cache;
+        FileLock inUse;
         Path extracted;
         try {
             cache = LaunchCache.of(settings.cacheRoot(), jar);
-            // Held until this launcher exits: the entry is not removed while its service runs.
-            cache.claim();
+            inUse = cache.claim();
             extracted = cache.extractedJar(java, jar);
         } catch (IOException | RuntimeException e) {
             OUT.println("Sluice: starting inside the jar; the extracted layout could not be prepared in "
@@ -119,7 +129,7 @@ public final class ExtractedLaunch {
             OUT.println("Sluice: starting inside the jar; " + java + " could not be started: " + e.getMessage());
             return;
         }
-        ExtractedLaunch launch = new ExtractedLaunch(service, recording, archive);
+        ExtractedLaunch launch = new ExtractedLaunch(service, recording, archive, inUse);
         Runtime.getRuntime().addShutdownHook(new Thread(launch::stop, "sluice-launcher-stop"));
         System.exit(launch.awaitService());
     }

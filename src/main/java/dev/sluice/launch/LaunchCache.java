@@ -2,6 +2,7 @@ package dev.sluice.launch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
 import java.nio.channels.OverlappingFileLockException;
@@ -177,14 +178,17 @@ final class LaunchCache {
         FileChannel channel =
                 FileChannel.open(marker, StandardOpenOption.CREATE, StandardOpenOption.READ, StandardOpenOption.WRITE);
         FileLock inUse;
+        Instant now = Instant.now();
         try {
             inUse = channel.lock(0, Long.MAX_VALUE, true);
+            // The launch time goes through this channel: closing any other descriptor of the file
+            // (setting its time with Files, say) would drop this process's lock (POSIX locks).
+            byte[] launched = (now + "\n").getBytes(StandardCharsets.UTF_8);
+            channel.truncate(0).write(ByteBuffer.wrap(launched), 0);
         } catch (IOException | RuntimeException e) {
             channel.close();
             throw e;
         }
-        Instant now = Instant.now();
-        Files.setLastModifiedTime(marker, FileTime.from(now));
         List<Path> others = new ArrayList<>();
         try (Stream<Path> entries = Files.list(directory.getParent())) {
             // Only the launcher's own entries: the root may be a directory shared with others.

@@ -2,13 +2,16 @@ package dev.sluice.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.BufferedReader;
 import java.io.IOException;
-import java.nio.channels.FileLock;
+import java.io.InputStreamReader;
+import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.nio.file.attribute.FileTime;
 import java.time.Duration;
 import java.time.Instant;
+import java.util.concurrent.TimeUnit;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarOutputStream;
@@ -137,21 +140,40 @@ class LaunchCacheTest {
     }
 
     @Test
-    void anEntryAServiceRunsFromIsNotRemoved() throws IOException {
+    void anEntryClaimedByARunningLauncherIsNotRemoved() throws Exception {
         Path root = temp.resolve("cache");
-        LaunchCache running = LaunchCache.of(root, jar("running.jar", "r"));
-        try (FileLock held = running.claim()) {
+        Path runningJar = jar("running.jar", "r");
+        Process launcher = new ProcessBuilder(
+                        Path.of(System.getProperty("java.home"), "bin", "java").toString(),
+                        "-cp",
+                        System.getProperty("java.class.path"),
+                        ClaimProbe.class.getName(),
+                        root.toString(),
+                        runningJar.toString())
+                .redirectErrorStream(true)
+                .start();
+        try {
+            BufferedReader output =
+                    new BufferedReader(new InputStreamReader(launcher.getInputStream(), StandardCharsets.UTF_8));
+            assertThat(output.readLine()).isEqualTo("held");
+            LaunchCache running = LaunchCache.of(root, runningJar);
             Files.setLastModifiedTime(
                     running.directory().resolve("last-launch"),
                     FileTime.from(Instant.now().minus(Duration.ofDays(30))));
+
             for (int i = 0; i < LaunchCache.KEEP_OTHERS + 1; i++) {
                 LaunchCache.of(root, jar("newer" + i + ".jar", "n" + i)).claim().release();
             }
+            assertThat(running.directory()).as("the running launcher's entry").exists();
 
-            assertThat(running.directory()).exists();
+            launcher.getOutputStream().close();
+            assertThat(launcher.waitFor(30, TimeUnit.SECONDS)).isTrue();
+            LaunchCache.of(root, jar("newest.jar", "n")).claim().release();
+            assertThat(running.directory())
+                    .as("the entry once its launcher is gone")
+                    .doesNotExist();
+        } finally {
+            launcher.destroyForcibly();
         }
-
-        LaunchCache.of(root, jar("newest.jar", "n")).claim().release();
-        assertThat(running.directory()).doesNotExist();
     }
 }
