@@ -147,7 +147,8 @@ class LaunchCacheTest {
                         Path.of(System.getProperty("java.home"), "bin", "java").toString(),
                         "-cp",
                         System.getProperty("java.class.path"),
-                        ClaimProbe.class.getName(),
+                        Path.of("src", "test", "resources", "launch-probe", "ClaimProbe.java")
+                                .toString(),
                         root.toString(),
                         runningJar.toString())
                 .redirectErrorStream(true)
