@@ -16,6 +16,7 @@ import java.util.Iterator;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.RecordsToDelete;
@@ -23,6 +24,7 @@ import org.apache.kafka.clients.consumer.ConsumerConfig;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerConfig;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.clients.producer.RecordMetadata;
 import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArrayDeserializer;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
@@ -294,13 +296,18 @@ class KafkaRangeReaderIT {
                 producer.initTransactions();
                 producer.beginTransaction();
             }
+            List<Future<RecordMetadata>> sends = new ArrayList<>();
             for (ProducerRecord<byte[], byte[]> record : records) {
-                producer.send(record);
+                sends.add(producer.send(record));
             }
             if (transactional) {
                 producer.commitTransaction();
             } else {
                 producer.flush();
+            }
+            // Every record is written before a test reads: a failed send fails here, naming its cause.
+            for (Future<RecordMetadata> send : sends) {
+                send.get();
             }
         }
     }
