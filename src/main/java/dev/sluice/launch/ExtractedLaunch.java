@@ -32,6 +32,10 @@ public final class ExtractedLaunch {
     /** The class loader of Spring Boot's nested-jar launcher, {@code JarLauncher}. */
     private static final String NESTED_JAR_LOADER = "org.springframework.boot.loader.launch.LaunchedClassLoader";
 
+    /**
+     * The launcher's few lines: its JVM has no logging configured (Spring configures it in the
+     * service's JVM, whose output follows on the same streams).
+     */
     private static final PrintStream OUT = System.err;
 
     private final Process service;
@@ -182,11 +186,13 @@ public final class ExtractedLaunch {
      * to be worth keeping.
      */
     private synchronized void finish(int code) {
-        if (finished || recording.isEmpty()) {
-            finished = true;
+        if (finished) {
             return;
         }
         finished = true;
+        if (recording.isEmpty()) {
+            return;
+        }
         try {
             if ((code == 0 || code == 130 || code == 143) && LaunchCache.keep(recording.get(), archive)) {
                 OUT.println("Sluice: class-data archive written (" + (Files.size(archive) >> 20)

@@ -10,6 +10,7 @@ import java.nio.charset.StandardCharsets;
 import java.nio.file.DirectoryNotEmptyException;
 import java.nio.file.FileAlreadyExistsException;
 import java.nio.file.Files;
+import java.nio.file.NoSuchFileException;
 import java.nio.file.Path;
 import java.nio.file.StandardCopyOption;
 import java.nio.file.StandardOpenOption;
@@ -72,44 +73,54 @@ final class LaunchCache {
      */
     Path extractedJar(Path java, Path jar) throws IOException, InterruptedException {
         Path app = directory.resolve(APP);
-        if (Files.isDirectory(app) && complete(app).isEmpty()) {
+        if (Files.isDirectory(app)) {
+            Optional<Path> extracted = complete(app);
+            if (extracted.isPresent()) {
+                return extracted.get();
+            }
             delete(app); // files went missing (a cleaner, say): extract again
         }
-        if (!Files.isDirectory(app)) {
-            Files.createDirectories(directory);
-            Path partial = directory.resolve(
-                    APP + ".extracting-" + ProcessHandle.current().pid());
-            Path log = directory.resolve(
-                    APP + ".extracting-" + ProcessHandle.current().pid() + ".log");
-            Process extraction = new ProcessBuilder(
-                            java.toString(),
-                            "-Djarmode=tools",
-                            "-jar",
-                            jar.toAbsolutePath().toString(),
-                            "extract",
-                            "--destination",
-                            partial.toString())
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            if (!extraction.waitFor(10, TimeUnit.MINUTES)) {
-                extraction.destroyForcibly();
-                throw new IOException("Extracting " + jar + " took over 10 minutes");
-            }
-            if (extraction.exitValue() != 0) {
-                String output = Files.readString(log, StandardCharsets.UTF_8);
-                delete(partial);
-                throw new IOException(
-                        "Extracting " + jar + " failed (exit " + extraction.exitValue() + "): " + output.strip());
-            }
-            Files.deleteIfExists(log);
-            try {
-                Files.move(partial, app, StandardCopyOption.ATOMIC_MOVE);
-            } catch (FileAlreadyExistsException | DirectoryNotEmptyException concurrent) {
-                delete(partial); // another launch extracted it first
-            }
-        }
+        extract(java, jar, app);
         return complete(app).orElseThrow(() -> new IOException("The extraction in " + app + " is incomplete"));
+    }
+
+    /**
+     * Extracts the jar into {@code app} through a directory of its own, moved into place when
+     * complete.
+     */
+    private void extract(Path java, Path jar, Path app) throws IOException, InterruptedException {
+        Files.createDirectories(directory);
+        Path partial =
+                directory.resolve(APP + ".extracting-" + ProcessHandle.current().pid());
+        Path log =
+                directory.resolve(APP + ".extracting-" + ProcessHandle.current().pid() + ".log");
+        Process extraction = new ProcessBuilder(
+                        java.toString(),
+                        "-Djarmode=tools",
+                        "-jar",
+                        jar.toAbsolutePath().toString(),
+                        "extract",
+                        "--destination",
+                        partial.toString())
+                .redirectErrorStream(true)
+                .redirectOutput(log.toFile())
+                .start();
+        if (!extraction.waitFor(10, TimeUnit.MINUTES)) {
+            extraction.destroyForcibly();
+            throw new IOException("Extracting " + jar + " took over 10 minutes");
+        }
+        if (extraction.exitValue() != 0) {
+            String output = Files.readString(log, StandardCharsets.UTF_8);
+            delete(partial);
+            throw new IOException(
+                    "Extracting " + jar + " failed (exit " + extraction.exitValue() + "): " + output.strip());
+        }
+        Files.deleteIfExists(log);
+        try {
+            Files.move(partial, app, StandardCopyOption.ATOMIC_MOVE);
+        } catch (FileAlreadyExistsException | DirectoryNotEmptyException concurrent) {
+            delete(partial); // another launch extracted it first
+        }
     }
 
     /** The extracted jar, if it and every jar its manifest names are there. */
@@ -205,7 +216,7 @@ final class LaunchCache {
                 String name = leftover.getFileName().toString();
                 if ((name.contains(".extracting-") || name.contains(".recording-"))
                         && Files.getLastModifiedTime(leftover).toInstant().isBefore(now.minus(ABANDONED))) {
-                    deleteQuietly(leftover);
+                    deleteOrReport(leftover);
                 }
             }
         }
@@ -219,22 +230,36 @@ final class LaunchCache {
             try {
                 lock = channel.tryLock();
             } catch (OverlappingFileLockException heldHere) {
-                return;
+                return; // this process runs from it
             }
             if (lock != null) {
-                deleteQuietly(entry);
+                deleteOrReport(entry);
             }
+        } catch (NoSuchFileException removed) {
+            // another launch removed it first
         } catch (IOException e) {
-            // gone already, or not ours to remove now
+            report(entry, e);
         }
     }
 
-    private static void deleteQuietly(Path path) {
+    /** Deletes {@code path}, or says why not: removal is tried again at a later launch. */
+    private static void deleteOrReport(Path path) {
         try {
             delete(path);
         } catch (IOException e) {
-            // tried again at a later launch
+            report(path, e);
         }
+    }
+
+    /**
+     * A removal that failed, through the JDK's logger: the launcher's JVM has no logging of its own
+     * (Spring configures it in the service's JVM).
+     */
+    private static void report(Path path, IOException e) {
+        System.getLogger(LaunchCache.class.getName())
+                .log(
+                        System.Logger.Level.WARNING,
+                        "Could not remove " + path + " from the launch cache (tried again at a later launch): " + e);
     }
 
     private static FileTime lastLaunch(Path entry) {

@@ -1,6 +1,7 @@
 package dev.sluice.launch;
 
 import java.util.Optional;
+import org.slf4j.LoggerFactory;
 
 /**
  * In a service that {@link ExtractedLaunch} started: stops the service when its launcher is gone
@@ -26,7 +27,8 @@ public final class ParentWatch {
     }
 
     private static void gone(String pid) {
-        System.err.println("Sluice: its launcher (process " + pid + ") is gone; stopping");
+        // The logger is looked up only now: before Spring configures logging it would set it up itself.
+        LoggerFactory.getLogger(ParentWatch.class).warn("The launcher (process {}) is gone; stopping", pid);
         System.exit(143);
     }
 }

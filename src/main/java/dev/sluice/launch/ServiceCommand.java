@@ -16,6 +16,16 @@ final class ServiceCommand {
     /** The system property that tells the service which process launched it (see {@link ParentWatch}). */
     static final String PARENT_PID = "sluice.launcher.parent-pid";
 
+    /**
+     * The driver's JVM defaults, as the image's entrypoint gives them (see it for why; a test keeps
+     * the two the same): fewer and later JIT compilations, and the first collection for class
+     * metadata at 256 MiB.
+     */
+    static final List<String> DRIVER_DEFAULTS = List.of("-XX:CompileThresholdScaling=4", "-XX:MetaspaceSize=256m");
+
+    /** The throughput collector, the driver's unless the options choose one. */
+    static final String PARALLEL_COLLECTOR = "-XX:+UseParallelGC";
+
     /** What to do about the class-data archive. */
     sealed interface Archive {}
 
@@ -52,19 +62,14 @@ final class ServiceCommand {
             List<String> args) {
         List<String> command = new ArrayList<>();
         command.add(java.toString());
-        // Fewer and later JIT compilations: most of what a cold start compiles runs only while the
-        // service starts.
-        command.add("-XX:CompileThresholdScaling=4");
-        // The first collection for class metadata at 256 MiB: the driver loads its classes in the
-        // first seconds.
-        command.add("-XX:MetaspaceSize=256m");
+        command.addAll(DRIVER_DEFAULTS);
         // The throughput collector, unless one was chosen (the JVM refuses two).
         if (!choosesCollector(options)
                 && !choosesCollector(
                         List.of(env.getOrDefault("JAVA_TOOL_OPTIONS", "").split("\\s+")))
                 && !choosesCollector(
                         List.of(env.getOrDefault("JDK_JAVA_OPTIONS", "").split("\\s+")))) {
-            command.add("-XX:+UseParallelGC");
+            command.add(PARALLEL_COLLECTOR);
         }
         command.addAll(options);
         if (archive instanceof UseArchive use) {

@@ -80,7 +80,7 @@ class PackagedJarLaunchIT extends IntegrationTest {
         ProcessHandle secondService = serviceJvm(second).orElseThrow();
         second.process().destroyForcibly().waitFor();
         await().atMost(DEADLINE).until(() -> !secondService.isAlive());
-        assertThat(Files.readString(work.resolve("second.log"))).contains("its launcher (process");
+        assertThat(Files.readString(work.resolve("second.log"))).contains("The launcher (process");
     }
 
     @Test

@@ -2,9 +2,14 @@ package dev.sluice.launch;
 
 import static org.assertj.core.api.Assertions.assertThat;
 
+import java.io.IOException;
+import java.nio.file.Files;
 import java.nio.file.Path;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
+import java.util.regex.Matcher;
+import java.util.regex.Pattern;
 import org.junit.jupiter.api.Test;
 
 class ServiceCommandTest {
@@ -78,5 +83,20 @@ class ServiceCommandTest {
         // -Xshare:on asks for sharing; the launcher's archive gives it
         assertThat(ServiceCommand.managesSharing(List.of("-Xshare:on", "-Xmx1g")))
                 .isFalse();
+    }
+
+    @Test
+    void givesTheDriverTheDefaultsTheImagesEntrypointGivesIt() throws IOException {
+        String entrypoint = Files.readString(Path.of("src", "main", "docker", "entrypoint.sh"));
+        List<String> imageDefaults = new ArrayList<>();
+        Matcher assignment =
+                Pattern.compile("DRIVER_DEFAULTS\\+?=\\(([^)]*)\\)").matcher(entrypoint);
+        while (assignment.find()) {
+            imageDefaults.addAll(List.of(assignment.group(1).trim().split("\\s+")));
+        }
+
+        List<String> launcherDefaults = new ArrayList<>(ServiceCommand.DRIVER_DEFAULTS);
+        launcherDefaults.add(ServiceCommand.PARALLEL_COLLECTOR);
+        assertThat(imageDefaults).containsExactlyElementsOf(launcherDefaults);
     }
 }
