@@ -2,8 +2,6 @@ package dev.sluice;
 
 import dev.sluice.config.SparkStart;
 import dev.sluice.config.StartJitDirectives;
-import dev.sluice.launch.ExtractedLaunch;
-import dev.sluice.launch.ParentWatch;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -12,11 +10,11 @@ import org.springframework.context.ConfigurableApplicationContext;
 public class SluiceApplication {
 
     /**
-     * Runs the service; from the packaged jar ({@code java -jar}), in a JVM of its own started from
-     * the jar's extracted layout ({@link ExtractedLaunch}).
+     * Runs the service. From the packaged jar, {@code java -jar} runs {@link
+     * dev.sluice.launch.ExtractedLaunch} first, which starts this in a JVM of its own from the jar's
+     * extracted layout, and stays its parent ({@link ParentWatch}).
      */
     public static void main(String[] args) {
-        ExtractedLaunch.runIfPackaged(SluiceApplication.class, args);
         ParentWatch.start();
         run(args);
     }

@@ -2,6 +2,7 @@ package dev.sluice.launch;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.reflect.InvocationTargetException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -10,27 +11,33 @@ import java.util.List;
 import java.util.Optional;
 
 /**
- * Starts the service as the image does when {@code java -jar sluice.jar} runs the packaged jar: from
- * the jar's extracted layout (plain jars on the class path, not jars nested in one) with a
- * class-data archive of the classes it loads, and the driver's JVM defaults. A plain {@code java
- * -jar} can do neither itself (a jar's manifest cannot give the JVM options), and they are most of
- * its start: its first row landed about 21 s after launch, the image's about 9 s.
+ * The packaged jar's main class: starts the service as the image does when {@code java -jar
+ * sluice.jar} runs, from the jar's extracted layout (plain jars on the class path, not jars nested
+ * in one) with a class-data archive of the classes it loads, and the driver's JVM defaults. A plain
+ * {@code java -jar} can do neither itself (a jar's manifest cannot give the JVM options), and they
+ * are most of its start: its first row landed about 21 s after launch, the image's about 9 s.
  *
- * <p>This JVM, the launcher, extracts the jar once into the cache ({@link LaunchCache}) and starts
- * the service's JVM with the options it was given, and stays as its parent: it passes on a stop
- * (SIGTERM, Ctrl+C), waits for the service and exits with its exit code. The first run from a jar
- * records the archive, which the JVM writes as the service stops (some seconds); each later run
- * maps it. A service whose launcher is killed stops on its own ({@link ParentWatch}).
+ * <p>This JVM, the launcher, runs from the jar's root on the plain class path, with the JDK's
+ * classes only (the build copies this package there and names this class in the manifest), so it
+ * starts in about a tenth of a second. It extracts the jar once into the cache ({@link
+ * LaunchCache}) and starts the service's JVM with the options it was given, and stays as its parent:
+ * it passes on a stop (SIGTERM, Ctrl+C), waits for the service and exits with its exit code. The
+ * first run from a jar records the archive, which the JVM writes as the service stops (some
+ * seconds); each later run maps it. A service whose launcher is killed stops on its own ({@code
+ * dev.sluice.ParentWatch}).
  *
- * <p>The service runs in this JVM instead, as before, when it does not run from the packaged jar
- * (the image, {@code spring-boot:run}, tests), when {@code sluice.launcher.mode} is {@code
- * in-place} ({@link LaunchSettings}), or when the cache cannot be written or the jar extracted: a
- * start never fails for want of the faster one.
+ * <p>The service runs in this JVM instead, through Spring Boot's own launcher, when {@code
+ * sluice.launcher.mode} is {@code in-place} ({@link LaunchSettings}), when Spring Boot's {@code
+ * jarmode} is asked for (its tools, such as {@code extract}), or when the cache cannot be written or
+ * the jar extracted: a start never fails for want of the faster one.
  */
 public final class ExtractedLaunch {
 
-    /** The class loader of Spring Boot's nested-jar launcher, {@code JarLauncher}. */
-    private static final String NESTED_JAR_LOADER = "org.springframework.boot.loader.launch.LaunchedClassLoader";
+    /** The system property that tells the service which process launched it. */
+    public static final String PARENT_PID = "sluice.launcher.parent-pid";
+
+    /** Spring Boot's launcher of the service from the nested jars, at the jar's root beside this. */
+    static final String SPRING_BOOT_LAUNCHER = "org.springframework.boot.loader.launch.JarLauncher";
 
     /**
      * The launcher's few lines: its JVM has no logging configured (Spring configures it in the
@@ -58,16 +65,30 @@ public final class ExtractedLaunch {
         this.inUse = inUse;
     }
 
+    /** {@code java -jar sluice.jar}: the service from the extracted layout, else in this JVM. */
+    public static void main(String[] args) throws Throwable {
+        if (System.getProperty("jarmode") == null) {
+            runExtracted(args);
+        }
+        inPlace(args);
+    }
+
+    /** The service in this JVM, from the nested jars, as Spring Boot's launcher runs it. */
+    private static void inPlace(String[] args) throws Throwable {
+        try {
+            Class.forName(SPRING_BOOT_LAUNCHER)
+                    .getMethod("main", String[].class)
+                    .invoke(null, (Object) args);
+        } catch (InvocationTargetException e) {
+            throw e.getCause();
+        }
+    }
+
     /**
      * Starts the service in a JVM of its own from the extracted jar, waits for it and exits with its
-     * exit code, when this JVM runs {@code main} from the packaged jar; returns otherwise, for the
-     * service to run here.
+     * exit code; returns when the service is to run in this JVM instead.
      */
-    public static void runIfPackaged(Class<?> main, String[] args) {
-        if (main.getClassLoader() == null
-                || !main.getClassLoader().getClass().getName().equals(NESTED_JAR_LOADER)) {
-            return;
-        }
+    private static void runExtracted(String[] args) {
         LaunchSettings settings;
         try {
             settings = LaunchSettings.from(System.getProperties(), System.getenv());

@@ -13,9 +13,6 @@ import java.util.Map;
  */
 final class ServiceCommand {
 
-    /** The system property that tells the service which process launched it (see {@link ParentWatch}). */
-    static final String PARENT_PID = "sluice.launcher.parent-pid";
-
     /**
      * The driver's JVM defaults, as the image's entrypoint gives them (see it for why; a test keeps
      * the two the same): fewer and later JIT compilations, and the first collection for class
@@ -80,7 +77,7 @@ final class ServiceCommand {
             // its errors are.
             command.add("-Xlog:cds=error,cds+dynamic=error");
         }
-        command.add("-D" + PARENT_PID + "=" + parentPid);
+        command.add("-D" + ExtractedLaunch.PARENT_PID + "=" + parentPid);
         command.add("-jar");
         command.add(jar.toString());
         command.addAll(args);

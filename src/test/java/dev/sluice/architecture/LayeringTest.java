@@ -1,5 +1,6 @@
 package dev.sluice.architecture;
 
+import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.classes;
 import static com.tngtech.archunit.lang.syntax.ArchRuleDefinition.noClasses;
 import static com.tngtech.archunit.library.dependencies.SlicesRuleDefinition.slices;
 
@@ -72,4 +73,16 @@ class LayeringTest {
             .should()
             .dependOnClassesThat()
             .resideInAnyPackage("dev.sluice.definition..", "dev.sluice.metrics..", "dev.sluice.health..");
+
+    /**
+     * The packaged jar's launcher runs from the jar's root before any library is on the class path
+     * (the build copies the package there): it may use the JDK only.
+     */
+    @ArchTest
+    static final ArchRule theLauncherNeedsOnlyTheJdk = classes()
+            .that()
+            .resideInAPackage("dev.sluice.launch..")
+            .should()
+            .onlyDependOnClassesThat()
+            .resideInAnyPackage("java..", "dev.sluice.launch..");
 }

@@ -1,5 +1,6 @@
-package dev.sluice.launch;
+package dev.sluice;
 
+import dev.sluice.launch.ExtractedLaunch;
 import java.util.Optional;
 import org.slf4j.LoggerFactory;
 
@@ -14,7 +15,7 @@ public final class ParentWatch {
 
     /** Watches the launcher named by {@code sluice.launcher.parent-pid}, if any. */
     public static void start() {
-        String pid = System.getProperty(ServiceCommand.PARENT_PID);
+        String pid = System.getProperty(ExtractedLaunch.PARENT_PID);
         if (pid == null) {
             return;
         }
