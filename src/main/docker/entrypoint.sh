@@ -39,8 +39,15 @@ case "${command}" in
             DRIVER_FLAGS+=("-Dspark.local.dir=${SPARK_LOCAL_DIRS}")
         fi
         # The class-data archive the image was built with (train-class-data.sh): a faster start.
+        # Not with an agent or a flight recording from the JVM's start: such a hook crashes Java 17
+        # on archived classes of multi-release jars (JDK-8343427). The service loads those classes
+        # first thing (multi-release-classes.txt), so one started later is safe.
         if [ -f "${APP_HOME}/sluice.jsa" ]; then
-            DRIVER_FLAGS+=("-XX:SharedArchiveFile=${APP_HOME}/sluice.jsa")
+            if [[ " ${JAVA_OPTS:-} ${JAVA_TOOL_OPTIONS:-} ${JDK_JAVA_OPTIONS:-} " =~ \ -(javaagent:|agentlib:|agentpath:|XX:StartFlightRecording) ]]; then
+                echo "Sluice: starting without the class-data archive: an agent or a flight recording from the JVM's start crashes Java 17 on archived classes of multi-release jars (JDK-8343427)" >&2
+            else
+                DRIVER_FLAGS+=("-XX:SharedArchiveFile=${APP_HOME}/sluice.jsa")
+            fi
         fi
         # Fewer and later JIT compilations: most of what a cold start compiles runs only while the
         # service starts, and compiling it took over a core; the code that runs each record is

@@ -25,4 +25,7 @@ if ! "${JAVA}" -XX:ArchiveClassesAtExit="${ARCHIVE}" -Dspring.context.exit=onRef
     exit 1
 fi
 rm -f "${LOG}"
+# The classes of multi-release jars the service loads first thing, so that a flight recording or an
+# agent started while it runs never loads one from the archive (which crashes Java 17).
+"${JAVA}" -cp "${APP_JAR}" dev.sluice.launch.MultiReleaseClasses "${APP_JAR}"
 echo "Wrote ${ARCHIVE} ($(du -m "${ARCHIVE}" | cut -f1) MiB)"

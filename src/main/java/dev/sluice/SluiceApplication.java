@@ -2,6 +2,7 @@ package dev.sluice;
 
 import dev.sluice.config.SparkStart;
 import dev.sluice.config.StartJitDirectives;
+import dev.sluice.launch.MultiReleaseClasses;
 import org.springframework.boot.SpringApplication;
 import org.springframework.boot.autoconfigure.SpringBootApplication;
 import org.springframework.context.ConfigurableApplicationContext;
@@ -15,6 +16,8 @@ public class SluiceApplication {
      * extracted layout, and stays its parent ({@link ParentWatch}).
      */
     public static void main(String[] args) {
+        // First, before a flight recording or an agent could hook class loading (see the class).
+        MultiReleaseClasses.preloadInBackground(SluiceApplication.class);
         ParentWatch.start();
         run(args);
     }

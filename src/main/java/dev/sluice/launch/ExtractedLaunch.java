@@ -123,7 +123,8 @@ public final class ExtractedLaunch {
                 + " " + System.getProperty("java.home"));
         ServiceCommand.Archive plan;
         Optional<Path> recording = Optional.empty();
-        if (ServiceCommand.managesSharing(options.get())) {
+        boolean hooked = ServiceCommand.hooksClassLoading(options.get(), System.getenv());
+        if (ServiceCommand.managesSharing(options.get()) || hooked) {
             plan = new ServiceCommand.NoArchive();
         } else if (Files.isRegularFile(archive)) {
             plan = new ServiceCommand.UseArchive(archive);
@@ -140,7 +141,10 @@ public final class ExtractedLaunch {
                 ProcessHandle.current().pid(),
                 Arrays.asList(args));
         String note = "";
-        if (plan instanceof ServiceCommand.UseArchive) {
+        if (hooked) {
+            note = " without its class-data archive: an agent or a flight recording from the JVM's start"
+                    + " crashes Java 17 on archived classes of multi-release jars (JDK-8343427)";
+        } else if (plan instanceof ServiceCommand.UseArchive) {
             note = " with its class-data archive";
         } else if (plan instanceof ServiceCommand.RecordArchive) {
             note = " (the first start from this jar: the class-data archive for faster starts is written"

@@ -2,6 +2,7 @@ package dev.sluice.launch;
 
 import java.io.IOException;
 import java.io.UncheckedIOException;
+import java.net.URI;
 import java.nio.ByteBuffer;
 import java.nio.channels.FileChannel;
 import java.nio.channels.FileLock;
@@ -20,6 +21,7 @@ import java.security.NoSuchAlgorithmException;
 import java.time.Duration;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Comparator;
 import java.util.HexFormat;
 import java.util.List;
@@ -116,6 +118,8 @@ final class LaunchCache {
                     "Extracting " + jar + " failed (exit " + extraction.exitValue() + "): " + output.strip());
         }
         Files.deleteIfExists(log);
+        MultiReleaseClasses.write(
+                mainJar(partial).orElseThrow(() -> new IOException("Extracting " + jar + " wrote no jar")));
         try {
             Files.move(partial, app, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException concurrent) {
@@ -123,33 +127,48 @@ final class LaunchCache {
         }
     }
 
-    /** The extracted jar, if it and every jar its manifest names are there. */
+    /**
+     * The extracted jar, if it, every jar its manifest names and the list of its multi-release
+     * classes ({@link MultiReleaseClasses}) are there.
+     */
     static Optional<Path> complete(Path app) throws IOException {
-        Optional<Path> main;
-        try (Stream<Path> files = Files.list(app)) {
-            main = files.filter(file -> file.getFileName().toString().endsWith(".jar"))
-                    .findFirst();
+        Optional<Path> main = mainJar(app);
+        if (main.isEmpty() || !Files.isRegularFile(app.resolve(MultiReleaseClasses.FILE))) {
+            return Optional.empty();
         }
-        if (main.isEmpty()) {
-            return main;
-        }
-        try (JarFile jar = new JarFile(main.get().toFile())) {
-            Manifest manifest = jar.getManifest();
-            String classPath =
-                    manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
-            if (classPath == null) {
+        try {
+            List<Path> classPath = classPath(main.get());
+            if (classPath.isEmpty() || !classPath.stream().allMatch(Files::isRegularFile)) {
                 return Optional.empty();
-            }
-            for (String entry : classPath.trim().split("\\s+")) {
-                // relative URLs, resolved as the JVM resolves them
-                if (!Files.isRegularFile(Path.of(app.toUri().resolve(entry)))) {
-                    return Optional.empty();
-                }
             }
         } catch (IOException e) {
             return Optional.empty(); // not a readable jar
         }
         return main;
+    }
+
+    private static Optional<Path> mainJar(Path app) throws IOException {
+        try (Stream<Path> files = Files.list(app)) {
+            return files.filter(file -> file.getFileName().toString().endsWith(".jar"))
+                    .findFirst();
+        }
+    }
+
+    /** The jars an extracted jar's manifest names ({@code Class-Path}), resolved as the JVM does. */
+    static List<Path> classPath(Path jar) throws IOException {
+        try (JarFile file = new JarFile(jar.toFile())) {
+            Manifest manifest = file.getManifest();
+            String classPath =
+                    manifest == null ? null : manifest.getMainAttributes().getValue(Attributes.Name.CLASS_PATH);
+            if (classPath == null || classPath.isBlank()) {
+                return List.of();
+            }
+            URI base = jar.toAbsolutePath().getParent().toUri();
+            // relative URLs, resolved against the jar's directory
+            return Arrays.stream(classPath.trim().split("\\s+"))
+                    .map(entry -> Path.of(base.resolve(entry)))
+                    .toList();
+        }
     }
 
     /** The class-data archive for this JVM build (it may not exist yet). */

@@ -32,7 +32,7 @@ final class ServiceCommand {
     /** Write the classes this run loads into a new archive when it exits. */
     record RecordArchive(Path file) implements Archive {}
 
-    /** No archive: the options chose their own, or turned sharing off. */
+    /** No archive: the options chose their own, turned sharing off, or hook class loading. */
     record NoArchive() implements Archive {}
 
     private ServiceCommand() {}
@@ -96,6 +96,25 @@ final class ServiceCommand {
                         || option.startsWith("-XX:ArchiveClassesAtExit=")
                         || option.equals("-XX:-UseSharedSpaces")
                         || option.equals("-XX:+AutoCreateSharedArchive"));
+    }
+
+    /**
+     * Whether the JVM would hook class loading from its start: an agent ({@code -javaagent},
+     * {@code -agentlib}, {@code -agentpath}) or a flight recording ({@code
+     * -XX:StartFlightRecording}), in the options or in {@code JAVA_TOOL_OPTIONS} or {@code
+     * JDK_JAVA_OPTIONS}. Then no archive is mapped or recorded: on Java 17 such a hook crashes the
+     * JVM on archived classes of multi-release jars (see {@link MultiReleaseClasses}).
+     */
+    static boolean hooksClassLoading(List<String> options, Map<String, String> env) {
+        List<String> all = new ArrayList<>(options);
+        for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            all.addAll(List.of(env.getOrDefault(variable, "").trim().split("\\s+")));
+        }
+        return all.stream()
+                .anyMatch(option -> option.startsWith("-javaagent:")
+                        || option.startsWith("-agentlib:")
+                        || option.startsWith("-agentpath:")
+                        || option.startsWith("-XX:StartFlightRecording"));
     }
 
     private static boolean choosesCollector(List<String> options) {

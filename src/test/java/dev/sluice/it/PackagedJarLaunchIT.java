@@ -3,6 +3,7 @@ package dev.sluice.it;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.launch.MultiReleaseClasses;
 import dev.sluice.support.IntegrationTest;
 import dev.sluice.support.ServiceProcess;
 import java.io.IOException;
@@ -24,8 +25,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
  * runs the service from there in a JVM of its own, which records the class-data archive on its
  * first stop; the next start maps it ({@code -Xshare:on}: the JVM refuses to start without it).
  * Stops reach the service: SIGTERM to the launcher stops both with SIGTERM's status, and a killed
- * launcher takes the service with it. With {@code sluice.launcher.mode=in-place} the service runs
- * in the launched JVM.
+ * launcher takes the service with it. A flight recording started while the service runs from the
+ * archive does not crash it; one from the JVM's start gets no archive. With {@code
+ * sluice.launcher.mode=in-place} the service runs in the launched JVM.
  */
 class PackagedJarLaunchIT extends IntegrationTest {
 
@@ -69,18 +71,78 @@ class PackagedJarLaunchIT extends IntegrationTest {
                 .satisfies(archive -> assertThat(archive).isNotEmptyFile());
         assertThat(Files.readString(work.resolve("first.log"))).contains("class-data archive written");
 
-        // Later starts map the archive, and resume where the first stopped.
+        // Later starts map the archive, and resume where the first stopped. The classes of
+        // multi-release jars in the archive are loaded as the service starts, before anything
+        // needs them (on Java 17, one loaded from the archive under a class-file hook, such as a
+        // flight recording started while the service starts, crashes the JVM), and a recording
+        // started during the start records it.
         produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 200, 100)));
-        ServiceProcess second = start(run, topic, "second.log", "-Xshare:on", "-Dsluice.launcher.cache-dir=" + cache);
-        await().atMost(DEADLINE).until(() -> rows(db) == 300);
+        ServiceProcess second = start(
+                run,
+                topic,
+                "second.log",
+                "-Xshare:on",
+                "-Xlog:class+load=info:file=" + work.resolve("classes-%p.log"),
+                "-Dsluice.launcher.cache-dir=" + cache);
+        ProcessHandle secondService = await().atMost(DEADLINE)
+                .until(() -> serviceJvm(second), Optional::isPresent)
+                .orElseThrow();
+        await().atMost(DEADLINE)
+                .until(() -> jcmd(secondService, "JFR.start", "name=ops", "filename=" + work.resolve("ops.jfr")));
+        await().atMost(DEADLINE).until(() -> rows(db) == 300 || !secondService.isAlive());
+        assertThat(secondService.isAlive()).as("the service, recorded").isTrue();
+        assertThat(rows(db)).isEqualTo(300);
         assertThat(Files.readString(work.resolve("second.log"))).contains("with its class-data archive");
+        List<String> loaded = Files.readAllLines(work.resolve("classes-" + secondService.pid() + ".log"));
+        assertThat(lineOf(loaded, "org.postgresql.util.LazyCleanerImpl$CleanableWrapper source: shared objects file"))
+                .as("the PostgreSQL driver's versioned class, from the archive, before its first connection")
+                .isLessThan(lineOf(loaded, "org.postgresql.jdbc.PgConnection source:"));
+        assertThat(jcmd(secondService, "JFR.stop", "name=ops")).isTrue();
+        assertThat(work.resolve("ops.jfr")).isNotEmptyFile();
         assertThat(onlyEntry(cache)).isEqualTo(entry);
+        assertThat(entry.resolve("app").resolve(MultiReleaseClasses.FILE)).isNotEmptyFile();
 
         // A launcher killed outright (no hook to pass the stop on) takes its service with it.
-        ProcessHandle secondService = serviceJvm(second).orElseThrow();
         second.process().destroyForcibly().waitFor();
         await().atMost(DEADLINE).until(() -> !secondService.isAlive());
         assertThat(Files.readString(work.resolve("second.log"))).contains("The launcher (process");
+
+        // A flight recording from the JVM's start: the service starts without the archive.
+        Path recording = work.resolve("start.jfr");
+        ServiceProcess third = start(
+                run,
+                topic,
+                "third.log",
+                "-XX:StartFlightRecording=filename=" + recording,
+                "-Dsluice.launcher.cache-dir=" + cache);
+        produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 300, 100)));
+        await().atMost(DEADLINE).until(() -> rows(db) == 400);
+        assertThat(Files.readString(work.resolve("third.log"))).contains("without its class-data archive");
+        assertThat(serviceJvm(third).orElseThrow().info().arguments().orElseThrow())
+                .noneMatch(argument -> argument.startsWith("-XX:SharedArchiveFile"));
+        third.terminate(Duration.ofMinutes(2));
+        assertThat(recording).isNotEmptyFile();
+    }
+
+    /** Runs a diagnostic command in a JVM; false when it did not succeed (not attachable yet, say). */
+    private static boolean jcmd(ProcessHandle jvm, String... command) throws Exception {
+        List<String> line = new ArrayList<>(
+                List.of(Path.of(System.getProperty("java.home"), "bin", "jcmd").toString(), Long.toString(jvm.pid())));
+        line.addAll(List.of(command));
+        Process jcmd = new ProcessBuilder(line)
+                .redirectErrorStream(true)
+                .redirectOutput(ProcessBuilder.Redirect.DISCARD)
+                .start();
+        return jcmd.waitFor() == 0;
+    }
+
+    private static int lineOf(List<String> lines, String text) {
+        for (int i = 0; i < lines.size(); i++) {
+            if (lines.get(i).contains(text)) {
+                return i;
+            }
+        }
+        throw new AssertionError("No line with '" + text + "'");
     }
 
     @Test

@@ -118,7 +118,7 @@ class LaunchCacheTest {
     }
 
     @Test
-    void anExtractionIsCompleteWhenEveryJarItsManifestNamesIsThere() throws IOException {
+    void anExtractionIsCompleteWhenEveryJarItsManifestNamesAndItsMultiReleaseListAreThere() throws IOException {
         Path app = temp.resolve("app");
         Path lib = Files.createDirectories(app.resolve("lib"));
         Path main = app.resolve("sluice.jar");
@@ -133,6 +133,11 @@ class LaunchCacheTest {
         assertThat(LaunchCache.complete(app)).isEmpty();
 
         Files.createFile(lib.resolve("b c.jar"));
+        assertThat(LaunchCache.complete(app))
+                .as("no list of multi-release classes")
+                .isEmpty();
+
+        Files.createFile(app.resolve(MultiReleaseClasses.FILE));
         assertThat(LaunchCache.complete(app)).contains(main);
 
         Files.delete(lib.resolve("a.jar"));

@@ -86,6 +86,29 @@ class ServiceCommandTest {
     }
 
     @Test
+    void seesAHookOnClassLoadingFromTheStartInTheOptionsOrTheEnvironment() {
+        Map<String, String> none = Map.of();
+        assertThat(ServiceCommand.hooksClassLoading(List.of("-javaagent:/otel.jar"), none))
+                .isTrue();
+        assertThat(ServiceCommand.hooksClassLoading(List.of("-agentpath:/async.so=start"), none))
+                .isTrue();
+        assertThat(ServiceCommand.hooksClassLoading(List.of("-agentlib:jdwp=transport=dt_socket"), none))
+                .isTrue();
+        assertThat(ServiceCommand.hooksClassLoading(
+                        List.of("-Xmx2g", "-XX:StartFlightRecording=filename=/tmp/s.jfr"), none))
+                .isTrue();
+        assertThat(ServiceCommand.hooksClassLoading(
+                        List.of(), Map.of("JAVA_TOOL_OPTIONS", " -Xmx1g -javaagent:/otel.jar")))
+                .isTrue();
+        assertThat(ServiceCommand.hooksClassLoading(List.of(), Map.of("JDK_JAVA_OPTIONS", "-XX:StartFlightRecording")))
+                .isTrue();
+        assertThat(ServiceCommand.hooksClassLoading(
+                        List.of("-Xmx2g", "-XX:FlightRecorderOptions=stackdepth=128"),
+                        Map.of("JAVA_TOOL_OPTIONS", "-Dagent=none")))
+                .isFalse();
+    }
+
+    @Test
     void givesTheDriverTheDefaultsTheImagesEntrypointGivesIt() throws IOException {
         String entrypoint = Files.readString(Path.of("src", "main", "docker", "entrypoint.sh"));
         List<String> imageDefaults = new ArrayList<>();

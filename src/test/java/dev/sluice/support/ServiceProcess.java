@@ -3,6 +3,7 @@ package dev.sluice.support;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.awaitility.Awaitility.await;
 
+import dev.sluice.launch.MultiReleaseClasses;
 import java.io.File;
 import java.io.IOException;
 import java.net.ServerSocket;
@@ -350,6 +351,8 @@ public final class ServiceProcess implements AutoCloseable {
         Files.delete(log);
         Path archive = app.resolve("sluice.jsa");
         assertThat(archive).isNotEmptyFile();
+        // with the classes the service loads first, so a recording started later cannot crash it
+        assertThat(app.resolve(MultiReleaseClasses.FILE)).content().contains("org.postgresql.");
         return archive;
     }
 
