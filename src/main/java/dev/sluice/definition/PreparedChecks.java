@@ -40,9 +40,10 @@ public final class PreparedChecks {
 
     /**
      * Makes the checks, in the calling thread, as the catalog would make them (its own checks of
-     * where a definition may reach and of the sink's table are left to it), and compiles a fused
-     * definition's expressions for its first task. Never throws: a definition that does not pass
-     * is left for the catalog to check and report.
+     * where a definition may reach and of the sink's table are left to it), then, once the catalog
+     * can take them, compiles the fused definitions' expressions for their first tasks (a first task
+     * that needs them sooner waits for the same compilation in Spark's cache). Never throws: a
+     * definition that does not pass is left for the catalog to check and report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
         List<Prepared> made = new ArrayList<>();
@@ -50,9 +51,6 @@ public final class PreparedChecks {
             for (PipelineDefinition definition : definitions) {
                 try {
                     PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
-                    if (plan.shape().fused()) {
-                        plan.shape().records().compileAhead();
-                    }
                     made.add(new Prepared(definition, environment, plan));
                 } catch (RuntimeException e) {
                     // The catalog's own check reports it (no message here: the settings hold secrets).
@@ -64,6 +62,17 @@ public final class PreparedChecks {
             }
         } finally {
             prepared.complete(made);
+        }
+        for (Prepared check : made) {
+            PipelinePlanner.Plan plan = check.plan();
+            if (plan.shape().fused()) {
+                try {
+                    plan.shape().records().compileAhead();
+                } catch (RuntimeException e) {
+                    // the first task compiles them itself, and reports what fails
+                    log.debug("Compiling ahead failed ({})", e.getClass().getName());
+                }
+            }
         }
     }
 
