@@ -34,6 +34,12 @@ public final class MultiReleaseClasses {
 
     private static final String VERSIONS = "META-INF/versions/";
 
+    /**
+     * The JDK's logger: this package runs before any library is on the class path (in the service,
+     * Spring routes it to the service's logging).
+     */
+    private static final System.Logger LOG = System.getLogger(MultiReleaseClasses.class.getName());
+
     private MultiReleaseClasses() {}
 
     /**
@@ -42,8 +48,7 @@ public final class MultiReleaseClasses {
      */
     public static void main(String[] args) throws IOException {
         if (args.length != 1) {
-            System.err.println("Usage: MultiReleaseClasses <extracted sluice.jar>");
-            System.exit(2);
+            throw new IllegalArgumentException("Usage: MultiReleaseClasses <extracted sluice.jar>");
         }
         write(Path.of(args[0]));
     }
@@ -125,12 +130,16 @@ public final class MultiReleaseClasses {
                 return 0;
             }
         } catch (URISyntaxException | IllegalArgumentException | SecurityException e) {
+            LOG.log(System.Logger.Level.DEBUG, "No list of multi-release classes beside " + main + ": " + e);
             return 0;
         }
         List<String> names;
         try {
             names = Files.readAllLines(list, StandardCharsets.UTF_8);
         } catch (IOException e) {
+            LOG.log(
+                    System.Logger.Level.WARNING,
+                    "Could not read " + list + "; its classes are loaded when needed: " + e);
             return 0;
         }
         int loaded = 0;
@@ -140,6 +149,7 @@ public final class MultiReleaseClasses {
                 loaded++;
             } catch (ClassNotFoundException | LinkageError e) {
                 // a class of an optional part whose dependencies are absent: never loaded anyway
+                LOG.log(System.Logger.Level.DEBUG, "Not preloaded: " + name + " (" + e + ")");
             }
         }
         return loaded;

@@ -61,11 +61,7 @@ final class ServiceCommand {
         command.add(java.toString());
         command.addAll(DRIVER_DEFAULTS);
         // The throughput collector, unless one was chosen (the JVM refuses two).
-        if (!choosesCollector(options)
-                && !choosesCollector(
-                        List.of(env.getOrDefault("JAVA_TOOL_OPTIONS", "").split("\\s+")))
-                && !choosesCollector(
-                        List.of(env.getOrDefault("JDK_JAVA_OPTIONS", "").split("\\s+")))) {
+        if (!choosesCollector(withEnvironment(options, env))) {
             command.add(PARALLEL_COLLECTOR);
         }
         command.addAll(options);
@@ -106,15 +102,26 @@ final class ServiceCommand {
      * JVM on archived classes of multi-release jars (see {@link MultiReleaseClasses}).
      */
     static boolean hooksClassLoading(List<String> options, Map<String, String> env) {
-        List<String> all = new ArrayList<>(options);
-        for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
-            all.addAll(List.of(env.getOrDefault(variable, "").trim().split("\\s+")));
-        }
-        return all.stream()
+        return withEnvironment(options, env).stream()
                 .anyMatch(option -> option.startsWith("-javaagent:")
                         || option.startsWith("-agentlib:")
                         || option.startsWith("-agentpath:")
                         || option.startsWith("-XX:StartFlightRecording"));
+    }
+
+    /**
+     * The options, then those of {@code JAVA_TOOL_OPTIONS} and {@code JDK_JAVA_OPTIONS}, which the
+     * new JVM reads itself.
+     */
+    private static List<String> withEnvironment(List<String> options, Map<String, String> env) {
+        List<String> all = new ArrayList<>(options);
+        for (String variable : List.of("JAVA_TOOL_OPTIONS", "JDK_JAVA_OPTIONS")) {
+            String value = env.getOrDefault(variable, "").trim();
+            if (!value.isEmpty()) {
+                all.addAll(List.of(value.split("\\s+")));
+            }
+        }
+        return all;
     }
 
     private static boolean choosesCollector(List<String> options) {
