@@ -1,9 +1,12 @@
 package dev.sluice.definition;
 
+import dev.sluice.pipeline.FusedRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
@@ -18,6 +21,9 @@ import org.slf4j.LoggerFactory;
 public final class PreparedChecks {
 
     private static final Logger log = LoggerFactory.getLogger(PreparedChecks.class);
+
+    /** The local property {@link SparkContext#setJobDescription} sets. */
+    private static final String JOB_DESCRIPTION = "spark.job.description";
 
     private record Prepared(
             PipelineDefinition definition, PipelineEnvironment environment, PipelinePlanner.Plan plan) {}
@@ -41,8 +47,9 @@ public final class PreparedChecks {
     /**
      * Makes the checks, in the calling thread, as the catalog would make them (its own checks of
      * where a definition may reach and of the sink's table are left to it), then, once the catalog
-     * can take them, compiles the fused definitions' expressions for their first tasks (a first task
-     * that needs them sooner waits for the same compilation in Spark's cache). Never throws: a
+     * can take them, compiles the fused definitions' expressions for their first tasks, in a task
+     * of their own (a first task that needs them sooner waits for the same compilation in Spark's
+     * cache). Never throws: a
      * definition that does not pass is left for the catalog to check and report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
@@ -63,16 +70,37 @@ public final class PreparedChecks {
         } finally {
             prepared.complete(made);
         }
-        for (Prepared check : made) {
-            PipelinePlanner.Plan plan = check.plan();
-            if (plan.shape().fused()) {
-                try {
-                    plan.shape().records().compileAhead();
-                } catch (RuntimeException e) {
-                    // the first task compiles them itself, and reports what fails
-                    log.debug("Compiling ahead failed ({})", e.getClass().getName());
-                }
+        List<FusedRecords> fused = made.stream()
+                .map(Prepared::plan)
+                .filter(plan -> plan.shape().fused())
+                .map(plan -> plan.shape().records())
+                .toList();
+        if (!fused.isEmpty() && spark.sparkContext().isLocal()) {
+            try {
+                compileInATask(spark.sparkContext(), fused);
+            } catch (RuntimeException e) {
+                // the first task compiles them itself, and reports what fails
+                log.debug("Compiling ahead failed ({})", e.getClass().getName());
             }
+        }
+    }
+
+    /**
+     * Compiles these records' expressions in a task of one partition: Spark keeps compiled code by
+     * its text and the class loader of the thread that compiles it, which for a task is the
+     * executor's, so code compiled on a thread of the service would not serve the first tasks. With
+     * a local master the service's own executor runs it; on a cluster the first tasks compile their
+     * own on each executor, and nothing is done ahead.
+     */
+    private static void compileInATask(SparkContext context, List<FusedRecords> records) {
+        String description = context.getLocalProperty(JOB_DESCRIPTION);
+        context.setJobDescription("Sluice: compiling the fused pipelines' expressions ahead of their first tasks");
+        try {
+            JavaSparkContext.fromSparkContext(context)
+                    .parallelize(List.of(0), 1)
+                    .foreach(ignored -> records.forEach(FusedRecords::compileAhead));
+        } finally {
+            context.setJobDescription(description);
         }
     }
 

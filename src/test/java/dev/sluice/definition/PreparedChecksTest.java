@@ -12,6 +12,7 @@ import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ThreadLocalRandom;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.metrics.source.CodegenMetrics;
 import org.junit.jupiter.api.Test;
 
@@ -75,7 +76,10 @@ class PreparedChecksTest {
 
         FusedRecords records =
                 prepared.take(definition, ENVIRONMENT).orElseThrow().shape().records();
-        records.decideAll(Collections.emptyIterator());
+        // In a task, as a run compiles them: Spark keeps compiled code by the task's class loader too.
+        JavaSparkContext.fromSparkContext(TestSpark.session().sparkContext())
+                .parallelize(List.of(0), 1)
+                .foreach(ignored -> records.decideAll(Collections.emptyIterator()));
 
         assertThat(made).as("compiled as the checks were made").isGreaterThan(before);
         assertThat(CodegenMetrics.METRIC_COMPILATION_TIME().getCount())
