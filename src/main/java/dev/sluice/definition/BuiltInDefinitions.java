@@ -188,7 +188,9 @@ public final class BuiltInDefinitions {
         StringJoiner first = new StringJoiner(" ", "CASE ", " END");
         for (String field : List.of("dataId", "trmnId", "vhcleTypeCd")) {
             int max = widths.get(field);
-            any.add("length(" + field + ") > " + max);
+            // A text of no more bytes than characters allowed is short enough, and its bytes are
+            // counted without reading it: its characters are counted only when the bytes exceed.
+            any.add("(octet_length(" + field + ") > " + max + " AND length(" + field + ") > " + max + ")");
             first.add("WHEN length(" + field + ") > " + max + " THEN concat('" + field + " has ', CAST(length(" + field
                     + ") AS STRING), ' characters; the most is " + max + "')");
         }

@@ -6,6 +6,7 @@ import static org.apache.spark.sql.functions.concat;
 import static org.apache.spark.sql.functions.from_json;
 import static org.apache.spark.sql.functions.length;
 import static org.apache.spark.sql.functions.lit;
+import static org.apache.spark.sql.functions.octet_length;
 import static org.apache.spark.sql.functions.trim;
 
 import java.util.ArrayList;
@@ -132,10 +133,12 @@ public final class CarInfoParser {
     }
 
     private static RejectRule tooLong(Function<String, Column> fields, String field, int maxLength) {
-        Column length = length(fields.apply(field));
+        Column text = fields.apply(field);
+        Column length = length(text);
         return new RejectRule(
                 "FIELD_TOO_LONG",
-                length.gt(maxLength),
+                // Characters are counted only when the bytes exceed the most (never fewer bytes than characters).
+                octet_length(text).gt(maxLength).and(length.gt(maxLength)),
                 concat(lit(field + " has "), length.cast("string"), lit(" characters; the most is " + maxLength)));
     }
 

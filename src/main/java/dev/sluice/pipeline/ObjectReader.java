@@ -4,6 +4,7 @@ import com.fasterxml.jackson.core.JsonFactory;
 import com.fasterxml.jackson.core.JsonParser;
 import com.fasterxml.jackson.core.JsonToken;
 import com.fasterxml.jackson.core.StreamReadFeature;
+import com.fasterxml.jackson.core.io.SerializedString;
 import java.io.IOException;
 import java.util.HashMap;
 import java.util.Map;
@@ -60,10 +61,11 @@ final class ObjectReader {
     private final Map<String, Integer> index = new HashMap<>();
     /**
      * The name last read at each place in a record, and its field (-1 for one the schema does not
-     * have): records of one source mostly list the same names in the same order, so a name is
-     * usually found by one comparison of identity, the schema's or not.
+     * have): records of one source mostly list the same names in the same order, so the parser
+     * usually matches a name against the one expected there on the input's bytes, without decoding
+     * it or looking it up ({@link JsonParser#nextFieldName(com.fasterxml.jackson.core.SerializableString)}).
      */
-    private final String[] lastNames = new String[REMEMBERED];
+    private final SerializedString[] lastNames = new SerializedString[REMEMBERED];
 
     private final int[] lastFields = new int[REMEMBERED];
     private final int[] kinds;
@@ -106,13 +108,24 @@ final class ObjectReader {
                 return null;
             }
             Object[] values = new Object[kinds.length];
-            JsonToken token;
             int place = 0;
-            while ((token = parser.nextToken()) != JsonToken.END_OBJECT) {
-                if (token != JsonToken.FIELD_NAME) {
-                    return null;
+            while (true) {
+                int field;
+                SerializedString expected = place < REMEMBERED ? lastNames[place] : null;
+                if (expected != null && parser.nextFieldName(expected)) {
+                    // The name last read at this place, matched on the input's bytes.
+                    field = lastFields[place];
+                } else {
+                    JsonToken token = expected != null ? parser.currentToken() : parser.nextToken();
+                    if (token == JsonToken.END_OBJECT) {
+                        break;
+                    }
+                    if (token != JsonToken.FIELD_NAME) {
+                        return null;
+                    }
+                    field = field(place, parser.currentName());
                 }
-                int field = field(place++, parser.currentName());
+                place++;
                 JsonToken valueToken = parser.nextToken();
                 if (field < 0) {
                     parser.skipChildren();
@@ -127,18 +140,16 @@ final class ObjectReader {
     }
 
     /**
-     * The field's position, or -1 for a name the schema does not have, for the name read at this
-     * place in the record. A name identical to the one last read there has the same answer.
+     * The field's position, or -1 for a name the schema does not have, for a name read at this
+     * place in the record (not the one last read there), which is remembered for the next record.
      */
     private int field(int place, String name) {
-        if (place >= REMEMBERED) {
-            return lookUp(name);
+        int field = lookUp(name);
+        if (place < REMEMBERED) {
+            lastNames[place] = new SerializedString(name);
+            lastFields[place] = field;
         }
-        if (lastNames[place] != name) {
-            lastFields[place] = lookUp(name);
-            lastNames[place] = name;
-        }
-        return lastFields[place];
+        return field;
     }
 
     /** The field's position, or -1 for a name the schema does not have (a repeated name: the last). */

@@ -61,6 +61,10 @@ class CarInfoParserTest {
         expected.put("{\"dataId\": \"x\", \"vhcleSped\": -1}", "OUT_OF_RANGE");
         expected.put("{\"dataId\": \"x\", \"trmnId\": \"" + "A".repeat(65_536) + "\"}", "FIELD_TOO_LONG");
         expected.put("{\"dataId\": \"" + "B".repeat(65) + "\"}", "FIELD_TOO_LONG");
+        // Widths count characters, not bytes: 64 four-byte characters fit, 65 do not.
+        expected.put("{\"dataId\": \"" + "\ud83d\ude97".repeat(64) + "\"}", null);
+        expected.put("{\"dataId\": \"" + "\ud83d\ude97".repeat(65) + "\"}", "FIELD_TOO_LONG");
+        expected.put("{\"dataId\": \"x\", \"vhcleTypeCd\": \"" + "\uac15".repeat(32) + "\"}", null);
         expected.put("{\"dataId\": \"x\", \"trmnId\": \"a\\u0000b\"}", "INVALID_CHARACTER");
 
         List<String> values = new ArrayList<>(expected.keySet());

@@ -84,6 +84,33 @@ class ObjectReaderTest {
     }
 
     @Test
+    void takesTheNameLastReadAtAPlaceOnlyForTheVeryName() {
+        ObjectReader reader = reader(SCHEMA);
+        // Text with a character beyond ASCII is read from its decoded form, the rest from bytes.
+        String[][] records = {
+            {"{\"id\": \"a\", \"n\": 1}", null},
+            {"{\"idx\": \"b\", \"n\": 2}", null},
+            {"{\"i\\u0064\" : \"c\", \"n\" :3}", null},
+            {"{}", "{\"id\": \"\uac15\", \"n\": 4}"},
+            {"{\"i\": \"e\", \"id\": \"e\", \"n\": 5}", null},
+            {"{\"id\": \"f\"}", null},
+            {"{\"n\": 7, \"id\": \"g\", \"speed\": 7.5}", null}
+        };
+        String[] ids = {"a", null, "c", "\uac15", "e", "f", "g"};
+        Integer[] ns = {1, 2, 3, 4, 5, null, 7};
+
+        for (int i = 0; i < records.length; i++) {
+            InternalRow row = reader.read(bytes(records[i][0]), records[i][1]);
+            String record = records[i][1] == null ? records[i][0] : records[i][1];
+            assertThat(row).as(record).isNotNull();
+            assertThat(row.isNullAt(0) ? null : row.getUTF8String(0).toString())
+                    .as(record)
+                    .isEqualTo(ids[i]);
+            assertThat(row.isNullAt(1) ? null : row.getInt(1)).as(record).isEqualTo(ns[i]);
+        }
+    }
+
+    @Test
     void leavesEverythingElseToSparksParser() {
         ObjectReader reader = reader(SCHEMA);
 
