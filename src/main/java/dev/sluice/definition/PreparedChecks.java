@@ -78,8 +78,9 @@ public final class PreparedChecks {
         if (!fused.isEmpty() && spark.sparkContext().isLocal()) {
             try {
                 compileInATask(spark.sparkContext(), fused);
-            } catch (RuntimeException e) {
-                // the first task compiles them itself, and reports what fails
+            } catch (Exception e) {
+                // Spark throws a failed job's SparkException, checked, undeclared. The first task
+                // compiles them itself, and reports what fails.
                 log.debug("Compiling ahead failed ({})", e.getClass().getName());
             }
         }
