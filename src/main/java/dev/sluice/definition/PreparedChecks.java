@@ -49,8 +49,8 @@ public final class PreparedChecks {
      * where a definition may reach and of the sink's table are left to it), then, once the catalog
      * can take them, compiles the fused definitions' expressions for their first tasks, in a task
      * of their own (a first task that needs them sooner waits for the same compilation in Spark's
-     * cache). Never throws: a
-     * definition that does not pass is left for the catalog to check and report.
+     * cache). Never throws: a definition that does not pass is left for the catalog to check and
+     * report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
         List<Prepared> made = new ArrayList<>();

@@ -67,6 +67,9 @@ final class ObjectReader {
      */
     private final SerializedString[] lastNames = new SerializedString[REMEMBERED];
 
+    /** The schema's names, as {@link #lastNames} holds them: a record in another order makes none. */
+    private final SerializedString[] fieldNames;
+
     private final int[] lastFields = new int[REMEMBERED];
     private final int[] kinds;
     private final Function1<JsonParser, Object>[] converters;
@@ -83,10 +86,12 @@ final class ObjectReader {
                 .build();
         StructField[] fields = schema.fields();
         this.kinds = new int[fields.length];
+        this.fieldNames = new SerializedString[fields.length];
         this.converters = new Function1[fields.length];
         boolean defaults = false;
         for (int i = 0; i < fields.length; i++) {
             index.put(fields[i].name(), i);
+            fieldNames[i] = new SerializedString(fields[i].name());
             kinds[i] = kind(fields[i].dataType());
             converters[i] = spark.makeConverter(fields[i].dataType());
             defaults |= fields[i].metadata().contains(EXISTS_DEFAULT);
@@ -146,7 +151,7 @@ final class ObjectReader {
     private int field(int place, String name) {
         int field = lookUp(name);
         if (place < REMEMBERED) {
-            lastNames[place] = new SerializedString(name);
+            lastNames[place] = field >= 0 ? fieldNames[field] : new SerializedString(name);
             lastFields[place] = field;
         }
         return field;
