@@ -167,11 +167,22 @@ final class KafkaConsumerPool {
         evict(-1, Integer.MAX_VALUE);
     }
 
+    /**
+     * Closes a consumer, ending its fetch session with the broker. A task that Spark stopped is
+     * interrupted, and Kafka's client would give up its close at once (logging it as an error):
+     * the close runs with the thread's interrupt cleared, bounded by its timeout, and the
+     * interrupt is set again after it.
+     */
     private static void close(Lease lease) {
+        boolean interrupted = Thread.interrupted();
         try {
             lease.consumer.close(CLOSE_TIMEOUT);
         } catch (RuntimeException e) {
             log.warn("Closing the Kafka consumer of {} failed: {}", lease.key.partition(), e.toString());
+        } finally {
+            if (interrupted) {
+                Thread.currentThread().interrupt();
+            }
         }
     }
 }

@@ -28,6 +28,8 @@ final class ManagedPipeline {
 
     private static final Logger log = LoggerFactory.getLogger(PipelineRuns.class);
     private static final long STOP_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(50);
+    /** How long a stop waits for the tasks of a stopped micro-batch to end. */
+    static final Duration TASKS_END_TIMEOUT = Duration.ofSeconds(10);
 
     final Object lifecycle = new Object();
     final Pipeline pipeline;
@@ -87,7 +89,7 @@ final class ManagedPipeline {
      * Stops every running query, each in a thread of its own, so a shutdown takes at most one stop
      * timeout, not one per pipeline; cancels planned restarts.
      */
-    static void stopAll(List<ManagedPipeline> pipelines, Duration timeout) {
+    static void stopAll(List<ManagedPipeline> pipelines, Duration timeout, RunningTasks tasks) {
         List<Thread> stops = pipelines.stream()
                 .map(managed -> new Thread(
                         () -> {
@@ -95,7 +97,7 @@ final class ManagedPipeline {
                                 managed.resetRestarts();
                                 if (managed.state() == RunState.RUNNING) {
                                     log.info("Stopping pipeline {}", managed.pipeline.name());
-                                    managed.stop(timeout);
+                                    managed.stop(timeout, tasks);
                                 }
                             }
                         },
@@ -112,20 +114,58 @@ final class ManagedPipeline {
         }
     }
 
-    /** Lets the running micro-batch finish (up to the timeout), then stops the query. */
-    void stop(Duration timeout) {
+    /**
+     * Lets the running micro-batch finish (up to the timeout), then stops the query. A batch still
+     * running then, or one the query started right after it, is stopped: Spark interrupts its
+     * tasks, which roll back what they had not committed, and the next run reads that batch
+     * again. The stop returns once those tasks have ended
+     * (up to {@link #TASKS_END_TIMEOUT} more), so nothing the service closes after a stop (the
+     * sink's connections, Spark itself) is closed under a task still writing.
+     */
+    void stop(Duration timeout, RunningTasks tasks) {
         stopping = true;
         try {
             StreamingQuery current = query;
             long deadline = System.nanoTime() + timeout.toNanos();
-            while (current.isActive() && current.status().isTriggerActive() && System.nanoTime() < deadline) {
+            // The batch running now ends with a new progress report. A query catching up starts
+            // its next batch at once, so waiting for no batch to run could take the whole timeout.
+            StreamingQueryProgress before = current.lastProgress();
+            while (runsBatchSince(current, before) && System.nanoTime() < deadline) {
                 LockSupport.parkNanos(STOP_POLL_NANOS);
             }
+            if (runsBatchSince(current, before)) {
+                log.info(
+                        "Pipeline {}: its micro-batch did not finish within the stop timeout ({}); stopping it, the"
+                                + " next run reads it again",
+                        pipeline.name(),
+                        timeout);
+            }
             current.stop();
+            awaitTasksEnded(current, tasks, System.nanoTime() + TASKS_END_TIMEOUT.toNanos());
         } catch (TimeoutException e) {
             log.warn("Pipeline {} did not stop in time: {}", pipeline.name(), e.getMessage());
         } finally {
             stopping = false;
+        }
+    }
+
+    /** Whether the query still runs the micro-batch it ran when its last progress was {@code before}. */
+    private static boolean runsBatchSince(StreamingQuery query, StreamingQueryProgress before) {
+        return query.isActive() && query.status().isTriggerActive() && query.lastProgress() == before;
+    }
+
+    /** Waits, up to the deadline, until no job or task of the stopped run (its job group) runs. */
+    private void awaitTasksEnded(StreamingQuery stopped, RunningTasks tasks, long deadline) {
+        String group = stopped.runId().toString();
+        while (tasks.busy(group)) {
+            if (System.nanoTime() >= deadline) {
+                log.warn(
+                        "Pipeline {}: tasks of its stopped run still running after {}",
+                        pipeline.name(),
+                        TASKS_END_TIMEOUT);
+                return;
+            }
+            LockSupport.parkNanos(STOP_POLL_NANOS);
         }
     }
 

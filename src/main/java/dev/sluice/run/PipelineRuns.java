@@ -12,15 +12,15 @@ import java.time.Duration;
 import java.util.Arrays;
 import java.util.List;
 import java.util.Optional;
+import java.util.concurrent.TimeUnit;
+import org.apache.hadoop.util.ShutdownHookManager;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
-import org.apache.spark.util.ShutdownHookManager;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.boot.context.event.ApplicationReadyEvent;
 import org.springframework.context.event.EventListener;
-import scala.runtime.BoxedUnit;
 
 /**
  * The runs of every pipeline (a run is one Spark streaming query of a pipeline, from its start
@@ -40,8 +40,19 @@ public class PipelineRuns {
 
     private static final Logger log = LoggerFactory.getLogger(PipelineRuns.class);
 
-    /** Above SparkContext's own shutdown hook (50): queries stop before the context does. */
-    private static final int SHUTDOWN_PRIORITY = 60;
+    /**
+     * In Hadoop's shutdown hook manager, which runs its hooks one after the other, highest first:
+     * above Spark's own hook (40), which stops Spark's executor (no new task is accepted after
+     * that) and then its context. So on SIGTERM the queries stop first, and a running micro-batch
+     * can finish while the executor still runs its tasks.
+     */
+    private static final int SHUTDOWN_PRIORITY = 50;
+
+    /**
+     * What the shutdown hook is given beyond the stop timeout: the queries' own stop after the
+     * wait, and the end of the tasks of a micro-batch stopped then.
+     */
+    private static final Duration SHUTDOWN_MARGIN = ManagedPipeline.TASKS_END_TIMEOUT.plusSeconds(10);
 
     private final SparkSession spark;
     private final PipelineRegistry registry = new PipelineRegistry();
@@ -50,7 +61,8 @@ public class PipelineRuns {
     private final RestartScheduler restarts;
     private final Duration stopTimeout;
     private final LagSource lagSource;
-    private final Object sparkShutdownHook;
+    private final Runnable shutdownHook = this::stopAll;
+    private final RunningTasks runningTasks = new RunningTasks();
 
     public PipelineRuns(
             SparkSession spark,
@@ -68,11 +80,16 @@ public class PipelineRuns {
         pipelines.forEach(pipeline -> registry.add(pipeline, false));
         this.restarts = new RestartScheduler(registry, restartPolicy, this::run);
         spark.streams().addListener(restarts);
-        // SIGTERM runs Spark's hooks and Spring's at once; this one makes the queries stop first.
-        this.sparkShutdownHook = ShutdownHookManager.addShutdownHook(SHUTDOWN_PRIORITY, () -> {
-            stopAll();
-            return BoxedUnit.UNIT;
-        });
+        spark.sparkContext().addSparkListener(runningTasks);
+        // SIGTERM runs Hadoop's hooks (Spark's among them) and Spring's at once; this one makes
+        // the queries stop before Spark does, given the time a stop may take (Hadoop's default
+        // for a hook, 30 s, would cut a stop that waits for a long micro-batch short).
+        ShutdownHookManager.get()
+                .addShutdownHook(
+                        shutdownHook,
+                        SHUTDOWN_PRIORITY,
+                        stopTimeout.plus(SHUTDOWN_MARGIN).toMillis(),
+                        TimeUnit.MILLISECONDS);
     }
 
     public void addRegistryListener(RegistryListener listener) {
@@ -212,7 +229,7 @@ public class PipelineRuns {
             managed.desired = DesiredState.STOPPED;
             managed.resetRestarts();
             if (state == RunState.RUNNING) {
-                managed.stop(stopTimeout);
+                managed.stop(stopTimeout, runningTasks);
             }
         }
         return status(name);
@@ -292,10 +309,15 @@ public class PipelineRuns {
     @PreDestroy
     public void stopAll() {
         restarts.shutdown();
-        ManagedPipeline.stopAll(registry.all(), stopTimeout);
+        ManagedPipeline.stopAll(registry.all(), stopTimeout, runningTasks);
         PostgresSink.closeConnections();
         spark.streams().removeListener(restarts);
-        ShutdownHookManager.removeShutdownHook(sparkShutdownHook);
+        spark.sparkContext().removeSparkListener(runningTasks);
+        try {
+            ShutdownHookManager.get().removeShutdownHook(shutdownHook);
+        } catch (IllegalStateException e) {
+            // The JVM is shutting down: the hook runs, or has run, this very stop.
+        }
     }
 
     /** Starts a run; on failure records it, schedules a retry when one is due, and throws. Holds the lock. */

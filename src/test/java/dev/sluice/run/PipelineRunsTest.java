@@ -25,6 +25,9 @@ import java.util.concurrent.Future;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.TimeoutException;
 import java.util.concurrent.atomic.AtomicBoolean;
+import java.util.concurrent.atomic.AtomicInteger;
+import java.util.concurrent.locks.LockSupport;
+import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.api.java.function.VoidFunction2;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -338,6 +341,31 @@ class PipelineRunsTest {
         assertThat(manager.status("other-slow-sink").state()).isEqualTo(RunState.STOPPED);
     }
 
+    @Test
+    void aStopPastItsTimeoutStopsTheBatchAndReturnsOnceItsTasksHaveEnded() throws Exception {
+        PipelineRuns impatient = new PipelineRuns(
+                spark,
+                List.of(new StuckTasksPipeline("stuck-tasks", checkpoints)),
+                List.of(BatchListener.NONE),
+                desiredStates,
+                RestartPolicy.NEVER,
+                Duration.ofSeconds(1),
+                LagSource.NONE);
+        try {
+            impatient.start("stuck-tasks");
+            await().atMost(DEADLINE).until(() -> StuckTasksPipeline.RUNNING.get() > 0);
+
+            PipelineStatus stopped = impatient.stop("stuck-tasks");
+
+            assertThat(stopped.state()).isEqualTo(RunState.STOPPED);
+            assertThat(StuckTasksPipeline.RUNNING.get())
+                    .as("tasks of the stopped micro-batch still running after the stop returned")
+                    .isZero();
+        } finally {
+            impatient.stopAll();
+        }
+    }
+
     /** A sink that holds its first batch with rows until the test releases it. */
     private SinkBehaviour holdBatch(CountDownLatch entered) {
         return batchId -> {
@@ -422,6 +450,55 @@ class PipelineRunsTest {
                         listener.onBatch(
                                 pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()), Duration.ZERO);
                     })
+                    .start();
+        }
+    }
+
+    /**
+     * A pipeline whose micro-batch runs tasks that never finish by themselves: interrupted, each
+     * takes a moment more to end, as a write finishing the chunk it is sending does.
+     */
+    private record StuckTasksPipeline(String name, Path checkpoints) implements Pipeline {
+
+        /** Its tasks now running (tasks of a local Spark run in this JVM). */
+        static final AtomicInteger RUNNING = new AtomicInteger();
+
+        @Override
+        public boolean autoStart() {
+            return false;
+        }
+
+        @Override
+        public String checkpointLocation() {
+            return checkpoints.resolve(name).toString();
+        }
+
+        @Override
+        public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from)
+                throws TimeoutException {
+            return spark.readStream()
+                    .format("rate")
+                    .option("rowsPerSecond", 100)
+                    .load()
+                    .writeStream()
+                    .queryName(name)
+                    .option("checkpointLocation", checkpointLocation())
+                    .trigger(Trigger.ProcessingTime(200))
+                    .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
+                            batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
+                                RUNNING.incrementAndGet();
+                                try {
+                                    Thread.sleep(Duration.ofMinutes(5).toMillis());
+                                } catch (InterruptedException e) {
+                                    long end = System.nanoTime()
+                                            + Duration.ofMillis(500).toNanos();
+                                    for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
+                                        LockSupport.parkNanos(end - now);
+                                    }
+                                } finally {
+                                    RUNNING.decrementAndGet();
+                                }
+                            }))
                     .start();
         }
     }
