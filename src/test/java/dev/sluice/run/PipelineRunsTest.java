@@ -345,7 +345,7 @@ class PipelineRunsTest {
     void aStopPastItsTimeoutStopsTheBatchAndReturnsOnceItsTasksHaveEnded() throws Exception {
         PipelineRuns impatient = new PipelineRuns(
                 spark,
-                List.of(new StuckTasksPipeline("stuck-tasks", checkpoints)),
+                List.of(new RatePipeline("stuck-tasks", checkpoints, false, PipelineRunsTest::runStuckTasks)),
                 List.of(BatchListener.NONE),
                 desiredStates,
                 RestartPolicy.NEVER,
@@ -353,17 +353,41 @@ class PipelineRunsTest {
                 LagSource.NONE);
         try {
             impatient.start("stuck-tasks");
-            await().atMost(DEADLINE).until(() -> StuckTasksPipeline.RUNNING.get() > 0);
+            await().atMost(DEADLINE).until(() -> STUCK_TASKS_RUNNING.get() > 0);
 
             PipelineStatus stopped = impatient.stop("stuck-tasks");
 
             assertThat(stopped.state()).isEqualTo(RunState.STOPPED);
-            assertThat(StuckTasksPipeline.RUNNING.get())
+            assertThat(STUCK_TASKS_RUNNING.get())
                     .as("tasks of the stopped micro-batch still running after the stop returned")
                     .isZero();
         } finally {
             impatient.stopAll();
         }
+    }
+
+    /** Tasks of {@link #runStuckTasks} now running (the tasks of a local Spark run in this JVM). */
+    private static final AtomicInteger STUCK_TASKS_RUNNING = new AtomicInteger();
+
+    /**
+     * A batch whose job (in the query's job group, as the batch's own jobs) runs tasks that never
+     * finish by themselves: interrupted, each takes a moment more to end, as a write finishing the
+     * chunk it is sending does.
+     */
+    private static void runStuckTasks(long batchId) {
+        SparkSession.active().range(0, 2, 1, 2).foreachPartition((ForeachPartitionFunction<Long>) rows -> {
+            STUCK_TASKS_RUNNING.incrementAndGet();
+            try {
+                Thread.sleep(Duration.ofMinutes(5).toMillis());
+            } catch (InterruptedException e) {
+                long end = System.nanoTime() + Duration.ofMillis(500).toNanos();
+                for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
+                    LockSupport.parkNanos(end - now);
+                }
+            } finally {
+                STUCK_TASKS_RUNNING.decrementAndGet();
+            }
+        });
     }
 
     /** A sink that holds its first batch with rows until the test releases it. */
@@ -450,55 +474,6 @@ class PipelineRunsTest {
                         listener.onBatch(
                                 pipeline, batchId, new BatchOutcome(batch.count(), 0, Map.of()), Duration.ZERO);
                     })
-                    .start();
-        }
-    }
-
-    /**
-     * A pipeline whose micro-batch runs tasks that never finish by themselves: interrupted, each
-     * takes a moment more to end, as a write finishing the chunk it is sending does.
-     */
-    private record StuckTasksPipeline(String name, Path checkpoints) implements Pipeline {
-
-        /** Its tasks now running (tasks of a local Spark run in this JVM). */
-        static final AtomicInteger RUNNING = new AtomicInteger();
-
-        @Override
-        public boolean autoStart() {
-            return false;
-        }
-
-        @Override
-        public String checkpointLocation() {
-            return checkpoints.resolve(name).toString();
-        }
-
-        @Override
-        public StreamingQuery start(SparkSession spark, BatchListener listener, StartingPoint from)
-                throws TimeoutException {
-            return spark.readStream()
-                    .format("rate")
-                    .option("rowsPerSecond", 100)
-                    .load()
-                    .writeStream()
-                    .queryName(name)
-                    .option("checkpointLocation", checkpointLocation())
-                    .trigger(Trigger.ProcessingTime(200))
-                    .foreachBatch((VoidFunction2<Dataset<Row>, Long>) (batch, batchId) ->
-                            batch.foreachPartition((ForeachPartitionFunction<Row>) rows -> {
-                                RUNNING.incrementAndGet();
-                                try {
-                                    Thread.sleep(Duration.ofMinutes(5).toMillis());
-                                } catch (InterruptedException e) {
-                                    long end = System.nanoTime()
-                                            + Duration.ofMillis(500).toNanos();
-                                    for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
-                                        LockSupport.parkNanos(end - now);
-                                    }
-                                } finally {
-                                    RUNNING.decrementAndGet();
-                                }
-                            }))
                     .start();
         }
     }
