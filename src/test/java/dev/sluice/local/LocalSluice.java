@@ -9,12 +9,14 @@ import java.nio.file.Path;
 import java.util.ArrayList;
 import java.util.Comparator;
 import java.util.List;
+import java.util.concurrent.atomic.AtomicBoolean;
 import java.util.stream.Stream;
 import org.apache.kafka.clients.admin.NewTopic;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.context.ConfigurableApplicationContext;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
+import sun.misc.Signal;
 
 /**
  * Sluice on the embedded default: a real Kafka broker and PostgreSQL server in this JVM, Parquet
@@ -61,19 +63,30 @@ public final class LocalSluice {
         arguments.addAll(List.of(args));
         ConfigurableApplicationContext context = SluiceApplication.run(arguments.toArray(String[]::new));
 
-        Runtime.getRuntime()
-                .addShutdownHook(new Thread(
-                        () -> {
-                            context.close();
-                            simulator.close();
-                            kafka.destroy();
-                            try {
-                                postgres.close();
-                            } catch (IOException e) {
-                                log.warn("PostgreSQL did not stop cleanly: {}", e.getMessage());
-                            }
-                        },
-                        "sluice-local-shutdown"));
+        AtomicBoolean stopped = new AtomicBoolean();
+        Runnable stopInOrder = () -> {
+            if (stopped.compareAndSet(false, true)) {
+                context.close();
+                simulator.close();
+                kafka.destroy();
+                try {
+                    postgres.close();
+                } catch (IOException e) {
+                    log.warn("PostgreSQL did not stop cleanly: {}", e.getMessage());
+                }
+            }
+        };
+        Runtime.getRuntime().addShutdownHook(new Thread(stopInOrder, "sluice-local-shutdown"));
+        // The JVM runs its shutdown hooks all at once, and the broker's test kit has one that
+        // deletes the broker's data directory: pipelines stopping mid-batch would meet a broker
+        // losing its files. So Ctrl+C (SIGINT) and SIGTERM stop the service, then the broker and
+        // the database, in that order, before the JVM exits.
+        for (String name : List.of("INT", "TERM")) {
+            Signal.handle(new Signal(name), signal -> {
+                stopInOrder.run();
+                System.exit(128 + signal.getNumber());
+            });
+        }
 
         log.info(
                 """
