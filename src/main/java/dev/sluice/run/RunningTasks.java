@@ -46,7 +46,7 @@ final class RunningTasks extends SparkListener {
     public void onJobEnd(SparkListenerJobEnd jobEnd) {
         String group = groupOfJob.remove(jobEnd.jobId());
         if (group != null) {
-            openJobs.computeIfPresent(group, (g, open) -> open > 1 ? open - 1 : null);
+            openJobs.computeIfPresent(group, RunningTasks::oneLess);
             forgetIfIdle(group);
         }
     }
@@ -63,9 +63,14 @@ final class RunningTasks extends SparkListener {
     public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
         String group = groupOfStage.get(taskEnd.stageId());
         if (group != null) {
-            runningTasks.computeIfPresent(group, (g, running) -> running > 1 ? running - 1 : null);
+            runningTasks.computeIfPresent(group, RunningTasks::oneLess);
             forgetIfIdle(group);
         }
+    }
+
+    /** A group's count less one; none (the entry removed) at zero. */
+    private static Integer oneLess(String group, Integer count) {
+        return count > 1 ? count - 1 : null;
     }
 
     /** A group with no job open and no task running needs its stages no more. */

@@ -362,12 +362,16 @@ class PipelineRunsTest {
                     .as("tasks of the stopped micro-batch still running after the stop returned")
                     .isZero();
         } finally {
+            STUCK_TASKS_RELEASE.countDown();
             impatient.stopAll();
         }
     }
 
     /** Tasks of {@link #runStuckTasks} now running (the tasks of a local Spark run in this JVM). */
     private static final AtomicInteger STUCK_TASKS_RUNNING = new AtomicInteger();
+
+    /** Lets the stuck tasks go, so none outlives the test whatever the stop did. */
+    private static final CountDownLatch STUCK_TASKS_RELEASE = new CountDownLatch(1);
 
     /**
      * A batch whose job (in the query's job group, as the batch's own jobs) runs tasks that never
@@ -378,7 +382,8 @@ class PipelineRunsTest {
         SparkSession.active().range(0, 2, 1, 2).foreachPartition((ForeachPartitionFunction<Long>) rows -> {
             STUCK_TASKS_RUNNING.incrementAndGet();
             try {
-                Thread.sleep(Duration.ofMinutes(5).toMillis());
+                // Ends when Spark interrupts it, or when the test lets it go at its end.
+                STUCK_TASKS_RELEASE.await(5, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 long end = System.nanoTime() + Duration.ofMillis(500).toNanos();
                 for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
