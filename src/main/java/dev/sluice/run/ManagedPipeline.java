@@ -157,6 +157,14 @@ final class ManagedPipeline {
     /** Waits, up to the deadline, until no job or task of the stopped run (its job group) runs. */
     private void awaitTasksEnded(StreamingQuery stopped, RunningTasks tasks, long deadline) {
         String group = stopped.runId().toString();
+        if (!tasks.catchUp(deadline)) {
+            log.warn(
+                    "Pipeline {}: Spark's task events did not catch up within {}; tasks of its stopped run may"
+                            + " still run",
+                    pipeline.name(),
+                    TASKS_END_TIMEOUT);
+            return;
+        }
         while (tasks.busy(group)) {
             if (System.nanoTime() >= deadline) {
                 log.warn(

@@ -62,7 +62,7 @@ public class PipelineRuns {
     private final Duration stopTimeout;
     private final LagSource lagSource;
     private final Runnable shutdownHook = this::stopAll;
-    private final RunningTasks runningTasks = new RunningTasks();
+    private final RunningTasks runningTasks;
 
     public PipelineRuns(
             SparkSession spark,
@@ -80,6 +80,7 @@ public class PipelineRuns {
         pipelines.forEach(pipeline -> registry.add(pipeline, false));
         this.restarts = new RestartScheduler(registry, restartPolicy, this::run);
         spark.streams().addListener(restarts);
+        this.runningTasks = new RunningTasks(spark.sparkContext());
         spark.sparkContext().addSparkListener(runningTasks);
         // SIGTERM runs Hadoop's hooks (Spark's among them) and Spring's at once; this one makes
         // the queries stop before Spark does, given the time a stop may take (Hadoop's default

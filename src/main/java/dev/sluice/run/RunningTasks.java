@@ -1,7 +1,13 @@
 package dev.sluice.run;
 
+import java.util.List;
 import java.util.Map;
+import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.concurrent.CountDownLatch;
+import java.util.concurrent.TimeUnit;
+import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -17,22 +23,42 @@ import scala.collection.JavaConverters;
  *
  * <p>Events arrive in order, a job's start before its tasks' starts and those before the job's
  * end, which Spark posts when it cancels the job; tasks ending after that still post theirs. So
- * once a group has no job open and no task running, none of its tasks runs.
+ * once a group has no job open and no task running, none of its tasks runs. But they arrive
+ * late: Spark's scheduler posts them from its own thread, and the listener bus delivers them
+ * later still when the machine is loaded. So before {@link #busy} is trusted, {@link #catchUp}
+ * waits until the events the scheduler had to post so far have arrived.
  */
 final class RunningTasks extends SparkListener {
 
     private static final String JOB_GROUP = "spark.jobGroup.id";
+    private static final String JOB_DESCRIPTION = "spark.job.description";
+    private static final String MARKER_GROUP = "sluice-events-caught-up-";
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+
+    private final SparkContext spark;
+    private final Map<String, CountDownLatch> awaitedMarkers = new ConcurrentHashMap<>();
 
     private final Map<Integer, String> groupOfJob = new ConcurrentHashMap<>();
     private final Map<Integer, String> groupOfStage = new ConcurrentHashMap<>();
     private final Map<String, Integer> openJobs = new ConcurrentHashMap<>();
     private final Map<String, Integer> runningTasks = new ConcurrentHashMap<>();
 
+    RunningTasks(SparkContext spark) {
+        this.spark = spark;
+    }
+
     @Override
     public void onJobStart(SparkListenerJobStart jobStart) {
         String group =
                 jobStart.properties() == null ? null : jobStart.properties().getProperty(JOB_GROUP);
         if (group == null) {
+            return;
+        }
+        if (group.startsWith(MARKER_GROUP)) {
+            CountDownLatch awaited = awaitedMarkers.get(group);
+            if (awaited != null) {
+                awaited.countDown();
+            }
             return;
         }
         groupOfJob.put(jobStart.jobId(), group);
@@ -77,6 +103,49 @@ final class RunningTasks extends SparkListener {
     private void forgetIfIdle(String group) {
         if (!busy(group)) {
             groupOfStage.values().removeIf(group::equals);
+        }
+    }
+
+    /**
+     * Waits, up to the deadline, until every job and task event Spark's scheduler had been asked
+     * to post before this call has reached this listener: the jobs a stopped query's thread
+     * submitted, and the tasks they started. It submits a marker job, one task counting one
+     * element. The scheduler handles submissions in order and posts a job's start when it handles
+     * its submission, so once the marker's start arrives, so have those events. The marker's task
+     * runs once a core is free; nothing waits for it.
+     *
+     * @return whether the events arrived in time (true too once Spark has stopped: no task runs
+     *     then)
+     */
+    boolean catchUp(long deadline) {
+        String marker = MARKER_GROUP + UUID.randomUUID();
+        CountDownLatch arrived = new CountDownLatch(1);
+        awaitedMarkers.put(marker, arrived);
+        String group = spark.getLocalProperty(JOB_GROUP);
+        String description = spark.getLocalProperty(JOB_DESCRIPTION);
+        try {
+            spark.setLocalProperty(JOB_GROUP, marker);
+            spark.setLocalProperty(JOB_DESCRIPTION, "Sluice: marks the events a stop has seen");
+            JavaSparkContext.fromSparkContext(spark).parallelize(List.of(0), 1).countAsync();
+            while (!arrived.await(POLL_NANOS, TimeUnit.NANOSECONDS)) {
+                if (spark.isStopped()) {
+                    return true;
+                }
+                if (System.nanoTime() >= deadline) {
+                    return false;
+                }
+            }
+            return true;
+        } catch (IllegalStateException stopped) {
+            // Spark has stopped: no task runs.
+            return true;
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            return false;
+        } finally {
+            awaitedMarkers.remove(marker);
+            spark.setLocalProperty(JOB_GROUP, group);
+            spark.setLocalProperty(JOB_DESCRIPTION, description);
         }
     }
 

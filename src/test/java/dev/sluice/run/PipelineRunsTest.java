@@ -29,6 +29,8 @@ import java.util.concurrent.atomic.AtomicInteger;
 import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.api.java.function.ForeachPartitionFunction;
 import org.apache.spark.api.java.function.VoidFunction2;
+import org.apache.spark.scheduler.SparkListener;
+import org.apache.spark.scheduler.SparkListenerJobStart;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
@@ -343,6 +345,46 @@ class PipelineRunsTest {
 
     @Test
     void aStopPastItsTimeoutStopsTheBatchAndReturnsOnceItsTasksHaveEnded() throws Exception {
+        assertThat(stuckTasksLeftByAStop(() -> {}))
+                .as("tasks of the stopped micro-batch still running after the stop returned")
+                .isZero();
+    }
+
+    @Test
+    void aStopWaitsForTheCutBatchsTasksEvenWhenSparksEventsArriveLate() throws Exception {
+        // A loaded machine: Spark's listener bus hands the stuck batch's job start on late (here,
+        // once the stop has returned, or after 5 s).
+        CountDownLatch stopReturned = new CountDownLatch(1);
+        SparkListener lagging = new SparkListener() {
+            @Override
+            public void onJobStart(SparkListenerJobStart jobStart) {
+                String description = jobStart.properties().getProperty("spark.job.description");
+                if (description != null && description.startsWith("stuck-tasks")) {
+                    try {
+                        stopReturned.await(5, TimeUnit.SECONDS);
+                    } catch (InterruptedException e) {
+                        Thread.currentThread().interrupt();
+                    }
+                }
+            }
+        };
+        spark.sparkContext().addSparkListener(lagging);
+        try {
+            assertThat(stuckTasksLeftByAStop(stopReturned::countDown))
+                    .as("tasks of the stopped micro-batch still running after the stop returned")
+                    .isZero();
+        } finally {
+            stopReturned.countDown();
+            spark.sparkContext().removeSparkListener(lagging);
+        }
+    }
+
+    /**
+     * Runs a pipeline whose micro-batch's tasks never end by themselves, stops it with a 1 s stop
+     * timeout and tells how many of those tasks still ran when the stop returned.
+     */
+    private int stuckTasksLeftByAStop(Runnable onStopReturned) throws Exception {
+        stuckTasksRelease = new CountDownLatch(1);
         PipelineRuns impatient = new PipelineRuns(
                 spark,
                 List.of(new RatePipeline("stuck-tasks", checkpoints, false, PipelineRunsTest::runStuckTasks)),
@@ -356,13 +398,14 @@ class PipelineRunsTest {
             await().atMost(DEADLINE).until(() -> STUCK_TASKS_RUNNING.get() > 0);
 
             PipelineStatus stopped = impatient.stop("stuck-tasks");
+            int stillRunning = STUCK_TASKS_RUNNING.get();
+            onStopReturned.run();
 
             assertThat(stopped.state()).isEqualTo(RunState.STOPPED);
-            assertThat(STUCK_TASKS_RUNNING.get())
-                    .as("tasks of the stopped micro-batch still running after the stop returned")
-                    .isZero();
+            return stillRunning;
         } finally {
-            STUCK_TASKS_RELEASE.countDown();
+            onStopReturned.run();
+            stuckTasksRelease.countDown();
             impatient.stopAll();
         }
     }
@@ -370,8 +413,8 @@ class PipelineRunsTest {
     /** Tasks of {@link #runStuckTasks} now running (the tasks of a local Spark run in this JVM). */
     private static final AtomicInteger STUCK_TASKS_RUNNING = new AtomicInteger();
 
-    /** Lets the stuck tasks go, so none outlives the test whatever the stop did. */
-    private static final CountDownLatch STUCK_TASKS_RELEASE = new CountDownLatch(1);
+    /** Lets the stuck tasks go, so none outlives its test whatever the stop did. */
+    private static volatile CountDownLatch stuckTasksRelease = new CountDownLatch(1);
 
     /**
      * A batch whose job (in the query's job group, as the batch's own jobs) runs tasks that never
@@ -383,7 +426,7 @@ class PipelineRunsTest {
             STUCK_TASKS_RUNNING.incrementAndGet();
             try {
                 // Ends when Spark interrupts it, or when the test lets it go at its end.
-                STUCK_TASKS_RELEASE.await(5, TimeUnit.MINUTES);
+                stuckTasksRelease.await(5, TimeUnit.MINUTES);
             } catch (InterruptedException e) {
                 long end = System.nanoTime() + Duration.ofMillis(500).toNanos();
                 for (long now = System.nanoTime(); now < end; now = System.nanoTime()) {
