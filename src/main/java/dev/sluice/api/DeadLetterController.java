@@ -89,7 +89,7 @@ class DeadLetterController {
     }
 
     @GetMapping("/{id}")
-    @Operation(summary = "One dead letter, with its raw value")
+    @Operation(summary = "One dead letter, with its raw key and value")
     DeadLetter get(@PathVariable @Min(1) long id) {
         return store.get(id).orElseThrow(() -> new UnknownDeadLetterException(id));
     }
@@ -97,8 +97,10 @@ class DeadLetterController {
     @PostMapping("/replay")
     @Operation(
             summary = "Publishes the chosen dead letters' raw values into Kafka again, once each",
-            description = "Each record carries the headers sluice-dead-letter-id and sluice-dead-letter-reason."
-                    + " A dead letter already replayed is not replayed again. Give pipeline or ids.")
+            description =
+                    "Each record carries its key (so it goes to its key's partition), its original"
+                            + " headers while Kafka still keeps the record, and the headers sluice-dead-letter-id and"
+                            + " sluice-dead-letter-reason. A dead letter already replayed is not replayed again. Give pipeline or ids.")
     Map<String, Integer> replay(@Valid @RequestBody ReplayRequest request) {
         if (request.pipeline() == null
                 && (request.ids() == null || request.ids().isEmpty())) {

@@ -21,7 +21,7 @@ public class DeadLetterStore {
     static final int REPLAY_CHUNK = 500;
 
     private static final String COLUMNS = "id, pipeline, reason, detail, topic, kafka_partition, kafka_offset,"
-            + " kafka_timestamp, raw_value, recorded_at, replayed_at";
+            + " kafka_timestamp, raw_key, raw_value, recorded_at, replayed_at";
 
     /** Sends dead letters' values back into Kafka, each acknowledged before it returns. */
     public interface Publisher {
@@ -124,7 +124,8 @@ public class DeadLetterStore {
     private static DeadLetter letter(ResultSet row) throws SQLException {
         Timestamp at = row.getTimestamp("kafka_timestamp");
         Timestamp replayed = row.getTimestamp("replayed_at");
-        String[] value = DeadLetter.value(row.getBytes("raw_value"));
+        String[] key = DeadLetter.text(row.getBytes("raw_key"));
+        String[] value = DeadLetter.text(row.getBytes("raw_value"));
         return new DeadLetter(
                 row.getLong("id"),
                 row.getString("pipeline"),
@@ -134,6 +135,8 @@ public class DeadLetterStore {
                 row.getInt("kafka_partition"),
                 row.getLong("kafka_offset"),
                 at == null ? null : at.toInstant(),
+                key[0],
+                key[1],
                 value[0],
                 value[1],
                 row.getTimestamp("recorded_at").toInstant(),

@@ -19,8 +19,9 @@ import org.apache.kafka.common.header.internals.RecordHeader;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
 
 /**
- * Publishes dead letters' raw values with an idempotent producer, each with the original record's
- * key and headers (read back from Kafka while it keeps the record) and headers naming the dead
+ * Publishes dead letters' raw values with an idempotent producer, each with its record's key (kept
+ * with the dead letter, so Kafka's partitioner sends it to its key's partition), the original
+ * record's headers (read back from Kafka while it keeps the record) and headers naming the dead
  * letter ({@value #ID_HEADER}, {@value #REASON_HEADER}); waits for every acknowledgement.
  */
 public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoCloseable {
@@ -63,8 +64,12 @@ public final class KafkaPublisher implements DeadLetterStore.Publisher, AutoClos
             byte[] value =
                     letter.valueBase64() == null ? null : Base64.getDecoder().decode(letter.valueBase64());
             ConsumerRecord<byte[], byte[]> original = found.get(letter.id());
-            ProducerRecord<byte[], byte[]> record = new ProducerRecord<>(
-                    topic == null ? letter.topic() : topic, null, original == null ? null : original.key(), value);
+            // Kept with the dead letter; one kept before dead letters kept keys has its original's.
+            byte[] key = letter.keyBase64() != null
+                    ? Base64.getDecoder().decode(letter.keyBase64())
+                    : original == null ? null : original.key();
+            ProducerRecord<byte[], byte[]> record =
+                    new ProducerRecord<>(topic == null ? letter.topic() : topic, null, key, value);
             if (original != null) {
                 for (Header header : original.headers()) {
                     if (!header.key().equals(ID_HEADER) && !header.key().equals(REASON_HEADER)) {

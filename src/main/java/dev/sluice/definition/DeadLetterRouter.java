@@ -18,7 +18,7 @@ import org.apache.spark.sql.Row;
  * writes the same dead letters, which the table's key keeps once.
  *
  * <p>Rows carry the routing columns first: topic, partition, offset, timestamp, value, reason,
- * detail (reason null for an accepted record). A record whose reason is a {@link RejectRule#DROP}
+ * detail (reason null for an accepted record), key. A record whose reason is a {@link RejectRule#DROP}
  * is neither passed on nor kept; one whose reason is a {@link RejectRule#FAIL} fails the task with
  * a {@link dev.sluice.pipeline.PipelineRefusal}.
  */

@@ -95,7 +95,8 @@ final class FileSourceKind implements SourceKindSpec {
                                 lit(0).as("partition"),
                                 col("pos").plus(1).cast("long").as("offset"),
                                 lit(null).cast("timestamp").as("timestamp"),
-                                col("col").cast("binary").as("value")));
+                                col("col").cast("binary").as("value"),
+                                lit(null).cast("binary").as("key")));
     }
 
     private static DataStreamReader fileReader(PlanBuilder plan) {

@@ -100,7 +100,13 @@ final class KafkaSourceKind implements SourceKindSpec {
         Dataset<Row> records = plan.step(
                 "source",
                 () -> source.load(plan.spark(), from)
-                        .select(col("topic"), col("partition"), col("offset"), col("timestamp"), col("value")));
+                        .select(
+                                col("topic"),
+                                col("partition"),
+                                col("offset"),
+                                col("timestamp"),
+                                col("value"),
+                                col("key")));
         return raw(plan.definition())
                 ? records
                 : plan.step(

@@ -48,6 +48,7 @@ abstract class ParsedRecords implements RecordFormatSpec {
                 col("offset"),
                 col("timestamp"),
                 col("value"),
+                col("key"),
                 record(col("value").cast("string")).as(RECORD));
         List<Column> columns = new ArrayList<>();
         for (String name : fields.fieldNames()) {

@@ -45,7 +45,7 @@ public final class PipelinePlanner {
 
     static final String CAR_INFO = "car_info";
     static final List<String> ROUTING =
-            List.of("__topic", "__partition", "__offset", "__timestamp", "__value", "__reason", "__detail");
+            List.of("__topic", "__partition", "__offset", "__timestamp", "__value", "__reason", "__detail", "__key");
     /** Spark's {@code ${...}} substitution reads the environment and system properties: off everywhere. */
     public static final String VARIABLE_SUBSTITUTION = "spark.sql.variable.substitute";
     /** How dates and times in records are read: {@code CORRECTED} by default (never an exception). */

@@ -111,7 +111,8 @@ final class PlanBuilder {
                 col("timestamp").as("__timestamp"),
                 col("value").as("__value"),
                 col(CarInfoParser.REJECT_REASON).as("__reason"),
-                col(CarInfoParser.REJECT_DETAIL).as("__detail")));
+                col(CarInfoParser.REJECT_DETAIL).as("__detail"),
+                col("key").as("__key")));
         for (String field : fields) {
             columns.add(col(RecordFormatSpec.RECORD + ".`" + field + "`").as(field));
         }

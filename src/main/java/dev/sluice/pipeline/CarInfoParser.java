@@ -78,6 +78,7 @@ public final class CarInfoParser {
                 col("offset"),
                 col("timestamp"),
                 col("value"),
+                col("key"),
                 from_json(json, parseSchema, PARSE_OPTIONS).as(CAR));
         // The first rule a record breaks decides its reason.
         return parsed.withColumn(REJECT_REASON, RejectRule.firstReason(rules))

@@ -97,14 +97,14 @@ public final class FusedRecords implements Serializable {
         }
     }
 
-    /** The Kafka records' columns read: topic, partition, offset, timestamp and value, by position. */
-    private static final int[] RECORD_COLUMNS = {0, 1, 2, 3, 4};
+    /** The Kafka records' columns read: topic, partition, offset, timestamp, value and key, by position. */
+    private static final int[] RECORD_COLUMNS = {0, 1, 2, 3, 4, 5};
 
-    private static final String[] RECORD_COLUMN_NAMES = {"topic", "partition", "offset", "timestamp", "value"};
+    private static final String[] RECORD_COLUMN_NAMES = {"topic", "partition", "offset", "timestamp", "value", "key"};
 
     private final JsonDecoder decoder;
     private final List<Metadata> metadata;
-    /** Where each of topic, partition, offset, timestamp and value is in the records given. */
+    /** Where each of topic, partition, offset, timestamp, value and key is in the records given. */
     private final int[] columns;
     /**
      * The first broken rule's reason and detail, then whether each expectation is broken, over the
@@ -370,13 +370,17 @@ public final class FusedRecords implements Serializable {
             return new GenericInternalRow(values);
         }
 
-        /** The record's Kafka metadata and its value, read once (a copy of the row's bytes) for the decoder and the row. */
+        /**
+         * The record's Kafka metadata, its value (read once, a copy of the row's bytes, for the
+         * decoder and the row) and its key (for a dead letter, the table's refusal included).
+         */
         private void metadata(InternalRow record, byte[] value, Object[] values) {
             values[0] = record.isNullAt(columns[0]) ? null : topic(record.getUTF8String(columns[0]));
             values[1] = record.isNullAt(columns[1]) ? null : record.getInt(columns[1]);
             values[2] = record.isNullAt(columns[2]) ? null : record.getLong(columns[2]);
             values[3] = record.isNullAt(columns[3]) ? null : kafkaTimestamp(record.getLong(columns[3]));
             values[4] = value;
+            values[7] = record.isNullAt(columns[5]) ? null : record.getBinary(columns[5]);
         }
     }
 

@@ -49,7 +49,8 @@ public final class PostgresSink implements Serializable {
             "timestamp",
             "value",
             CarInfoParser.REJECT_REASON,
-            CarInfoParser.REJECT_DETAIL);
+            CarInfoParser.REJECT_DETAIL,
+            "key");
 
     /** The dead letters' reason for rows the table refused for their data. */
     public static final String WRITE_REJECTED = "WRITE_REJECTED";
@@ -58,7 +59,7 @@ public final class PostgresSink implements Serializable {
     static final String STAGED_ORDER = "sluice_staged_order";
 
     private static final String DEAD_LETTER_COLUMNS =
-            "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value";
+            "pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason, detail, raw_value, raw_key";
 
     /** What the merge does with a row whose key the table already holds. */
     public enum Conflict {
@@ -317,7 +318,8 @@ public final class PostgresSink implements Serializable {
                                 null,
                                 WRITE_REJECTED,
                                 WriteRefusal.describe(refusal),
-                                json),
+                                json,
+                                null),
                         WRITE_REJECTED);
             } catch (SQLException e) {
                 throw new IllegalStateException("Could not keep a refused row as a dead letter: " + e.getMessage(), e);
@@ -327,7 +329,15 @@ public final class PostgresSink implements Serializable {
         private void deadLetter(Row row, String reason, Object detail) throws SQLException {
             keep(
                     RowFactory.create(
-                            pipeline, row.get(0), row.get(1), row.get(2), row.get(3), reason, detail, row.get(4)),
+                            pipeline,
+                            row.get(0),
+                            row.get(1),
+                            row.get(2),
+                            row.get(3),
+                            reason,
+                            detail,
+                            row.get(4),
+                            row.get(7)),
                     reason);
         }
 

@@ -242,19 +242,22 @@ class BuiltInDefinitionsTest {
                 .isEqualTo(PostgresSink.INPUT_COLUMNS.size() + CarInfoSchema.POSTGRES_COLUMNS.size());
         assertThat(Arrays.asList(accepted.get(0), accepted.get(1), accepted.get(2), accepted.get(3), accepted.get(5)))
                 .containsExactly("car_info", 0, 0L, at, null);
+        assertThat(accepted.<byte[]>getAs(7)).isEqualTo(TestSpark.key(0));
+        int first = PostgresSink.INPUT_COLUMNS.size();
         assertThat(Arrays.asList(
-                        plain(accepted.get(7)),
-                        plain(accepted.get(8)),
-                        accepted.get(9),
-                        accepted.get(10),
-                        accepted.get(11),
-                        accepted.get(12),
-                        plain(accepted.get(13))))
+                        plain(accepted.get(first)),
+                        plain(accepted.get(first + 1)),
+                        accepted.get(first + 2),
+                        accepted.get(first + 3),
+                        accepted.get(first + 4),
+                        accepted.get(first + 5),
+                        plain(accepted.get(first + 6))))
                 .containsExactly("d-1", "T00001", 127.0276, 37.4979, AT.toEpochMilli() / 1000.0, 42.5, "11");
         Row rejected = rows.get(1);
         assertThat(rejected.<byte[]>getAs(4)).isEqualTo(bad);
         assertThat(rejected.getString(5)).isEqualTo("OUT_OF_RANGE");
         assertThat(rejected.getString(6)).startsWith("vhcleLat=null vhcleLot=null vhcleSped=-3.0 (accepted:");
+        assertThat(rejected.<byte[]>getAs(7)).isEqualTo(TestSpark.key(1));
         assertThat(rows).hasSize(2);
     }
 
@@ -296,6 +299,8 @@ class BuiltInDefinitionsTest {
             Row row = fused.get(i);
             String shown = values.get(i) == null ? "null" : new String(values.get(i), StandardCharsets.UTF_8);
             assertThat(row.getLong(2)).isEqualTo(i);
+            // The record's key, for a dead letter, whether the decoder, a rule or the table refuses it.
+            assertThat(row.get(7)).as("key of %s", shown).isEqualTo(TestSpark.key(i));
             assertThat(row.getString(5)).as("reason for %s", shown).isEqualTo(spark.getString(1));
             assertThat(row.getString(6)).as("detail for %s", shown).isEqualTo(spark.getString(2));
             if (row.getString(5) == null) {

@@ -13,10 +13,10 @@ import org.junit.jupiter.api.Test;
 
 class DeadLetterRouterTest {
 
-    /** Rows as the router takes them: topic, partition, offset, timestamp, value, reason, detail, then fields. */
+    /** Rows as the router takes them: topic, partition, offset, timestamp, value, reason, detail, key, then fields. */
     private static Row record(long offset, String reason) {
         return RowFactory.create(
-                "t", 0, offset, null, new byte[] {1}, reason, reason == null ? null : "bad", "field-" + offset);
+                "t", 0, offset, null, new byte[] {1}, reason, reason == null ? null : "bad", null, "field-" + offset);
     }
 
     @Test

@@ -54,7 +54,11 @@ class CarInfoHdfsIT extends IntegrationTest {
         // No GPS time: its date is that of its Kafka timestamp.
         values.add(("{\"dataId\": \"" + run + "-no-gps\", \"trmnId\": \"T9\"}").getBytes(StandardCharsets.UTF_8));
         LocalDate produced = LocalDate.now(ZoneOffset.UTC);
-        produce(HDFS_TOPIC, values);
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            keys.add(("terminal-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        produce(HDFS_TOPIC, keys, values);
 
         assertThat(post("/api/queries/" + HDFS_PIPELINE + "/start").getStatusCode())
                 .isEqualTo(HttpStatus.OK);
@@ -100,6 +104,14 @@ class CarInfoHdfsIT extends IntegrationTest {
                         HDFS_PIPELINE,
                         HDFS_TOPIC))
                 .containsExactly("MALFORMED_JSON {\"dataId\": ", "MISSING_DATA_ID {\"trmnId\": \"T1\"}");
+        // And its key.
+        assertThat(jdbc.queryForList(
+                        "SELECT reason || ' ' || convert_from(raw_key, 'UTF8') FROM dead_letter"
+                                + " WHERE pipeline = ? AND topic = ? ORDER BY reason",
+                        String.class,
+                        HDFS_PIPELINE,
+                        HDFS_TOPIC))
+                .containsExactly("MALFORMED_JSON terminal-120", "MISSING_DATA_ID terminal-121");
 
         assertThat(post("/api/queries/" + HDFS_PIPELINE + "/stop").getStatusCode())
                 .isEqualTo(HttpStatus.OK);

@@ -10,6 +10,7 @@ import dev.sluice.pipeline.PostgresSink;
 import dev.sluice.support.CarInfoEvent;
 import dev.sluice.support.Infrastructure;
 import dev.sluice.support.IntegrationTest;
+import dev.sluice.support.TestSpark;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
@@ -62,14 +63,21 @@ class CarInfoPostgresIT extends IntegrationTest {
         List<String> hostileReasons = new ArrayList<>(hostile.keySet());
         values.addAll(hostile.values());
 
-        List<RecordMetadata> landed = produce(POSTGRES_TOPIC, values);
+        // Keyed by terminal, as vehicles send them.
+        List<byte[]> keys = new ArrayList<>();
+        for (int i = 0; i < values.size(); i++) {
+            keys.add(("terminal-" + i).getBytes(StandardCharsets.UTF_8));
+        }
+        List<RecordMetadata> landed = produce(POSTGRES_TOPIC, keys, values);
         Map<String, String> expectedDeadLetters = new HashMap<>();
         Map<String, byte[]> expectedRaw = new HashMap<>();
+        Map<String, byte[]> expectedKeys = new HashMap<>();
         for (int i = 0; i < hostileReasons.size(); i++) {
             RecordMetadata where = landed.get(first.size() + i);
             String key = where.partition() + "/" + where.offset();
             expectedDeadLetters.put(key, hostileReasons.get(i).replaceAll("#.*", ""));
             expectedRaw.put(key, hostile.get(hostileReasons.get(i)));
+            expectedKeys.put(key, keys.get(first.size() + i));
         }
 
         ResponseEntity<JsonNode> started = post("/api/queries/" + POSTGRES_PIPELINE + "/start");
@@ -89,6 +97,7 @@ class CarInfoPostgresIT extends IntegrationTest {
         deadLetters.forEach((key, letter) -> {
             assertThat(letter.reason()).as("reason of %s", key).isEqualTo(expectedDeadLetters.get(key));
             assertThat(letter.raw()).as("raw value of %s", key).isEqualTo(expectedRaw.get(key));
+            assertThat(letter.rawKey()).as("raw key of %s", key).isEqualTo(expectedKeys.get(key));
             assertThat(letter.kafkaTimestamp()).isNotNull();
             assertThat(letter.detail()).isNotBlank();
         });
@@ -179,6 +188,7 @@ class CarInfoPostgresIT extends IntegrationTest {
                     new byte[] {1},
                     null,
                     null,
+                    null,
                     run + "-" + i,
                     "T1",
                     127.0,
@@ -195,6 +205,7 @@ class CarInfoPostgresIT extends IntegrationTest {
                 "bad".getBytes(StandardCharsets.UTF_8),
                 "MALFORMED_JSON",
                 "the value is not a JSON object",
+                null,
                 null,
                 null,
                 null,
@@ -313,14 +324,7 @@ class CarInfoPostgresIT extends IntegrationTest {
     }
 
     private static StructType sinkInput() {
-        return new StructType()
-                .add("topic", DataTypes.StringType)
-                .add("partition", DataTypes.IntegerType)
-                .add("offset", DataTypes.LongType)
-                .add("timestamp", DataTypes.TimestampType)
-                .add("value", DataTypes.BinaryType)
-                .add("reject_reason", DataTypes.StringType)
-                .add("reject_detail", DataTypes.StringType)
+        return TestSpark.DECIDED_RECORD
                 .add("data_id", DataTypes.StringType)
                 .add("trmncd", DataTypes.StringType)
                 .add("detclot", DataTypes.DoubleType)
@@ -391,17 +395,22 @@ class CarInfoPostgresIT extends IntegrationTest {
         }
     }
 
-    private record DeadLetter(String reason, String detail, byte[] raw, Timestamp kafkaTimestamp) {}
+    private record DeadLetter(String reason, String detail, byte[] raw, Timestamp kafkaTimestamp, byte[] rawKey) {}
 
     private Map<String, DeadLetter> deadLetters(List<RecordMetadata> landed) {
         Map<String, DeadLetter> letters = new HashMap<>();
         jdbc.query(
-                "SELECT kafka_partition, kafka_offset, reason, detail, raw_value, kafka_timestamp FROM dead_letter"
+                "SELECT kafka_partition, kafka_offset, reason, detail, raw_value, kafka_timestamp, raw_key FROM dead_letter"
                         + " WHERE pipeline = ? AND topic = ? AND kafka_offset BETWEEN ? AND ?",
                 rs -> {
                     letters.put(
                             rs.getInt(1) + "/" + rs.getLong(2),
-                            new DeadLetter(rs.getString(3), rs.getString(4), rs.getBytes(5), rs.getTimestamp(6)));
+                            new DeadLetter(
+                                    rs.getString(3),
+                                    rs.getString(4),
+                                    rs.getBytes(5),
+                                    rs.getTimestamp(6),
+                                    rs.getBytes(7)));
                 },
                 POSTGRES_PIPELINE,
                 POSTGRES_TOPIC,

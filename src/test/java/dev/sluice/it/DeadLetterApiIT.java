@@ -16,10 +16,15 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
+import java.util.concurrent.TimeUnit;
+import org.apache.kafka.clients.admin.AdminClient;
+import org.apache.kafka.clients.admin.RecordsToDelete;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.producer.KafkaProducer;
 import org.apache.kafka.clients.producer.ProducerRecord;
+import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.serialization.ByteArraySerializer;
+import org.apache.kafka.common.utils.Utils;
 import org.junit.jupiter.api.Test;
 import org.springframework.beans.factory.annotation.Autowired;
 import org.springframework.http.HttpEntity;
@@ -68,14 +73,15 @@ class DeadLetterApiIT extends IntegrationTest {
             byte[] value = values.get(offset);
             ids.add(jdbc.queryForObject(
                     "INSERT INTO dead_letter (pipeline, topic, kafka_partition, kafka_offset, kafka_timestamp, reason,"
-                            + " detail, raw_value) VALUES (?, ?, 0, ?, ?, ?, 'why', ?) RETURNING id",
+                            + " detail, raw_value, raw_key) VALUES (?, ?, 0, ?, ?, ?, 'why', ?, ?) RETURNING id",
                     Long.class,
                     pipeline,
                     source,
                     offset,
                     Timestamp.from(Instant.parse("2026-11-30T00:00:00Z")),
                     offset < 3 ? "MALFORMED_JSON" : "OUT_OF_RANGE",
-                    value));
+                    value,
+                    offset == 4 ? null : ("vehicle-" + offset).getBytes(StandardCharsets.UTF_8)));
         }
 
         // Newest first, two at a time.
@@ -100,8 +106,12 @@ class DeadLetterApiIT extends IntegrationTest {
         assertThat(text.path("value").asText()).isEqualTo("not json 1");
         assertThat(text.path("topic").asText()).isEqualTo(source);
         assertThat(text.path("reason").asText()).isEqualTo("MALFORMED_JSON");
+        assertThat(text.path("key").asText()).isEqualTo("vehicle-1");
+        assertThat(text.path("keyBase64").asText()).isEqualTo("dmVoaWNsZS0x");
         JsonNode binary = get("/api/dead-letters/" + ids.get(4)).getBody();
         assertThat(binary.has("value")).isFalse();
+        assertThat(binary.has("key")).isFalse();
+        assertThat(binary.has("keyBase64")).isFalse();
         assertThat(binary.path("valueBase64").asText()).isEqualTo("/wA=");
         ResponseEntity<JsonNode> unknown = get("/api/dead-letters/999999999");
         assertThat(unknown.getStatusCode()).isEqualTo(HttpStatus.NOT_FOUND);
@@ -173,6 +183,69 @@ class DeadLetterApiIT extends IntegrationTest {
     }
 
     /**
+     * Past Kafka's retention a dead letter's record is gone from its topic; its replay still has
+     * the record's key (kept with the dead letter), so Kafka's partitioner sends it to its key's
+     * partition, beside the key's other records.
+     */
+    @Test
+    void aReplayKeepsTheKeyOfARecordKafkaNoLongerHolds() throws Exception {
+        String pipeline = "dlq-gone-" + UUID.randomUUID().toString().substring(0, 8);
+        String source = newTopic("dlq_gone");
+        String replays = newTopic("dlq_keyed");
+        TopicPartition partition = new TopicPartition(source, 0);
+        List<String> keys = List.of("vehicle-a", "vehicle-b", "vehicle-c", "vehicle-d", "vehicle-e", "vehicle-f");
+        try (KafkaProducer<byte[], byte[]> producer = new KafkaProducer<>(
+                Map.of("bootstrap.servers", Infrastructure.kafka().getBrokersAsString()),
+                new ByteArraySerializer(),
+                new ByteArraySerializer())) {
+            for (int offset = 0; offset < keys.size(); offset++) {
+                producer.send(new ProducerRecord<>(
+                                source,
+                                0,
+                                keys.get(offset).getBytes(StandardCharsets.UTF_8),
+                                ("not json " + offset).getBytes(StandardCharsets.UTF_8)))
+                        .get();
+                jdbc.update(
+                        "INSERT INTO dead_letter (pipeline, topic, kafka_partition, kafka_offset, reason, raw_value,"
+                                + " raw_key) VALUES (?, ?, 0, ?, 'MALFORMED_JSON', ?, ?)",
+                        pipeline,
+                        source,
+                        offset,
+                        ("not json " + offset).getBytes(StandardCharsets.UTF_8),
+                        keys.get(offset).getBytes(StandardCharsets.UTF_8));
+            }
+        }
+        // What the retention does: the partition's records are gone.
+        try (AdminClient admin = AdminClient.create(
+                Map.of("bootstrap.servers", Infrastructure.kafka().getBrokersAsString()))) {
+            admin.deleteRecords(Map.of(partition, RecordsToDelete.beforeOffset(keys.size())))
+                    .all()
+                    .get(30, TimeUnit.SECONDS);
+        }
+        assertThat(consume(source)).isEmpty();
+
+        assertThat(send(HttpMethod.POST, "/api/dead-letters/replay", Map.of("pipeline", pipeline, "topic", replays))
+                        .getBody()
+                        .path("replayed")
+                        .asInt())
+                .isEqualTo(keys.size());
+
+        List<ConsumerRecord<byte[], byte[]>> records = consume(replays);
+        assertThat(records)
+                .extracting(record -> new String(record.key(), StandardCharsets.UTF_8))
+                .containsExactlyInAnyOrderElementsOf(keys);
+        int partitions =
+                records.stream().mapToInt(ConsumerRecord::partition).max().orElseThrow() + 1;
+        assertThat(partitions).as("the replays went to more than one partition").isGreaterThan(1);
+        for (ConsumerRecord<byte[], byte[]> record : records) {
+            // Kafka's default partitioner for a keyed record.
+            assertThat(record.partition())
+                    .as("partition of %s", new String(record.key(), StandardCharsets.UTF_8))
+                    .isEqualTo(Utils.toPositive(Utils.murmur2(record.key())) % 3);
+        }
+    }
+
+    /**
      * A record a rule rejected is replayed once the rule is fixed, and this time goes through its
      * pipeline into the table.
      */
@@ -194,12 +267,16 @@ class DeadLetterApiIT extends IntegrationTest {
         createRunning(json.readTree(String.format(definition, name, topic, 0, table)));
         produce(
                 topic,
+                List.of("meter-a".getBytes(StandardCharsets.UTF_8), "meter-b".getBytes(StandardCharsets.UTF_8)),
                 List.of(
                         "{\"id\": \"a\", \"reading\": 5}".getBytes(StandardCharsets.UTF_8),
                         "{\"id\": \"b\", \"reading\": -3}".getBytes(StandardCharsets.UTF_8)));
         await().atMost(DEADLINE).until(() -> count("SELECT count(*) FROM " + table) == 1);
         await().atMost(DEADLINE)
                 .until(() -> count("SELECT count(*) FROM dead_letter WHERE pipeline = '" + name + "'") == 1);
+        assertThat(jdbc.queryForObject(
+                        "SELECT convert_from(raw_key, 'UTF8') FROM dead_letter WHERE pipeline = ?", String.class, name))
+                .isEqualTo("meter-b");
 
         // The cause fixed: readings down to -10 are taken now.
         assertThat(post("/api/queries/" + name + "/stop").getStatusCode()).isEqualTo(HttpStatus.OK);

@@ -32,9 +32,7 @@ import org.springframework.beans.factory.annotation.Autowired;
 class PostgresSinkIT extends IntegrationTest {
 
     /** The sink's input: the Kafka record, the reject reason and detail, then the table's columns. */
-    private static final StructType INPUT = TestSpark.KAFKA_RECORD
-            .add("reject_reason", DataTypes.StringType)
-            .add("reject_detail", DataTypes.StringType)
+    private static final StructType INPUT = TestSpark.DECIDED_RECORD
             .add("data_id", DataTypes.StringType)
             .add("speed", DataTypes.DoubleType)
             .add("seen_at", DataTypes.TimestampType);
@@ -364,6 +362,12 @@ class PostgresSinkIT extends IntegrationTest {
                                 .contains("seen_at")
                                 .endsWith(" raw-2000"),
                         last -> assertThat(last).startsWith("2999 WRITE_REJECTED SQLSTATE 23514"));
+        // Each keeps its Kafka record's key, for a replay to send it to its key's partition.
+        assertThat(jdbc.queryForList(
+                        "SELECT convert_from(raw_key, 'UTF8') FROM dead_letter WHERE pipeline = ? ORDER BY kafka_offset",
+                        String.class,
+                        pipeline))
+                .containsExactly("kafka-key-10", "kafka-key-1234", "kafka-key-2000", "kafka-key-2999");
     }
 
     /**
@@ -419,7 +423,10 @@ class PostgresSinkIT extends IntegrationTest {
         return accepted(offset, key, speed, Timestamp.from(AT.plusSeconds(second)));
     }
 
-    /** An accepted record's row: the Kafka record (value {@code raw-<offset>}), no reason, the table's columns. */
+    /**
+     * An accepted record's row: the Kafka record (value {@code raw-<offset>}, key {@code
+     * kafka-key-<offset>}), no reason, the table's columns.
+     */
     private static Row accepted(long offset, String key, Double speed, Timestamp seen) {
         return RowFactory.create(
                 "t",
@@ -429,6 +436,7 @@ class PostgresSinkIT extends IntegrationTest {
                 ("raw-" + offset).getBytes(StandardCharsets.UTF_8),
                 null,
                 null,
+                ("kafka-key-" + offset).getBytes(StandardCharsets.UTF_8),
                 key,
                 speed,
                 seen);
@@ -481,7 +489,7 @@ class PostgresSinkIT extends IntegrationTest {
         byte[] raw = ("raw-" + i).getBytes(StandardCharsets.UTF_8);
         return i % 3 == 2
                 ? RowFactory.create(
-                        "t", 0, (long) i, Timestamp.from(AT), raw, "BAD_SPEED", "speed is bad", null, null, null)
+                        "t", 0, (long) i, Timestamp.from(AT), raw, "BAD_SPEED", "speed is bad", null, null, null, null)
                 : accepted(i, "k" + i, i / 100.0, Timestamp.from(AT.plusSeconds(i)));
     }
 
@@ -500,6 +508,7 @@ class PostgresSinkIT extends IntegrationTest {
                     ("raw-" + i).getBytes(StandardCharsets.UTF_8),
                     "BAD_SPEED",
                     "speed is bad",
+                    null,
                     null,
                     null,
                     null));

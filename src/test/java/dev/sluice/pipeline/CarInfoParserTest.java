@@ -85,7 +85,7 @@ class CarInfoParserTest {
     @Test
     void aNullValueIsRejectedNotLost() {
         Dataset<Row> records = spark.createDataFrame(
-                List.of(RowFactory.create("car_info", 0, 7L, Timestamp.from(AT), null)), TestSpark.KAFKA_RECORD);
+                List.of(RowFactory.create("car_info", 0, 7L, Timestamp.from(AT), null, null)), TestSpark.KAFKA_RECORD);
 
         Row row = CarInfoParser.forEvents(CarInfoLimits.DEFAULT)
                 .parse(records)

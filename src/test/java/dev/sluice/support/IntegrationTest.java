@@ -8,6 +8,7 @@ import dev.sluice.run.RunState;
 import java.nio.file.Path;
 import java.time.Duration;
 import java.util.ArrayList;
+import java.util.Collections;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
@@ -162,8 +163,13 @@ public abstract class IntegrationTest {
         }
     }
 
-    /** Sends the values, keyed, and returns where each landed, in order. */
+    /** Sends the values, without keys, and returns where each landed, in order. */
     protected static List<RecordMetadata> produce(String topic, List<byte[]> values) {
+        return produce(topic, Collections.nCopies(values.size(), null), values);
+    }
+
+    /** Sends the values with the keys (null for none), and returns where each landed, in order. */
+    protected static List<RecordMetadata> produce(String topic, List<byte[]> keys, List<byte[]> values) {
         Map<String, Object> config = Map.of(
                 ProducerConfig.BOOTSTRAP_SERVERS_CONFIG,
                 Infrastructure.kafka().getBrokersAsString(),
@@ -172,8 +178,8 @@ public abstract class IntegrationTest {
         try (KafkaProducer<byte[], byte[]> producer =
                 new KafkaProducer<>(config, new ByteArraySerializer(), new ByteArraySerializer())) {
             List<Future<RecordMetadata>> sent = new ArrayList<>();
-            for (byte[] value : values) {
-                sent.add(producer.send(new ProducerRecord<>(topic, value)));
+            for (int i = 0; i < values.size(); i++) {
+                sent.add(producer.send(new ProducerRecord<>(topic, keys.get(i), values.get(i))));
             }
             List<RecordMetadata> landed = new ArrayList<>();
             for (Future<RecordMetadata> future : sent) {

@@ -1,9 +1,11 @@
 package dev.sluice.support;
 
 import dev.sluice.pipeline.FusedRecords;
+import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.time.Instant;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.List;
 import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
@@ -21,7 +23,14 @@ public final class TestSpark {
             .add("partition", DataTypes.IntegerType)
             .add("offset", DataTypes.LongType)
             .add("timestamp", DataTypes.TimestampType)
-            .add("value", DataTypes.BinaryType);
+            .add("value", DataTypes.BinaryType)
+            .add("key", DataTypes.BinaryType);
+
+    /** The leading columns of a decided record, as the sink takes it ({@code PostgresSink.INPUT_COLUMNS}). */
+    public static final StructType DECIDED_RECORD = new StructType(Arrays.copyOf(KAFKA_RECORD.fields(), 5))
+            .add("reject_reason", DataTypes.StringType)
+            .add("reject_detail", DataTypes.StringType)
+            .add("key", DataTypes.BinaryType);
 
     private static SparkSession session;
 
@@ -48,9 +57,14 @@ public final class TestSpark {
     public static Dataset<Row> kafkaRecords(Instant at, List<byte[]> values) {
         List<Row> records = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
-            records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(at), values.get(i)));
+            records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(at), values.get(i), key(i)));
         }
         return session().createDataFrame(records, KAFKA_RECORD);
+    }
+
+    /** The key of the record at this offset in {@link #kafkaRecords}. */
+    public static byte[] key(long offset) {
+        return ("key-" + offset).getBytes(StandardCharsets.UTF_8);
     }
 
     /** What the fused records make of Kafka records with these values, one partition, in order. */
