@@ -7,6 +7,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobEnd;
@@ -36,7 +37,8 @@ final class RunningTasks extends SparkListener {
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
 
     private final SparkContext spark;
-    private final Map<String, CountDownLatch> awaitedMarkers = new ConcurrentHashMap<>();
+    private final Map<String, Marker> markers = new ConcurrentHashMap<>();
+    private final Map<Integer, Marker> markerJobs = new ConcurrentHashMap<>();
 
     private final Map<Integer, String> groupOfJob = new ConcurrentHashMap<>();
     private final Map<Integer, String> groupOfStage = new ConcurrentHashMap<>();
@@ -55,9 +57,10 @@ final class RunningTasks extends SparkListener {
             return;
         }
         if (group.startsWith(MARKER_GROUP)) {
-            CountDownLatch awaited = awaitedMarkers.get(group);
-            if (awaited != null) {
-                awaited.countDown();
+            Marker marker = markers.get(group);
+            if (marker != null) {
+                markerJobs.put(jobStart.jobId(), marker);
+                marker.started().countDown();
             }
             return;
         }
@@ -70,6 +73,11 @@ final class RunningTasks extends SparkListener {
 
     @Override
     public void onJobEnd(SparkListenerJobEnd jobEnd) {
+        Marker marker = markerJobs.remove(jobEnd.jobId());
+        if (marker != null) {
+            marker.ended().countDown();
+            return;
+        }
         String group = groupOfJob.remove(jobEnd.jobId());
         if (group != null) {
             openJobs.computeIfPresent(group, RunningTasks::oneLess);
@@ -110,24 +118,48 @@ final class RunningTasks extends SparkListener {
      * Waits, up to the deadline, until every job and task event Spark's scheduler had been asked
      * to post before this call has reached this listener: the jobs a stopped query's thread
      * submitted, and the tasks they started. It submits a marker job, one task counting one
-     * element. The scheduler handles submissions in order and posts a job's start when it handles
-     * its submission, so once the marker's start arrives, so have those events. The marker's task
-     * runs once a core is free; nothing waits for it.
+     * element, in a job group of its own. The scheduler handles submissions in order and posts a
+     * job's start when it handles its submission, so once the marker's start arrives, so have
+     * those events. The marker is then cancelled (its task is of no use) and its end awaited, so
+     * no task of it is left to launch on an executor that is shutting down.
      *
      * @return whether the events arrived in time (true too once Spark has stopped: no task runs
      *     then)
      */
     boolean catchUp(long deadline) {
-        String marker = MARKER_GROUP + UUID.randomUUID();
-        CountDownLatch arrived = new CountDownLatch(1);
-        awaitedMarkers.put(marker, arrived);
+        String name = MARKER_GROUP + UUID.randomUUID();
+        Marker marker = new Marker(new CountDownLatch(1), new CountDownLatch(1));
+        markers.put(name, marker);
         String group = spark.getLocalProperty(JOB_GROUP);
         String description = spark.getLocalProperty(JOB_DESCRIPTION);
         try {
-            spark.setLocalProperty(JOB_GROUP, marker);
-            spark.setLocalProperty(JOB_DESCRIPTION, "Sluice: marks the events a stop has seen");
-            JavaSparkContext.fromSparkContext(spark).parallelize(List.of(0), 1).countAsync();
-            while (!arrived.await(POLL_NANOS, TimeUnit.NANOSECONDS)) {
+            JavaFutureAction<Long> job;
+            try {
+                spark.setLocalProperty(JOB_GROUP, name);
+                spark.setLocalProperty(JOB_DESCRIPTION, "Sluice: marks the events a stop has seen");
+                job = JavaSparkContext.fromSparkContext(spark)
+                        .parallelize(List.of(0), 1)
+                        .countAsync();
+            } finally {
+                spark.setLocalProperty(JOB_GROUP, group);
+                spark.setLocalProperty(JOB_DESCRIPTION, description);
+            }
+            boolean caughtUp = await(marker.started(), deadline);
+            job.cancel(true);
+            await(marker.ended(), deadline);
+            return caughtUp;
+        } catch (IllegalStateException stopped) {
+            // Spark has stopped: no task runs.
+            return true;
+        } finally {
+            markers.remove(name);
+        }
+    }
+
+    /** Waits for the latch up to the deadline; true once it is down, or once Spark has stopped. */
+    private boolean await(CountDownLatch latch, long deadline) {
+        try {
+            while (!latch.await(POLL_NANOS, TimeUnit.NANOSECONDS)) {
                 if (spark.isStopped()) {
                     return true;
                 }
@@ -136,18 +168,14 @@ final class RunningTasks extends SparkListener {
                 }
             }
             return true;
-        } catch (IllegalStateException stopped) {
-            // Spark has stopped: no task runs.
-            return true;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
             return false;
-        } finally {
-            awaitedMarkers.remove(marker);
-            spark.setLocalProperty(JOB_GROUP, group);
-            spark.setLocalProperty(JOB_DESCRIPTION, description);
         }
     }
+
+    /** A marker job: its start arrived, its end arrived. */
+    private record Marker(CountDownLatch started, CountDownLatch ended) {}
 
     /** Whether a job of the group is open or a task of it runs, as far as the events told so far. */
     boolean busy(String group) {
