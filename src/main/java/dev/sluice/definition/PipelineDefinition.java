@@ -108,7 +108,10 @@ public record PipelineDefinition(
         OFFSET,
         /** The record's Kafka timestamp (a timestamp). */
         @JsonProperty("timestamp")
-        TIMESTAMP;
+        TIMESTAMP,
+        /** The record's key (binary, null for none; {@code CAST(k AS STRING)} for a text key). */
+        @JsonProperty("key")
+        KEY;
 
         /** The column of a Kafka record that holds it, as Spark's kafka source names it. */
         public String column() {

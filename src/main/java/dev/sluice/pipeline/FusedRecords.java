@@ -79,16 +79,20 @@ public final class FusedRecords implements Serializable {
     /**
      * A column of each record's Kafka metadata.
      *
-     * @param index the Kafka record's column: 0 topic, 1 partition, 2 offset, 3 timestamp
+     * @param index the Kafka record's column: 0 topic, 1 partition, 2 offset, 3 timestamp, 4 key
      */
     public record Metadata(String name, int index) implements Serializable {
         private static final DataType[] TYPES = {
-            DataTypes.StringType, DataTypes.IntegerType, DataTypes.LongType, DataTypes.TimestampType
+            DataTypes.StringType,
+            DataTypes.IntegerType,
+            DataTypes.LongType,
+            DataTypes.TimestampType,
+            DataTypes.BinaryType
         };
 
         public Metadata {
             if (index < 0 || index >= TYPES.length) {
-                throw new IllegalArgumentException("a Kafka record has four metadata columns");
+                throw new IllegalArgumentException("a Kafka record has five metadata columns");
             }
         }
 
@@ -97,14 +101,14 @@ public final class FusedRecords implements Serializable {
         }
     }
 
-    /** The Kafka records' columns read: topic, partition, offset, timestamp, value and key, by position. */
+    /** The Kafka records' columns read: topic, partition, offset, timestamp, key and value, by position. */
     private static final int[] RECORD_COLUMNS = {0, 1, 2, 3, 4, 5};
 
-    private static final String[] RECORD_COLUMN_NAMES = {"topic", "partition", "offset", "timestamp", "value", "key"};
+    private static final String[] RECORD_COLUMN_NAMES = {"topic", "partition", "offset", "timestamp", "key", "value"};
 
     private final JsonDecoder decoder;
     private final List<Metadata> metadata;
-    /** Where each of topic, partition, offset, timestamp, value and key is in the records given. */
+    /** Where each of topic, partition, offset, timestamp, key and value is in the records given. */
     private final int[] columns;
     /**
      * The first broken rule's reason and detail, then whether each expectation is broken, over the
@@ -173,8 +177,8 @@ public final class FusedRecords implements Serializable {
 
     /**
      * These records, read from rows of this schema (the Kafka source's own rows, with no projection
-     * before them): {@code topic}, {@code partition}, {@code offset}, {@code timestamp} and
-     * {@code value} are found by name.
+     * before them): {@code topic}, {@code partition}, {@code offset}, {@code timestamp}, {@code
+     * key} and {@code value} are found by name.
      */
     public FusedRecords readingFrom(StructType records) {
         int[] found = new int[RECORD_COLUMN_NAMES.length];
@@ -273,7 +277,7 @@ public final class FusedRecords implements Serializable {
 
         /** The sink's input row for one record, or null when a filter drops it. */
         Row decide(InternalRow record) {
-            byte[] value = record.isNullAt(columns[4]) ? null : record.getBinary(columns[4]);
+            byte[] value = record.isNullAt(columns[5]) ? null : record.getBinary(columns[5]);
             JsonDecoder.Decoded decoded = decoder.decode(value);
             if (!decoded.accepted()) {
                 return rejected(record, value, decoded.reason(), decoded.detail());
@@ -380,7 +384,7 @@ public final class FusedRecords implements Serializable {
             values[2] = record.isNullAt(columns[2]) ? null : record.getLong(columns[2]);
             values[3] = record.isNullAt(columns[3]) ? null : kafkaTimestamp(record.getLong(columns[3]));
             values[4] = value;
-            values[7] = record.isNullAt(columns[5]) ? null : record.getBinary(columns[5]);
+            values[7] = record.isNullAt(columns[4]) ? null : record.getBinary(columns[4]);
         }
     }
 

@@ -109,9 +109,10 @@ class FusedShapeTest {
     void recordMetadataAreColumnsOfEventsInTheFusedShape() throws Exception {
         PipelineDefinition definition = definition("{\"name\": \"m\", \"source\": {\"kind\": \"kafka\","
                 + " \"topics\": [\"t\"], \"schema\": \"id STRING\", \"metadata\": {\"kafka_time\": \"timestamp\","
-                + " \"kafka_offset\": \"offset\", \"kafka_topic\": \"topic\", \"kafka_partition\": \"partition\"}},"
+                + " \"kafka_offset\": \"offset\", \"kafka_topic\": \"topic\", \"kafka_partition\": \"partition\","
+                + " \"kafka_key\": \"key\"}},"
                 + " \"transform\": {\"sql\": \"SELECT id, to_date(kafka_time) AS day, kafka_offset * 10 AS tenfold,"
-                + " kafka_topic, kafka_partition FROM events WHERE kafka_offset > 0\"},"
+                + " kafka_topic, kafka_partition, CAST(kafka_key AS STRING) AS vehicle FROM events WHERE kafka_offset > 0\"},"
                 + " \"rules\": [{\"reason\": \"FIRST_TWO\", \"require\": \"kafka_offset > 1\"}], \"sink\": " + TABLE
                 + "}");
         FusedShape.Decision decision = FusedShape.plan(session(), definition);
@@ -131,6 +132,7 @@ class FusedShapeTest {
         assertThat(third.get(2)).isEqualTo(20L);
         assertThat(third.get(3)).isEqualTo(rows.get(2).getString(0));
         assertThat(third.get(4)).isEqualTo(rows.get(2).get(1));
+        assertThat(third.get(5)).isEqualTo("key-2");
     }
 
     @Test

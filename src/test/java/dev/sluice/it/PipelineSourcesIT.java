@@ -9,8 +9,8 @@ import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.HashMap;
 import java.util.List;
+import java.util.Locale;
 import java.util.Map;
-import java.util.stream.Stream;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.junit.jupiter.api.Test;
 
@@ -22,15 +22,23 @@ class PipelineSourcesIT extends IntegrationTest {
         String topic = newTopic("sources_csv");
         createRunning("""
                 {"name": "csv-readings", "autoStart": true,
-                 "source": {"kind": "kafka", "topics": ["%s"], "startingOffsets": "earliest", "format": "csv", "schema": "terminal STRING, speed DOUBLE, kind STRING"},
+                 "source": {"kind": "kafka", "topics": ["%s"], "startingOffsets": "earliest", "format": "csv", "schema": "terminal STRING, speed DOUBLE, kind STRING",
+                            "metadata": {"sender": "key"}},
                  "rules": [{"reason": "NEGATIVE_SPEED", "require": "speed >= 0"}],
-                 "transform": {"sql": "SELECT terminal, speed * 2 AS doubled, kind FROM events"},
+                 "transform": {"sql": "SELECT terminal, speed * 2 AS doubled, kind, CAST(sender AS STRING) AS sender FROM events"},
                  "sink": {"kind": "memory", "maxRows": 100},
                  "trigger": {"kind": "processing-time", "interval": "1 second"}}""".formatted(topic));
 
+        List<String> lines = List.of("T1,12.5,A", "T2,fast,B", "T3,30,A", "T4", "T5,-1,A", "T6,7,\"quoted, kind\"");
+        // Keyed by sender, each line's key its first field in lower case; the last has none.
         produce(
                 topic,
-                Stream.of("T1,12.5,A", "T2,fast,B", "T3,30,A", "T4", "T5,-1,A", "T6,7,\"quoted, kind\"")
+                lines.stream()
+                        .map(line -> line.startsWith("T6")
+                                ? null
+                                : line.substring(0, 2).toLowerCase(Locale.ROOT).getBytes(StandardCharsets.UTF_8))
+                        .toList(),
+                lines.stream()
                         .map(line -> line.getBytes(StandardCharsets.UTF_8))
                         .toList());
 
@@ -40,7 +48,7 @@ class PipelineSourcesIT extends IntegrationTest {
                                 "MALFORMED_CSV T2,fast,B", "MALFORMED_CSV T4", "NEGATIVE_SPEED T5,-1,A"));
         await().atMost(DEADLINE)
                 .untilAsserted(() -> assertThat(rows("csv-readings"))
-                        .containsExactlyInAnyOrder("T1 25.0 A", "T3 60.0 A", "T6 14.0 quoted, kind"));
+                        .containsExactlyInAnyOrder("T1 25.0 A t1", "T3 60.0 A t3", "T6 14.0 quoted, kind null"));
         // Counted from the progress reports, which arrive just after the batch.
         await().atMost(DEADLINE).untilAsserted(() -> {
             JsonNode byReason =
@@ -88,7 +96,7 @@ class PipelineSourcesIT extends IntegrationTest {
         for (JsonNode row :
                 get("/api/queries/" + pipeline + "/rows?limit=100").getBody().path("rows")) {
             rows.add(row.path("terminal").asText() + " " + row.path("doubled").asDouble() + " "
-                    + row.path("kind").asText());
+                    + row.path("kind").asText() + " " + row.path("sender").asText());
         }
         return rows;
     }

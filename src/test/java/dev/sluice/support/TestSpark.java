@@ -23,11 +23,12 @@ public final class TestSpark {
             .add("partition", DataTypes.IntegerType)
             .add("offset", DataTypes.LongType)
             .add("timestamp", DataTypes.TimestampType)
-            .add("value", DataTypes.BinaryType)
-            .add("key", DataTypes.BinaryType);
+            .add("key", DataTypes.BinaryType)
+            .add("value", DataTypes.BinaryType);
 
     /** The leading columns of a decided record, as the sink takes it ({@code PostgresSink.INPUT_COLUMNS}). */
-    public static final StructType DECIDED_RECORD = new StructType(Arrays.copyOf(KAFKA_RECORD.fields(), 5))
+    public static final StructType DECIDED_RECORD = new StructType(Arrays.copyOf(KAFKA_RECORD.fields(), 4))
+            .add("value", DataTypes.BinaryType)
             .add("reject_reason", DataTypes.StringType)
             .add("reject_detail", DataTypes.StringType)
             .add("key", DataTypes.BinaryType);
@@ -57,7 +58,7 @@ public final class TestSpark {
     public static Dataset<Row> kafkaRecords(Instant at, List<byte[]> values) {
         List<Row> records = new ArrayList<>();
         for (int i = 0; i < values.size(); i++) {
-            records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(at), values.get(i), key(i)));
+            records.add(RowFactory.create("car_info", 0, (long) i, Timestamp.from(at), key(i), values.get(i)));
         }
         return session().createDataFrame(records, KAFKA_RECORD);
     }
