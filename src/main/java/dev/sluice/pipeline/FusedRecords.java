@@ -101,6 +101,12 @@ public final class FusedRecords implements Serializable {
         }
     }
 
+    /** Where the key is among the Kafka records' columns read (and a {@link Metadata}'s index for it). */
+    private static final int KEY = 4;
+
+    /** Where the value is among the Kafka records' columns read. */
+    private static final int VALUE = 5;
+
     /** The Kafka records' columns read: topic, partition, offset, timestamp, key and value, by position. */
     private static final int[] RECORD_COLUMNS = {0, 1, 2, 3, 4, 5};
 
@@ -277,13 +283,15 @@ public final class FusedRecords implements Serializable {
 
         /** The sink's input row for one record, or null when a filter drops it. */
         Row decide(InternalRow record) {
-            byte[] value = record.isNullAt(columns[5]) ? null : record.getBinary(columns[5]);
+            byte[] value = record.isNullAt(columns[VALUE]) ? null : record.getBinary(columns[VALUE]);
+            // Read once (a copy of the row's bytes): for a metadata column, and for a dead letter.
+            byte[] key = record.isNullAt(columns[KEY]) ? null : record.getBinary(columns[KEY]);
             JsonDecoder.Decoded decoded = decoder.decode(value);
             if (!decoded.accepted()) {
-                return rejected(record, value, decoded.reason(), decoded.detail());
+                return rejected(record, value, key, decoded.reason(), decoded.detail());
             }
             InternalRow row =
-                    metadata.isEmpty() ? decoded.fields() : new JoinedRow(decoded.fields(), metadataRow(record));
+                    metadata.isEmpty() ? decoded.fields() : new JoinedRow(decoded.fields(), metadataRow(record, key));
             // The decoder's row is this record's own; a compiled projection's is reused for the next.
             boolean owned = true;
             if (ruleProjection != null) {
@@ -310,7 +318,7 @@ public final class FusedRecords implements Serializable {
                                 record.getInt(columns[1]),
                                 record.getLong(columns[2]));
                     }
-                    return rejected(record, value, reason, detail);
+                    return rejected(record, value, key, reason, detail);
                 }
             }
             for (Object step : compiled) {
@@ -326,7 +334,7 @@ public final class FusedRecords implements Serializable {
                 }
             }
             Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size() + types.length];
-            metadata(record, value, values);
+            metadata(record, value, key, values);
             int first = PostgresSink.INPUT_COLUMNS.size();
             for (int i = 0; i < types.length; i++) {
                 Object column;
@@ -342,6 +350,7 @@ public final class FusedRecords implements Serializable {
                     return rejected(
                             record,
                             value,
+                            key,
                             INVALID_CHARACTER,
                             output.fields()[i].name()
                                     + " contains a NUL character, which PostgreSQL text cannot store");
@@ -351,21 +360,23 @@ public final class FusedRecords implements Serializable {
             return RowFactory.create(values);
         }
 
-        private Row rejected(InternalRow record, byte[] value, String reason, String detail) {
+        private Row rejected(InternalRow record, byte[] value, byte[] key, String reason, String detail) {
             Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size()];
-            metadata(record, value, values);
+            metadata(record, value, key, values);
             values[5] = reason;
             values[6] = detail;
             return RowFactory.create(values);
         }
 
         /** The metadata columns of a record, copied: the record's row may be reused for the next. */
-        private InternalRow metadataRow(InternalRow record) {
+        private InternalRow metadataRow(InternalRow record, byte[] key) {
             Object[] values = new Object[metadata.size()];
             for (int i = 0; i < values.length; i++) {
                 int index = metadata.get(i).index();
                 int column = columns[index];
-                if (!record.isNullAt(column)) {
+                if (index == KEY) {
+                    values[i] = key;
+                } else if (!record.isNullAt(column)) {
                     values[i] = index == 0
                             ? record.getUTF8String(column).clone()
                             : record.get(column, metadata.get(i).type());
@@ -378,13 +389,13 @@ public final class FusedRecords implements Serializable {
          * The record's Kafka metadata, its value (read once, a copy of the row's bytes, for the
          * decoder and the row) and its key (for a dead letter, the table's refusal included).
          */
-        private void metadata(InternalRow record, byte[] value, Object[] values) {
+        private void metadata(InternalRow record, byte[] value, byte[] key, Object[] values) {
             values[0] = record.isNullAt(columns[0]) ? null : topic(record.getUTF8String(columns[0]));
             values[1] = record.isNullAt(columns[1]) ? null : record.getInt(columns[1]);
             values[2] = record.isNullAt(columns[2]) ? null : record.getLong(columns[2]);
             values[3] = record.isNullAt(columns[3]) ? null : kafkaTimestamp(record.getLong(columns[3]));
             values[4] = value;
-            values[7] = record.isNullAt(columns[4]) ? null : record.getBinary(columns[4]);
+            values[7] = key;
         }
     }
 
