@@ -165,15 +165,9 @@ final class ManagedPipeline {
                     TASKS_END_TIMEOUT);
             return;
         }
-        while (tasks.busy(group)) {
-            if (System.nanoTime() >= deadline) {
-                log.warn(
-                        "Pipeline {}: tasks of its stopped run still running after {}",
-                        pipeline.name(),
-                        TASKS_END_TIMEOUT);
-                return;
-            }
-            LockSupport.parkNanos(STOP_POLL_NANOS);
+        if (!tasks.awaitIdle(group, deadline)) {
+            log.warn(
+                    "Pipeline {}: tasks of its stopped run still running after {}", pipeline.name(), TASKS_END_TIMEOUT);
         }
     }
 

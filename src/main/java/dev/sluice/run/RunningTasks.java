@@ -1,11 +1,15 @@
 package dev.sluice.run;
 
+import java.util.ArrayList;
+import java.util.Collections;
+import java.util.LinkedHashMap;
 import java.util.List;
 import java.util.Map;
 import java.util.UUID;
 import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
+import java.util.concurrent.locks.LockSupport;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -22,12 +26,14 @@ import scala.collection.JavaConverters;
  * tasks Spark interrupted for it do; this tells when they have. Spark's status store is no help
  * there: it writes a running stage's task counts at most every 100 ms.
  *
- * <p>Events arrive in order, a job's start before its tasks' starts and those before the job's
- * end, which Spark posts when it cancels the job; tasks ending after that still post theirs. So
- * once a group has no job open and no task running, none of its tasks runs. But they arrive
- * late: Spark's scheduler posts them from its own thread, and the listener bus delivers them
- * later still when the machine is loaded. So before {@link #busy} is trusted, {@link #catchUp}
- * waits until the events the scheduler had to post so far have arrived.
+ * <p>Events arrive in order, a job's start before its tasks' starts, with one exception: a task
+ * launched while Spark cancels its job posts its start after the job's end (which Spark posts
+ * when it cancels the job), and its own end later still. So a stage stays known after its job's
+ * end: the last {@value #STAGES_KEPT} stages are, far more than can start between a cancel and
+ * its tasks' starts. Once a group has no job open and no task running, and the events Spark had
+ * to post so far have arrived, none of its tasks runs. But they arrive late: Spark's scheduler
+ * posts them from its own thread, and the listener bus delivers them later still when the
+ * machine is loaded. So before {@link #busy} is trusted, {@link #catchUp} waits until they have.
  */
 final class RunningTasks extends SparkListener {
 
@@ -35,13 +41,19 @@ final class RunningTasks extends SparkListener {
     private static final String JOB_DESCRIPTION = "spark.job.description";
     private static final String MARKER_GROUP = "sluice-events-caught-up-";
     private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
+    private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    static final int STAGES_KEPT = 10_000;
 
     private final SparkContext spark;
-    private final Map<String, Marker> markers = new ConcurrentHashMap<>();
-    private final Map<Integer, Marker> markerJobs = new ConcurrentHashMap<>();
+    private final Map<String, CountDownLatch> markers = new ConcurrentHashMap<>();
 
     private final Map<Integer, String> groupOfJob = new ConcurrentHashMap<>();
-    private final Map<Integer, String> groupOfStage = new ConcurrentHashMap<>();
+    private final Map<Integer, String> groupOfStage = Collections.synchronizedMap(new LinkedHashMap<>() {
+        @Override
+        protected boolean removeEldestEntry(Map.Entry<Integer, String> eldest) {
+            return size() > STAGES_KEPT;
+        }
+    });
     private final Map<String, Integer> openJobs = new ConcurrentHashMap<>();
     private final Map<String, Integer> runningTasks = new ConcurrentHashMap<>();
 
@@ -53,52 +65,58 @@ final class RunningTasks extends SparkListener {
     public void onJobStart(SparkListenerJobStart jobStart) {
         String group =
                 jobStart.properties() == null ? null : jobStart.properties().getProperty(JOB_GROUP);
-        if (group == null) {
-            return;
-        }
-        if (group.startsWith(MARKER_GROUP)) {
-            Marker marker = markers.get(group);
-            if (marker != null) {
-                markerJobs.put(jobStart.jobId(), marker);
-                marker.started().countDown();
+        if (group != null) {
+            List<Integer> stages = new ArrayList<>();
+            for (Object stage : JavaConverters.seqAsJavaList(jobStart.stageIds())) {
+                stages.add((Integer) stage);
             }
-            return;
+            jobStarted(jobStart.jobId(), group, stages);
         }
-        groupOfJob.put(jobStart.jobId(), group);
-        for (Object stage : JavaConverters.seqAsJavaList(jobStart.stageIds())) {
-            groupOfStage.put((Integer) stage, group);
-        }
-        openJobs.merge(group, 1, Integer::sum);
     }
 
     @Override
     public void onJobEnd(SparkListenerJobEnd jobEnd) {
-        Marker marker = markerJobs.remove(jobEnd.jobId());
-        if (marker != null) {
-            marker.ended().countDown();
-            return;
-        }
-        String group = groupOfJob.remove(jobEnd.jobId());
-        if (group != null) {
-            openJobs.computeIfPresent(group, RunningTasks::oneLess);
-            forgetIfIdle(group);
-        }
+        jobEnded(jobEnd.jobId());
     }
 
     @Override
     public void onTaskStart(SparkListenerTaskStart taskStart) {
-        String group = groupOfStage.get(taskStart.stageId());
+        taskStarted(taskStart.stageId());
+    }
+
+    @Override
+    public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
+        taskEnded(taskEnd.stageId());
+    }
+
+    void jobStarted(int job, String group, List<Integer> stages) {
+        CountDownLatch marker = markers.get(group);
+        if (marker != null) {
+            marker.countDown();
+        }
+        groupOfJob.put(job, group);
+        stages.forEach(stage -> groupOfStage.put(stage, group));
+        openJobs.merge(group, 1, Integer::sum);
+    }
+
+    void jobEnded(int job) {
+        String group = groupOfJob.remove(job);
+        if (group != null) {
+            openJobs.computeIfPresent(group, RunningTasks::oneLess);
+        }
+    }
+
+    void taskStarted(int stage) {
+        String group = groupOfStage.get(stage);
         if (group != null) {
             runningTasks.merge(group, 1, Integer::sum);
         }
     }
 
-    @Override
-    public void onTaskEnd(SparkListenerTaskEnd taskEnd) {
-        String group = groupOfStage.get(taskEnd.stageId());
+    void taskEnded(int stage) {
+        String group = groupOfStage.get(stage);
         if (group != null) {
             runningTasks.computeIfPresent(group, RunningTasks::oneLess);
-            forgetIfIdle(group);
         }
     }
 
@@ -107,29 +125,26 @@ final class RunningTasks extends SparkListener {
         return count > 1 ? count - 1 : null;
     }
 
-    /** A group with no job open and no task running needs its stages no more. */
-    private void forgetIfIdle(String group) {
-        if (!busy(group)) {
-            groupOfStage.values().removeIf(group::equals);
-        }
-    }
-
     /**
      * Waits, up to the deadline, until every job and task event Spark's scheduler had been asked
      * to post before this call has reached this listener: the jobs a stopped query's thread
      * submitted, and the tasks they started. It submits a marker job, one task counting one
      * element, in a job group of its own. The scheduler handles submissions in order and posts a
      * job's start when it handles its submission, so once the marker's start arrives, so have
-     * those events. The marker is then cancelled (its task is of no use) and its end awaited, so
-     * no task of it is left to launch on an executor that is shutting down.
+     * those events. The marker is then cancelled (its task is of no use), and its job and task
+     * are awaited like any group's: a task already launched ends after the job's end, which Spark
+     * posts when it cancels the job, and one left pending must not meet an executor shutting down.
+     * Waiting for the marker's end also covers a task of a stopped query launched while the marker
+     * was being submitted, before Spark had handled the query's cancel: its start was posted
+     * before the scheduler handled the marker's cancel (or, uncancelled, its task's end).
      *
      * @return whether the events arrived in time (true too once Spark has stopped: no task runs
      *     then)
      */
     boolean catchUp(long deadline) {
         String name = MARKER_GROUP + UUID.randomUUID();
-        Marker marker = new Marker(new CountDownLatch(1), new CountDownLatch(1));
-        markers.put(name, marker);
+        CountDownLatch started = new CountDownLatch(1);
+        markers.put(name, started);
         String group = spark.getLocalProperty(JOB_GROUP);
         String description = spark.getLocalProperty(JOB_DESCRIPTION);
         try {
@@ -144,10 +159,9 @@ final class RunningTasks extends SparkListener {
                 spark.setLocalProperty(JOB_GROUP, group);
                 spark.setLocalProperty(JOB_DESCRIPTION, description);
             }
-            boolean caughtUp = await(marker.started(), deadline);
+            boolean caughtUp = await(started, deadline);
             job.cancel(true);
-            await(marker.ended(), deadline);
-            return caughtUp;
+            return awaitIdle(name, deadline) && caughtUp;
         } catch (IllegalStateException stopped) {
             // Spark has stopped: no task runs.
             return true;
@@ -174,11 +188,26 @@ final class RunningTasks extends SparkListener {
         }
     }
 
-    /** A marker job: its start arrived, its end arrived. */
-    private record Marker(CountDownLatch started, CountDownLatch ended) {}
-
     /** Whether a job of the group is open or a task of it runs, as far as the events told so far. */
     boolean busy(String group) {
         return openJobs.containsKey(group) || runningTasks.containsKey(group);
+    }
+
+    /**
+     * Waits, up to the deadline, until the group is not {@link #busy}.
+     *
+     * @return whether it is not busy (true too once Spark has stopped)
+     */
+    boolean awaitIdle(String group, long deadline) {
+        while (busy(group)) {
+            if (spark.isStopped()) {
+                return true;
+            }
+            if (System.nanoTime() >= deadline) {
+                return false;
+            }
+            LockSupport.parkNanos(IDLE_POLL_NANOS);
+        }
+        return true;
     }
 }

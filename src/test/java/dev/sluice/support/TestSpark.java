@@ -49,6 +49,7 @@ public final class TestSpark {
                     .config("spark.sql.warehouse.dir", "target/spark-warehouse")
                     .config("spark.driver.host", "127.0.0.1")
                     .config("spark.driver.bindAddress", "127.0.0.1")
+                    .config("spark.plugins", TaskGate.class.getName())
                     .getOrCreate();
         }
         return session;
