@@ -6,8 +6,10 @@ import dev.sluice.support.TaskGate;
 import dev.sluice.support.TestSpark;
 import java.time.Duration;
 import java.util.List;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import org.apache.spark.SparkContext;
+import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.scheduler.SparkListener;
 import org.apache.spark.scheduler.SparkListenerJobStart;
@@ -68,20 +70,33 @@ class RunningTasksTest {
                 .isLessThan(returned);
     }
 
+    /** Holds the tasks of {@link #aGroupIsBusyWhileItsTasksRunAndIdleOnceTheyEnd} (tasks run in this JVM). */
+    private static final CountDownLatch RELEASE = new CountDownLatch(1);
+
     @Test
-    void aGroupIsIdleOnceItsJobAndTasksHaveEnded() {
-        spark.setLocalProperty("spark.jobGroup.id", "idle-test");
+    void aGroupIsBusyWhileItsTasksRunAndIdleOnceTheyEnd() throws Exception {
+        JavaFutureAction<Void> job;
+        spark.setLocalProperty("spark.jobGroup.id", "busy-test");
         try {
-            JavaSparkContext.fromSparkContext(spark)
-                    .parallelize(List.of(1, 2, 3, 4), 2)
-                    .count();
+            job = JavaSparkContext.fromSparkContext(spark)
+                    .parallelize(List.of(1, 2), 2)
+                    .foreachAsync(ignored -> RELEASE.await(20, TimeUnit.SECONDS));
         } finally {
             spark.setLocalProperty("spark.jobGroup.id", null);
         }
+        long deadline = System.nanoTime() + TimeUnit.SECONDS.toNanos(20);
 
-        assertThat(tasks.awaitIdle("idle-test", System.nanoTime() + TimeUnit.SECONDS.toNanos(20)))
+        assertThat(tasks.catchUp(deadline)).isTrue();
+        assertThat(tasks.busy("busy-test"))
+                .as("its job is open, its tasks wait")
                 .isTrue();
-        assertThat(tasks.busy("idle-test")).isFalse();
+
+        RELEASE.countDown();
+        job.get(20, TimeUnit.SECONDS);
+        assertThat(tasks.catchUp(deadline)).isTrue();
+        assertThat(tasks.busy("busy-test"))
+                .as("every event of the job has arrived")
+                .isFalse();
     }
 
     @Test
