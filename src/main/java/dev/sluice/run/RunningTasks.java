@@ -10,6 +10,7 @@ import java.util.concurrent.ConcurrentHashMap;
 import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.TimeUnit;
 import java.util.concurrent.locks.LockSupport;
+import java.util.function.BooleanSupplier;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaFutureAction;
 import org.apache.spark.api.java.JavaSparkContext;
@@ -40,8 +41,7 @@ final class RunningTasks extends SparkListener {
     private static final String JOB_GROUP = "spark.jobGroup.id";
     private static final String JOB_DESCRIPTION = "spark.job.description";
     private static final String MARKER_GROUP = "sluice-events-caught-up-";
-    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(100);
-    private static final long IDLE_POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
+    private static final long POLL_NANOS = TimeUnit.MILLISECONDS.toNanos(10);
     static final int STAGES_KEPT = 10_000;
 
     private final SparkContext spark;
@@ -159,7 +159,7 @@ final class RunningTasks extends SparkListener {
                 spark.setLocalProperty(JOB_GROUP, group);
                 spark.setLocalProperty(JOB_DESCRIPTION, description);
             }
-            boolean caughtUp = await(started, deadline);
+            boolean caughtUp = until(() -> started.getCount() == 0, deadline);
             job.cancel(true);
             return awaitIdle(name, deadline) && caughtUp;
         } catch (IllegalStateException stopped) {
@@ -167,24 +167,6 @@ final class RunningTasks extends SparkListener {
             return true;
         } finally {
             markers.remove(name);
-        }
-    }
-
-    /** Waits for the latch up to the deadline; true once it is down, or once Spark has stopped. */
-    private boolean await(CountDownLatch latch, long deadline) {
-        try {
-            while (!latch.await(POLL_NANOS, TimeUnit.NANOSECONDS)) {
-                if (spark.isStopped()) {
-                    return true;
-                }
-                if (System.nanoTime() >= deadline) {
-                    return false;
-                }
-            }
-            return true;
-        } catch (InterruptedException e) {
-            Thread.currentThread().interrupt();
-            return false;
         }
     }
 
@@ -199,14 +181,22 @@ final class RunningTasks extends SparkListener {
      * @return whether it is not busy (true too once Spark has stopped)
      */
     boolean awaitIdle(String group, long deadline) {
-        while (busy(group)) {
+        return until(() -> !busy(group), deadline);
+    }
+
+    /**
+     * Polls the condition up to the deadline: true once it holds, or once Spark has stopped (no
+     * task runs then); false at the deadline or when this thread is interrupted.
+     */
+    private boolean until(BooleanSupplier condition, long deadline) {
+        while (!condition.getAsBoolean()) {
             if (spark.isStopped()) {
                 return true;
             }
-            if (System.nanoTime() >= deadline) {
+            if (System.nanoTime() >= deadline || Thread.currentThread().isInterrupted()) {
                 return false;
             }
-            LockSupport.parkNanos(IDLE_POLL_NANOS);
+            LockSupport.parkNanos(POLL_NANOS);
         }
         return true;
     }
