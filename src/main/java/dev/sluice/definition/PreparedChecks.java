@@ -5,6 +5,8 @@ import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
 import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.ExecutionException;
+import java.util.concurrent.Future;
 import org.apache.spark.SparkContext;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.sql.SparkSession;
@@ -46,60 +48,66 @@ public final class PreparedChecks {
 
     /**
      * Makes the checks, in the calling thread, as the catalog would make them (its own checks of
-     * where a definition may reach and of the sink's table are left to it), then, once the catalog
-     * can take them, compiles the fused definitions' expressions for their first tasks, in a task
-     * of their own (a first task that needs them sooner waits for the same compilation in Spark's
-     * cache). Never throws: a definition that does not pass is left for the catalog to check and
-     * report.
+     * where a definition may reach and of the sink's table are left to it). As soon as a fused
+     * definition has passed, its expressions are compiled for its first tasks, in a task of their
+     * own, while the next definitions are checked (a first task that needs them sooner waits for
+     * the same compilation in Spark's cache); returns once those tasks have ended. Never throws: a
+     * definition that does not pass is left for the catalog to check and report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
         List<Prepared> made = new ArrayList<>();
+        List<Future<Void>> compiling = new ArrayList<>();
         try {
             for (PipelineDefinition definition : definitions) {
+                PipelinePlanner.Plan plan;
                 try {
-                    PipelinePlanner.Plan plan = PipelinePlanner.validate(spark, definition, environment);
-                    made.add(new Prepared(definition, environment, plan));
+                    plan = PipelinePlanner.validate(spark, definition, environment);
                 } catch (RuntimeException e) {
                     // The catalog's own check reports it (no message here: the settings hold secrets).
                     log.debug(
                             "Pipeline {} is left to be checked as the service starts ({})",
                             definition.name(),
                             e.getClass().getName());
+                    continue;
+                }
+                made.add(new Prepared(definition, environment, plan));
+                if (plan.shape().fused() && spark.sparkContext().isLocal()) {
+                    compileInATask(spark.sparkContext(), plan.shape().records()).ifPresent(compiling::add);
                 }
             }
         } finally {
             prepared.complete(made);
         }
-        List<FusedRecords> fused = made.stream()
-                .map(Prepared::plan)
-                .filter(plan -> plan.shape().fused())
-                .map(plan -> plan.shape().records())
-                .toList();
-        if (!fused.isEmpty() && spark.sparkContext().isLocal()) {
+        for (Future<Void> compiled : compiling) {
             try {
-                compileInATask(spark.sparkContext(), fused);
-            } catch (Exception e) {
-                // Spark throws a failed job's SparkException, checked, undeclared. The first task
-                // compiles them itself, and reports what fails.
-                log.debug("Compiling ahead failed ({})", e.getClass().getName());
+                compiled.get();
+            } catch (ExecutionException e) {
+                // The first task compiles them itself, and reports what fails.
+                log.debug("Compiling ahead failed ({})", e.getCause().getClass().getName());
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return;
             }
         }
     }
 
     /**
-     * Compiles these records' expressions in a task of one partition: Spark keeps compiled code by
-     * its text and the class loader of the thread that compiles it, which for a task is the
+     * Starts compiling these records' expressions in a task of one partition: Spark keeps compiled
+     * code by its text and the class loader of the thread that compiles it, which for a task is the
      * executor's, so code compiled on a thread of the service would not serve the first tasks. With
      * a local master the service's own executor runs it; on a cluster the first tasks compile their
-     * own on each executor, and nothing is done ahead.
+     * own on each executor, and nothing is done ahead. Empty if Spark did not take the job.
      */
-    private static void compileInATask(SparkContext context, List<FusedRecords> records) {
+    private static Optional<Future<Void>> compileInATask(SparkContext context, FusedRecords records) {
         String description = context.getLocalProperty(JOB_DESCRIPTION);
-        context.setJobDescription("Sluice: compiling the fused pipelines' expressions ahead of their first tasks");
+        context.setJobDescription("Sluice: compiling a fused pipeline's expressions ahead of its first tasks");
         try {
-            JavaSparkContext.fromSparkContext(context)
+            return Optional.of(JavaSparkContext.fromSparkContext(context)
                     .parallelize(List.of(0), 1)
-                    .foreach(ignored -> records.forEach(FusedRecords::compileAhead));
+                    .foreachAsync(ignored -> records.compileAhead()));
+        } catch (RuntimeException e) {
+            log.debug("Compiling ahead was not started ({})", e.getClass().getName());
+            return Optional.empty();
         } finally {
             context.setJobDescription(description);
         }
