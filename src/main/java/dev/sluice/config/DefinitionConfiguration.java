@@ -82,4 +82,15 @@ class DefinitionConfiguration {
                 () -> catalog.load(builtIns, properties.pipelines().definitions(), prepared),
                 () -> {});
     }
+
+    /**
+     * Starts the pipelines that should run (as an operator last asked, else as configured) once
+     * the catalog is loaded and the other steps have run, before the web server: their first
+     * micro-batch does not wait for the web server's start. They stop as the service does ({@link
+     * PipelineRuns#stopAll}), after the web server has stopped taking requests.
+     */
+    @Bean
+    SmartLifecycle pipelinesAutoStart(PipelineRuns manager) {
+        return new StartupStep(StartupStep.PIPELINES, manager::startAutomatically, () -> {});
+    }
 }

@@ -4,13 +4,16 @@ import org.springframework.context.SmartLifecycle;
 
 /**
  * Work that belongs to the service's start, not to its wiring (reading the catalog, reaching the
- * brokers): beans are built first, then these run in {@code phase} order, before the web server
- * takes requests and before the pipelines start.
+ * brokers, starting the pipelines): beans are built first, then these run in {@code phase} order,
+ * before the web server takes requests.
  */
 final class StartupStep implements SmartLifecycle {
 
     /** Before the web server (whose phase is just under {@code Integer.MAX_VALUE}). */
     static final int BEFORE_WEB_SERVER = 0;
+
+    /** The pipelines' start: after every step before the web server, and still before it. */
+    static final int PIPELINES = BEFORE_WEB_SERVER + 1;
 
     private final int phase;
     private final Runnable start;

@@ -19,8 +19,6 @@ import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.StreamingQueryProgress;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
-import org.springframework.boot.context.event.ApplicationReadyEvent;
-import org.springframework.context.event.EventListener;
 
 /**
  * The runs of every pipeline (a run is one Spark streaming query of a pipeline, from its start
@@ -277,8 +275,10 @@ public class PipelineRuns {
                 .toList();
     }
 
-    /** Starts the pipelines that should run: as last asked by an operator, else as configured. */
-    @EventListener(ApplicationReadyEvent.class)
+    /**
+     * Starts the pipelines that should run: as last asked by an operator, else as configured. Once,
+     * as the service starts.
+     */
     public void startAutomatically() {
         for (ManagedPipeline managed : registry.all()) {
             String name = managed.pipeline.name();
