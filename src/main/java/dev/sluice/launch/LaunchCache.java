@@ -118,8 +118,9 @@ final class LaunchCache {
                     "Extracting " + jar + " failed (exit " + extraction.exitValue() + "): " + output.strip());
         }
         Files.deleteIfExists(log);
-        MultiReleaseClasses.write(
-                mainJar(partial).orElseThrow(() -> new IOException("Extracting " + jar + " wrote no jar")));
+        Path extracted = mainJar(partial).orElseThrow(() -> new IOException("Extracting " + jar + " wrote no jar"));
+        UnsignedJars.unsign(extracted);
+        MultiReleaseClasses.write(extracted);
         try {
             Files.move(partial, app, StandardCopyOption.ATOMIC_MOVE);
         } catch (FileAlreadyExistsException | DirectoryNotEmptyException concurrent) {
