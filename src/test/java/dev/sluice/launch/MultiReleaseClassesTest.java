@@ -9,9 +9,6 @@ import java.nio.file.Path;
 import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
-import java.util.jar.JarEntry;
-import java.util.jar.JarOutputStream;
-import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
 
@@ -63,17 +60,6 @@ class MultiReleaseClassesTest {
     }
 
     private Path jar(String name, Map<String, String> attributes, String... entries) throws IOException {
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        attributes.forEach((key, value) -> manifest.getMainAttributes().putValue(key, value));
-        Path path = temp.resolve(name);
-        try (JarOutputStream jar = new JarOutputStream(Files.newOutputStream(path), manifest)) {
-            for (String entry : entries) {
-                jar.putNextEntry(new JarEntry(entry));
-                jar.write(new byte[] {1});
-                jar.closeEntry();
-            }
-        }
-        return path;
+        return TestJars.jar(temp.resolve(name), attributes, entries);
     }
 }

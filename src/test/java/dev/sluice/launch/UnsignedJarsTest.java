@@ -8,12 +8,10 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Collections;
 import java.util.LinkedHashMap;
-import java.util.List;
 import java.util.Map;
 import java.util.jar.Attributes;
 import java.util.jar.JarEntry;
 import java.util.jar.JarFile;
-import java.util.jar.JarOutputStream;
 import java.util.jar.Manifest;
 import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.io.TempDir;
@@ -111,17 +109,6 @@ class UnsignedJarsTest {
     }
 
     private Path jar(String name, Map<String, String> attributes, String... entries) throws IOException {
-        Manifest manifest = new Manifest();
-        manifest.getMainAttributes().put(Attributes.Name.MANIFEST_VERSION, "1.0");
-        attributes.forEach((key, value) -> manifest.getMainAttributes().putValue(key, value));
-        Path path = temp.resolve(name);
-        try (JarOutputStream out = new JarOutputStream(Files.newOutputStream(path), manifest)) {
-            for (String entry : List.of(entries)) {
-                out.putNextEntry(new JarEntry(entry));
-                out.write(new byte[] {(byte) 0xCA, (byte) 0xFE});
-                out.closeEntry();
-            }
-        }
-        return path;
+        return TestJars.jar(temp.resolve(name), attributes, entries);
     }
 }
