@@ -46,6 +46,8 @@ public final class PeersBenchmark {
     private static final Duration DEADLINE = Duration.ofMinutes(15);
     /** A system that writes nothing new this long (start-up included) has failed, alive or not. */
     private static final Duration STALLED = Duration.ofMinutes(3);
+    /** How long a system may take to stop once asked before it is killed. */
+    private static final Duration STOPPING = Duration.ofSeconds(90);
 
     /** One measured run of one system. */
     record Result(
@@ -142,9 +144,11 @@ public final class PeersBenchmark {
             peakRss = ProcessStats.peakRss(process.pid());
         } finally {
             sampler.interrupt();
-            // Asked to stop first (a recording, say, is written on the way out), then killed.
+            // Asked to stop first (a recording, say, is written on the way out), then killed. The
+            // jar's first start writes its class-data archive as it stops: 20 to 30 s here, and one
+            // killed at 30 s left the next repetition to record it again.
             process.destroy();
-            if (!process.waitFor(30, TimeUnit.SECONDS)) {
+            if (!process.waitFor(STOPPING.toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);
             }
         }
