@@ -14,7 +14,7 @@ ARCHIVE="${APP_HOME}/sluice.jsa"
 LOG="${APP_HOME}/class-data-training.log"
 
 # Janino's jars are signed (with a throw-away key), and the archive leaves out a signed jar's classes.
-"${JAVA}" -cp "${APP_JAR}" dev.sluice.launch.UnsignedJars "${APP_JAR}" > /dev/null
+"${JAVA}" -cp "${APP_JAR}" dev.sluice.launch.UnsignedJars "${APP_JAR}"
 rm -f "${ARCHIVE}"
 if ! "${JAVA}" -XX:ArchiveClassesAtExit="${ARCHIVE}" -Dspring.context.exit=onRefresh \
         -jar "${APP_JAR}" \

@@ -40,6 +40,12 @@ public final class UnsignedJars {
 
     private static final String DIGEST = "-Digest";
 
+    /**
+     * The JDK's logger: this package runs before any library is on the class path (in the service,
+     * Spring routes it to the service's logging).
+     */
+    private static final System.Logger LOG = System.getLogger(UnsignedJars.class.getName());
+
     private UnsignedJars() {}
 
     /** Unsigns the signed jars of the extracted jar given (the image's build runs this). */
@@ -47,8 +53,7 @@ public final class UnsignedJars {
         if (args.length != 1) {
             throw new IllegalArgumentException("Usage: UnsignedJars <extracted sluice.jar>");
         }
-        List<Path> unsigned = unsign(Path.of(args[0]));
-        System.out.println("Unsigned " + unsigned.size() + " jar(s): " + unsigned);
+        unsign(Path.of(args[0]));
     }
 
     /** Rewrites the signed jars among this extracted jar and those its manifest names; returns them. */
@@ -61,6 +66,7 @@ public final class UnsignedJars {
             if (Files.isRegularFile(path) && signed(path)) {
                 rewrite(path);
                 unsigned.add(path);
+                LOG.log(System.Logger.Level.DEBUG, "Wrote " + path + " again without its signature");
             }
         }
         return unsigned;
