@@ -1,11 +1,14 @@
 package dev.sluice.config;
 
 import dev.sluice.definition.DefinedPipeline;
+import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.FusedRecords;
+import dev.sluice.pipeline.PostgresSink;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
 import java.time.Duration;
+import java.util.ArrayList;
 import java.util.List;
 import java.util.Map;
 import org.apache.kafka.clients.consumer.ConsumerConfig;
@@ -16,10 +19,8 @@ import org.apache.spark.sql.Dataset;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.streaming.StreamingQuery;
 import org.apache.spark.sql.streaming.Trigger;
-import org.apache.spark.unsafe.types.UTF8String;
 import org.slf4j.Logger;
 import org.slf4j.LoggerFactory;
 import org.springframework.beans.factory.SmartInitializingSingleton;
@@ -42,6 +43,11 @@ import org.springframework.util.FileSystemUtils;
 class ClassDataTraining {
 
     private static final Logger log = LoggerFactory.getLogger(ClassDataTraining.class);
+
+    private static final byte[] SAMPLE_KEY = "T00001".getBytes(StandardCharsets.UTF_8);
+
+    /** Where a decided row holds the reason it was rejected for: null for an accepted record. */
+    private static final int REJECT_REASON = PostgresSink.INPUT_COLUMNS.indexOf(CarInfoParser.REJECT_REASON);
 
     private static final byte[] SAMPLE = ("{\"dataId\":\"training-1\",\"trmnId\":\"T00001\",\"vhcleLot\":126.9,"
                     + "\"vhcleLat\":37.5,\"gpsUtcTime\":1764460800.0,\"vhcleSped\":42.5,\"vhcleTypeCd\":\"11\"}")
@@ -76,20 +82,38 @@ class ClassDataTraining {
             } catch (RuntimeException e) {
                 log.warn("Class-data training: no Kafka consumer: {}", e.toString());
             }
-            for (DefinedPipeline builtIn : builtIns) {
-                try {
-                    builtIn.validate(spark);
-                    FusedRecords fused = builtIn.fusedRecords(spark);
-                    if (fused != null) {
-                        InternalRow record = new GenericInternalRow(
-                                new Object[] {UTF8String.fromString("car_info"), 0, 0L, 0L, SAMPLE});
-                        fused.decideAll(List.of(record).iterator()).forEachRemaining(row -> {});
-                    }
-                } catch (RuntimeException e) {
-                    log.warn("Class-data training: pipeline {} could not be planned: {}", builtIn.name(), e.toString());
-                }
+            for (String problem : planPipelines(spark, builtIns)) {
+                log.warn("Class-data training: {}", problem);
             }
         };
+    }
+
+    /**
+     * Plans each pipeline as its start does and, for one on the fused path, decides the sample
+     * event as a task decides it: the classes and compiled code of both are then in the archive.
+     *
+     * @return what went wrong, one line per pipeline; empty when every one was planned and the
+     *     sample event accepted
+     */
+    static List<String> planPipelines(SparkSession spark, List<DefinedPipeline> pipelines) {
+        List<String> problems = new ArrayList<>();
+        for (DefinedPipeline pipeline : pipelines) {
+            try {
+                pipeline.validate(spark);
+                FusedRecords fused = pipeline.fusedRecords(spark);
+                if (fused != null) {
+                    InternalRow record = FusedRecords.record("car_info", 0, 0L, 0L, SAMPLE_KEY, SAMPLE);
+                    List<Row> decided = new ArrayList<>();
+                    fused.decideAll(List.of(record).iterator()).forEachRemaining(decided::add);
+                    if (decided.size() != 1 || !decided.get(0).isNullAt(REJECT_REASON)) {
+                        problems.add("pipeline " + pipeline.name() + " did not accept the sample event: " + decided);
+                    }
+                }
+            } catch (RuntimeException e) {
+                problems.add("pipeline " + pipeline.name() + " could not be planned: " + e);
+            }
+        }
+        return problems;
     }
 
     /**

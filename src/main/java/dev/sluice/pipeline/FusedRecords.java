@@ -200,9 +200,27 @@ public final class FusedRecords implements Serializable {
     }
 
     /**
+     * A Kafka record in Spark's internal form, its columns where {@link #decideAll} reads them
+     * unless {@link #readingFrom} says otherwise.
+     *
+     * @param timestampMicros the record's timestamp, in microseconds since the epoch
+     */
+    public static InternalRow record(
+            String topic, int partition, long offset, long timestampMicros, byte[] key, byte[] value) {
+        Object[] values = new Object[RECORD_COLUMNS.length];
+        values[0] = UTF8String.fromString(topic);
+        values[1] = partition;
+        values[2] = offset;
+        values[3] = timestampMicros;
+        values[KEY] = key;
+        values[VALUE] = value;
+        return new GenericInternalRow(values);
+    }
+
+    /**
      * Turns Kafka records ({@code topic}, {@code partition}, {@code offset}, {@code timestamp},
-     * {@code value}, in Spark's internal form, in that order unless {@link #readingFrom} says
-     * otherwise) into the sink's input rows; runs in a Spark task.
+     * {@code key}, {@code value}, in Spark's internal form, in that order unless {@link
+     * #readingFrom} says otherwise) into the sink's input rows; runs in a Spark task.
      */
     public Iterator<Row> decideAll(Iterator<InternalRow> records) {
         Task task = new Task();

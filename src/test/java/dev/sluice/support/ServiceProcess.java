@@ -347,7 +347,9 @@ public final class ServiceProcess implements AutoCloseable {
         if (!training.waitFor(3, TimeUnit.MINUTES)) {
             destroyTree(training);
         }
-        assertThat(training.exitValue() == 0).as(Files.readString(log)).isTrue();
+        String output = Files.readString(log);
+        assertThat(training.exitValue() == 0).as(output).isTrue();
+        assertThat(output).as("what the training run could not do").doesNotContain("Class-data training:");
         Files.delete(log);
         Path archive = app.resolve("sluice.jsa");
         assertThat(archive).isNotEmptyFile();

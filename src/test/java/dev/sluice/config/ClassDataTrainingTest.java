@@ -1,0 +1,57 @@
+package dev.sluice.config;
+
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.definition.DefinedPipeline;
+import dev.sluice.definition.MemoryTables;
+import dev.sluice.definition.PipelineDefinition;
+import dev.sluice.definition.PipelineEnvironment;
+import dev.sluice.support.TestSpark;
+import java.util.List;
+import java.util.Map;
+import org.junit.jupiter.api.Test;
+import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
+import org.springframework.boot.context.properties.bind.Binder;
+import org.springframework.core.env.MapPropertySource;
+import org.springframework.core.env.StandardEnvironment;
+
+/**
+ * The class-data training run plans the built-in pipelines as the image's build runs it (no
+ * database, no broker), and the fused one accepts the sample event: a change to the records the
+ * fused path reads that the training does not follow shows here, not as an archive that silently
+ * lacks the fused path's classes.
+ */
+class ClassDataTrainingTest {
+
+    @Test
+    void everyBuiltInIsPlannedAndTheFusedOneAcceptsTheSampleEvent() {
+        StandardEnvironment environment = new StandardEnvironment();
+        environment
+                .getPropertySources()
+                .addFirst(new MapPropertySource(
+                        "test",
+                        Map.of(
+                                "spring.datasource.url", "jdbc:postgresql://127.0.0.1:9/none",
+                                "sluice.kafka.bootstrap-servers", "127.0.0.1:9")));
+        Binder binder = Binder.get(environment);
+        SluiceProperties properties = binder.bindOrCreate("sluice", SluiceProperties.class);
+        PipelineEnvironment service = DefinitionConfiguration.environment(
+                properties,
+                PipelineConfiguration.jdbcTarget(
+                        binder.bindOrCreate("spring.datasource", DataSourceProperties.class), properties),
+                new MemoryTables());
+        List<DefinedPipeline> builtIns = PipelineConfiguration.builtIns(properties).stream()
+                .map(definition -> new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, service))
+                .toList();
+        assertThat(builtIns)
+                .extracting(DefinedPipeline::definition)
+                .extracting(PipelineDefinition::name)
+                .containsExactly("car-info-to-postgres", "car-info-to-hdfs");
+        assertThat(builtIns.get(0).fusedRecords(TestSpark.session()))
+                .as("the PostgreSQL built-in's fused records")
+                .isNotNull();
+
+        assertThat(ClassDataTraining.planPipelines(TestSpark.session(), builtIns))
+                .isEmpty();
+    }
+}
