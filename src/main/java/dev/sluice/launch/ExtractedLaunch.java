@@ -26,6 +26,9 @@ import java.util.Optional;
  * seconds); each later run maps it. A service whose launcher is killed stops on its own ({@code
  * dev.sluice.ParentWatch}).
  *
+ * <p>With {@code sluice.launcher.mode=prepare}, it starts no service: it extracts the jar and has
+ * a training run write the archive ({@link CachePreparation}), so the first start maps it too.
+ *
  * <p>The service runs in this JVM instead, through Spring Boot's own launcher, when {@code
  * sluice.launcher.mode} is {@code in-place} ({@link LaunchSettings}), when Spring Boot's {@code
  * jarmode} is asked for (its tools, such as {@code extract}), or when the cache cannot be written or
@@ -97,9 +100,15 @@ public final class ExtractedLaunch {
             System.exit(2);
             return;
         }
+        boolean prepare = settings.mode() == LaunchSettings.Mode.PREPARE;
         Optional<List<String>> options = jvmOptions();
         Path jar = Path.of(System.getProperty("java.class.path"));
         if (!settings.extracted() || options.isEmpty() || !Files.isRegularFile(jar)) {
+            if (prepare) {
+                OUT.println("Sluice: nothing to prepare; " + LaunchSettings.MODE
+                        + "=prepare needs 'java [options] -jar sluice.jar' with the jar as a file");
+                System.exit(1);
+            }
             return;
         }
         Path java = Path.of(System.getProperty("java.home"), "bin", "java");
@@ -111,16 +120,33 @@ public final class ExtractedLaunch {
             inUse = cache.claim();
             extracted = cache.extractedJar(java, jar);
         } catch (IOException | RuntimeException e) {
+            if (prepare) {
+                OUT.println("Sluice: the extracted layout could not be prepared in " + settings.cacheRoot() + " ("
+                        + e.getMessage() + "). Set sluice.launcher.cache-dir to a writable directory.");
+                System.exit(1);
+            }
             OUT.println("Sluice: starting inside the jar; the extracted layout could not be prepared in "
                     + settings.cacheRoot() + " (" + e.getMessage() + "). Set sluice.launcher.cache-dir to a"
                     + " writable directory, or sluice.launcher.mode=in-place.");
             return;
         } catch (InterruptedException e) {
             Thread.currentThread().interrupt();
+            if (prepare) {
+                System.exit(1);
+            }
             return;
         }
         Path archive = cache.archive(System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")
                 + " " + System.getProperty("java.home"));
+        if (prepare) {
+            try {
+                System.exit(new CachePreparation(OUT)
+                        .prepare(java, options.get(), System.getenv(), cache, extracted, archive));
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                System.exit(1);
+            }
+        }
         ServiceCommand.Archive plan;
         Optional<Path> recording = Optional.empty();
         boolean hooked = ServiceCommand.hooksClassLoading(options.get(), System.getenv());

@@ -20,6 +20,20 @@ final class ServiceCommand {
      */
     static final List<String> DRIVER_DEFAULTS = List.of("-XX:CompileThresholdScaling=4", "-XX:MetaspaceSize=256m");
 
+    /**
+     * What makes a start a class-data training run, as the image's build runs one ({@code
+     * src/main/docker/train-class-data.sh}; a test keeps the two the same): the service ends itself
+     * once its context is refreshed, having planned its pipelines and run a micro-batch on the side
+     * ({@code dev.sluice.config.ClassDataTraining}), needing no database, broker or pipeline.
+     */
+    static final String TRAINING_OPTION = "-Dspring.context.exit=onRefresh";
+
+    /** The training run's arguments: no migration, and a driver on loopback. */
+    static final List<String> TRAINING_ARGUMENTS = List.of(
+            "--spring.flyway.enabled=false",
+            "--sluice.spark.config.spark.driver.host=127.0.0.1",
+            "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1");
+
     /** The throughput collector, the driver's unless the options choose one. */
     static final String PARALLEL_COLLECTOR = "-XX:+UseParallelGC";
 

@@ -38,16 +38,25 @@ class LaunchSettingsTest {
     void readsTheEnvironmentAndLetsSystemPropertiesWin() {
         Map<String, String> env = Map.of("SLUICE_LAUNCHER_MODE", "in-place", "SLUICE_LAUNCHER_CACHE_DIR", "/srv/a");
 
-        assertThat(LaunchSettings.from(system(), env)).isEqualTo(new LaunchSettings(false, Path.of("/srv/a")));
+        assertThat(LaunchSettings.from(system(), env))
+                .isEqualTo(new LaunchSettings(LaunchSettings.Mode.IN_PLACE, Path.of("/srv/a")));
         assertThat(LaunchSettings.from(
                         system("sluice.launcher.mode", " Extracted ", "sluice.launcher.cache-dir", "/srv/b"), env))
-                .isEqualTo(new LaunchSettings(true, Path.of("/srv/b")));
+                .isEqualTo(new LaunchSettings(LaunchSettings.Mode.EXTRACTED, Path.of("/srv/b")));
     }
 
     @Test
     void refusesAnUnknownModeNamingTheSetting() {
         assertThatThrownBy(() -> LaunchSettings.from(system("sluice.launcher.mode", "fast"), Map.of()))
                 .isInstanceOf(IllegalArgumentException.class)
-                .hasMessage("sluice.launcher.mode must be 'extracted' or 'in-place', not 'fast'");
+                .hasMessage("sluice.launcher.mode must be 'extracted', 'in-place' or 'prepare', not 'fast'");
+    }
+
+    @Test
+    void preparesTheCacheOnAsking() {
+        LaunchSettings settings = LaunchSettings.from(system(), Map.of("SLUICE_LAUNCHER_MODE", "prepare"));
+
+        assertThat(settings.mode()).isEqualTo(LaunchSettings.Mode.PREPARE);
+        assertThat(settings.extracted()).isTrue();
     }
 }

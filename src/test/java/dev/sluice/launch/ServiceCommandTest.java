@@ -122,4 +122,17 @@ class ServiceCommandTest {
         launcherDefaults.add(ServiceCommand.PARALLEL_COLLECTOR);
         assertThat(imageDefaults).containsExactlyElementsOf(launcherDefaults);
     }
+
+    @Test
+    void trainsTheArchiveAsTheImagesBuildDoes() throws IOException {
+        String training = Files.readString(Path.of("src", "main", "docker", "train-class-data.sh"));
+        Matcher run = Pattern.compile(
+                        "-XX:ArchiveClassesAtExit=\\S+\\s+(\\S+)\\s+\\\\\\s+-jar\\s+\\S+((?:\\s+\\\\?\\s*--\\S+)+)")
+                .matcher(training);
+
+        assertThat(run.find()).as("the training run in train-class-data.sh").isTrue();
+        assertThat(run.group(1)).isEqualTo(ServiceCommand.TRAINING_OPTION);
+        assertThat(List.of(run.group(2).replace("\\", " ").trim().split("\\s+")))
+                .containsExactlyElementsOf(ServiceCommand.TRAINING_ARGUMENTS);
+    }
 }

@@ -41,6 +41,9 @@ public final class ServiceProcess implements AutoCloseable {
      */
     private static final Path LAUNCH_CACHE = Path.of("target", "launch-cache").toAbsolutePath();
 
+    /** Whether this JVM prepared {@link #LAUNCH_CACHE} for the packaged jar. */
+    private static boolean sharedCachePrepared;
+
     private final Process process;
     private final int port;
 
@@ -85,13 +88,7 @@ public final class ServiceProcess implements AutoCloseable {
             Predicate<ServiceProcess> ready)
             throws IOException {
         return start(
-                jarLauncher(List.of("-D" + LAUNCH_CACHE_DIR + "=" + LAUNCH_CACHE)),
-                Map.of(),
-                log,
-                databasePassword,
-                withLocalSpark(arguments),
-                deadline,
-                ready);
+                sharedCacheLauncher(), Map.of(), log, databasePassword, withLocalSpark(arguments), deadline, ready);
     }
 
     /**
@@ -111,6 +108,41 @@ public final class ServiceProcess implements AutoCloseable {
                 service -> service.get("/actuator/health/liveness").contains("\"UP\""));
     }
 
+    /**
+     * {@code java -jar} with the build's one cache, which its first use prepares as a host's
+     * provisioning step does ({@code sluice.launcher.mode=prepare}): every start after maps the
+     * archive the training run wrote, or fails to start ({@code -Xshare:on}).
+     */
+    private static synchronized List<String> sharedCacheLauncher() throws IOException {
+        List<String> options = List.of("-Xshare:on", "-D" + LAUNCH_CACHE_DIR + "=" + LAUNCH_CACHE);
+        if (!sharedCachePrepared) {
+            List<String> prepare = new ArrayList<>(options);
+            prepare.add("-Dsluice.launcher.mode=prepare");
+            Path log = Files.createTempFile("prepare", ".log");
+            Process preparation = new ProcessBuilder(jarLauncher(prepare))
+                    .redirectErrorStream(true)
+                    .redirectOutput(log.toFile())
+                    .start();
+            try {
+                if (!preparation.waitFor(5, TimeUnit.MINUTES)) {
+                    destroyTree(preparation);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IOException("interrupted while the cache was prepared", e);
+            }
+            String output = Files.readString(log);
+            assertThat(preparation.exitValue()).as(output).isZero();
+            assertThat(output)
+                    .as("the preparation's output")
+                    .containsAnyOf("class-data archive written", "is ready")
+                    .doesNotContain("Class-data training:");
+            Files.delete(log);
+            sharedCachePrepared = true;
+        }
+        return jarLauncher(options);
+    }
+
     private static List<String> jarLauncher(List<String> options) throws IOException {
         List<String> launcher = new ArrayList<>(List.of(java(), "-Xmx1g"));
         launcher.addAll(options);
@@ -124,13 +156,8 @@ public final class ServiceProcess implements AutoCloseable {
      */
     public static String refusedStart(Path log, String databasePassword, List<String> arguments, Duration deadline)
             throws IOException, InterruptedException {
-        Process process = launch(
-                jarLauncher(List.of("-D" + LAUNCH_CACHE_DIR + "=" + LAUNCH_CACHE)),
-                Map.of(),
-                log,
-                databasePassword,
-                withLocalSpark(arguments),
-                freePort());
+        Process process =
+                launch(sharedCacheLauncher(), Map.of(), log, databasePassword, withLocalSpark(arguments), freePort());
         try {
             assertThat(process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS))
                     .as("the service has stopped (see %s); its last lines:%n%s", log, tail(log))
