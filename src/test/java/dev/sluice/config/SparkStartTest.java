@@ -31,10 +31,12 @@ import org.springframework.core.env.StandardEnvironment;
 @TestMethodOrder(MethodOrderer.OrderAnnotation.class)
 class SparkStartTest {
 
-    /** First: a driver cannot fail to start once one runs in the JVM. */
+    /** First: a driver cannot fail to start once one runs in the JVM, and the next test starts one. */
     @Test
     @Order(1)
     void aDriverThatCannotStartFailsTheBeanWithSparksOwnError() {
+        // A start finds a driver already running in its JVM (another test class's): none may run.
+        TestSpark.stopAnyDriver();
         StandardEnvironment environment = new StandardEnvironment();
         environment
                 .getPropertySources()

@@ -55,6 +55,24 @@ public final class TestSpark {
         return session;
     }
 
+    /**
+     * Stops whatever driver runs in this JVM, for a test that must start one of its own; the next
+     * {@link #session()} starts the unit tests' driver again.
+     */
+    public static synchronized void stopAnyDriver() {
+        session = null;
+        SparkSession.getDefaultSession().foreach(running -> {
+            running.stop();
+            return null;
+        });
+        SparkSession.getActiveSession().foreach(running -> {
+            running.stop();
+            return null;
+        });
+        SparkSession.clearActiveSession();
+        SparkSession.clearDefaultSession();
+    }
+
     /** Kafka records of topic car_info, partition 0, at offsets 0, 1, ... with the given values. */
     public static Dataset<Row> kafkaRecords(Instant at, List<byte[]> values) {
         List<Row> records = new ArrayList<>();
