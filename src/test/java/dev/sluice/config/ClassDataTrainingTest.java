@@ -3,17 +3,11 @@ package dev.sluice.config;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import dev.sluice.definition.DefinedPipeline;
-import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineDefinition;
-import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.support.TestSpark;
 import java.util.List;
 import java.util.Map;
 import org.junit.jupiter.api.Test;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
-import org.springframework.boot.context.properties.bind.Binder;
-import org.springframework.core.env.MapPropertySource;
-import org.springframework.core.env.StandardEnvironment;
 
 /**
  * The class-data training run plans the built-in pipelines as the image's build runs it (no
@@ -25,23 +19,12 @@ class ClassDataTrainingTest {
 
     @Test
     void everyBuiltInIsPlannedAndTheFusedOneAcceptsTheSampleEvent() {
-        StandardEnvironment environment = new StandardEnvironment();
-        environment
-                .getPropertySources()
-                .addFirst(new MapPropertySource(
-                        "test",
-                        Map.of(
-                                "spring.datasource.url", "jdbc:postgresql://127.0.0.1:9/none",
-                                "sluice.kafka.bootstrap-servers", "127.0.0.1:9")));
-        Binder binder = Binder.get(environment);
-        SluiceProperties properties = binder.bindOrCreate("sluice", SluiceProperties.class);
-        PipelineEnvironment service = DefinitionConfiguration.environment(
-                properties,
-                PipelineConfiguration.jdbcTarget(
-                        binder.bindOrCreate("spring.datasource", DataSourceProperties.class), properties),
-                new MemoryTables());
-        List<DefinedPipeline> builtIns = PipelineConfiguration.builtIns(properties).stream()
-                .map(definition -> new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, service))
+        ServiceSettings settings = ServiceSettings.of(Map.of(
+                "spring.datasource.url", "jdbc:postgresql://127.0.0.1:9/none",
+                "sluice.kafka.bootstrap-servers", "127.0.0.1:9"));
+        List<DefinedPipeline> builtIns = PipelineConfiguration.builtIns(settings.properties()).stream()
+                .map(definition ->
+                        new DefinedPipeline(definition, DefinedPipeline.Origin.BUILT_IN, settings.pipelines()))
                 .toList();
         assertThat(builtIns)
                 .extracting(DefinedPipeline::definition)

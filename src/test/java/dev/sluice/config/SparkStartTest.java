@@ -3,7 +3,6 @@ package dev.sluice.config;
 import static org.assertj.core.api.Assertions.assertThat;
 import static org.assertj.core.api.Assertions.assertThatThrownBy;
 
-import dev.sluice.definition.MemoryTables;
 import dev.sluice.definition.PipelineDefinition;
 import dev.sluice.definition.PipelineEnvironment;
 import dev.sluice.support.TestSpark;
@@ -15,10 +14,8 @@ import org.junit.jupiter.api.Test;
 import org.junit.jupiter.api.TestMethodOrder;
 import org.springframework.boot.DefaultBootstrapContext;
 import org.springframework.boot.SpringApplication;
-import org.springframework.boot.autoconfigure.jdbc.DataSourceProperties;
 import org.springframework.boot.context.event.ApplicationEnvironmentPreparedEvent;
 import org.springframework.boot.context.event.ApplicationPreparedEvent;
-import org.springframework.boot.context.properties.bind.Binder;
 import org.springframework.context.support.StaticApplicationContext;
 import org.springframework.core.env.MapPropertySource;
 import org.springframework.core.env.StandardEnvironment;
@@ -61,33 +58,23 @@ class SparkStartTest {
     void theStartedDriverChecksTheBuiltInsAsTheirBeansDefineThem() {
         // The unit tests' one driver: the start finds it running, as a service finds its own.
         TestSpark.session();
-        StandardEnvironment environment = new StandardEnvironment();
-        environment
-                .getPropertySources()
-                .addFirst(new MapPropertySource(
-                        "test",
-                        Map.of(
-                                "sluice.spark.master", "local[2]",
-                                "spring.datasource.url", "jdbc:postgresql://127.0.0.1:9/none",
-                                "spring.datasource.username", "none",
-                                "sluice.kafka.bootstrap-servers", "127.0.0.1:9",
-                                "sluice.pipelines.car-info-to-postgres.table", "vehicles",
-                                "sluice.pipelines.car-info-to-hdfs.path", "target/prepared-parquet")));
+        ServiceSettings settings = ServiceSettings.of(Map.of(
+                "sluice.spark.master", "local[2]",
+                "spring.datasource.url", "jdbc:postgresql://127.0.0.1:9/none",
+                "spring.datasource.username", "none",
+                "sluice.kafka.bootstrap-servers", "127.0.0.1:9",
+                "sluice.pipelines.car-info-to-postgres.table", "vehicles",
+                "sluice.pipelines.car-info-to-hdfs.path", "target/prepared-parquet"));
         SparkStart start = new SparkStart();
         start.onApplicationEvent(new ApplicationEnvironmentPreparedEvent(
                 new DefaultBootstrapContext(),
                 new SpringApplication(SparkStartTest.class),
                 new String[0],
-                environment));
+                settings.environment()));
         start.session();
 
-        Binder binder = Binder.get(environment);
-        SluiceProperties properties = binder.bindOrCreate("sluice", SluiceProperties.class);
-        PipelineEnvironment service = DefinitionConfiguration.environment(
-                properties,
-                PipelineConfiguration.jdbcTarget(
-                        binder.bindOrCreate("spring.datasource", DataSourceProperties.class), properties),
-                new MemoryTables());
+        SluiceProperties properties = settings.properties();
+        PipelineEnvironment service = settings.pipelines();
         List<PipelineDefinition> builtIns = PipelineConfiguration.builtIns(properties);
         assertThat(builtIns)
                 .extracting(PipelineDefinition::name)
