@@ -2,6 +2,7 @@ package dev.sluice.launch;
 
 import java.io.IOException;
 import java.io.PrintStream;
+import java.lang.ref.Reference;
 import java.lang.reflect.InvocationTargetException;
 import java.nio.channels.FileLock;
 import java.nio.file.Files;
@@ -139,13 +140,16 @@ public final class ExtractedLaunch {
         Path archive = cache.archive(System.getProperty("java.vm.name") + " " + System.getProperty("java.vm.version")
                 + " " + System.getProperty("java.home"));
         if (prepare) {
+            int code = 1;
             try {
-                System.exit(new CachePreparation(OUT)
-                        .prepare(java, options.get(), System.getenv(), cache, extracted, archive));
+                code = new CachePreparation(OUT)
+                        .prepare(java, options.get(), System.getenv(), cache, extracted, archive);
             } catch (InterruptedException e) {
                 Thread.currentThread().interrupt();
-                System.exit(1);
             }
+            // The claim holds until the preparation is over: no other launch removes the entry meanwhile.
+            Reference.reachabilityFence(inUse);
+            System.exit(code);
         }
         ServiceCommand.Archive plan;
         Optional<Path> recording = Optional.empty();
