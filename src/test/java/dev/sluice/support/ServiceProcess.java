@@ -35,6 +35,11 @@ public final class ServiceProcess implements AutoCloseable {
 
     private static final String LAUNCH_CACHE_DIR = "sluice.launcher.cache-dir";
 
+    private static final String LAUNCHER_MODE = "sluice.launcher.mode";
+
+    /** How a class-data training run reports work it could not do (the archive is then smaller). */
+    private static final String TRAINING_WARNING = "Class-data training:";
+
     /**
      * Where {@code java -jar} keeps the jar's extracted layout and class-data archive in these
      * tests: one cache for the build, as one host has one.
@@ -117,30 +122,37 @@ public final class ServiceProcess implements AutoCloseable {
         List<String> options = List.of("-Xshare:on", "-D" + LAUNCH_CACHE_DIR + "=" + LAUNCH_CACHE);
         if (!sharedCachePrepared) {
             List<String> prepare = new ArrayList<>(options);
-            prepare.add("-Dsluice.launcher.mode=prepare");
-            Path log = Files.createTempFile("prepare", ".log");
-            Process preparation = new ProcessBuilder(jarLauncher(prepare))
-                    .redirectErrorStream(true)
-                    .redirectOutput(log.toFile())
-                    .start();
-            try {
-                if (!preparation.waitFor(5, TimeUnit.MINUTES)) {
-                    destroyTree(preparation);
-                }
-            } catch (InterruptedException e) {
-                Thread.currentThread().interrupt();
-                throw new IOException("interrupted while the cache was prepared", e);
-            }
-            String output = Files.readString(log);
-            assertThat(preparation.exitValue()).as(output).isZero();
-            assertThat(output)
-                    .as("the preparation's output")
-                    .containsAnyOf("class-data archive written", "is ready")
-                    .doesNotContain("Class-data training:");
-            Files.delete(log);
+            prepare.add("-D" + LAUNCHER_MODE + "=prepare");
+            String output = trainToEnd(new ProcessBuilder(jarLauncher(prepare)), Duration.ofMinutes(5));
+            assertThat(output).as("the preparation's output").containsAnyOf("class-data archive written", "is ready");
             sharedCachePrepared = true;
         }
         return jarLauncher(options);
+    }
+
+    /**
+     * Runs a class-data training (the launcher's preparation or the image's script) to its end:
+     * killed at the deadline, it must exit 0 and say nothing of work the training could not do.
+     *
+     * @return its output
+     */
+    private static String trainToEnd(ProcessBuilder training, Duration deadline) throws IOException {
+        Path log = Files.createTempFile("training", ".log");
+        Process process =
+                training.redirectErrorStream(true).redirectOutput(log.toFile()).start();
+        try {
+            if (!process.waitFor(deadline.toMillis(), TimeUnit.MILLISECONDS)) {
+                destroyTree(process);
+            }
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+            throw new IOException("interrupted during a class-data training", e);
+        }
+        String output = Files.readString(log);
+        assertThat(process.exitValue()).as(output).isZero();
+        assertThat(output).as("what the training could not do").doesNotContain(TRAINING_WARNING);
+        Files.delete(log);
+        return output;
     }
 
     private static List<String> jarLauncher(List<String> options) throws IOException {
@@ -360,24 +372,14 @@ public final class ServiceProcess implements AutoCloseable {
      * @return the archive
      */
     public static Path trainClassData(Path app) throws IOException, InterruptedException {
-        Path log = Files.createTempFile("class-data", ".log");
         ProcessBuilder builder = new ProcessBuilder(
-                        "bash",
-                        Path.of("src", "main", "docker", "train-class-data.sh")
-                                .toAbsolutePath()
-                                .toString(),
-                        app.toString())
-                .redirectErrorStream(true)
-                .redirectOutput(log.toFile());
+                "bash",
+                Path.of("src", "main", "docker", "train-class-data.sh")
+                        .toAbsolutePath()
+                        .toString(),
+                app.toString());
         builder.environment().put("JAVA_HOME", System.getProperty("java.home"));
-        Process training = builder.start();
-        if (!training.waitFor(3, TimeUnit.MINUTES)) {
-            destroyTree(training);
-        }
-        String output = Files.readString(log);
-        assertThat(training.exitValue() == 0).as(output).isTrue();
-        assertThat(output).as("what the training run could not do").doesNotContain("Class-data training:");
-        Files.delete(log);
+        trainToEnd(builder, Duration.ofMinutes(3));
         Path archive = app.resolve("sluice.jsa");
         assertThat(archive).isNotEmptyFile();
         // with the classes the service loads first, so a recording started later cannot crash it
