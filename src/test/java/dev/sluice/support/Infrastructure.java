@@ -5,6 +5,7 @@ import java.io.File;
 import java.io.IOException;
 import java.io.UncheckedIOException;
 import java.nio.file.Files;
+import java.time.Duration;
 import java.util.List;
 import java.util.Map;
 import java.util.concurrent.ExecutionException;
@@ -14,7 +15,9 @@ import org.apache.hadoop.conf.Configuration;
 import org.apache.hadoop.hdfs.MiniDFSCluster;
 import org.apache.kafka.clients.admin.AdminClient;
 import org.apache.kafka.clients.admin.NewTopic;
+import org.apache.kafka.clients.admin.TopicDescription;
 import org.apache.kafka.common.errors.TopicExistsException;
+import org.awaitility.Awaitility;
 import org.springframework.kafka.test.EmbeddedKafkaBroker;
 import org.springframework.kafka.test.EmbeddedKafkaKraftBroker;
 
@@ -46,17 +49,42 @@ public final class Infrastructure {
         return kafka;
     }
 
-    /** Creates the topic with three partitions unless it exists. */
+    /**
+     * Creates the topic with three partitions unless it exists, and returns once the broker names a
+     * leader for each: a producer that asks for the topic's metadata sooner can find a partition
+     * without one.
+     */
     public static void ensureTopic(String topic) {
         try (AdminClient admin = AdminClient.create(Map.of("bootstrap.servers", kafka().getBrokersAsString()))) {
-            admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1))).all().get(30, TimeUnit.SECONDS);
-        } catch (ExecutionException e) {
-            if (!(e.getCause() instanceof TopicExistsException)) {
+            try {
+                admin.createTopics(List.of(new NewTopic(topic, 3, (short) 1)))
+                        .all()
+                        .get(30, TimeUnit.SECONDS);
+            } catch (ExecutionException e) {
+                if (!(e.getCause() instanceof TopicExistsException)) {
+                    throw new IllegalStateException("Could not create topic " + topic, e);
+                }
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                throw new IllegalStateException("Could not create topic " + topic, e);
+            } catch (TimeoutException e) {
                 throw new IllegalStateException("Could not create topic " + topic, e);
             }
-        } catch (InterruptedException | TimeoutException e) {
-            throw new IllegalStateException("Could not create topic " + topic, e);
+            Awaitility.await("a leader for every partition of " + topic)
+                    .atMost(Duration.ofSeconds(30))
+                    .pollInterval(Duration.ofMillis(50))
+                    .until(() -> everyPartitionLed(admin, topic));
         }
+    }
+
+    private static boolean everyPartitionLed(AdminClient admin, String topic) throws Exception {
+        TopicDescription description = admin.describeTopics(List.of(topic))
+                .allTopicNames()
+                .get(10, TimeUnit.SECONDS)
+                .get(topic);
+        return !description.partitions().isEmpty()
+                && description.partitions().stream()
+                        .allMatch(p -> p.leader() != null && !p.leader().isEmpty());
     }
 
     public static synchronized EmbeddedPostgres postgres() {
