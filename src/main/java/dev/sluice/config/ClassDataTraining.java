@@ -4,6 +4,9 @@ import dev.sluice.definition.DefinedPipeline;
 import dev.sluice.pipeline.CarInfoParser;
 import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.PostgresSink;
+import java.io.FileNotFoundException;
+import java.io.IOException;
+import java.io.InputStream;
 import java.nio.charset.StandardCharsets;
 import java.nio.file.Files;
 import java.nio.file.Path;
@@ -33,9 +36,11 @@ import org.springframework.util.FileSystemUtils;
  * The work of the run that trains the image's class-data archive ({@code train-class-data.sh}
  * starts the service with {@code -Dspring.context.exit=onRefresh}, which ends it once the context
  * is refreshed, before any pipeline runs): the built-in pipelines are planned, and a sample event
- * decided as a task decides it, one micro-batch of Spark's rate source runs, and a Kafka consumer is
- * made (never connected), so the classes of Spark's planner, of a micro-batch and of the fused path
- * are in the archive too, and a real start maps them from there. Reaches no database and no broker;
+ * decided as a task decides it, one micro-batch of Spark's rate source runs, a Kafka consumer is
+ * made (never connected), and the classes a real start loads later ({@link #START_CLASSES}: Kafka's
+ * client as the first micro-batch runs, Flyway, the PostgreSQL driver) are loaded, so the classes of
+ * Spark's planner, of a micro-batch, of the fused path and of the first micro-batch's clients are in
+ * the archive too, and a real start maps them from there. Reaches no database and no broker;
  * a failure is logged and leaves the archive smaller, never the image unbuilt.
  */
 @Configuration(proxyBeanMethods = false)
@@ -53,26 +58,26 @@ class ClassDataTraining {
                     + "\"vhcleLat\":37.5,\"gpsUtcTime\":1764460800.0,\"vhcleSped\":42.5,\"vhcleTypeCd\":\"11\"}")
             .getBytes(StandardCharsets.UTF_8);
 
-    /** Classes a pipeline's first batch loads that the steps below do not: the sink's driver, the Kafka readers'. */
-    private static final List<String> FIRST_BATCH_CLASSES = List.of(
-            "org.postgresql.jdbc.PgConnection",
-            "org.postgresql.core.v3.QueryExecutorImpl",
-            "org.postgresql.core.v3.CopyInImpl",
-            "org.postgresql.copy.CopyManager",
-            "org.postgresql.jdbc.PgPreparedStatement",
-            "org.apache.spark.sql.kafka010.consumer.KafkaDataConsumer",
-            "org.apache.spark.sql.kafka010.KafkaBatchPartitionReader",
-            "org.apache.spark.sql.kafka010.KafkaRecordToRowConverter",
-            "org.apache.spark.sql.kafka010.KafkaBatchInputPartition",
-            "dev.sluice.pipeline.KafkaRangeSource",
-            "dev.sluice.pipeline.KafkaRangeReader",
-            "dev.sluice.pipeline.KafkaConsumerPool");
+    /**
+     * The classes a start loads after the steps below, or only with a broker and a database (one
+     * binary name a line; lines starting with {@code #} are comments): see the file for how it is
+     * made.
+     */
+    static final String START_CLASSES = "/class-data/start-classes.txt";
 
     @Bean
     SmartInitializingSingleton classDataTrainingWorkload(SparkSession spark, List<DefinedPipeline> builtIns) {
         return () -> {
             runOneStreamingBatch(spark);
-            loadClasses(FIRST_BATCH_CLASSES);
+            try {
+                StartClasses loaded = loadStartClasses(ClassDataTraining.class.getClassLoader());
+                log.info(
+                        "Class-data training loaded {} classes a start loads later ({} no longer resolve)",
+                        loaded.loaded(),
+                        loaded.unresolved().size());
+            } catch (IOException e) {
+                log.warn("Class-data training: no list of the classes a start loads later: {}", e.toString());
+            }
             try {
                 new KafkaConsumer<>(
                                 Map.<String, Object>of(ConsumerConfig.BOOTSTRAP_SERVERS_CONFIG, "127.0.0.1:9"),
@@ -165,14 +170,35 @@ class ClassDataTraining {
         }
     }
 
-    private static void loadClasses(List<String> names) {
-        ClassLoader loader = ClassDataTraining.class.getClassLoader();
-        for (String name : names) {
+    /** What {@link #loadStartClasses} did: classes loaded, and the names that did not resolve. */
+    record StartClasses(int loaded, List<String> unresolved) {}
+
+    /** Loads, without initializing them, the classes of {@link #START_CLASSES}. */
+    static StartClasses loadStartClasses(ClassLoader loader) throws IOException {
+        int loaded = 0;
+        List<String> unresolved = new ArrayList<>();
+        for (String name : startClasses()) {
             try {
                 Class.forName(name, false, loader);
+                loaded++;
             } catch (ClassNotFoundException | LinkageError e) {
-                log.warn("Class-data training: no class {}", name);
+                unresolved.add(name);
             }
+        }
+        return new StartClasses(loaded, unresolved);
+    }
+
+    /** The binary names {@link #START_CLASSES} lists. */
+    static List<String> startClasses() throws IOException {
+        try (InputStream list = ClassDataTraining.class.getResourceAsStream(START_CLASSES)) {
+            if (list == null) {
+                throw new FileNotFoundException(START_CLASSES);
+            }
+            return new String(list.readAllBytes(), StandardCharsets.UTF_8)
+                    .lines()
+                    .map(String::strip)
+                    .filter(line -> !line.isEmpty() && !line.startsWith("#"))
+                    .toList();
         }
     }
 }

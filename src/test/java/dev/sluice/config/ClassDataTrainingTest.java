@@ -37,4 +37,20 @@ class ClassDataTrainingTest {
         assertThat(ClassDataTraining.planPipelines(TestSpark.session(), builtIns))
                 .isEmpty();
     }
+
+    @Test
+    void everyClassAStartLoadsLaterIsListedOnceAndResolves() throws Exception {
+        List<String> listed = ClassDataTraining.startClasses();
+        assertThat(listed)
+                .hasSizeGreaterThan(1_000)
+                .doesNotHaveDuplicates()
+                .contains("org.apache.kafka.common.message.FetchResponseData", "org.postgresql.jdbc.PgConnection");
+
+        ClassDataTraining.StartClasses loaded =
+                ClassDataTraining.loadStartClasses(getClass().getClassLoader());
+
+        // A dependency's upgrade that renames them fails here: the file says how to list them again.
+        assertThat(loaded.unresolved()).isEmpty();
+        assertThat(loaded.loaded()).isEqualTo(listed.size());
+    }
 }
