@@ -71,10 +71,15 @@ class ClassDataTraining {
             runOneStreamingBatch(spark);
             try {
                 StartClasses loaded = loadStartClasses(ClassDataTraining.class.getClassLoader());
-                log.info(
-                        "Class-data training loaded {} classes a start loads later ({} no longer resolve)",
-                        loaded.loaded(),
-                        loaded.unresolved().size());
+                log.info("Class-data training loaded {} classes a start loads later", loaded.loaded());
+                if (!loaded.unresolved().isEmpty()) {
+                    log.warn(
+                            "Class-data training: {} listed classes no longer resolve (list them again, as {} says),"
+                                    + " the first: {}",
+                            loaded.unresolved().size(),
+                            START_CLASSES,
+                            loaded.unresolved().get(0));
+                }
             } catch (IOException e) {
                 log.warn("Class-data training: no list of the classes a start loads later: {}", e.toString());
             }
