@@ -139,7 +139,9 @@ final class ObjectReader {
                 }
             }
             return new GenericInternalRow(values);
-        } catch (IOException | RuntimeException e) {
+        } catch (Exception e) {
+            // Spark's converters also throw checked exceptions undeclared (a nested struct's
+            // PartialResultException): any failure leaves the record to Spark's parser.
             return null;
         }
     }

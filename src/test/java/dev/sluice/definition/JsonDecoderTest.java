@@ -92,7 +92,8 @@ class JsonDecoderTest {
             "{\"id\": \"first\", \"id\": \"second\"}",
             "{\"id\": \"x\", \"nested\": " + "[".repeat(1_200) + "]".repeat(1_200) + "}",
             "{\"id\": \"" + "\ud83d\ude97".repeat(70) + "\"}",
-            "{\"id\": \"\\q\"}");
+            "{\"id\": \"\\q\"}",
+            "{\"id\": \"a\", \"pos\": {\"x\": 1.5, \"y\": \"2\"}}");
 
     @ParameterizedTest
     @ValueSource(
