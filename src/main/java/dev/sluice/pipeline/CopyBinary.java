@@ -4,6 +4,7 @@ import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
 import java.util.Arrays;
 import org.apache.spark.sql.Row;
+import org.apache.spark.unsafe.Platform;
 import org.apache.spark.unsafe.types.UTF8String;
 
 /**
@@ -113,7 +114,13 @@ final class CopyBinary {
         switch (type) {
             case TEXT, VARCHAR, BPCHAR -> {
                 if (value instanceof UTF8String text) {
-                    return field(text.getBytes());
+                    // Its bytes as they are, wherever they lie (a decoded record's text is a part of the record).
+                    int length = text.numBytes();
+                    ensure(4 + length);
+                    putInt(length);
+                    text.writeToMemory(bytes, Platform.BYTE_ARRAY_OFFSET + size);
+                    size += length;
+                    return true;
                 }
                 if (value instanceof String text) {
                     return field(text.getBytes(StandardCharsets.UTF_8));

@@ -34,6 +34,9 @@ import scala.Function1;
  * schema does not have is skipped, a name is matched exactly, a repeated name's last value counts,
  * and nothing after the object's end is read.
  *
+ * <p>The plainest records (ASCII, no escape, no nesting) are read first without Jackson
+ * ({@link FlatObjects}), to the same values.
+ *
  * <p>Anything else (a root that is not an object, a value that does not convert, input that is
  * not JSON, a schema with existence defaults) gives {@code null}: the caller asks Spark's parser,
  * whose answer is the decision. So this never decides differently; it only decides sooner. Not
@@ -47,15 +50,15 @@ final class ObjectReader {
     /** How many of a record's first names are remembered by their place in the record. */
     private static final int REMEMBERED = 64;
 
-    private static final int OTHER = 0;
-    private static final int STRING = 1;
-    private static final int INT = 2;
-    private static final int LONG = 3;
-    private static final int SHORT = 4;
-    private static final int BYTE = 5;
-    private static final int DOUBLE = 6;
-    private static final int FLOAT = 7;
-    private static final int BOOLEAN = 8;
+    static final int OTHER = 0;
+    static final int STRING = 1;
+    static final int INT = 2;
+    static final int LONG = 3;
+    static final int SHORT = 4;
+    static final int BYTE = 5;
+    static final int DOUBLE = 6;
+    static final int FLOAT = 7;
+    static final int BOOLEAN = 8;
 
     private final JsonFactory factory;
     private final Map<String, Integer> index = new HashMap<>();
@@ -74,6 +77,8 @@ final class ObjectReader {
     private final int[] kinds;
     private final Function1<JsonParser, Object>[] converters;
     private final boolean enabled;
+    /** The plainest records, read without Jackson. */
+    private final FlatObjects flat;
 
     /** @param spark the parser whose conversions and options this reads by */
     @SuppressWarnings("unchecked")
@@ -97,6 +102,7 @@ final class ObjectReader {
             defaults |= fields[i].metadata().contains(EXISTS_DEFAULT);
         }
         this.enabled = !defaults;
+        this.flat = new FlatObjects(index, kinds, REMEMBERED);
     }
 
     /**
@@ -105,6 +111,20 @@ final class ObjectReader {
      * @param decoded the record as text when it is not pure ASCII; null to read {@code value}
      */
     InternalRow read(byte[] value, String decoded) {
+        if (!enabled) {
+            return null;
+        }
+        if (decoded == null) {
+            InternalRow plain = flat.read(value);
+            if (plain != null) {
+                return plain;
+            }
+        }
+        return parse(value, decoded);
+    }
+
+    /** The record's fields as read with Jackson, or null when Spark's parser must decide. */
+    InternalRow parse(byte[] value, String decoded) {
         if (!enabled) {
             return null;
         }
@@ -239,7 +259,7 @@ final class ObjectReader {
         return UTF8String.fromBytes(bytes);
     }
 
-    private static int kind(DataType type) {
+    static int kind(DataType type) {
         if (type instanceof StringType) {
             return STRING;
         } else if (type instanceof IntegerType) {
