@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import com.fasterxml.jackson.core.io.NumberInput;
 import java.nio.charset.StandardCharsets;
 import java.util.Arrays;
 import java.util.Map;
@@ -14,7 +15,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  * and {@code null}, with JSON's own whitespace and nothing lenient. What it gives for such a record
  * is what {@link ObjectReader} reads from it with Jackson: the same string, the same int or long,
  * the same double (a decimal of at most 2^53 and a power of ten up to 22 is one correctly rounded
- * division or multiplication, as Jackson's reading is correctly rounded). Anything else, a value
+ * division or multiplication, as Jackson's reading is correctly rounded; any other is read by
+ * Jackson's own {@link NumberInput#parseDouble}). Anything else, a value
  * its field's kind does not take as read, and any record over {@link #LARGEST} bytes (so no limit
  * of Jackson's can apply) give null, and {@link ObjectReader} reads the record. The per-record
  * parser Jackson needs (its context, buffers and symbol table) was over a quarter of what the
@@ -50,6 +52,9 @@ final class FlatObjects {
 
     /** Where the number just read ends; {@link #number} returns its value. */
     private int numberEnd;
+
+    /** A number's text, for Jackson's reading of a double. */
+    private final char[] chars = new char[LONGEST_NUMBER];
 
     /**
      * @param index each field's position by its name
@@ -242,13 +247,20 @@ final class FlatObjects {
                 return integral && integerDigits <= 18 ? (negative ? -mantissa : mantissa) : null;
             }
             case ObjectReader.DOUBLE -> {
-                if (integral) {
+                if (integral && integerDigits <= 18) {
                     // Jackson reads up to 18 digits as an int or a long, then casts it: "-0" is 0.0
-                    return integerDigits <= 18 ? (double) (negative ? -mantissa : mantissa) : null;
+                    return (double) (negative ? -mantissa : mantissa);
                 }
                 int scale = exponent - fractionDigits;
-                if (digits > 18 || mantissa > LARGEST_EXACT_MANTISSA || Math.abs(scale) >= POWERS_OF_TEN.length) {
-                    return null;
+                if (integral
+                        || digits > 18
+                        || mantissa > LARGEST_EXACT_MANTISSA
+                        || Math.abs(scale) >= POWERS_OF_TEN.length) {
+                    // Jackson's own reading of the text (correctly rounded, as the division is)
+                    for (int i = start; i < at; i++) {
+                        chars[i - start] = (char) json[i];
+                    }
+                    return NumberInput.parseDouble(chars, 0, at - start, true);
                 }
                 double value = scale >= 0 ? mantissa * POWERS_OF_TEN[scale] : mantissa / POWERS_OF_TEN[-scale];
                 return negative ? -value : value;

@@ -50,6 +50,9 @@ class FlatObjectsTest {
         assertSame(flat, reader.parse(event, null), CarInfoSchema.POSTGRES_SCHEMA, "the event");
         assertThat(flat.getUTF8String(0)).isEqualTo(UTF8String.fromString("d-1"));
         assertThat(flat.getDouble(2)).isEqualTo(127.0276543);
+        // A double's shortest text can need 17 digits (126.8 + 0.0004 as Java prints it)
+        assertThat(flat(CarInfoSchema.POSTGRES_SCHEMA).read(bytes("{\"vhcleLot\": 126.80040000000001}")))
+                .isNotNull();
     }
 
     @Test
@@ -82,6 +85,10 @@ class FlatObjectsTest {
                 "-2147483648",
                 "999999999",
                 "127.0276543",
+                "126.80040000000001",
+                "37.400800000000004",
+                "1.0E-4",
+                "12345678901234567890123",
                 "0.000001",
                 "00",
                 "01",
