@@ -34,8 +34,11 @@ final class ServiceCommand {
             "--sluice.spark.config.spark.driver.host=127.0.0.1",
             "--sluice.spark.config.spark.driver.bindAddress=127.0.0.1");
 
-    /** The throughput collector, the driver's unless the options choose one. */
-    static final String PARALLEL_COLLECTOR = "-XX:+UseParallelGC";
+    /**
+     * The throughput collector, the driver's unless the options choose one, with a young
+     * generation of up to half the heap (fewer young collections while a backlog is caught up).
+     */
+    static final List<String> PARALLEL_COLLECTOR = List.of("-XX:+UseParallelGC", "-XX:NewRatio=1");
 
     /** What to do about the class-data archive. */
     sealed interface Archive {}
@@ -76,7 +79,7 @@ final class ServiceCommand {
         command.addAll(DRIVER_DEFAULTS);
         // The throughput collector, unless one was chosen (the JVM refuses two).
         if (!choosesCollector(withEnvironment(options, env))) {
-            command.add(PARALLEL_COLLECTOR);
+            command.addAll(PARALLEL_COLLECTOR);
         }
         command.addAll(options);
         if (archive instanceof UseArchive use) {

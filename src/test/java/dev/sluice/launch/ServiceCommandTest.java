@@ -34,6 +34,7 @@ class ServiceCommandTest {
                         "-XX:CompileThresholdScaling=4",
                         "-XX:MetaspaceSize=256m",
                         "-XX:+UseParallelGC",
+                        "-XX:NewRatio=1",
                         "-Xmx2g",
                         // later options win: the user's scaling overrides the default
                         "-XX:CompileThresholdScaling=1",
@@ -47,8 +48,9 @@ class ServiceCommandTest {
 
     @Test
     void leavesTheCollectorToOptionsThatChooseOne() {
+        // nor the parallel collector's young generation: G1 sizes its own for its pause goal
         assertThat(command(List.of("-XX:+UseG1GC"), Map.of(), new ServiceCommand.NoArchive()))
-                .doesNotContain("-XX:+UseParallelGC")
+                .doesNotContain("-XX:+UseParallelGC", "-XX:NewRatio=1")
                 .contains("-XX:+UseG1GC");
         assertThat(command(
                         List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xss1m -XX:+UseZGC"), new ServiceCommand.NoArchive()))
@@ -119,7 +121,7 @@ class ServiceCommandTest {
         }
 
         List<String> launcherDefaults = new ArrayList<>(ServiceCommand.DRIVER_DEFAULTS);
-        launcherDefaults.add(ServiceCommand.PARALLEL_COLLECTOR);
+        launcherDefaults.addAll(ServiceCommand.PARALLEL_COLLECTOR);
         assertThat(imageDefaults).containsExactlyElementsOf(launcherDefaults);
     }
 
