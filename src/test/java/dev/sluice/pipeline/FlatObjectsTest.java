@@ -1,22 +1,21 @@
 package dev.sluice.pipeline;
 
+import static dev.sluice.pipeline.ObjectReaderTest.bytes;
+import static dev.sluice.pipeline.ObjectReaderTest.reader;
 import static org.assertj.core.api.Assertions.assertThat;
 
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.HashMap;
 import java.util.List;
+import java.util.Map;
 import java.util.Random;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.json.JSONOptions;
-import org.apache.spark.sql.catalyst.json.JacksonParser;
-import org.apache.spark.sql.sources.Filter;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.DataTypes;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 import org.junit.jupiter.api.Test;
-import scala.collection.JavaConverters;
-import scala.collection.immutable.Map$;
 
 /**
  * The plainest records are read without Jackson, and what is read so is exactly what Jackson's
@@ -269,26 +268,12 @@ class FlatObjectsTest {
     }
 
     private static FlatObjects flat(StructType schema) {
-        java.util.Map<String, Integer> index = new java.util.HashMap<>();
+        Map<String, Integer> index = new HashMap<>();
         int[] kinds = new int[schema.length()];
         for (int i = 0; i < kinds.length; i++) {
             index.put(schema.fields()[i].name(), i);
             kinds[i] = ObjectReader.kind(schema.fields()[i].dataType());
         }
         return new FlatObjects(index, kinds, 64);
-    }
-
-    private static ObjectReader reader(StructType schema) {
-        JSONOptions options = new JSONOptions(Map$.MODULE$.<String, String>empty(), "UTC", "_corrupt_record");
-        JacksonParser spark = new JacksonParser(
-                schema,
-                options,
-                false,
-                JavaConverters.asScalaBuffer(new ArrayList<Filter>()).toSeq());
-        return new ObjectReader(schema, spark);
-    }
-
-    private static byte[] bytes(String text) {
-        return text.getBytes(StandardCharsets.UTF_8);
     }
 }

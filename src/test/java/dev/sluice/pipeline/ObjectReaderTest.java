@@ -139,7 +139,8 @@ class ObjectReaderTest {
         assertThat(reader(schema).read(bytes("{\"id\": \"a\"}"), null)).isNull();
     }
 
-    private static ObjectReader reader(StructType schema) {
+    /** A reader of Spark's default JSON options, in UTC. */
+    static ObjectReader reader(StructType schema) {
         JSONOptions options = new JSONOptions(Map$.MODULE$.<String, String>empty(), "UTC", "_corrupt_record");
         JacksonParser spark = new JacksonParser(
                 schema,
@@ -149,7 +150,7 @@ class ObjectReaderTest {
         return new ObjectReader(schema, spark);
     }
 
-    private static byte[] bytes(String text) {
+    static byte[] bytes(String text) {
         return text.getBytes(StandardCharsets.UTF_8);
     }
 }
