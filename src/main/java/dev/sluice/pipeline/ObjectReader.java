@@ -111,10 +111,7 @@ final class ObjectReader {
      * @param decoded the record as text when it is not pure ASCII; null to read {@code value}
      */
     InternalRow read(byte[] value, String decoded) {
-        if (!enabled) {
-            return null;
-        }
-        if (decoded == null) {
+        if (enabled && decoded == null) {
             InternalRow plain = flat.read(value);
             if (plain != null) {
                 return plain;
