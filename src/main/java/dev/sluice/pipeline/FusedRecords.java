@@ -232,12 +232,16 @@ public final class FusedRecords implements Serializable {
     }
 
     /**
-     * Compiles the expressions a task compiles, now: Spark keeps compiled code by its text and the
-     * compiling thread's class loader, so, called in a task of the same executor, the first task of
-     * a run finds them compiled (a fused pipeline's first rows land sooner).
+     * Compiles the expressions a task compiles, now, and the detail a task's first rejected record
+     * needs: Spark keeps compiled code by its text and the compiling thread's class loader, so,
+     * called in a task of the same executor, the first task of a run finds them compiled (a fused
+     * pipeline's first rows land sooner).
      */
     public void compileAhead() {
-        new Task();
+        Task task = new Task();
+        if (task.detailRule != null) {
+            task.detailProjection();
+        }
     }
 
     /** The compiled expressions of one task. */
@@ -246,9 +250,11 @@ public final class FusedRecords implements Serializable {
         private final UnsafeProjection ruleProjection;
         /**
          * The first broken rule's detail, apart: it goes through the rules' conditions again, which
-         * only a rejected record needs.
+         * only a rejected record needs, so a task generates it for its first rejected record.
          */
-        private final UnsafeProjection detailProjection;
+        private final Expression detailRule;
+
+        private UnsafeProjection detailProjection;
 
         private final List<Object> compiled = new ArrayList<>();
         private final List<Function1<Object, Object>> converters = new ArrayList<>();
@@ -259,12 +265,11 @@ public final class FusedRecords implements Serializable {
             int partition = TaskContext.get() == null ? 0 : TaskContext.getPartitionId();
             if (rules.isEmpty()) {
                 ruleProjection = null;
-                detailProjection = null;
+                detailRule = null;
             } else {
                 List<Expression> checks = new ArrayList<>(rules);
-                Expression detail = checks.remove(1);
+                detailRule = checks.remove(1);
                 ruleProjection = UnsafeProjection$.MODULE$.create(seq(checks), seq(fields));
-                detailProjection = UnsafeProjection$.MODULE$.create(seq(List.of(detail)), seq(fields));
             }
             for (Step step : steps) {
                 Picks picks = step.projection() == null ? null : Picks.of(step);
@@ -284,6 +289,14 @@ public final class FusedRecords implements Serializable {
             for (DataType type : types) {
                 converters.add(CatalystTypeConverters.createToScalaConverter(type));
             }
+        }
+
+        /** The rules' detail projection, generated when first needed. */
+        private UnsafeProjection detailProjection() {
+            if (detailProjection == null) {
+                detailProjection = UnsafeProjection$.MODULE$.create(seq(List.of(detailRule)), seq(fields));
+            }
+            return detailProjection;
         }
 
         /** The last topic read, as bytes and as text: a task's records mostly share one. */
@@ -324,7 +337,7 @@ public final class FusedRecords implements Serializable {
                     if (reason.startsWith(RejectRule.DROP)) {
                         return null;
                     }
-                    InternalRow explained = detailProjection.apply(row);
+                    InternalRow explained = detailProjection().apply(row);
                     String detail = explained.isNullAt(0)
                             ? null
                             : explained.getUTF8String(0).toString();

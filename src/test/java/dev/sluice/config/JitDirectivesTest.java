@@ -41,6 +41,8 @@ class JitDirectivesTest {
             "java/util/zip/CRC32C",
             "java/util/HashMap",
             "java/lang/invoke/LambdaForm$MH",
+            "java/lang/invoke/DirectMethodHandle$Holder",
+            "java/lang/invoke/Invokers$Holder",
             "sun/security/ssl/SSLEngineImpl",
             "org/apache/hadoop/hdfs/DFSOutputStream",
             "org/apache/parquet/column/impl/ColumnWriterV1");
