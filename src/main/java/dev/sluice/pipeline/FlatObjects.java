@@ -50,6 +50,9 @@ final class FlatObjects {
 
     private final int[] lastFields;
 
+    /** Where the record being read ends in its array. */
+    private int end;
+
     /** Where the number just read ends; {@link #number} returns its value. */
     private int numberEnd;
 
@@ -69,11 +72,16 @@ final class FlatObjects {
 
     /** The record's fields, or null when {@link ObjectReader} must read it. The record is ASCII. */
     InternalRow read(byte[] json) {
-        int end = json.length;
-        if (end > LARGEST) {
+        return read(json, 0, json.length);
+    }
+
+    /** As {@link #read(byte[])}, for the record in {@code json} from {@code from} to {@code to}. */
+    InternalRow read(byte[] json, int from, int to) {
+        if (to - from > LARGEST) {
             return null;
         }
-        int at = whitespace(json, 0);
+        end = to;
+        int at = whitespace(json, from);
         if (at >= end || json[at] != '{') {
             return null;
         }
@@ -166,7 +174,6 @@ final class FlatObjects {
      * take it as read here.
      */
     private Object number(byte[] json, int start, int kind) {
-        int end = json.length;
         int at = start;
         boolean negative = json[at] == '-';
         if (negative) {
@@ -289,8 +296,8 @@ final class FlatObjects {
     }
 
     /** Where a string that starts at {@code from} closes; -1 for one with an escape or a control character, or unclosed. */
-    private static int stringEnd(byte[] json, int from) {
-        for (int at = from; at < json.length; at++) {
+    private int stringEnd(byte[] json, int from) {
+        for (int at = from; at < end; at++) {
             byte b = json[at];
             if (b == '"') {
                 return at;
@@ -302,14 +309,13 @@ final class FlatObjects {
         return -1;
     }
 
-    private static boolean literal(byte[] json, int at, byte[] literal) {
-        return json.length - at >= literal.length
-                && Arrays.equals(json, at, at + literal.length, literal, 0, literal.length);
+    private boolean literal(byte[] json, int at, byte[] literal) {
+        return end - at >= literal.length && Arrays.equals(json, at, at + literal.length, literal, 0, literal.length);
     }
 
     /** The first position from {@code at} that is not JSON whitespace. */
-    private static int whitespace(byte[] json, int at) {
-        while (at < json.length) {
+    private int whitespace(byte[] json, int at) {
+        while (at < end) {
             byte b = json[at];
             if (b != ' ' && b != '\n' && b != '\r' && b != '\t') {
                 return at;

@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.sql.Timestamp;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -314,10 +315,28 @@ public final class FusedRecords implements Serializable {
 
         /** The sink's input row for one record, or null when a filter drops it. */
         Row decide(InternalRow record) {
-            byte[] value = record.isNullAt(columns[VALUE]) ? null : record.getBinary(columns[VALUE]);
-            // Read once (a copy of the row's bytes): for a metadata column, and for a dead letter.
-            byte[] key = record.isNullAt(columns[KEY]) ? null : record.getBinary(columns[KEY]);
-            JsonDecoder.Decoded decoded = decoder.decode(value);
+            // The value and key as the sink's row carries them: byte arrays, or the fetched bytes
+            // themselves (a ByteBuffer) when the record is the Kafka reader's, which are copied
+            // only for a dead letter or a metadata column.
+            Object value;
+            Object key;
+            JsonDecoder.Decoded decoded;
+            if (record instanceof KafkaRecordRow kafka
+                    && columns[VALUE] == KafkaRecordRow.VALUE
+                    && columns[KEY] == KafkaRecordRow.KEY) {
+                ByteBuffer bytes = kafka.buffer(KafkaRecordRow.VALUE);
+                value = bytes;
+                key = kafka.buffer(KafkaRecordRow.KEY);
+                decoded = bytes == null || !bytes.hasArray()
+                        ? decoder.decode(KafkaRecordRow.bytes(bytes))
+                        : decoder.decode(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+            } else {
+                // Read once (a copy of the row's bytes): for the decoder, a metadata column and a dead letter.
+                byte[] bytes = record.isNullAt(columns[VALUE]) ? null : record.getBinary(columns[VALUE]);
+                value = bytes;
+                key = record.isNullAt(columns[KEY]) ? null : record.getBinary(columns[KEY]);
+                decoded = decoder.decode(bytes);
+            }
             if (!decoded.accepted()) {
                 return rejected(record, value, key, decoded.reason(), decoded.detail());
             }
@@ -391,22 +410,22 @@ public final class FusedRecords implements Serializable {
             return RowFactory.create(values);
         }
 
-        private Row rejected(InternalRow record, byte[] value, byte[] key, String reason, String detail) {
+        private Row rejected(InternalRow record, Object value, Object key, String reason, String detail) {
             Object[] values = new Object[PostgresSink.INPUT_COLUMNS.size()];
-            metadata(record, value, key, values);
+            metadata(record, PostgresSink.bytes(value), PostgresSink.bytes(key), values);
             values[5] = reason;
             values[6] = detail;
             return RowFactory.create(values);
         }
 
         /** The metadata columns of a record, copied: the record's row may be reused for the next. */
-        private InternalRow metadataRow(InternalRow record, byte[] key) {
+        private InternalRow metadataRow(InternalRow record, Object key) {
             Object[] values = new Object[metadata.size()];
             for (int i = 0; i < values.length; i++) {
                 int index = metadata.get(i).index();
                 int column = columns[index];
                 if (index == KEY) {
-                    values[i] = key;
+                    values[i] = PostgresSink.bytes(key);
                 } else if (!record.isNullAt(column)) {
                     values[i] = index == 0
                             ? record.getUTF8String(column).clone()
@@ -417,10 +436,10 @@ public final class FusedRecords implements Serializable {
         }
 
         /**
-         * The record's Kafka metadata, its value (read once, a copy of the row's bytes, for the
-         * decoder and the row) and its key (for a dead letter, the table's refusal included).
+         * The record's Kafka metadata, its value and its key (for a dead letter, the table's
+         * refusal included).
          */
-        private void metadata(InternalRow record, byte[] value, byte[] key, Object[] values) {
+        private void metadata(InternalRow record, Object value, Object key, Object[] values) {
             values[0] = record.isNullAt(columns[0]) ? null : topic(record.getUTF8String(columns[0]));
             values[1] = record.isNullAt(columns[1]) ? null : record.getInt(columns[1]);
             values[2] = record.isNullAt(columns[2]) ? null : record.getLong(columns[2]);

@@ -7,6 +7,7 @@ import java.io.Serializable;
 import java.io.UncheckedIOException;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
+import java.util.Arrays;
 import java.util.Objects;
 import org.apache.spark.SparkUpgradeException;
 import org.apache.spark.sql.catalyst.InternalRow;
@@ -83,16 +84,28 @@ public final class JsonDecoder implements Serializable {
 
     /** Decides on one record's value. */
     public Decoded decode(byte[] value) {
-        if (value == null || value.length == 0) {
+        return value == null ? decode(null, 0, 0) : decode(value, 0, value.length);
+    }
+
+    /**
+     * Decides on one record's value, {@code length} bytes of {@code bytes} from {@code offset}
+     * (null: no value). A text field of the row given may be a part of those bytes, not a copy.
+     */
+    public Decoded decode(byte[] bytes, int offset, int length) {
+        if (bytes == null || length == 0) {
             return new Decoded(null, EMPTY_VALUE, "the record has no value");
         }
         // Spark reads a record through a UTF-8 decoder that replaces malformed bytes; pure ASCII
         // decodes to itself, so only other input needs the decoded string to read the same.
-        String decoded = isAscii(value) ? null : new String(value, StandardCharsets.UTF_8);
-        InternalRow read = objects().read(value, decoded);
+        String decoded =
+                isAscii(bytes, offset, length) ? null : new String(bytes, offset, length, StandardCharsets.UTF_8);
+        InternalRow read = objects().read(bytes, offset, length, decoded);
         if (read != null) {
             return new Decoded(read, null, null);
         }
+        // Spark's parser reads a whole array.
+        byte[] value =
+                offset == 0 && length == bytes.length ? bytes : Arrays.copyOfRange(bytes, offset, offset + length);
         try {
             Iterator<InternalRow> rows = parse(fields(), value, decoded);
             return new Decoded(rows.hasNext() ? rows.next() : nulls, null, null);
@@ -174,16 +187,17 @@ public final class JsonDecoder implements Serializable {
         return new JSONOptions(Map$.MODULE$.<String, String>empty(), timeZone, CORRUPT);
     }
 
-    /** Whether every byte is below 0x80, looked at eight at a time. */
-    private static boolean isAscii(byte[] value) {
-        int i = 0;
-        for (; i + Long.BYTES <= value.length; i += Long.BYTES) {
-            if ((Platform.getLong(value, Platform.BYTE_ARRAY_OFFSET + i) & HIGH_BITS) != 0) {
+    /** Whether every byte of the range is below 0x80, looked at eight at a time. */
+    private static boolean isAscii(byte[] bytes, int offset, int length) {
+        int i = offset;
+        int end = offset + length;
+        for (; i + Long.BYTES <= end; i += Long.BYTES) {
+            if ((Platform.getLong(bytes, Platform.BYTE_ARRAY_OFFSET + i) & HIGH_BITS) != 0) {
                 return false;
             }
         }
-        for (; i < value.length; i++) {
-            if (value[i] < 0) {
+        for (; i < end; i++) {
+            if (bytes[i] < 0) {
                 return false;
             }
         }

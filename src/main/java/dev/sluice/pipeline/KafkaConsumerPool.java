@@ -1,5 +1,6 @@
 package dev.sluice.pipeline;
 
+import java.nio.ByteBuffer;
 import java.time.Duration;
 import java.util.ArrayList;
 import java.util.Deque;
@@ -15,6 +16,7 @@ import java.util.concurrent.atomic.AtomicInteger;
 import org.apache.kafka.clients.consumer.ConsumerRecord;
 import org.apache.kafka.clients.consumer.KafkaConsumer;
 import org.apache.kafka.common.TopicPartition;
+import org.apache.kafka.common.serialization.ByteBufferDeserializer;
 import org.apache.spark.SparkConf;
 import org.apache.spark.SparkEnv;
 import org.slf4j.Logger;
@@ -42,15 +44,15 @@ final class KafkaConsumerPool {
     /** A consumer lent to one task at a time, with what its last poll left unread. */
     static final class Lease {
         final Key key;
-        final KafkaConsumer<byte[], byte[]> consumer;
+        final KafkaConsumer<ByteBuffer, ByteBuffer> consumer;
         /** The records of the last poll not yet read, or null; they start at {@link #next}. */
-        ListIterator<ConsumerRecord<byte[], byte[]>> unread;
+        ListIterator<ConsumerRecord<ByteBuffer, ByteBuffer>> unread;
         /** The offset the consumer reads next without a seek (after {@link #unread}), or -1 when unknown. */
         long next = -1;
 
         private long idleSince;
 
-        Lease(Key key, KafkaConsumer<byte[], byte[]> consumer) {
+        Lease(Key key, KafkaConsumer<ByteBuffer, ByteBuffer> consumer) {
             this.key = key;
             this.consumer = consumer;
         }
@@ -95,7 +97,8 @@ final class KafkaConsumerPool {
             idleCount.decrementAndGet();
             return lease;
         }
-        KafkaConsumer<byte[], byte[]> consumer = new KafkaConsumer<>(kafkaParams);
+        KafkaConsumer<ByteBuffer, ByteBuffer> consumer =
+                new KafkaConsumer<>(kafkaParams, new ByteBufferDeserializer(), new ByteBufferDeserializer());
         try {
             consumer.assign(List.of(key.partition()));
         } catch (RuntimeException e) {

@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.sql.Timestamp;
 import java.time.Duration;
 import java.util.Collections;
@@ -16,7 +17,6 @@ import org.apache.kafka.common.TopicPartition;
 import org.apache.kafka.common.errors.TimeoutException;
 import org.apache.spark.TaskContext;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.DateTimeUtils;
 import org.apache.spark.sql.catalyst.util.RebaseDateTime;
 import org.apache.spark.unsafe.types.UTF8String;
@@ -38,7 +38,8 @@ import org.slf4j.LoggerFactory;
  * Spark's reader, it looks up where the partition begins and ends only when a poll skips offsets
  * or brings nothing, not after every poll: that look-up seeks the consumer away and back, which
  * also drops the fetch the consumer had sent for the next poll. And it gives each record's key
- * and value as Kafka delivered them, without copying them into a row of their own.
+ * and value where the consumer read them, in the fetched bytes ({@link KafkaRecordRow}): copied
+ * only when Spark asks for them, never by the fused path, which decodes the value in place.
  *
  * <p>A row is reused for the next record, as a scan's rows are.
  */
@@ -67,26 +68,26 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
     private final Range range;
     private final KafkaConsumerPool pool;
     private final KafkaConsumerPool.Key key;
-    private final Object[] values = new Object[7];
-    private final GenericInternalRow row = new GenericInternalRow(values);
+    private final KafkaRecordRow row;
 
     private KafkaConsumerPool.Lease lease;
     /** The records of the last poll not read yet. */
-    private ListIterator<ConsumerRecord<byte[], byte[]>> polled = Collections.emptyListIterator();
+    private ListIterator<ConsumerRecord<ByteBuffer, ByteBuffer>> polled = Collections.emptyListIterator();
     /** The next offset to read. */
     private long next;
     /** Where the partition began when the records in {@link #polled} were read: looked up on a gap only. */
     private long earliest = -1;
 
-    private ConsumerRecord<byte[], byte[]> ahead;
+    private ConsumerRecord<ByteBuffer, ByteBuffer> ahead;
 
     KafkaRangeReader(Range range, KafkaConsumerPool pool) {
         this.range = range;
         this.pool = pool;
         this.key = new KafkaConsumerPool.Key((String) range.kafkaParams().get("group.id"), range.partition());
         this.next = range.from();
-        values[2] = UTF8String.fromString(range.partition().topic());
-        values[3] = range.partition().partition();
+        this.row = new KafkaRecordRow(
+                UTF8String.fromString(range.partition().topic()),
+                range.partition().partition());
         if (range.from() >= range.until()) {
             return;
         }
@@ -123,24 +124,20 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
         if (!hasNext()) {
             throw new NoSuchElementException();
         }
-        ConsumerRecord<byte[], byte[]> record = ahead;
+        ConsumerRecord<ByteBuffer, ByteBuffer> record = ahead;
         ahead = null;
-        values[0] = record.key();
-        values[1] = record.value();
-        values[4] = record.offset();
-        values[5] = micros(record.timestamp());
-        values[6] = record.timestampType().id;
+        row.set(record.key(), record.value(), record.offset(), micros(record.timestamp()), record.timestampType().id);
         return row;
     }
 
     /** The next record of the range, or null when the range is read. */
-    private ConsumerRecord<byte[], byte[]> advance() {
+    private ConsumerRecord<ByteBuffer, ByteBuffer> advance() {
         while (next < range.until()) {
             if (!polled.hasNext()) {
                 poll();
                 continue;
             }
-            ConsumerRecord<byte[], byte[]> record = polled.next();
+            ConsumerRecord<ByteBuffer, ByteBuffer> record = polled.next();
             long offset = record.offset();
             if (offset < next) {
                 throw new IllegalStateException("Asked Kafka for offset " + next + " of " + range.partition()
@@ -164,7 +161,7 @@ final class KafkaRangeReader implements Iterator<InternalRow> {
     private void poll() {
         TopicPartition partition = range.partition();
         try {
-            List<ConsumerRecord<byte[], byte[]>> records = uninterruptibly(() -> lease.consumer
+            List<ConsumerRecord<ByteBuffer, ByteBuffer>> records = uninterruptibly(() -> lease.consumer
                     .poll(Duration.ofMillis(range.pollTimeoutMs()))
                     .records(partition));
             earliest = -1;

@@ -111,21 +111,31 @@ final class ObjectReader {
      * @param decoded the record as text when it is not pure ASCII; null to read {@code value}
      */
     InternalRow read(byte[] value, String decoded) {
+        return read(value, 0, value.length, decoded);
+    }
+
+    /** As {@link #read(byte[], String)}, for the record's {@code length} bytes of {@code bytes} from {@code offset}. */
+    InternalRow read(byte[] bytes, int offset, int length, String decoded) {
         if (enabled && decoded == null) {
-            InternalRow plain = flat.read(value);
+            InternalRow plain = flat.read(bytes, offset, offset + length);
             if (plain != null) {
                 return plain;
             }
         }
-        return parse(value, decoded);
+        return parse(bytes, offset, length, decoded);
     }
 
     /** The record's fields as read with Jackson, or null when Spark's parser must decide. */
     InternalRow parse(byte[] value, String decoded) {
+        return parse(value, 0, value.length, decoded);
+    }
+
+    private InternalRow parse(byte[] bytes, int offset, int length, String decoded) {
         if (!enabled) {
             return null;
         }
-        try (JsonParser parser = decoded == null ? factory.createParser(value) : factory.createParser(decoded)) {
+        try (JsonParser parser =
+                decoded == null ? factory.createParser(bytes, offset, length) : factory.createParser(decoded)) {
             if (parser.nextToken() != JsonToken.START_OBJECT) {
                 return null;
             }

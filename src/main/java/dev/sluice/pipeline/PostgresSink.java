@@ -1,6 +1,7 @@
 package dev.sluice.pipeline;
 
 import java.io.Serializable;
+import java.nio.ByteBuffer;
 import java.sql.Connection;
 import java.sql.SQLException;
 import java.sql.Statement;
@@ -37,7 +38,8 @@ import org.apache.spark.sql.RowFactory;
  *
  * <p>Decided records ({@link #write}) have the layout {@link #INPUT_COLUMNS} followed by the
  * table's columns in {@link Table#columns()} order; result rows ({@link #writeResults}) only the
- * table's columns.
+ * table's columns. A decided record's {@code value} and {@code key} are byte arrays, or, in the
+ * task that read them, the fetched bytes themselves ({@link ByteBuffer}, from position to limit).
  */
 public final class PostgresSink implements Serializable {
 
@@ -197,6 +199,15 @@ public final class PostgresSink implements Serializable {
         }
     }
 
+    /**
+     * A decided row's value or key as the dead letters keep it: the bytes themselves, copied from
+     * the fetched bytes when the row carries those (a {@link ByteBuffer}, read from its position
+     * to its limit, not moved).
+     */
+    static Object bytes(Object valueOrKey) {
+        return valueOrKey instanceof ByteBuffer buffer ? KafkaRecordRow.bytes(buffer) : valueOrKey;
+    }
+
     private static String stagingName(String table) {
         return "sluice_stage_" + table.replaceAll("[^A-Za-z0-9_]", "_");
     }
@@ -336,8 +347,8 @@ public final class PostgresSink implements Serializable {
                             row.get(3),
                             reason,
                             detail,
-                            row.get(4),
-                            row.get(7)),
+                            bytes(row.get(4)),
+                            bytes(row.get(7))),
                     reason);
         }
 

@@ -1,5 +1,8 @@
 package dev.sluice.support;
 
+import static org.assertj.core.api.Assertions.assertThat;
+
+import dev.sluice.pipeline.FetchedRecords;
 import dev.sluice.pipeline.FusedRecords;
 import java.nio.charset.StandardCharsets;
 import java.sql.Timestamp;
@@ -87,14 +90,23 @@ public final class TestSpark {
         return ("key-" + offset).getBytes(StandardCharsets.UTF_8);
     }
 
-    /** What the fused records make of Kafka records with these values, one partition, in order. */
+    /**
+     * What the fused records make of Kafka records with these values, one partition, in order:
+     * read from Spark's rows of the records, and, the same, from the Kafka reader's rows over one
+     * fetched array ({@link FetchedRecords}), whose values are decoded where they lie.
+     */
     public static List<Row> decided(FusedRecords records, Instant at, List<byte[]> values) {
-        return kafkaRecords(at, values)
+        List<Row> decided = kafkaRecords(at, values)
                 .queryExecution()
                 .toRdd()
                 .toJavaRDD()
                 .coalesce(1)
                 .mapPartitions(records::decideAll)
                 .collect();
+        List<Row> inPlace = FetchedRecords.withBytes(records.readingFrom(FetchedRecords.KAFKA_SOURCE)
+                .decideAll(FetchedRecords.rows("car_info", at, values, TestSpark::key)
+                        .iterator()));
+        assertThat(inPlace).as("decided in place").containsExactlyElementsOf(decided);
+        return decided;
     }
 }
