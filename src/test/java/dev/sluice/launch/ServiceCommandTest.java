@@ -34,7 +34,7 @@ class ServiceCommandTest {
                         "-XX:CompileThresholdScaling=4",
                         "-XX:MetaspaceSize=256m",
                         "-XX:+UseParallelGC",
-                        "-XX:NewRatio=1",
+                        "-Xmn256m",
                         "-Xmx2g",
                         // later options win: the user's scaling overrides the default
                         "-XX:CompileThresholdScaling=1",
@@ -50,7 +50,7 @@ class ServiceCommandTest {
     void leavesTheCollectorToOptionsThatChooseOne() {
         // nor the parallel collector's young generation: G1 sizes its own for its pause goal
         assertThat(command(List.of("-XX:+UseG1GC"), Map.of(), new ServiceCommand.NoArchive()))
-                .doesNotContain("-XX:+UseParallelGC", "-XX:NewRatio=1")
+                .doesNotContain("-XX:+UseParallelGC", "-Xmn256m")
                 .contains("-XX:+UseG1GC");
         assertThat(command(
                         List.of(), Map.of("JAVA_TOOL_OPTIONS", "-Xss1m -XX:+UseZGC"), new ServiceCommand.NoArchive()))
