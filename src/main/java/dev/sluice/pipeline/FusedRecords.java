@@ -257,6 +257,10 @@ public final class FusedRecords implements Serializable {
 
         private UnsafeProjection detailProjection;
 
+        /** Whether the records' key and value are where the Kafka reader's rows ({@link KafkaRecordRow}) have them. */
+        private final boolean readsKafkaRows =
+                columns[VALUE] == KafkaRecordRow.VALUE && columns[KEY] == KafkaRecordRow.KEY;
+
         private final List<Object> compiled = new ArrayList<>();
         private final List<Function1<Object, Object>> converters = new ArrayList<>();
         private final DataType[] types =
@@ -321,15 +325,11 @@ public final class FusedRecords implements Serializable {
             Object value;
             Object key;
             JsonDecoder.Decoded decoded;
-            if (record instanceof KafkaRecordRow kafka
-                    && columns[VALUE] == KafkaRecordRow.VALUE
-                    && columns[KEY] == KafkaRecordRow.KEY) {
+            if (readsKafkaRows && record instanceof KafkaRecordRow kafka) {
                 ByteBuffer bytes = kafka.buffer(KafkaRecordRow.VALUE);
                 value = bytes;
                 key = kafka.buffer(KafkaRecordRow.KEY);
-                decoded = bytes == null || !bytes.hasArray()
-                        ? decoder.decode(KafkaRecordRow.bytes(bytes))
-                        : decoder.decode(bytes.array(), bytes.arrayOffset() + bytes.position(), bytes.remaining());
+                decoded = decoder.decode(bytes);
             } else {
                 // Read once (a copy of the row's bytes): for the decoder, a metadata column and a dead letter.
                 byte[] bytes = record.isNullAt(columns[VALUE]) ? null : record.getBinary(columns[VALUE]);

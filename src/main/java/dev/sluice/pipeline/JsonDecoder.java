@@ -5,6 +5,7 @@ import com.fasterxml.jackson.core.JsonParser;
 import java.io.IOException;
 import java.io.Serializable;
 import java.io.UncheckedIOException;
+import java.nio.ByteBuffer;
 import java.nio.charset.StandardCharsets;
 import java.util.ArrayList;
 import java.util.Arrays;
@@ -85,6 +86,18 @@ public final class JsonDecoder implements Serializable {
     /** Decides on one record's value. */
     public Decoded decode(byte[] value) {
         return value == null ? decode(null, 0, 0) : decode(value, 0, value.length);
+    }
+
+    /**
+     * Decides on one record's value, from the buffer's position to its limit (null: no value),
+     * read where it lies when the buffer has an array; the buffer is not moved. A text field of the
+     * row given may be a part of those bytes, not a copy.
+     */
+    public Decoded decode(ByteBuffer value) {
+        if (value == null || !value.hasArray()) {
+            return decode(KafkaRecordRow.bytes(value));
+        }
+        return decode(value.array(), value.arrayOffset() + value.position(), value.remaining());
     }
 
     /**

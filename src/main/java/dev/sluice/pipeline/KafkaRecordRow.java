@@ -5,7 +5,6 @@ import org.apache.spark.sql.catalyst.InternalRow;
 import org.apache.spark.sql.catalyst.expressions.GenericInternalRow;
 import org.apache.spark.sql.catalyst.util.ArrayData;
 import org.apache.spark.sql.catalyst.util.MapData;
-import org.apache.spark.sql.types.BinaryType$;
 import org.apache.spark.sql.types.DataType;
 import org.apache.spark.sql.types.Decimal;
 import org.apache.spark.unsafe.types.CalendarInterval;
@@ -133,11 +132,8 @@ final class KafkaRecordRow extends InternalRow {
 
     @Override
     public InternalRow copy() {
-        Object[] values = new Object[FIELDS];
-        for (int i = 0; i < FIELDS; i++) {
-            values[i] = get(i, BinaryType$.MODULE$);
-        }
-        return new GenericInternalRow(values);
+        return new GenericInternalRow(
+                new Object[] {bytes(key), bytes(value), topic, partition, offset, timestamp, timestampType});
     }
 
     @Override

@@ -51,11 +51,11 @@ public final class FetchedRecords {
         long micros = KafkaRangeReader.micros(at.toEpochMilli());
         for (int i = 0; i < values.size(); i++) {
             byte[] key = keys.apply(i);
-            ByteBuffer keyBuffer = key == null ? null : slice(fetched, position, key);
-            position = put(fetched, put(fetched, position, key == null ? new byte[0] : key), BETWEEN);
+            ByteBuffer keyBuffer = slice(fetched, position, key);
+            position = put(fetched, put(fetched, position, key), BETWEEN);
             byte[] value = values.get(i);
-            ByteBuffer valueBuffer = value == null ? null : slice(fetched, position, value);
-            position = put(fetched, put(fetched, position, value == null ? new byte[0] : value), BETWEEN);
+            ByteBuffer valueBuffer = slice(fetched, position, value);
+            position = put(fetched, put(fetched, position, value), BETWEEN);
             KafkaRecordRow row = new KafkaRecordRow(UTF8String.fromString(topic), 0);
             row.set(keyBuffer, valueBuffer, i, micros, TimestampType.CREATE_TIME.id);
             rows.add(row);
@@ -78,12 +78,21 @@ public final class FetchedRecords {
         return rows;
     }
 
-    /** A buffer over the bytes just put at {@code position}, from position to limit, of the whole array (as Kafka's slices). */
+    /**
+     * A buffer over the bytes put at {@code position}, from position to limit, of the whole array
+     * (as Kafka's slices); null for none.
+     */
     private static ByteBuffer slice(byte[] fetched, int position, byte[] bytes) {
-        return ByteBuffer.wrap(fetched).position(position).slice().limit(bytes.length);
+        return bytes == null
+                ? null
+                : ByteBuffer.wrap(fetched).position(position).slice().limit(bytes.length);
     }
 
+    /** Puts the bytes (none for null) at {@code position}; where they end. */
     private static int put(byte[] fetched, int position, byte[] bytes) {
+        if (bytes == null) {
+            return position;
+        }
         System.arraycopy(bytes, 0, fetched, position, bytes.length);
         return position + bytes.length;
     }
