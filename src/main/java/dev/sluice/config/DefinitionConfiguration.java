@@ -67,11 +67,14 @@ class DefinitionConfiguration {
     /**
      * Registers every defined pipeline with the manager at the service's start (configured ones
      * checked first: an invalid one stops the service), before it takes requests or starts its
-     * pipelines.
+     * other pipelines. Each built-in that should run starts as soon as it is checked: its first
+     * micro-batch does not wait for the checks of the definitions after it (the built-ins' are
+     * made on Spark's start thread, {@link SparkStart}, while the service is wired).
      */
     @Bean
     SmartLifecycle pipelineCatalogLoading(
             PipelineCatalog catalog,
+            PipelineRuns manager,
             SluiceProperties properties,
             List<DefinedPipeline> builtIns,
             ObjectProvider<SparkStart> started) {
@@ -79,13 +82,14 @@ class DefinitionConfiguration {
         PreparedChecks prepared = start != null ? start.preparedChecks() : PreparedChecks.none();
         return new StartupStep(
                 StartupStep.BEFORE_WEB_SERVER,
-                () -> catalog.load(builtIns, properties.pipelines().definitions(), prepared),
+                () -> catalog.load(
+                        builtIns, properties.pipelines().definitions(), prepared, manager::startAutomatically),
                 () -> {});
     }
 
     /**
-     * Starts the pipelines that should run (as an operator last asked, else as configured) once
-     * the catalog is loaded and the other steps have run, before the web server: their first
+     * Starts the other pipelines that should run (as an operator last asked, else as configured)
+     * once the catalog is loaded and the other steps have run, before the web server: their first
      * micro-batch does not wait for the web server's start. They stop as the service does ({@link
      * PipelineRuns#stopAll}), after the web server has stopped taking requests.
      */

@@ -12,6 +12,7 @@ import java.util.List;
 import java.util.Map;
 import java.util.Objects;
 import java.util.concurrent.ConcurrentHashMap;
+import java.util.function.Consumer;
 import javax.sql.DataSource;
 import org.apache.spark.sql.SparkSession;
 import org.apache.spark.sql.types.StructField;
@@ -62,17 +63,21 @@ public class PipelineCatalog {
     /**
      * Adds the configured definitions (an invalid one stops the service: configuration is checked
      * at boot) and the stored ones (an invalid one is added, and fails when started, with the reason),
-     * taking Spark's part of the built-ins' checks from {@code prepared} where it can.
+     * taking Spark's part of the built-ins' checks from {@code prepared} where it can. Each built-in
+     * is handed to {@code checked} as soon as it is checked, before the next one is.
      */
     public void load(
-            List<DefinedPipeline> builtIns, Map<String, PipelineDefinition> configured, PreparedChecks prepared) {
+            List<DefinedPipeline> builtIns,
+            Map<String, PipelineDefinition> configured,
+            PreparedChecks prepared,
+            Consumer<String> checked) {
         for (DefinedPipeline builtIn : builtIns) {
             // Registered with the manager as the service was wired; checked like any definition.
-            Entry checked = check(builtIn.definition(), Origin.BUILT_IN, prepared);
-            builtIn.planned(checked.pipeline().plannedShape());
+            Entry entry = check(builtIn.definition(), Origin.BUILT_IN, prepared);
+            builtIn.planned(entry.pipeline().plannedShape());
             defined.put(
-                    builtIn.name(),
-                    new Entry(builtIn, checked.columns(), checked.ddl(), checked.stateful(), checked.engine()));
+                    builtIn.name(), new Entry(builtIn, entry.columns(), entry.ddl(), entry.stateful(), entry.engine()));
+            checked.accept(builtIn.name());
         }
         configured.forEach((key, definition) -> {
             if (definition.name() != null && !definition.name().equals(key)) {

@@ -4,7 +4,6 @@ import dev.sluice.pipeline.FusedRecords;
 import java.util.ArrayList;
 import java.util.List;
 import java.util.Optional;
-import java.util.concurrent.CompletableFuture;
 import java.util.concurrent.ExecutionException;
 import java.util.concurrent.Future;
 import org.apache.spark.SparkContext;
@@ -16,9 +15,10 @@ import org.slf4j.LoggerFactory;
 /**
  * Spark's checks of definitions known before the service is wired (the built-ins, from the
  * configuration), made while the rest of the service is built, so that the catalog's load, which
- * the service's start waits for, finds them made. The catalog takes a check only for the very
- * definition and environment it was made with; anything else, and any definition whose check
- * failed, it checks itself, as it would have.
+ * the service's start waits for, finds them made. Each check can be taken as soon as it is made,
+ * while the next ones are being made. The catalog takes a check only for the very definition and
+ * environment it was made with; anything else, and any definition whose check failed, it checks
+ * itself, as it would have.
  */
 public final class PreparedChecks {
 
@@ -30,32 +30,35 @@ public final class PreparedChecks {
     private record Prepared(
             PipelineDefinition definition, PipelineEnvironment environment, PipelinePlanner.Plan plan) {}
 
-    private final CompletableFuture<List<Prepared>> prepared;
+    /** The checks made and not taken yet; guarded by this. */
+    private final List<Prepared> made = new ArrayList<>();
+    /** Whether no more checks will be made; guarded by this. */
+    private boolean done;
 
-    private PreparedChecks(CompletableFuture<List<Prepared>> prepared) {
-        this.prepared = prepared;
+    private PreparedChecks(boolean done) {
+        this.done = done;
     }
 
     /** No checks made ahead: the catalog makes every one. */
     public static PreparedChecks none() {
-        return new PreparedChecks(CompletableFuture.completedFuture(List.of()));
+        return new PreparedChecks(true);
     }
 
     /** Checks to be made by {@link #make}; until then, {@link #take} waits for them. */
     public static PreparedChecks pending() {
-        return new PreparedChecks(new CompletableFuture<>());
+        return new PreparedChecks(false);
     }
 
     /**
-     * Makes the checks, in the calling thread, as the catalog would make them (its own checks of
-     * where a definition may reach and of the sink's table are left to it). As soon as a fused
+     * Makes the checks, in the calling thread and in order, as the catalog would make them (its own
+     * checks of where a definition may reach and of the sink's table are left to it); each can be
+     * taken as soon as it is made. As soon as a fused
      * definition has passed, its expressions are compiled for its first tasks, in a task of their
      * own, while the next definitions are checked (a first task that needs them sooner waits for
      * the same compilation in Spark's cache); returns once those tasks have ended. Never throws: a
      * definition that does not pass is left for the catalog to check and report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
-        List<Prepared> made = new ArrayList<>();
         List<Future<Void>> compiling = new ArrayList<>();
         try {
             for (PipelineDefinition definition : definitions) {
@@ -70,13 +73,16 @@ public final class PreparedChecks {
                             e.getClass().getName());
                     continue;
                 }
-                made.add(new Prepared(definition, environment, plan));
+                synchronized (this) {
+                    made.add(new Prepared(definition, environment, plan));
+                    notifyAll();
+                }
                 if (plan.shape().fused() && spark.sparkContext().isLocal()) {
                     compileInATask(spark.sparkContext(), plan.shape().records()).ifPresent(compiling::add);
                 }
             }
         } finally {
-            prepared.complete(made);
+            finish();
         }
         for (Future<Void> compiled : compiling) {
             try {
@@ -113,18 +119,23 @@ public final class PreparedChecks {
         }
     }
 
-    /** Gives up on the checks: the catalog makes every one. */
+    /** Gives up on the checks not made yet: the catalog makes them. */
     public void abandon() {
-        prepared.complete(List.of());
+        finish();
+    }
+
+    private synchronized void finish() {
+        done = true;
+        notifyAll();
     }
 
     /**
-     * The plan of a check made ahead for this definition in this environment, once (waiting for
-     * the checks while they are being made), or empty.
+     * The plan of a check made ahead for this definition in this environment, once, or empty:
+     * waits while it may still be made.
      */
-    public Optional<PipelinePlanner.Plan> take(PipelineDefinition definition, PipelineEnvironment environment) {
-        List<Prepared> made = prepared.join();
-        synchronized (made) {
+    public synchronized Optional<PipelinePlanner.Plan> take(
+            PipelineDefinition definition, PipelineEnvironment environment) {
+        while (true) {
             for (int i = 0; i < made.size(); i++) {
                 Prepared one = made.get(i);
                 if (one.definition().equals(definition) && one.environment().plansAlike(environment)) {
@@ -132,7 +143,15 @@ public final class PreparedChecks {
                     return Optional.of(one.plan());
                 }
             }
+            if (done) {
+                return Optional.empty();
+            }
+            try {
+                wait();
+            } catch (InterruptedException e) {
+                Thread.currentThread().interrupt();
+                return Optional.empty();
+            }
         }
-        return Optional.empty();
     }
 }

@@ -34,6 +34,9 @@ final class ManagedPipeline {
     final Object lifecycle = new Object();
     final Pipeline pipeline;
     volatile DesiredState desired = DesiredState.STOPPED;
+    /** Whether the service's start has decided to start it or not ({@link PipelineRuns#startAutomatically}); guarded by {@link #lifecycle}. */
+    boolean automaticStartDecided;
+
     volatile StreamingQuery query;
     volatile Instant startedAt;
     volatile Instant endedAt;

@@ -277,33 +277,52 @@ public class PipelineRuns {
 
     /**
      * Starts the pipelines that should run: as last asked by an operator, else as configured. Once,
-     * as the service starts.
+     * as the service starts; a pipeline already started this way ({@link #startAutomatically(String)})
+     * is passed over.
      */
     public void startAutomatically() {
         for (ManagedPipeline managed : registry.all()) {
-            String name = managed.pipeline.name();
-            Optional<DesiredState> stored = desiredStates.load(name);
+            startAutomatically(managed);
+        }
+    }
+
+    /**
+     * Starts this pipeline as {@link #startAutomatically()} would, now, ahead of the others: the
+     * service's start hands over each built-in as soon as it is checked, so its first micro-batch
+     * does not wait for the checks of the pipelines after it.
+     */
+    public void startAutomatically(String name) {
+        startAutomatically(require(name));
+    }
+
+    private void startAutomatically(ManagedPipeline managed) {
+        String name = managed.pipeline.name();
+        Optional<DesiredState> stored;
+        synchronized (managed.lifecycle) {
+            if (managed.automaticStartDecided) {
+                return;
+            }
+            managed.automaticStartDecided = true;
+            stored = desiredStates.load(name);
             DesiredState desired =
                     stored.orElse(managed.pipeline.autoStart() ? DesiredState.RUNNING : DesiredState.STOPPED);
-            synchronized (managed.lifecycle) {
-                managed.desired = desired;
-                if (desired == DesiredState.RUNNING && managed.state() != RunState.RUNNING) {
-                    try {
-                        run(managed);
-                    } catch (RunStartException e) {
-                        // Already logged and scheduled for a retry; the service stays up.
-                    }
+            managed.desired = desired;
+            if (desired == DesiredState.RUNNING && managed.state() != RunState.RUNNING) {
+                try {
+                    run(managed);
+                } catch (RunStartException e) {
+                    // Already logged and scheduled for a retry; the service stays up.
                 }
             }
-            log.info(
-                    "Pipeline {}: {} ({}){}",
-                    name,
-                    managed.state(),
-                    stored.isPresent()
-                            ? "as an operator last asked"
-                            : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"),
-                    lagSource.lag(name).map(RunFailure::describeLag).orElse(""));
         }
+        log.info(
+                "Pipeline {}: {} ({}){}",
+                name,
+                managed.state(),
+                stored.isPresent()
+                        ? "as an operator last asked"
+                        : "auto-start " + (managed.pipeline.autoStart() ? "on" : "off"),
+                lagSource.lag(name).map(RunFailure::describeLag).orElse(""));
     }
 
     /** Stops every running query without changing what is desired; the manager is done after this. */

@@ -8,10 +8,15 @@ import dev.sluice.pipeline.FusedRecords;
 import dev.sluice.pipeline.JdbcTarget;
 import dev.sluice.support.TestSpark;
 import java.time.Duration;
+import java.util.AbstractList;
 import java.util.Collections;
 import java.util.List;
 import java.util.Map;
+import java.util.Optional;
+import java.util.concurrent.CompletableFuture;
+import java.util.concurrent.CountDownLatch;
 import java.util.concurrent.ThreadLocalRandom;
+import java.util.concurrent.TimeUnit;
 import org.apache.spark.api.java.JavaSparkContext;
 import org.apache.spark.metrics.source.CodegenMetrics;
 import org.junit.jupiter.api.Test;
@@ -142,6 +147,55 @@ class PreparedChecksTest {
                         TestSpark.session(), invalid, ENVIRONMENT, unchecked -> List.of(), prepared))
                 .isInstanceOf(InvalidDefinitionException.class)
                 .hasMessageContaining("no_such_column");
+    }
+
+    @Test
+    void aCheckIsTakenAsSoonAsItIsMadeWhileTheNextIsBeingMade() throws Exception {
+        PipelineDefinition first = carInfoToPostgres("car_info_table");
+        PipelineDefinition second = carInfoToPostgres("other_table");
+        CountDownLatch secondReached = new CountDownLatch(1);
+        CountDownLatch secondReleased = new CountDownLatch(1);
+        // The checks reach the second definition only once the test lets them.
+        List<PipelineDefinition> definitions = new AbstractList<>() {
+            @Override
+            public PipelineDefinition get(int index) {
+                if (index == 0) {
+                    return first;
+                }
+                secondReached.countDown();
+                try {
+                    assertThat(secondReleased.await(60, TimeUnit.SECONDS)).isTrue();
+                } catch (InterruptedException e) {
+                    Thread.currentThread().interrupt();
+                }
+                return second;
+            }
+
+            @Override
+            public int size() {
+                return 2;
+            }
+        };
+        PreparedChecks prepared = PreparedChecks.pending();
+        CompletableFuture<Void> making =
+                CompletableFuture.runAsync(() -> prepared.make(TestSpark.session(), definitions, ENVIRONMENT));
+        try {
+            assertThat(secondReached.await(60, TimeUnit.SECONDS)).isTrue();
+
+            assertThat(CompletableFuture.supplyAsync(() -> prepared.take(first, ENVIRONMENT))
+                            .get(60, TimeUnit.SECONDS))
+                    .as("taken while the second is held")
+                    .isPresent();
+            CompletableFuture<Optional<PipelinePlanner.Plan>> waiting =
+                    CompletableFuture.supplyAsync(() -> prepared.take(second, ENVIRONMENT));
+            assertThat(waiting).as("waits for its check").isNotDone();
+
+            secondReleased.countDown();
+            assertThat(waiting.get(60, TimeUnit.SECONDS)).isPresent();
+            making.get(60, TimeUnit.SECONDS);
+        } finally {
+            secondReleased.countDown();
+        }
     }
 
     @Test

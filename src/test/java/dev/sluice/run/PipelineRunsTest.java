@@ -278,6 +278,27 @@ class PipelineRunsTest {
     }
 
     @Test
+    void aPipelineStartedAheadKeepsItsRunWhenTheRestStart() {
+        manager.stopAll();
+        manager = manager(RestartPolicy.NEVER, true);
+        desiredStates.save("flaky-sink", DesiredState.RUNNING);
+
+        manager.startAutomatically("counting");
+        PipelineStatus ahead = manager.status("counting");
+        assertThat(ahead.state()).isEqualTo(RunState.RUNNING);
+        assertThat(manager.status("flaky-sink").state()).as("not started yet").isEqualTo(RunState.STOPPED);
+
+        manager.startAutomatically();
+
+        PipelineStatus after = manager.status("counting");
+        assertThat(after.state()).isEqualTo(RunState.RUNNING);
+        assertThat(after.runId()).as("the same run").isEqualTo(ahead.runId());
+        assertThat(manager.status("flaky-sink").state())
+                .as("as an operator asked")
+                .isEqualTo(RunState.RUNNING);
+    }
+
+    @Test
     void aStopLetsTheRunningMicroBatchFinish() throws Exception {
         manager.start("slow-sink");
         assertThat(batchEntered.await(60, TimeUnit.SECONDS)).isTrue();
