@@ -12,7 +12,10 @@ final class StartupStep implements SmartLifecycle {
     /** Before the web server (whose phase is just under {@code Integer.MAX_VALUE}). */
     static final int BEFORE_WEB_SERVER = 0;
 
-    /** The pipelines' start (those not started as they were checked): after every step before the web server, and still before it. */
+    /**
+     * The start of the pipelines not started as they were checked: after every step before the
+     * web server, and still before it.
+     */
     static final int PIPELINES = BEFORE_WEB_SERVER + 1;
 
     private final int phase;

@@ -52,11 +52,11 @@ public final class PreparedChecks {
     /**
      * Makes the checks, in the calling thread and in order, as the catalog would make them (its own
      * checks of where a definition may reach and of the sink's table are left to it); each can be
-     * taken as soon as it is made. As soon as a fused
-     * definition has passed, its expressions are compiled for its first tasks, in a task of their
-     * own, while the next definitions are checked (a first task that needs them sooner waits for
-     * the same compilation in Spark's cache); returns once those tasks have ended. Never throws: a
-     * definition that does not pass is left for the catalog to check and report.
+     * taken as soon as it is made. As soon as a fused definition has passed, its expressions are
+     * compiled for its first tasks, in a task of their own, while the next definitions are checked
+     * (a first task that needs them sooner waits for the same compilation in Spark's cache);
+     * returns once those tasks have ended. Never throws: a definition that does not pass is left
+     * for the catalog to check and report.
      */
     public void make(SparkSession spark, List<PipelineDefinition> definitions, PipelineEnvironment environment) {
         List<Future<Void>> compiling = new ArrayList<>();

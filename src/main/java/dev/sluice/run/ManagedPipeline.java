@@ -34,7 +34,10 @@ final class ManagedPipeline {
     final Object lifecycle = new Object();
     final Pipeline pipeline;
     volatile DesiredState desired = DesiredState.STOPPED;
-    /** Whether the service's start has decided to start it or not ({@link PipelineRuns#startAutomatically}); guarded by {@link #lifecycle}. */
+    /**
+     * Whether the service's start has decided whether to start it ({@link
+     * PipelineRuns#startAutomatically}); guarded by {@link #lifecycle}.
+     */
     boolean automaticStartDecided;
 
     volatile StreamingQuery query;
