@@ -11,7 +11,7 @@ import org.apache.kafka.common.record.TimestampType;
 import org.apache.spark.sql.Row;
 import org.apache.spark.sql.RowFactory;
 import org.apache.spark.sql.catalyst.InternalRow;
-import org.apache.spark.sql.types.DataTypes;
+import org.apache.spark.sql.kafka010.KafkaRecordToRowConverter;
 import org.apache.spark.sql.types.StructType;
 import org.apache.spark.unsafe.types.UTF8String;
 
@@ -21,15 +21,8 @@ import org.apache.spark.unsafe.types.UTF8String;
  */
 public final class FetchedRecords {
 
-    /** The Kafka source's columns, in its order. */
-    public static final StructType KAFKA_SOURCE = new StructType()
-            .add("key", DataTypes.BinaryType)
-            .add("value", DataTypes.BinaryType)
-            .add("topic", DataTypes.StringType)
-            .add("partition", DataTypes.IntegerType)
-            .add("offset", DataTypes.LongType)
-            .add("timestamp", DataTypes.TimestampType)
-            .add("timestampType", DataTypes.IntegerType);
+    /** The Kafka source's columns, in its order: Spark's own (without headers). */
+    public static final StructType KAFKA_SOURCE = KafkaRecordToRowConverter.kafkaSchema(false);
 
     /** What stands between two records' bytes: digits and a brace, which a read past a value's end would take. */
     private static final byte[] BETWEEN = "7}\"9".getBytes(StandardCharsets.US_ASCII);
