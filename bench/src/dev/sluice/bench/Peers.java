@@ -85,7 +85,7 @@ final class Peers {
     /**
      * {@code java -jar}, as a user starts the jar. Its launcher keeps the jar's extracted layout and
      * class-data archive in a cache: one for the whole benchmark, so the first repetition is the
-     * jar's first start on a host (extraction, and the archive recorded as it stops) and the others
+     * jar's first start on a host (extraction, no archive; a training run writes it after the stop) and the others
      * are its later starts.
      */
     private static List<String> sluice(PeersBenchmark.Launch launch, String jar) throws IOException {

@@ -145,8 +145,8 @@ public final class PeersBenchmark {
         } finally {
             sampler.interrupt();
             // Asked to stop first (a recording, say, is written on the way out), then killed. The
-            // jar's first start writes its class-data archive as it stops: 20 to 30 s here, and one
-            // killed at 30 s left the next repetition to record it again.
+            // jar's first start is followed by the training run that writes its class-data archive:
+            // 25 to 30 s here, and one killed at 30 s would leave the next repetition without it.
             process.destroy();
             if (!process.waitFor(STOPPING.toSeconds(), TimeUnit.SECONDS)) {
                 process.destroyForcibly().waitFor(30, TimeUnit.SECONDS);

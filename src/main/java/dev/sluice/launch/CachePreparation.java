@@ -73,8 +73,8 @@ final class CachePreparation {
                 extracted,
                 ProcessHandle.current().pid(),
                 ServiceCommand.TRAINING_ARGUMENTS);
-        out.println("Sluice: extracted into " + entry.directory()
-                + "; a training run of the service writes its class-data archive (its log: " + log + ")");
+        out.println("Sluice: a training run of the service writes the class-data archive of " + entry.directory()
+                + " (its log: " + log + ")");
         long started = System.nanoTime();
         Process training;
         try {
@@ -86,14 +86,23 @@ final class CachePreparation {
             out.println("Sluice: " + java + " could not be started: " + e.getMessage());
             return 1;
         }
-        // A stop of this launcher (SIGTERM, Ctrl+C) ends the training run too, and keeps nothing.
+        // A stop of this launcher (SIGTERM, Ctrl+C) ends the training run too, and keeps nothing;
+        // unless the launcher is stopping already (the training after a service's stop): then the
+        // run goes on to its end, and a launcher killed meanwhile takes it along (ParentWatch).
         Thread stop = new Thread(() -> abandon(training, recording), "sluice-training-stop");
-        Runtime.getRuntime().addShutdownHook(stop);
-        boolean ended = training.waitFor(TRAINING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        boolean hooked = true;
         try {
-            Runtime.getRuntime().removeShutdownHook(stop);
+            Runtime.getRuntime().addShutdownHook(stop);
         } catch (IllegalStateException stopping) {
-            return 1; // the hook has ended the run
+            hooked = false;
+        }
+        boolean ended = training.waitFor(TRAINING_DEADLINE.toMillis(), TimeUnit.MILLISECONDS);
+        if (hooked) {
+            try {
+                Runtime.getRuntime().removeShutdownHook(stop);
+            } catch (IllegalStateException stopping) {
+                return 1; // the hook has ended the run
+            }
         }
         if (!ended) {
             abandon(training, recording);

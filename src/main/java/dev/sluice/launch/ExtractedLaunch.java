@@ -9,6 +9,7 @@ import java.nio.file.Files;
 import java.nio.file.Path;
 import java.util.Arrays;
 import java.util.List;
+import java.util.Map;
 import java.util.Optional;
 
 /**
@@ -23,9 +24,11 @@ import java.util.Optional;
  * starts in about a tenth of a second. It extracts the jar once into the cache ({@link
  * LaunchCache}) and starts the service's JVM with the options it was given, and stays as its parent:
  * it passes on a stop (SIGTERM, Ctrl+C), waits for the service and exits with its exit code. The
- * first run from a jar records the archive, which the JVM writes as the service stops (some
- * seconds); each later run maps it. A service whose launcher is killed stops on its own ({@code
- * dev.sluice.ParentWatch}).
+ * first run from a jar runs without an archive; once its service has stopped, a training run
+ * ({@link CachePreparation}) writes the archive (about half a minute), and each later run maps it.
+ * The service does not record the archive itself: a JVM that records one ran its start about a
+ * third slower. A service whose launcher is killed stops on its own ({@code
+ * dev.sluice.ParentWatch}), and so does a training run.
  *
  * <p>With {@code sluice.launcher.mode=prepare}, it starts no service: it extracts the jar and has
  * a training run write the archive ({@link CachePreparation}), so the first start maps it too.
@@ -50,8 +53,9 @@ public final class ExtractedLaunch {
     private static final PrintStream OUT = System.err;
 
     private final Process service;
-    private final Optional<Path> recording;
-    private final Path archive;
+
+    /** What writes the archive once the service has stopped, when there is none yet. */
+    private final Optional<ArchiveTraining> training;
 
     /**
      * The claim on the cache entry, held (and so referenced) until this launcher exits: the entry
@@ -62,10 +66,9 @@ public final class ExtractedLaunch {
 
     private boolean finished;
 
-    private ExtractedLaunch(Process service, Optional<Path> recording, Path archive, FileLock inUse) {
+    private ExtractedLaunch(Process service, Optional<ArchiveTraining> training, FileLock inUse) {
         this.service = service;
-        this.recording = recording;
-        this.archive = archive;
+        this.training = training;
         this.inUse = inUse;
     }
 
@@ -152,15 +155,18 @@ public final class ExtractedLaunch {
             System.exit(code);
         }
         ServiceCommand.Archive plan;
-        Optional<Path> recording = Optional.empty();
         boolean hooked = ServiceCommand.hooksClassLoading(options.get(), System.getenv());
+        Optional<ArchiveTraining> training = Optional.empty();
         if (ServiceCommand.managesSharing(options.get()) || hooked) {
             plan = new ServiceCommand.NoArchive();
         } else if (Files.isRegularFile(archive)) {
             plan = new ServiceCommand.UseArchive(archive);
         } else {
-            recording = Optional.of(cache.recording(archive));
-            plan = new ServiceCommand.RecordArchive(recording.get());
+            // Not recorded by the service itself: a JVM recording its classes for an archive ran its
+            // first start about a third slower (ArchiveClassesAtExit and RecordDynamicDumpInfo alike).
+            plan = new ServiceCommand.NoArchive();
+            training =
+                    Optional.of(new ArchiveTraining(java, options.get(), System.getenv(), cache, extracted, archive));
         }
         List<String> command = ServiceCommand.of(
                 java,
@@ -176,9 +182,9 @@ public final class ExtractedLaunch {
                     + " crashes Java 17 on archived classes of multi-release jars (JDK-8343427)";
         } else if (plan instanceof ServiceCommand.UseArchive) {
             note = " with its class-data archive";
-        } else if (plan instanceof ServiceCommand.RecordArchive) {
-            note = " (the first start from this jar: the class-data archive for faster starts is written"
-                    + " when the service stops)";
+        } else if (training.isPresent()) {
+            note = " (the first start from this jar: once the service stops, a training run writes the class-data"
+                    + " archive that makes later starts faster)";
         }
         OUT.println("Sluice: starting from " + extracted.getParent() + note);
         Process service;
@@ -188,7 +194,7 @@ public final class ExtractedLaunch {
             OUT.println("Sluice: starting inside the jar; " + java + " could not be started: " + e.getMessage());
             return;
         }
-        ExtractedLaunch launch = new ExtractedLaunch(service, recording, archive, inUse);
+        ExtractedLaunch launch = new ExtractedLaunch(service, training, inUse);
         Runtime.getRuntime().addShutdownHook(new Thread(launch::stop, "sluice-launcher-stop"));
         System.exit(launch.awaitService());
     }
@@ -216,9 +222,6 @@ public final class ExtractedLaunch {
     /** The shutdown hook: passes the stop on to the service and waits for it to end. */
     private void stop() {
         if (service.isAlive()) {
-            if (recording.isPresent()) {
-                OUT.println("Sluice: stopping; the service writes its class-data archive as it exits");
-            }
             service.destroy();
         }
         boolean interrupted = false;
@@ -236,27 +239,39 @@ public final class ExtractedLaunch {
     }
 
     /**
-     * Once the service has ended: keeps the archive it recorded when it stopped as asked (exit 0,
-     * or 130 and 143 for SIGINT and SIGTERM); a run that failed to start may have loaded too little
-     * to be worth keeping.
+     * Once the service has ended: when it has no archive yet and stopped as asked (exit 0, or 130
+     * and 143 for SIGINT and SIGTERM), a training run writes it ({@link CachePreparation}); a run
+     * that failed may not start at all, nor would its training.
      */
     private synchronized void finish(int code) {
         if (finished) {
             return;
         }
         finished = true;
-        if (recording.isEmpty()) {
+        if (training.isEmpty() || !(code == 0 || code == 130 || code == 143)) {
             return;
         }
         try {
-            if ((code == 0 || code == 130 || code == 143) && LaunchCache.keep(recording.get(), archive)) {
-                OUT.println("Sluice: class-data archive written (" + (Files.size(archive) >> 20)
-                        + " MiB); later starts from this jar map it");
-            } else {
-                Files.deleteIfExists(recording.get());
+            training.get().run();
+        } catch (InterruptedException e) {
+            Thread.currentThread().interrupt();
+        }
+    }
+
+    /**
+     * The training run that writes a jar's class-data archive for this JVM, with the JVM options
+     * of the service's start, as {@code sluice.launcher.mode=prepare} does.
+     */
+    private record ArchiveTraining(
+            Path java, List<String> options, Map<String, String> env, LaunchCache cache, Path extracted, Path archive) {
+
+        void run() throws InterruptedException {
+            if (Files.isRegularFile(archive)) {
+                return; // another start from the jar has written it meanwhile
             }
-        } catch (IOException e) {
-            OUT.println("Sluice: the class-data archive could not be kept: " + e.getMessage());
+            OUT.println("Sluice: the service has stopped; a training run now writes the class-data archive that"
+                    + " makes later starts faster (about half a minute)");
+            new CachePreparation(OUT).prepare(java, options, env, cache, extracted, archive);
         }
     }
 }

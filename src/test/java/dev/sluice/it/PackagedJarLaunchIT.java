@@ -22,8 +22,9 @@ import org.springframework.jdbc.core.JdbcTemplate;
 
 /**
  * {@code java -jar sluice.jar} as a user runs it: the launcher extracts the jar into its cache and
- * runs the service from there in a JVM of its own, which records the class-data archive on its
- * first stop; the next start maps it ({@code -Xshare:on}: the JVM refuses to start without it).
+ * runs the service from there in a JVM of its own; after its first stop, a training run writes the
+ * class-data archive, which the next start maps ({@code -Xshare:on}: the JVM refuses to start
+ * without it).
  * Stops reach the service: SIGTERM to the launcher stops both with SIGTERM's status, and a killed
  * launcher takes the service with it. A flight recording started while the service runs from the
  * archive does not crash it; one from the JVM's start gets no archive. With {@code
@@ -44,24 +45,27 @@ class PackagedJarLaunchIT extends IntegrationTest {
     }
 
     @Test
-    void theJarStartsFromItsExtractedLayoutRecordsItsArchiveOnceAndMapsItAfter() throws Exception {
+    void theJarStartsFromItsExtractedLayoutWritesItsArchiveAfterItsFirstStopAndMapsItAfter() throws Exception {
         String run = "launch" + UUID.randomUUID().toString().substring(0, 8);
         String topic = newTopic(run);
         JdbcTemplate db = newDatabase(run);
         Path cache = work.resolve("cache");
         produce(topic, CarInfoPostgresIT.json(CarInfoPostgresIT.events(run, 0, 200)));
 
-        // First start from this jar: extracted into the cache, the archive recorded.
+        // First start from this jar: extracted into the cache, run without an archive (a JVM that
+        // records one starts slower); once it stops, a training run writes the archive.
         ServiceProcess first = start(run, topic, "first.log", "-Dsluice.launcher.cache-dir=" + cache);
         await().atMost(DEADLINE).until(() -> rows(db) == 200);
         ProcessHandle firstService = serviceJvm(first).orElseThrow();
         Path entry = onlyEntry(cache);
         assertThat(firstService.info().arguments().orElseThrow())
                 .contains("-jar")
-                .anyMatch(
-                        argument -> argument.startsWith(entry.resolve("app").toString()) && argument.endsWith(".jar"));
+                .anyMatch(argument -> argument.startsWith(entry.resolve("app").toString()) && argument.endsWith(".jar"))
+                .noneMatch(argument -> argument.startsWith("-XX:ArchiveClassesAtExit")
+                        || argument.startsWith("-XX:SharedArchiveFile"));
         assertThat(Files.readString(work.resolve("first.log")))
-                .contains("the class-data archive for faster starts is written when the service stops");
+                .contains("once the service stops, a training run writes the class-data archive");
+        assertThat(archives(entry)).isEmpty();
 
         first.terminate(Duration.ofMinutes(2));
         assertThat(first.process().exitValue()).as("SIGTERM's status").isEqualTo(143);
@@ -69,7 +73,9 @@ class PackagedJarLaunchIT extends IntegrationTest {
         assertThat(archives(entry))
                 .singleElement()
                 .satisfies(archive -> assertThat(archive).isNotEmptyFile());
-        assertThat(Files.readString(work.resolve("first.log"))).contains("class-data archive written");
+        assertThat(Files.readString(work.resolve("first.log")))
+                .contains("the service has stopped; a training run now writes the class-data archive")
+                .contains("class-data archive written");
 
         // Later starts map the archive, and resume where the first stopped. The classes of
         // multi-release jars in the archive are loaded as the service starts, before anything
