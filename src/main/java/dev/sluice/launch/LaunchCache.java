@@ -96,8 +96,12 @@ final class LaunchCache {
                 directory.resolve(APP + ".extracting-" + ProcessHandle.current().pid());
         Path log =
                 directory.resolve(APP + ".extracting-" + ProcessHandle.current().pid() + ".log");
+        // Spring Boot's own extraction, in a JVM of its short-lived kind: the quick compiler only,
+        // on one thread (1.19 to 1.23 s instead of 1.37 to 1.43 s here, 4 runs each).
         Process extraction = new ProcessBuilder(
                         java.toString(),
+                        "-XX:TieredStopAtLevel=1",
+                        "-XX:CICompilerCount=1",
                         "-Djarmode=tools",
                         "-jar",
                         jar.toAbsolutePath().toString(),
