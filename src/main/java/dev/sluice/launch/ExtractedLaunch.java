@@ -162,8 +162,7 @@ public final class ExtractedLaunch {
         } else if (Files.isRegularFile(archive)) {
             plan = new ServiceCommand.UseArchive(archive);
         } else {
-            // Not recorded by the service itself: a JVM recording its classes for an archive ran its
-            // first start about a third slower (ArchiveClassesAtExit and RecordDynamicDumpInfo alike).
+            // Written by a training run after the stop, not recorded by the service (see above).
             plan = new ServiceCommand.NoArchive();
             training =
                     Optional.of(new ArchiveTraining(java, options.get(), System.getenv(), cache, extracted, archive));

@@ -131,13 +131,9 @@ public final class UnsignedJars {
         Files.move(partial, jar, StandardCopyOption.REPLACE_EXISTING, StandardCopyOption.ATOMIC_MOVE);
     }
 
+    /** The manifest read from {@code in}, written again without its entries' digests. */
     private static byte[] manifestWithoutDigests(InputStream in) throws IOException {
-        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
-        withoutDigests(new Manifest(in)).write(bytes);
-        return bytes.toByteArray();
-    }
-
-    private static Manifest withoutDigests(Manifest manifest) {
+        Manifest manifest = new Manifest(in);
         Iterator<Map.Entry<String, Attributes>> sections =
                 manifest.getEntries().entrySet().iterator();
         while (sections.hasNext()) {
@@ -147,6 +143,8 @@ public final class UnsignedJars {
                 sections.remove();
             }
         }
-        return manifest;
+        ByteArrayOutputStream bytes = new ByteArrayOutputStream();
+        manifest.write(bytes);
+        return bytes.toByteArray();
     }
 }
